@@ -1,0 +1,121 @@
+// downhill trajectory kernel: one invocation per trajectory (one cell of the sweep grid).
+//
+// This file is the only entry point. It owns the bindings and the step loop; the landscape and
+// optimiser pieces it imports are pure functions with fixed slot names (see src/shader.rs).
+// CPU twin: `cpu::advance` in src/cpu.rs mirrors `main` below line for line. Keep in sync.
+//
+// Step convention: the state after `t` updates is iterate t (iterate 0 = the start point).
+// One dispatch advances every trajectory of a tile from iterate `chunk.step_begin` to
+// `chunk.step_end`; the state lives in `state` between dispatches.
+
+#import common/escape
+#import common/state
+#import landscape
+#import optimiser
+
+// Workgroup size (invocations per workgroup).
+override WG: u32 = 64u;
+// Parameter slots swept along the grid's x axis (columns) and y axis (rows).
+override SLOT_X: u32 = 0u;
+override SLOT_Y: u32 = 1u;
+// When true, cell 0 of the tile records every iterate into `trace` (used by `downhill trace`).
+override TRACE: bool = false;
+
+// Run-wide settings. Keep in sync with `RunUniform` in src/gpu/layout.rs.
+struct Run {
+    // Flat parameter vector, 16 named slots: 0-1 start point (x0, y0), 2-5 landscape
+    // parameters, 6-13 optimiser hyperparameters, 14-15 reserved.
+    values: array<vec4<f32>, 4>,
+    cols: u32,
+    rows: u32,
+    steps: u32,
+    threshold: f32,
+    conv_tol: f32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
+}
+
+// One dispatch's slice of work. Keep in sync with `ChunkUniform` in src/gpu/layout.rs.
+struct Chunk {
+    first_cell: u32,
+    cells: u32,
+    step_begin: u32,
+    step_end: u32,
+}
+
+@group(0) @binding(0) var<uniform> run: Run;
+@group(0) @binding(1) var<uniform> chunk: Chunk;
+// Cell-centre coordinates: `cols` x-axis values, then `rows` y-axis values.
+@group(0) @binding(2) var<storage, read> axes: array<f32>;
+@group(0) @binding(3) var<storage, read_write> state: array<Traj>;
+// (x, y, loss, 0) for iterates 0..=steps of cell 0, written only when TRACE is true.
+@group(0) @binding(4) var<storage, read_write> trace: array<vec4<f32>>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let local = gid.x + gid.y * nwg.x * WG;
+    if (local >= chunk.cells) {
+        return;
+    }
+    let cell = chunk.first_cell + local;
+    let col = cell % run.cols;
+    let row = cell / run.cols;
+
+    let a = run.values;
+    var v = array<f32, 16>(
+        a[0].x, a[0].y, a[0].z, a[0].w, a[1].x, a[1].y, a[1].z, a[1].w,
+        a[2].x, a[2].y, a[2].z, a[2].w, a[3].x, a[3].y, a[3].z, a[3].w,
+    );
+    v[SLOT_X] = axes[col];
+    v[SLOT_Y] = axes[run.cols + row];
+    let lp = vec4<f32>(v[2], v[3], v[4], v[5]);
+    let h0 = vec4<f32>(v[6], v[7], v[8], v[9]);
+    let h1 = vec4<f32>(v[10], v[11], v[12], v[13]);
+
+    var s: Traj;
+    if (chunk.step_begin == 0u) {
+        let start = vec2<f32>(v[0], v[1]);
+        let o = opt_init(h0, h1);
+        s = Traj(start, o.a, o.b, o.c, 0.0, select(-1, 0, escaped(start, run.threshold)), -1, 0u);
+        if (TRACE) {
+            trace[0] = vec4<f32>(start, loss(start, lp), 0.0);
+        }
+    } else {
+        s = state[local];
+    }
+
+    if (s.div_step < 0) {
+        let tol2 = run.conv_tol * run.conv_tol;
+        var pos = s.pos;
+        var o = OptState(s.opt_a, s.opt_b, s.opt_c);
+        for (var t = chunk.step_begin; t < chunk.step_end; t++) {
+            let g = grad(pos, lp);
+            if (s.conv_step < 0 && dot(g, g) <= tol2) {
+                s.conv_step = i32(t);
+            }
+            pos = opt_step(pos, g, &o, h0, h1, t);
+            if (TRACE) {
+                trace[t + 1u] = vec4<f32>(pos, loss(pos, lp), 0.0);
+            }
+            if (escaped(pos, run.threshold)) {
+                s.div_step = i32(t + 1u);
+                break;
+            }
+        }
+        if (s.div_step < 0 && chunk.step_end == run.steps && s.conv_step < 0) {
+            let g = grad(pos, lp);
+            if (dot(g, g) <= tol2) {
+                s.conv_step = i32(run.steps);
+            }
+        }
+        s.pos = pos;
+        s.opt_a = o.a;
+        s.opt_b = o.b;
+        s.opt_c = o.c;
+    }
+    if (s.div_step >= 0 || chunk.step_end == run.steps) {
+        s.loss = loss(s.pos, lp);
+    }
+    state[local] = s;
+}

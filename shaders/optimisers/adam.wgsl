@@ -1,0 +1,25 @@
+// adam (Kingma & Ba 2015): m <- b1 m + (1 - b1) g; v <- b2 v + (1 - b2) g^2;
+// with bias correction m^ = m / (1 - b1^t), v^ = v / (1 - b2^t); x <- x - lr * m^ / (sqrt(v^) + eps).
+// b1^t and b2^t are running products kept in the state (exact, identical on CPU and GPU).
+// Hyperparameters h0 = (lr, beta1, beta2, eps), h1 = (bias_correction (1 on, 0 off), -, -, -).
+// State a = m, b = v, c = (b1^t, b2^t).
+// Rust twin: `optimiser::adam` in src/optimiser/builtin.rs.
+fn opt_init(h0: vec4<f32>, h1: vec4<f32>) -> OptState {
+    return OptState(vec2<f32>(0.0), vec2<f32>(0.0), vec2<f32>(1.0));
+}
+
+fn opt_step(x: vec2<f32>, g: vec2<f32>, s: ptr<function, OptState>, h0: vec4<f32>, h1: vec4<f32>, t: u32) -> vec2<f32> {
+    let m = h0.y * (*s).a + (1.0 - h0.y) * g;
+    let v = h0.z * (*s).b + (1.0 - h0.z) * (g * g);
+    let pw = (*s).c * vec2<f32>(h0.y, h0.z);
+    (*s).a = m;
+    (*s).b = v;
+    (*s).c = pw;
+    var mh = m;
+    var vh = v;
+    if (h1.x != 0.0) {
+        mh = m / (1.0 - pw.x);
+        vh = v / (1.0 - pw.y);
+    }
+    return x - h0.x * mh / (sqrt(vh) + h0.w);
+}

@@ -1,0 +1,181 @@
+//! Command-line syntax (clap only). Values stay as typed here; `commands` turns them into
+//! validated specs through the library's parsers.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Millions of optimiser trajectories at once on 2-D loss landscapes, on the GPU.
+///
+/// With no command, renders the default gallery into `results/`.
+#[derive(Parser, Debug)]
+#[command(name = "downhill", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do (default: `gallery`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Basin-of-attraction map: one trajectory per start point over the landscape's plane.
+    Basins(BasinsArgs),
+    /// Stability map: learning rate against curvature k on the quadratic 0.5*k*x^2 from x0 = 1.
+    Stability(StabilityArgs),
+    /// Any two parameters as the grid's axes.
+    Sweep(SweepArgs),
+    /// One trajectory, every iterate written as CSV (step,x,y,loss).
+    Trace(TraceArgs),
+    /// Landscapes and optimizers with their parameters and defaults.
+    List,
+    /// The GPU adapter downhill would use, its backend and limits.
+    Info,
+    /// Render the default gallery.
+    Gallery(GalleryArgs),
+}
+
+/// Where to run.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendArg {
+    /// The GPU if an adapter exists, else the CPU.
+    Auto,
+    /// The GPU (an error if there is none).
+    Gpu,
+    /// The CPU reference implementation.
+    Cpu,
+}
+
+/// What colours the cells.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorArg {
+    /// Basins for `basins`, loss otherwise.
+    Auto,
+    /// log10 of the final loss above the minimum.
+    Loss,
+    /// Steps to converge.
+    Conv,
+    /// Nearest known minimum.
+    Basin,
+}
+
+/// Settings shared by every run.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Optimizer steps per trajectory.
+    #[arg(long)]
+    pub steps: Option<u32>,
+    /// A trajectory has diverged once |x| or |y| exceeds this (or is not finite).
+    #[arg(long, default_value_t = 1e6)]
+    pub threshold: f64,
+    /// A trajectory has converged once its gradient norm is at most this.
+    #[arg(long, default_value_t = 1e-4)]
+    pub tol: f64,
+    /// Where to run.
+    #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
+    pub backend: BackendArg,
+}
+
+/// Settings shared by every figure.
+#[derive(Args, Debug, Clone)]
+pub struct FigureArgs {
+    /// Output prefix: writes PREFIX.png, PREFIX.npz and PREFIX.json.
+    #[arg(short = 'o', long = "out", value_name = "PREFIX")]
+    pub out: PathBuf,
+    /// What colours the cells.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    /// Grid cells: N (square) or COLSxROWS.
+    #[arg(long)]
+    pub res: Option<String>,
+}
+
+/// `downhill basins`.
+#[derive(Args, Debug)]
+pub struct BasinsArgs {
+    /// Landscape, as NAME or NAME:key=value,...
+    #[arg(long, default_value = "bumpy")]
+    pub landscape: String,
+    /// Optimizer, as NAME or NAME:key=value,...
+    #[arg(long, visible_alias = "optimiser", default_value = "gd")]
+    pub optimizer: String,
+    /// Start-point domain XLO:XHI:YLO:YHI (default: the landscape's own).
+    #[arg(long, allow_hyphen_values = true)]
+    pub domain: Option<String>,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub figure: FigureArgs,
+}
+
+/// `downhill stability`.
+#[derive(Args, Debug)]
+pub struct StabilityArgs {
+    /// Optimizer, as NAME or NAME:key=value,...
+    #[arg(long, visible_alias = "optimiser", default_value = "gd")]
+    pub optimizer: String,
+    /// Learning-rate axis LO:HI[:log].
+    #[arg(long, default_value = "0:4")]
+    pub lr: String,
+    /// Curvature axis LO:HI[:log].
+    #[arg(long, default_value = "0.1:10:log")]
+    pub k: String,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub figure: FigureArgs,
+}
+
+/// `downhill sweep`.
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// Landscape, as NAME or NAME:key=value,...
+    #[arg(long)]
+    pub landscape: String,
+    /// Optimizer, as NAME or NAME:key=value,...
+    #[arg(long, visible_alias = "optimiser")]
+    pub optimizer: String,
+    /// Column axis PARAM:LO:HI[:log], e.g. x0:-2:2 or lr:0:4.
+    #[arg(long, allow_hyphen_values = true)]
+    pub x: String,
+    /// Row axis PARAM:LO:HI[:log], e.g. y0:-1:3 or kx:0.1:10:log.
+    #[arg(long, allow_hyphen_values = true)]
+    pub y: String,
+    /// Start point X,Y for the coordinates that are not axes.
+    #[arg(long, allow_hyphen_values = true)]
+    pub start: Option<String>,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub figure: FigureArgs,
+}
+
+/// `downhill trace`.
+#[derive(Args, Debug)]
+pub struct TraceArgs {
+    /// Landscape, as NAME or NAME:key=value,...
+    #[arg(long)]
+    pub landscape: String,
+    /// Optimizer, as NAME or NAME:key=value,...
+    #[arg(long, visible_alias = "optimiser")]
+    pub optimizer: String,
+    /// Start point X,Y.
+    #[arg(long, allow_hyphen_values = true)]
+    pub start: String,
+    /// CSV file to write (default: standard output).
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `downhill gallery`.
+#[derive(Args, Debug)]
+pub struct GalleryArgs {
+    /// Directory to write into.
+    #[arg(short = 'o', long = "out", default_value = "results")]
+    pub out: PathBuf,
+    /// Where to run.
+    #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
+    pub backend: BackendArg,
+}

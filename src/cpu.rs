@@ -1,0 +1,173 @@
+//! CPU reference runner: the Rust twin of `shaders/kernel.wgsl`, in the same f32 math, run on
+//! all host cores. It is the ground truth the GPU runner is tested against, and the
+//! user-facing `--backend cpu`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::optimiser::OptState;
+use crate::outcome::{Outcomes, TrajState};
+use crate::progress::Progress;
+use crate::spec::Spec;
+
+/// Twin of `escaped` in `shaders/common/escape.wgsl`: a coordinate's magnitude exceeds
+/// `threshold` or is not finite (compared on bit patterns, as the WGSL does).
+pub fn escaped(p: [f32; 2], threshold: f32) -> bool {
+    let t = threshold.to_bits();
+    (p[0].to_bits() & 0x7fff_ffff) > t || (p[1].to_bits() & 0x7fff_ffff) > t
+}
+
+/// One cell's parameters, as the kernel unpacks them from the flat vector.
+#[derive(Clone, Copy, Debug)]
+pub struct CellParams {
+    /// Start point (slots 0, 1).
+    pub start: [f32; 2],
+    /// Landscape parameters `c` (slots 2..6).
+    pub c: [f32; 4],
+    /// Optimiser hyperparameters `h0` (slots 6..10).
+    pub h0: [f32; 4],
+    /// Optimiser hyperparameters `h1` (slots 10..14).
+    pub h1: [f32; 4],
+}
+
+impl CellParams {
+    /// Twin of the kernel's prologue: base values with the two axis slots overwritten.
+    pub fn new(spec: &Spec, x_value: f32, y_value: f32) -> Self {
+        let mut v = spec.values;
+        v[spec.x.slot] = x_value;
+        v[spec.y.slot] = y_value;
+        CellParams {
+            start: [v[0], v[1]],
+            c: [v[2], v[3], v[4], v[5]],
+            h0: [v[6], v[7], v[8], v[9]],
+            h1: [v[10], v[11], v[12], v[13]],
+        }
+    }
+}
+
+/// Twin of the kernel's first-chunk initialisation.
+pub fn init(spec: &Spec, p: &CellParams) -> TrajState {
+    let o = (spec.optimiser.init)(p.h0, p.h1);
+    TrajState {
+        pos: p.start,
+        opt_a: o.a,
+        opt_b: o.b,
+        opt_c: o.c,
+        loss: 0.0,
+        div_step: if escaped(p.start, spec.threshold) {
+            0
+        } else {
+            -1
+        },
+        conv_step: -1,
+        pad: 0,
+    }
+}
+
+/// Twin of the kernel's step loop: advances `s` from iterate `begin` to iterate `end`, calling
+/// `visit(t, pos)` after every update (used by `trace`).
+pub fn advance(
+    spec: &Spec,
+    p: &CellParams,
+    s: &mut TrajState,
+    begin: u32,
+    end: u32,
+    mut visit: impl FnMut(u32, [f32; 2]),
+) {
+    let l = spec.landscape;
+    if s.div_step < 0 {
+        let tol2 = spec.conv_tol * spec.conv_tol;
+        let mut pos = s.pos;
+        let mut o = OptState {
+            a: s.opt_a,
+            b: s.opt_b,
+            c: s.opt_c,
+        };
+        for t in begin..end {
+            let g = (l.grad)(pos, p.c);
+            if s.conv_step < 0 && g[0] * g[0] + g[1] * g[1] <= tol2 {
+                s.conv_step = t as i32;
+            }
+            pos = (spec.optimiser.step)(pos, g, &mut o, p.h0, p.h1, t);
+            visit(t + 1, pos);
+            if escaped(pos, spec.threshold) {
+                s.div_step = (t + 1) as i32;
+                break;
+            }
+        }
+        if s.div_step < 0 && end == spec.steps && s.conv_step < 0 {
+            let g = (l.grad)(pos, p.c);
+            if g[0] * g[0] + g[1] * g[1] <= tol2 {
+                s.conv_step = spec.steps as i32;
+            }
+        }
+        s.pos = pos;
+        s.opt_a = o.a;
+        s.opt_b = o.b;
+        s.opt_c = o.c;
+    }
+    if s.div_step >= 0 || end == spec.steps {
+        s.loss = (l.loss)(s.pos, p.c);
+    }
+}
+
+/// Runs one whole trajectory from iterate 0 to `spec.steps`.
+pub fn run_cell(spec: &Spec, p: &CellParams) -> TrajState {
+    let mut s = init(spec, p);
+    advance(spec, p, &mut s, 0, spec.steps, |_, _| {});
+    s
+}
+
+/// Runs every cell of the grid on all host cores, reporting trajectory-steps to `progress`.
+pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
+    let xs = spec.x.centres();
+    let ys = spec.y.centres();
+    let cols = spec.x.cells as usize;
+    let n = spec.cells();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(n.max(1));
+    let mut states = vec![TrajState::default(); n];
+    // Small blocks handed out dynamically keep the cores busy when some regions diverge early.
+    let block = 256usize;
+    let next = AtomicU64::new(0);
+    let blocks: Vec<&mut [TrajState]> = states.chunks_mut(block).collect();
+    let blocks = std::sync::Mutex::new(blocks.into_iter().enumerate().collect::<Vec<_>>());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let item = blocks
+                        .lock()
+                        .expect("no thread panics while holding the lock")
+                        .pop();
+                    let Some((b, out)) = item else { break };
+                    for (k, s) in out.iter_mut().enumerate() {
+                        let i = b * block + k;
+                        let p = CellParams::new(spec, xs[i % cols], ys[i / cols]);
+                        *s = run_cell(spec, &p);
+                    }
+                    let done =
+                        next.fetch_add(out.len() as u64, Ordering::Relaxed) + out.len() as u64;
+                    progress.set(done * spec.steps as u64);
+                }
+            });
+        }
+    });
+    let mut out = Outcomes::with_capacity(spec.x.cells, spec.y.cells);
+    for s in &states {
+        out.push(s);
+    }
+    out
+}
+
+/// One trajectory's iterates `(x, y, loss)` for steps `0..=div_step` or `0..=steps`.
+pub fn trace(spec: &Spec) -> Vec<[f32; 3]> {
+    let p = CellParams::new(spec, spec.x.centres()[0], spec.y.centres()[0]);
+    let loss = spec.landscape.loss;
+    let mut rows = vec![[p.start[0], p.start[1], loss(p.start, p.c)]];
+    let mut s = init(spec, &p);
+    advance(spec, &p, &mut s, 0, spec.steps, |_, pos| {
+        rows.push([pos[0], pos[1], loss(pos, p.c)])
+    });
+    rows
+}

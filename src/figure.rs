@@ -1,0 +1,282 @@
+//! Figure jobs: run a spec on a backend, analyse the outcomes, colour them, and write the PNG,
+//! the raw `.npz` arrays and the `.json` metadata as one atomic set.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use image::RgbImage;
+use serde_json::json;
+
+use crate::analysis::{basins, boundary};
+use crate::error::Error;
+use crate::outcome::Outcomes;
+use crate::output::{Array, OutputSet, with_ext};
+use crate::progress::Progress;
+use crate::render::{colormap, heatmap};
+use crate::runner::Backend;
+use crate::spec::Spec;
+
+/// What a figure shows, which sets its default colouring and overlays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Start-point sweep coloured by the minimum reached.
+    Basins,
+    /// Learning rate against curvature on the quadratic, with the analytic boundary.
+    Stability,
+    /// Any two parameters.
+    Sweep,
+}
+
+impl Kind {
+    /// Lower-case name, as in the CLI.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Basins => "basins",
+            Kind::Stability => "stability",
+            Kind::Sweep => "sweep",
+        }
+    }
+}
+
+/// What colours the cells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorBy {
+    /// Basins for basin maps, loss otherwise.
+    Auto,
+    /// log10 of the final loss above the landscape's minimum (viridis); diverged cells in reds
+    /// by how fast they left.
+    Loss,
+    /// Steps to converge (viridis, fast = bright); never converged in grey; diverged in reds.
+    Conv,
+    /// The known minimum nearest the end point (categorical); faded where the trajectory had
+    /// not converged; diverged in near-black.
+    Basin,
+}
+
+/// One figure to render.
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// Kind of figure.
+    pub kind: Kind,
+    /// The sweep.
+    pub spec: Spec,
+    /// Colouring.
+    pub color: ColorBy,
+    /// Output prefix: writes `PREFIX.png`, `PREFIX.json` and, with `raw`, `PREFIX.npz`.
+    pub prefix: PathBuf,
+    /// Whether to write the raw arrays.
+    pub raw: bool,
+    /// Whether to draw a progress bar for long runs.
+    pub progress: bool,
+    /// The command that reproduces this figure, recorded in the metadata.
+    pub command: String,
+}
+
+/// What a finished job reports.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// Wall time of the run itself (not rendering), seconds.
+    pub run_seconds: f64,
+    /// Trajectory-steps per second of the run.
+    pub traj_steps_per_s: f64,
+    /// One-line summary of the outcome.
+    pub summary: String,
+}
+
+/// Runs, analyses, renders and writes one figure.
+pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
+    let spec = &job.spec;
+    let work = spec.cells() as u64 * spec.steps as u64;
+    let progress = Progress::new(work, job.kind.name(), job.progress);
+    let started = Instant::now();
+    let out = backend.run(spec, &progress)?;
+    progress.finish();
+    let run_seconds = started.elapsed().as_secs_f64();
+    let rate = work as f64 / run_seconds.max(1e-9);
+
+    let minima = (spec.landscape.minima)(spec.landscape_params64());
+    let labels = basins::label(&out, &minima);
+    let color = match (job.color, job.kind) {
+        (ColorBy::Auto, Kind::Basins) => ColorBy::Basin,
+        (ColorBy::Auto, _) => ColorBy::Loss,
+        (c, _) => c,
+    };
+    let scale = heatmap::scale_for(out.cols, out.rows, 512);
+    let mut img = colour(spec, &out, &labels, color, scale);
+    let theory = if job.kind == Kind::Stability {
+        boundary::analytic(spec)
+    } else {
+        None
+    };
+    let rows = if job.kind == Kind::Stability {
+        boundary::compare(spec, &out, theory)
+    } else {
+        Vec::new()
+    };
+    if let Some(t) = theory {
+        draw_lr_boundary(&mut img, spec, t, scale);
+    }
+
+    let mut summary = format!(
+        "{}x{} trajectories x {} steps in {:.2} s ({:.3e} trajectory-steps/s); diverged {:.1}%, converged {:.1}%",
+        out.cols,
+        out.rows,
+        spec.steps,
+        run_seconds,
+        rate,
+        100.0 * out.diverged_fraction(),
+        100.0 * out.converged_fraction()
+    );
+    if let Some(t) = theory {
+        let off: Vec<f64> = rows.iter().filter_map(|r| r.cells_off).collect();
+        let worst = off.iter().fold(0f64, |m, v| m.max(v.abs()));
+        summary.push_str(&format!(
+            "; measured boundary vs {}: worst {:.2} cells over {} rows",
+            t.formula,
+            worst,
+            off.len()
+        ));
+    }
+
+    let shares = if minima.is_empty() {
+        Vec::new()
+    } else {
+        basins::shares(&out, &labels, &minima)
+    };
+    let meta = json!({
+        "downhill": env!("CARGO_PKG_VERSION"),
+        "command": job.command,
+        "figure": job.kind.name(),
+        "backend": backend.describe(),
+        "adapter": backend.adapter(),
+        "landscape": { "name": spec.landscape.name, "formula": spec.landscape.formula },
+        "optimizer": { "name": spec.optimiser.name, "rule": spec.optimiser.rule },
+        "parameters": spec.named_values().into_iter().map(|(k, v)| (k, json!(v))).collect::<serde_json::Map<_, _>>(),
+        "start": [spec.values[0], spec.values[1]],
+        "axes": { "x": &spec.x, "y": &spec.y },
+        "steps": spec.steps,
+        "threshold": spec.threshold,
+        "conv_tol": spec.conv_tol,
+        "color": format!("{color:?}").to_lowercase(),
+        "image": { "width": img.width(), "height": img.height(), "pixels_per_cell": scale, "y_axis": "high end at the top" },
+        "run_seconds": run_seconds,
+        "traj_steps_per_s": rate,
+        "diverged_fraction": out.diverged_fraction(),
+        "converged_fraction": out.converged_fraction(),
+        "minima": minima.iter().map(|m| json!({"label": m.label, "at": m.at})).collect::<Vec<_>>(),
+        "basins": shares,
+        "analytic_boundary": theory.map(|t| json!({"formula": t.formula, "coefficient": t.coefficient})),
+        "boundary": rows,
+    });
+
+    let mut set = OutputSet::new();
+    let png = with_ext(&job.prefix, "png");
+    set.png(&png, &img)?;
+    if job.raw {
+        write_npz(&mut set, &with_ext(&job.prefix, "npz"), spec, &out, &labels)?;
+    }
+    let text = serde_json::to_string_pretty(&meta).expect("metadata is plain JSON");
+    set.text(&with_ext(&job.prefix, "json"), &(text + "\n"))?;
+    let files = set.commit()?;
+    Ok(Report {
+        files,
+        run_seconds,
+        traj_steps_per_s: rate,
+        summary,
+    })
+}
+
+fn write_npz(
+    set: &mut OutputSet,
+    path: &Path,
+    spec: &Spec,
+    out: &Outcomes,
+    labels: &[i32],
+) -> Result<(), Error> {
+    let shape = vec![out.rows as u64, out.cols as u64];
+    let diverged: Vec<bool> = out.div_step.iter().map(|&d| d >= 0).collect();
+    let ax = spec.x.centres();
+    let ay = spec.y.centres();
+    set.npz(
+        path,
+        &[
+            Array::F32("x", shape.clone(), &out.x),
+            Array::F32("y", shape.clone(), &out.y),
+            Array::F32("loss", shape.clone(), &out.loss),
+            Array::Bool("diverged", shape.clone(), diverged),
+            Array::I32("div_step", shape.clone(), &out.div_step),
+            Array::I32("conv_step", shape.clone(), &out.conv_step),
+            Array::I32("basin", shape, labels),
+            Array::F32("axis_x", vec![ax.len() as u64], &ax),
+            Array::F32("axis_y", vec![ay.len() as u64], &ay),
+        ],
+    )
+}
+
+/// Colours every cell of the grid.
+pub fn colour(spec: &Spec, out: &Outcomes, labels: &[i32], by: ColorBy, scale: u32) -> RgbImage {
+    let steps = spec.steps as f64;
+    let div = |i: usize| colormap::divergence(out.div_step[i] as f64 / steps);
+    match by {
+        ColorBy::Basin | ColorBy::Auto => {
+            heatmap::paint(out.cols, out.rows, scale, |i| match labels[i] {
+                basins::DIVERGED => colormap::DIVERGED,
+                l if l < 0 => colormap::MISSING,
+                l if out.conv_step[i] < 0 => colormap::faded(colormap::category(l as usize)),
+                l => colormap::category(l as usize),
+            })
+        }
+        ColorBy::Conv => heatmap::paint(out.cols, out.rows, scale, |i| {
+            if out.diverged(i) {
+                div(i)
+            } else if out.conv_step[i] < 0 {
+                colormap::MISSING
+            } else {
+                colormap::sequential(1.0 - out.conv_step[i] as f64 / steps)
+            }
+        }),
+        ColorBy::Loss => {
+            let minima = (spec.landscape.minima)(spec.landscape_params64());
+            let known = minima
+                .iter()
+                .map(|m| (spec.landscape.loss64)(m.at, spec.landscape_params64()))
+                .reduce(f64::min);
+            let alive = || (0..out.len()).filter(|&i| !out.diverged(i) && out.loss[i].is_finite());
+            let floor = known.unwrap_or_else(|| {
+                alive()
+                    .map(|i| out.loss[i] as f64)
+                    .fold(f64::INFINITY, f64::min)
+            });
+            let value = |i: usize| (out.loss[i] as f64 - floor).max(1e-12).log10();
+            let (lo, hi) = alive()
+                .map(value)
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                    (a.min(v), b.max(v))
+                });
+            let span = if hi > lo { hi - lo } else { 1.0 };
+            heatmap::paint(out.cols, out.rows, scale, |i| {
+                if out.diverged(i) || !out.loss[i].is_finite() {
+                    div(i)
+                } else {
+                    colormap::sequential((value(i) - lo) / span)
+                }
+            })
+        }
+    }
+}
+
+/// Draws `lr = c / k` over a map whose x axis is the learning rate and y axis the curvature.
+fn draw_lr_boundary(img: &mut RgbImage, spec: &Spec, t: boundary::LrBoundary, scale: u32) {
+    let rows = spec.y.cells;
+    let samples = (rows * scale * 2).max(2);
+    let points: Vec<(f64, f64)> = (0..=samples)
+        .map(|s| {
+            let r = s as f64 * rows as f64 / samples as f64;
+            let k = spec.y.value_at(r);
+            (spec.x.position(t.coefficient / k), r)
+        })
+        .collect();
+    heatmap::polyline(img, rows, scale, &points, colormap::OVERLAY, 2);
+}

@@ -1,0 +1,392 @@
+//! The tiled, chunked GPU runner.
+//!
+//! A grid is cut into tiles of contiguous row-major cells that fit one storage binding (at most
+//! [`TILE_TARGET_CELLS`]); each tile's steps are cut into chunks of at least
+//! [`MIN_CHUNK_STEPS`] so that no dispatch runs for long, and chunks are grouped into submits
+//! of about [`SUBMIT_WORK`] trajectory-steps, after each of which progress is reported. A
+//! tile's state stays on the GPU between its chunks and is read back once, through a staging
+//! buffer reused across tiles and runs.
+
+use bytemuck::Zeroable;
+use wgpu::util::DeviceExt;
+
+use super::context::GpuContext;
+use super::layout::{ChunkUniform, RunUniform};
+use super::pipeline::{PipelineKey, Pipelines, WORKGROUP_SIZE};
+use crate::error::Error;
+use crate::outcome::{Outcomes, TrajState};
+use crate::progress::Progress;
+use crate::spec::Spec;
+
+/// Largest tile, in cells (also bounded by the adapter's binding and buffer limits).
+pub const TILE_TARGET_CELLS: u64 = 1 << 22;
+/// Trajectory-steps one dispatch aims for.
+pub const DISPATCH_WORK: u64 = 1 << 28;
+/// Fewest steps per dispatch: below this, per-dispatch overhead dominates on lavapipe.
+pub const MIN_CHUNK_STEPS: u32 = 128;
+/// Trajectory-steps one submit aims for.
+pub const SUBMIT_WORK: u64 = 1 << 30;
+/// Most dispatches in one submit (bounds the chunk uniform buffer).
+pub const MAX_CHUNKS_PER_SUBMIT: u32 = 256;
+
+const STATE_BYTES: u64 = size_of::<TrajState>() as u64;
+
+/// How a spec's work is cut up on this adapter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// Cells per tile (the last tile may hold fewer).
+    pub tile_cells: u32,
+    /// Steps per dispatch (the last chunk may hold fewer).
+    pub chunk_steps: u32,
+    /// Dispatches per submit.
+    pub chunks_per_submit: u32,
+}
+
+impl Plan {
+    /// The plan for `cells` trajectories of `steps` steps under `limits`.
+    pub fn new(cells: u64, steps: u32, limits: &wgpu::Limits) -> Self {
+        let by_binding = limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size)
+            / STATE_BYTES;
+        let wg = WORKGROUP_SIZE as u64;
+        let max_tile = (TILE_TARGET_CELLS.min(by_binding) / wg * wg).max(wg);
+        let tile = cells.min(max_tile);
+        let chunk_steps = (DISPATCH_WORK / tile).clamp(MIN_CHUNK_STEPS as u64, steps as u64) as u32;
+        let chunk_steps = chunk_steps.min(steps).max(1);
+        let per_submit =
+            (SUBMIT_WORK / (tile * chunk_steps as u64)).clamp(1, MAX_CHUNKS_PER_SUBMIT as u64);
+        Plan {
+            tile_cells: tile as u32,
+            chunk_steps,
+            chunks_per_submit: per_submit as u32,
+        }
+    }
+}
+
+/// Workgroup counts `(x, y)` covering `cells` invocations, balanced so that neither dimension
+/// exceeds `max_dim` and little work is wasted: the kernel's index is `x + y * (wg_x * WG)`.
+pub fn dispatch_size(cells: u32, max_dim: u32) -> (u32, u32) {
+    let groups = cells.div_ceil(WORKGROUP_SIZE);
+    let wg_y = groups.div_ceil(max_dim);
+    (groups.div_ceil(wg_y), wg_y)
+}
+
+/// Buffers reused across tiles and runs of the same tile size.
+struct TileBuffers {
+    cells: u32,
+    state: wgpu::Buffer,
+    staging: wgpu::Buffer,
+}
+
+/// Runs specs on a GPU.
+pub struct GpuRunner {
+    ctx: GpuContext,
+    pipelines: Pipelines,
+    tiles: Option<TileBuffers>,
+}
+
+impl GpuRunner {
+    /// Opens the default adapter.
+    pub fn new() -> Result<Self, Error> {
+        let ctx = GpuContext::new()?;
+        let pipelines = Pipelines::new(&ctx);
+        Ok(GpuRunner {
+            ctx,
+            pipelines,
+            tiles: None,
+        })
+    }
+
+    /// The device context.
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+
+    /// Runs every cell; same contract as [`crate::cpu::run`].
+    pub fn run(&mut self, spec: &Spec, progress: &Progress) -> Result<Outcomes, Error> {
+        let mut out = Outcomes::with_capacity(spec.x.cells, spec.y.cells);
+        self.execute(spec, None, progress, &mut |states| {
+            for s in states {
+                out.push(s);
+            }
+        })?;
+        Ok(out)
+    }
+
+    /// One trajectory's iterates `(x, y, loss)`, for steps `0..=div_step` or `0..=steps`; the
+    /// spec must be a single cell.
+    pub fn trace(&mut self, spec: &Spec) -> Result<Vec<[f32; 3]>, Error> {
+        assert_eq!(spec.cells(), 1, "trace runs one trajectory");
+        let bytes = (spec.steps as u64 + 1) * 16;
+        let trace = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("downhill trace"),
+            size: bytes,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        let mut last = TrajState::zeroed();
+        self.execute(spec, Some(&trace), &Progress::hidden(), &mut |s| {
+            last = s[0]
+        })?;
+        let rows: Vec<[f32; 4]> = self.read_buffer(&trace, bytes)?;
+        let n = if last.div_step >= 0 {
+            last.div_step as usize + 1
+        } else {
+            spec.steps as usize + 1
+        };
+        Ok(rows[..n].iter().map(|r| [r[0], r[1], r[2]]).collect())
+    }
+
+    fn tile_buffers(&mut self, cells: u32) -> &TileBuffers {
+        if self.tiles.as_ref().is_none_or(|t| t.cells != cells) {
+            let bytes = cells as u64 * STATE_BYTES;
+            let make = |label, usage| {
+                self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some(label),
+                    size: bytes,
+                    usage,
+                    mapped_at_creation: false,
+                })
+            };
+            self.tiles = Some(TileBuffers {
+                cells,
+                state: make(
+                    "downhill tile state",
+                    wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                ),
+                staging: make(
+                    "downhill tile staging",
+                    wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                ),
+            });
+        }
+        self.tiles.as_ref().expect("just created")
+    }
+
+    fn execute(
+        &mut self,
+        spec: &Spec,
+        trace: Option<&wgpu::Buffer>,
+        progress: &Progress,
+        sink: &mut dyn FnMut(&[TrajState]),
+    ) -> Result<(), Error> {
+        let cells = spec.cells() as u64;
+        let plan = Plan::new(cells, spec.steps, &self.ctx.limits);
+        let key = PipelineKey::new(spec, trace.is_some());
+        self.pipelines.get(&self.ctx, spec, &key)?;
+        self.tile_buffers(plan.tile_cells);
+        let device = &self.ctx.device;
+        let queue = &self.ctx.queue;
+
+        let run = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("downhill run uniform"),
+            contents: bytemuck::bytes_of(&RunUniform::new(spec)),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let mut axes = spec.x.centres();
+        axes.extend(spec.y.centres());
+        let axes = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("downhill axes"),
+            contents: bytemuck::cast_slice(&axes),
+            usage: wgpu::BufferUsages::STORAGE,
+        });
+        let align = self.ctx.limits.min_uniform_buffer_offset_alignment.max(16) as u64;
+        let chunk_buf = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("downhill chunk uniforms"),
+            size: align * plan.chunks_per_submit as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let dummy_trace;
+        let trace_buf = match trace {
+            Some(t) => t,
+            None => {
+                dummy_trace = device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("downhill trace (unused)"),
+                    size: 16,
+                    usage: wgpu::BufferUsages::STORAGE,
+                    mapped_at_creation: false,
+                });
+                &dummy_trace
+            }
+        };
+        let tiles = self.tiles.as_ref().expect("allocated above");
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("downhill kernel bind group"),
+            layout: &self.pipelines.bind_group_layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: run.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: &chunk_buf,
+                        offset: 0,
+                        size: wgpu::BufferSize::new(size_of::<ChunkUniform>() as u64),
+                    }),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: axes.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: tiles.state.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 4,
+                    resource: trace_buf.as_entire_binding(),
+                },
+            ],
+        });
+        let pipeline = self.pipelines.get(&self.ctx, spec, &key)?;
+        let max_dim = self.ctx.limits.max_compute_workgroups_per_dimension;
+
+        let mut done_work = 0u64;
+        let mut first_cell = 0u64;
+        while first_cell < cells {
+            let tile = (cells - first_cell).min(plan.tile_cells as u64) as u32;
+            let (wg_x, wg_y) = dispatch_size(tile, max_dim);
+            let mut begin = 0u32;
+            while begin < spec.steps {
+                let mut entries = vec![0u8; (align * plan.chunks_per_submit as u64) as usize];
+                let mut n = 0usize;
+                let group_begin = begin;
+                while begin < spec.steps && n < plan.chunks_per_submit as usize {
+                    let end = begin.saturating_add(plan.chunk_steps).min(spec.steps);
+                    let c = ChunkUniform {
+                        first_cell: first_cell as u32,
+                        cells: tile,
+                        step_begin: begin,
+                        step_end: end,
+                    };
+                    let at = n * align as usize;
+                    entries[at..at + 16].copy_from_slice(bytemuck::bytes_of(&c));
+                    n += 1;
+                    begin = end;
+                }
+                queue.write_buffer(&chunk_buf, 0, &entries[..n * align as usize]);
+                let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                    label: Some("downhill steps"),
+                });
+                {
+                    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                        label: Some("downhill steps"),
+                        timestamp_writes: None,
+                    });
+                    pass.set_pipeline(pipeline);
+                    for j in 0..n {
+                        pass.set_bind_group(0, &bind_group, &[(j as u64 * align) as u32]);
+                        pass.dispatch_workgroups(wg_x, wg_y, 1);
+                    }
+                }
+                let last = begin >= spec.steps;
+                if last {
+                    encoder.copy_buffer_to_buffer(
+                        &tiles.state,
+                        0,
+                        &tiles.staging,
+                        0,
+                        tile as u64 * STATE_BYTES,
+                    );
+                }
+                let index = queue.submit([encoder.finish()]);
+                device
+                    .poll(wgpu::PollType::Wait {
+                        submission_index: Some(index),
+                        timeout: None,
+                    })
+                    .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
+                self.ctx.take_error()?;
+                done_work += tile as u64 * (begin - group_begin) as u64;
+                progress.set(done_work);
+            }
+            let states: Vec<TrajState> =
+                read_mapped(&self.ctx, &tiles.staging, tile as u64 * STATE_BYTES)?;
+            sink(&states);
+            first_cell += tile as u64;
+        }
+        Ok(())
+    }
+
+    fn read_buffer<T: bytemuck::Pod>(
+        &self,
+        src: &wgpu::Buffer,
+        bytes: u64,
+    ) -> Result<Vec<T>, Error> {
+        let staging = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("downhill readback"),
+            size: bytes,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut encoder = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("downhill readback"),
+            });
+        encoder.copy_buffer_to_buffer(src, 0, &staging, 0, bytes);
+        self.ctx.queue.submit([encoder.finish()]);
+        read_mapped(&self.ctx, &staging, bytes)
+    }
+}
+
+/// Maps the first `bytes` of a MAP_READ buffer, copies them out and unmaps it.
+fn read_mapped<T: bytemuck::Pod>(
+    ctx: &GpuContext,
+    buffer: &wgpu::Buffer,
+    bytes: u64,
+) -> Result<Vec<T>, Error> {
+    let slice = buffer.slice(..bytes);
+    let (sender, receiver) = futures_intrusive::channel::shared::oneshot_channel();
+    slice.map_async(wgpu::MapMode::Read, move |r| {
+        sender.send(r).ok();
+    });
+    ctx.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| Error::Gpu(format!("waiting for the readback: {e}")))?;
+    pollster::block_on(receiver.receive())
+        .ok_or_else(|| Error::Gpu("the readback was dropped".into()))?
+        .map_err(|e| Error::Gpu(format!("mapping the readback buffer: {e}")))?;
+    let out = {
+        let view = slice
+            .get_mapped_range()
+            .map_err(|e| Error::Gpu(format!("reading the mapped buffer: {e}")))?;
+        bytemuck::cast_slice::<u8, T>(&view).to_vec()
+    };
+    buffer.unmap();
+    ctx.take_error()?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispatch_is_balanced_and_covers_every_cell() {
+        let (x, y) = dispatch_size(1 << 22, 65_535);
+        assert_eq!((x, y), (32_768, 2));
+        for cells in [1, 63, 64, 65, 100_000, 5_000_000] {
+            let (x, y) = dispatch_size(cells, 65_535);
+            assert!(x <= 65_535 && (x as u64 * y as u64 * 64) >= cells as u64);
+        }
+    }
+
+    #[test]
+    fn plans_respect_binding_limits() {
+        let lim = wgpu::Limits {
+            max_storage_buffer_binding_size: 128 << 20,
+            ..wgpu::Limits::default()
+        };
+        let p = Plan::new(4096 * 4096, 10_000, &lim);
+        assert!(p.tile_cells as u64 * STATE_BYTES <= 128 << 20);
+        assert!(p.chunk_steps >= MIN_CHUNK_STEPS);
+        let small = Plan::new(16, 5, &lim);
+        assert_eq!((small.tile_cells, small.chunk_steps), (16, 5));
+    }
+}

@@ -1,0 +1,26 @@
+//! `downhill`: runs many independent optimiser trajectories at once on 2-D loss landscapes, on
+//! the GPU through wgpu (WGSL compute shaders) or on the CPU reference twin, and turns the
+//! outcomes into heatmaps and raw arrays.
+//!
+//! Data flow: a validated [`spec::Spec`] goes to a [`runner::Backend`], which returns an
+//! [`outcome::Outcomes`] grid; [`analysis`] derives labels and boundaries from it, [`render`]
+//! turns grids into pixels, and [`output`] is the only code that writes files.
+
+pub mod analysis;
+pub mod cpu;
+pub mod error;
+pub mod figure;
+pub mod gallery;
+pub mod gpu;
+pub mod landscape;
+pub mod optimiser;
+pub mod outcome;
+pub mod output;
+pub mod param;
+pub mod progress;
+pub mod render;
+pub mod runner;
+pub mod shader;
+pub mod spec;
+
+pub use error::{Error, Result};

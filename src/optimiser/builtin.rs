@@ -1,0 +1,231 @@
+//! CPU twins of `shaders/optimisers/*.wgsl`, one module per optimiser, each with `opt_init`
+//! and `opt_step` of the same names and the same f32 operation order as the WGSL.
+
+use super::OptState;
+use crate::param::{Domain, ParamDef};
+
+const LR: ParamDef = ParamDef {
+    name: "lr",
+    default: 0.01,
+    domain: Domain::NonNegative,
+    doc: "learning rate",
+};
+const BETA: ParamDef = ParamDef {
+    name: "beta",
+    default: 0.9,
+    domain: Domain::UnitInterval,
+    doc: "momentum",
+};
+
+fn zero_state(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
+    OptState::default()
+}
+
+/// Twin of `shaders/optimisers/gd.wgsl`.
+pub mod gd {
+    use super::*;
+
+    /// `lr`.
+    pub const PARAMS: &[ParamDef] = &[LR];
+
+    /// No state.
+    pub fn opt_init(h0: [f32; 4], h1: [f32; 4]) -> OptState {
+        zero_state(h0, h1)
+    }
+
+    /// `x - lr * g`.
+    pub fn opt_step(
+        x: [f32; 2],
+        g: [f32; 2],
+        _s: &mut OptState,
+        h0: [f32; 4],
+        _h1: [f32; 4],
+        _t: u32,
+    ) -> [f32; 2] {
+        [x[0] - h0[0] * g[0], x[1] - h0[0] * g[1]]
+    }
+}
+
+/// Twin of `shaders/optimisers/momentum.wgsl`.
+pub mod momentum {
+    use super::*;
+
+    /// `lr`, `beta`.
+    pub const PARAMS: &[ParamDef] = &[LR, BETA];
+
+    /// `v = 0`.
+    pub fn opt_init(h0: [f32; 4], h1: [f32; 4]) -> OptState {
+        zero_state(h0, h1)
+    }
+
+    /// `v = beta v + g; x - lr v`.
+    pub fn opt_step(
+        x: [f32; 2],
+        g: [f32; 2],
+        s: &mut OptState,
+        h0: [f32; 4],
+        _h1: [f32; 4],
+        _t: u32,
+    ) -> [f32; 2] {
+        let v = [h0[1] * s.a[0] + g[0], h0[1] * s.a[1] + g[1]];
+        s.a = v;
+        [x[0] - h0[0] * v[0], x[1] - h0[0] * v[1]]
+    }
+}
+
+/// Twin of `shaders/optimisers/nesterov.wgsl`.
+pub mod nesterov {
+    use super::*;
+
+    /// `lr`, `beta`.
+    pub const PARAMS: &[ParamDef] = &[LR, BETA];
+
+    /// `v = 0`.
+    pub fn opt_init(h0: [f32; 4], h1: [f32; 4]) -> OptState {
+        zero_state(h0, h1)
+    }
+
+    /// `v = beta v + g; x - lr (g + beta v)`.
+    pub fn opt_step(
+        x: [f32; 2],
+        g: [f32; 2],
+        s: &mut OptState,
+        h0: [f32; 4],
+        _h1: [f32; 4],
+        _t: u32,
+    ) -> [f32; 2] {
+        let v = [h0[1] * s.a[0] + g[0], h0[1] * s.a[1] + g[1]];
+        s.a = v;
+        [
+            x[0] - h0[0] * (g[0] + h0[1] * v[0]),
+            x[1] - h0[0] * (g[1] + h0[1] * v[1]),
+        ]
+    }
+}
+
+/// Twin of `shaders/optimisers/rmsprop.wgsl`.
+pub mod rmsprop {
+    use super::*;
+
+    /// `lr`, `rho`, `eps`.
+    pub const PARAMS: &[ParamDef] = &[
+        LR,
+        ParamDef {
+            name: "rho",
+            default: 0.9,
+            domain: Domain::UnitInterval,
+            doc: "decay of the squared-gradient average",
+        },
+        ParamDef {
+            name: "eps",
+            default: 1e-8,
+            domain: Domain::Positive,
+            doc: "denominator guard",
+        },
+    ];
+
+    /// `s = 0`.
+    pub fn opt_init(h0: [f32; 4], h1: [f32; 4]) -> OptState {
+        zero_state(h0, h1)
+    }
+
+    /// `s = rho s + (1 - rho) g^2; x - lr g / (sqrt(s) + eps)`.
+    pub fn opt_step(
+        x: [f32; 2],
+        g: [f32; 2],
+        s: &mut OptState,
+        h0: [f32; 4],
+        _h1: [f32; 4],
+        _t: u32,
+    ) -> [f32; 2] {
+        let k = 1.0 - h0[1];
+        let sq = [
+            h0[1] * s.b[0] + k * (g[0] * g[0]),
+            h0[1] * s.b[1] + k * (g[1] * g[1]),
+        ];
+        s.b = sq;
+        [
+            x[0] - h0[0] * g[0] / (sq[0].sqrt() + h0[2]),
+            x[1] - h0[0] * g[1] / (sq[1].sqrt() + h0[2]),
+        ]
+    }
+}
+
+/// Twin of `shaders/optimisers/adam.wgsl`.
+pub mod adam {
+    use super::*;
+
+    /// `lr`, `beta1`, `beta2`, `eps`, `bias_correction`.
+    pub const PARAMS: &[ParamDef] = &[
+        ParamDef {
+            name: "lr",
+            default: 0.01,
+            domain: Domain::NonNegative,
+            doc: "learning rate",
+        },
+        ParamDef {
+            name: "beta1",
+            default: 0.9,
+            domain: Domain::UnitInterval,
+            doc: "decay of the gradient average",
+        },
+        ParamDef {
+            name: "beta2",
+            default: 0.999,
+            domain: Domain::UnitInterval,
+            doc: "decay of the squared-gradient average",
+        },
+        ParamDef {
+            name: "eps",
+            default: 1e-8,
+            domain: Domain::Positive,
+            doc: "denominator guard",
+        },
+        ParamDef {
+            name: "bias_correction",
+            default: 1.0,
+            domain: Domain::Switch,
+            doc: "divide the averages by 1 - beta^t",
+        },
+    ];
+
+    /// `m = v = 0`, running powers `(beta1^0, beta2^0) = (1, 1)`.
+    pub fn opt_init(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
+        OptState {
+            a: [0.0; 2],
+            b: [0.0; 2],
+            c: [1.0; 2],
+        }
+    }
+
+    /// One Adam step; see the WGSL piece for the formula.
+    pub fn opt_step(
+        x: [f32; 2],
+        g: [f32; 2],
+        s: &mut OptState,
+        h0: [f32; 4],
+        h1: [f32; 4],
+        _t: u32,
+    ) -> [f32; 2] {
+        let (b1, b2) = (h0[1], h0[2]);
+        let (k1, k2) = (1.0 - b1, 1.0 - b2);
+        let m = [b1 * s.a[0] + k1 * g[0], b1 * s.a[1] + k1 * g[1]];
+        let v = [
+            b2 * s.b[0] + k2 * (g[0] * g[0]),
+            b2 * s.b[1] + k2 * (g[1] * g[1]),
+        ];
+        let pw = [s.c[0] * b1, s.c[1] * b2];
+        s.a = m;
+        s.b = v;
+        s.c = pw;
+        let (mut mh, mut vh) = (m, v);
+        if h1[0] != 0.0 {
+            mh = [m[0] / (1.0 - pw[0]), m[1] / (1.0 - pw[0])];
+            vh = [v[0] / (1.0 - pw[1]), v[1] / (1.0 - pw[1])];
+        }
+        [
+            x[0] - h0[0] * mh[0] / (vh[0].sqrt() + h0[3]),
+            x[1] - h0[0] * mh[1] / (vh[1].sqrt() + h0[3]),
+        ]
+    }
+}

@@ -1,0 +1,103 @@
+//! Registry of optimisers: names, hyperparameters with defaults and domains, and the CPU twins
+//! of the WGSL pieces in `shaders/optimisers/`.
+//!
+//! The twins are f32, with the WGSL's operation order, so the CPU runner reproduces the GPU
+//! kernel up to the rounding differences of fused multiply-add and transcendental functions.
+
+mod builtin;
+
+pub use builtin::{adam, gd, momentum, nesterov, rmsprop};
+
+use crate::error::{Error, did_you_mean};
+use crate::param::ParamDef;
+
+/// Twin of WGSL `OptState` (shaders/common/state.wgsl): three vec2 registers whose meaning
+/// each optimiser documents (velocity, second moment, running powers of betas).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct OptState {
+    /// Register `a` (first moment or velocity).
+    pub a: [f32; 2],
+    /// Register `b` (second moment).
+    pub b: [f32; 2],
+    /// Register `c` (running products such as `beta1^t`).
+    pub c: [f32; 2],
+}
+
+/// Twin of WGSL `opt_init(h0, h1)`.
+pub type InitFn = fn([f32; 4], [f32; 4]) -> OptState;
+/// Twin of WGSL `opt_step(x, g, &s, h0, h1, t)`: returns the next iterate.
+pub type StepFn = fn([f32; 2], [f32; 2], &mut OptState, [f32; 4], [f32; 4], u32) -> [f32; 2];
+
+/// An optimiser: an update rule with up to eight named hyperparameters.
+pub struct Optimiser {
+    /// Registry name (`--optimizer NAME`); also the WGSL piece `shaders/optimisers/NAME.wgsl`.
+    pub name: &'static str,
+    /// The update rule, as shown by `downhill list`.
+    pub rule: &'static str,
+    /// Hyperparameters in slot order (slot = `param::OPTIMISER_BASE` + index).
+    pub params: &'static [ParamDef],
+    /// Twin of `opt_init`.
+    pub init: InitFn,
+    /// Twin of `opt_step`.
+    pub step: StepFn,
+}
+
+impl std::fmt::Debug for Optimiser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Optimiser")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+/// Every built-in optimiser, in the order `downhill list` shows them.
+pub static OPTIMISERS: &[Optimiser] = &[
+    Optimiser {
+        name: "gd",
+        rule: "x <- x - lr*g",
+        params: gd::PARAMS,
+        init: gd::opt_init,
+        step: gd::opt_step,
+    },
+    Optimiser {
+        name: "momentum",
+        rule: "heavy ball: v <- beta*v + g; x <- x - lr*v",
+        params: momentum::PARAMS,
+        init: momentum::opt_init,
+        step: momentum::opt_step,
+    },
+    Optimiser {
+        name: "nesterov",
+        rule: "v <- beta*v + g; x <- x - lr*(g + beta*v)  (one gradient per step, as in PyTorch)",
+        params: nesterov::PARAMS,
+        init: nesterov::opt_init,
+        step: nesterov::opt_step,
+    },
+    Optimiser {
+        name: "rmsprop",
+        rule: "s <- rho*s + (1-rho)*g^2; x <- x - lr*g/(sqrt(s) + eps)",
+        params: rmsprop::PARAMS,
+        init: rmsprop::opt_init,
+        step: rmsprop::opt_step,
+    },
+    Optimiser {
+        name: "adam",
+        rule: "m <- b1*m + (1-b1)*g; v <- b2*v + (1-b2)*g^2; x <- x - lr*m^/(sqrt(v^) + eps)",
+        params: adam::PARAMS,
+        init: adam::opt_init,
+        step: adam::opt_step,
+    },
+];
+
+/// Looks an optimiser up by name; the error names `culprit` and suggests the closest name.
+pub fn find(name: &str, culprit: &str) -> Result<&'static Optimiser, Error> {
+    OPTIMISERS.iter().find(|o| o.name == name).ok_or_else(|| {
+        Error::input(
+            culprit,
+            format!(
+                "unknown optimizer `{name}`{}; `downhill list` shows them all",
+                did_you_mean(name, OPTIMISERS.iter().map(|o| o.name))
+            ),
+        )
+    })
+}

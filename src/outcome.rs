@@ -1,0 +1,121 @@
+//! Per-trajectory results: the raw state record both runners produce ([`TrajState`]) and the
+//! grid of outcomes ([`Outcomes`]) that analysis, rendering and output consume.
+
+use bytemuck::{Pod, Zeroable};
+
+/// One trajectory's state, as kept between dispatches and read back.
+///
+/// Keep in sync with `struct Traj` in `shaders/common/state.wgsl` (48 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct TrajState {
+    /// Current iterate `(x, y)`; frozen at the first escaped iterate if the trajectory diverged.
+    pub pos: [f32; 2],
+    /// Optimiser register `a`.
+    pub opt_a: [f32; 2],
+    /// Optimiser register `b`.
+    pub opt_b: [f32; 2],
+    /// Optimiser register `c`.
+    pub opt_c: [f32; 2],
+    /// Loss at `pos` (valid after the last step or at divergence).
+    pub loss: f32,
+    /// First iterate that escaped the threshold or was not finite, or -1.
+    pub div_step: i32,
+    /// First iterate whose gradient norm was <= the tolerance, or -1.
+    pub conv_step: i32,
+    /// Padding to 16-byte multiples.
+    pub pad: u32,
+}
+
+/// Outcomes of a whole grid, row-major `(rows, cols)` with row 0 at the low end of the y axis
+/// and column 0 at the low end of the x axis.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Outcomes {
+    /// Number of columns (x-axis cells).
+    pub cols: u32,
+    /// Number of rows (y-axis cells).
+    pub rows: u32,
+    /// Final x coordinate (the escaped iterate for diverged trajectories).
+    pub x: Vec<f32>,
+    /// Final y coordinate.
+    pub y: Vec<f32>,
+    /// Final loss.
+    pub loss: Vec<f32>,
+    /// Divergence step, or -1 (never diverged).
+    pub div_step: Vec<i32>,
+    /// Convergence step, or -1 (never converged).
+    pub conv_step: Vec<i32>,
+}
+
+impl Outcomes {
+    /// An empty grid with room for `cols * rows` cells.
+    pub fn with_capacity(cols: u32, rows: u32) -> Self {
+        let n = cols as usize * rows as usize;
+        Outcomes {
+            cols,
+            rows,
+            x: Vec::with_capacity(n),
+            y: Vec::with_capacity(n),
+            loss: Vec::with_capacity(n),
+            div_step: Vec::with_capacity(n),
+            conv_step: Vec::with_capacity(n),
+        }
+    }
+
+    /// Appends one cell's final state (cells must arrive in row-major order).
+    pub fn push(&mut self, s: &TrajState) {
+        self.x.push(s.pos[0]);
+        self.y.push(s.pos[1]);
+        self.loss.push(s.loss);
+        self.div_step.push(s.div_step);
+        self.conv_step.push(s.conv_step);
+    }
+
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.loss.len()
+    }
+
+    /// Whether the grid has no cells.
+    pub fn is_empty(&self) -> bool {
+        self.loss.is_empty()
+    }
+
+    /// Whether cell `i` diverged.
+    pub fn diverged(&self, i: usize) -> bool {
+        self.div_step[i] >= 0
+    }
+
+    /// Row-major index of `(row, col)`.
+    pub fn index(&self, row: u32, col: u32) -> usize {
+        row as usize * self.cols as usize + col as usize
+    }
+
+    /// Fraction of cells that diverged.
+    pub fn diverged_fraction(&self) -> f64 {
+        if self.is_empty() {
+            return 0.0;
+        }
+        self.div_step.iter().filter(|&&d| d >= 0).count() as f64 / self.len() as f64
+    }
+
+    /// Fraction of cells that converged.
+    pub fn converged_fraction(&self) -> f64 {
+        if self.is_empty() {
+            return 0.0;
+        }
+        self.conv_step.iter().filter(|&&c| c >= 0).count() as f64 / self.len() as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traj_state_matches_the_wgsl_layout() {
+        assert_eq!(std::mem::size_of::<TrajState>(), 48);
+        assert_eq!(std::mem::offset_of!(TrajState, loss), 32);
+        assert_eq!(std::mem::offset_of!(TrajState, conv_step), 40);
+    }
+}

@@ -1,0 +1,170 @@
+//! The only code that writes files. Every output goes to a temporary file beside its target
+//! and is renamed into place only once all outputs of a job are complete, so a failure leaves
+//! no half-written files behind.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+use npyz::WriterBuilder;
+
+use crate::error::Error;
+
+/// One array for an `.npz` archive: a name and row-major data of the given shape.
+pub enum Array<'a> {
+    /// float32 data.
+    F32(&'a str, Vec<u64>, &'a [f32]),
+    /// int32 data.
+    I32(&'a str, Vec<u64>, &'a [i32]),
+    /// bool data.
+    Bool(&'a str, Vec<u64>, Vec<bool>),
+}
+
+/// A set of files written together: staged under temporary names, then committed.
+pub struct OutputSet {
+    staged: Vec<(PathBuf, PathBuf)>,
+}
+
+fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn temp_name(target: &Path) -> PathBuf {
+    let mut name = target
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(format!(".{}.tmp", std::process::id()));
+    target.with_file_name(name)
+}
+
+impl OutputSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        OutputSet { staged: Vec::new() }
+    }
+
+    fn stage(
+        &mut self,
+        target: &Path,
+        fill: impl FnOnce(&mut BufWriter<File>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(write_err(dir))?;
+        }
+        let temp = temp_name(target);
+        // Registered before writing, so a failure below still removes the partial file.
+        self.staged.push((temp.clone(), target.to_path_buf()));
+        let file = File::create(&temp).map_err(write_err(target))?;
+        let mut w = BufWriter::new(file);
+        fill(&mut w)?;
+        w.flush().map_err(write_err(target))?;
+        w.into_inner()
+            .map_err(|e| write_err(target)(e.into_error()))?
+            .sync_all()
+            .map_err(write_err(target))?;
+        Ok(())
+    }
+
+    /// Stages a PNG.
+    pub fn png(&mut self, target: &Path, img: &RgbImage) -> Result<(), Error> {
+        self.stage(target, |w| {
+            img.write_to(w, image::ImageFormat::Png)
+                .map_err(|e| Error::Write {
+                    path: target.to_path_buf(),
+                    source: std::io::Error::other(e),
+                })
+        })
+    }
+
+    /// Stages a text file (JSON, CSV).
+    pub fn text(&mut self, target: &Path, text: &str) -> Result<(), Error> {
+        self.stage(target, |w| {
+            w.write_all(text.as_bytes()).map_err(write_err(target))
+        })
+    }
+
+    /// Stages an uncompressed `.npz` archive readable by `numpy.load`.
+    pub fn npz(&mut self, target: &Path, arrays: &[Array<'_>]) -> Result<(), Error> {
+        self.stage(target, |w| {
+            let io = write_err(target);
+            let mut zip = zip::ZipWriter::new(w);
+            for a in arrays {
+                let (name, bytes) = match a {
+                    Array::F32(n, s, _) | Array::I32(n, s, _) => {
+                        (*n, 4 * s.iter().product::<u64>())
+                    }
+                    Array::Bool(n, s, _) => (*n, s.iter().product::<u64>()),
+                };
+                let opts = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Stored)
+                    .large_file(bytes + 1024 >= u32::MAX as u64);
+                zip.start_file(format!("{name}.npy"), opts)
+                    .map_err(|e| Error::Write {
+                        path: target.to_path_buf(),
+                        source: std::io::Error::other(e),
+                    })?;
+                match a {
+                    Array::F32(_, s, d) => write_npy(&mut zip, s, d.iter().copied()),
+                    Array::I32(_, s, d) => write_npy(&mut zip, s, d.iter().copied()),
+                    Array::Bool(_, s, d) => write_npy(&mut zip, s, d.iter().copied()),
+                }
+                .map_err(write_err(target))?;
+            }
+            zip.finish().map_err(|e| io(std::io::Error::other(e)))?;
+            Ok(())
+        })
+    }
+
+    /// Renames every staged file into place.
+    pub fn commit(mut self) -> Result<Vec<PathBuf>, Error> {
+        let staged = std::mem::take(&mut self.staged);
+        let mut done = Vec::new();
+        for (temp, target) in &staged {
+            fs::rename(temp, target).map_err(write_err(target))?;
+            done.push(target.clone());
+        }
+        Ok(done)
+    }
+}
+
+impl Default for OutputSet {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for OutputSet {
+    /// Removes temporaries of a set that was never committed.
+    fn drop(&mut self) {
+        for (temp, _) in &self.staged {
+            let _ = fs::remove_file(temp);
+        }
+    }
+}
+
+fn write_npy<T: npyz::AutoSerialize, W: Write>(
+    w: W,
+    shape: &[u64],
+    data: impl Iterator<Item = T>,
+) -> std::io::Result<()> {
+    let mut npy = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(shape)
+        .writer(w)
+        .begin_nd()?;
+    npy.extend(data)?;
+    npy.finish()
+}
+
+/// Appends `.ext` to a prefix (`out/run` -> `out/run.png`), keeping dots in the prefix.
+pub fn with_ext(prefix: &Path, ext: &str) -> PathBuf {
+    let mut s = prefix.as_os_str().to_os_string();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
+}

@@ -1,0 +1,72 @@
+//! Heatmaps: one colour per grid cell, drawn the way plots are read (the high end of the y
+//! axis at the top), scaled up by whole pixels, with curve overlays in data coordinates.
+
+use image::{Rgb as Pixel, RgbImage};
+
+use super::colormap::Rgb;
+
+/// Paints a `cols x rows` grid (row-major, row 0 = low y) into an image `scale` pixels per cell.
+pub fn paint(cols: u32, rows: u32, scale: u32, colour: impl Fn(usize) -> Rgb) -> RgbImage {
+    let mut img = RgbImage::new(cols * scale, rows * scale);
+    for (px, py, p) in img.enumerate_pixels_mut() {
+        let col = px / scale;
+        let row = rows - 1 - py / scale;
+        *p = Pixel(colour(row as usize * cols as usize + col as usize));
+    }
+    img
+}
+
+/// Whole-pixel scale so that the longer side is at least `min_side` pixels (at most 16).
+pub fn scale_for(cols: u32, rows: u32, min_side: u32) -> u32 {
+    min_side.div_ceil(cols.max(rows)).clamp(1, 16)
+}
+
+/// Draws a curve through points given in fractional cell coordinates `(column, row)` (0 at the
+/// low edge of each axis), `width` pixels wide. Points outside the image are clipped.
+pub fn polyline(
+    img: &mut RgbImage,
+    rows: u32,
+    scale: u32,
+    points: &[(f64, f64)],
+    colour: Rgb,
+    width: u32,
+) {
+    let to_px = |(c, r): (f64, f64)| (c * scale as f64, (rows as f64 - r) * scale as f64);
+    for pair in points.windows(2) {
+        let (a, b) = (to_px(pair[0]), to_px(pair[1]));
+        let steps = ((b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil() as usize).max(1);
+        for s in 0..=steps {
+            let t = s as f64 / steps as f64;
+            dot(
+                img,
+                a.0 + t * (b.0 - a.0),
+                a.1 + t * (b.1 - a.1),
+                colour,
+                width,
+            );
+        }
+    }
+}
+
+fn dot(img: &mut RgbImage, x: f64, y: f64, colour: Rgb, width: u32) {
+    let half = width as f64 / 2.0;
+    let (x0, x1) = ((x - half).floor() as i64, (x + half).ceil() as i64);
+    let (y0, y1) = ((y - half).floor() as i64, (y + half).ceil() as i64);
+    for py in y0.max(0)..y1.min(img.height() as i64) {
+        for px in x0.max(0)..x1.min(img.width() as i64) {
+            img.put_pixel(px as u32, py as u32, Pixel(colour));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_zero_is_drawn_at_the_bottom() {
+        let img = paint(2, 2, 1, |i| [i as u8, 0, 0]);
+        assert_eq!(img.get_pixel(0, 1).0, [0, 0, 0]);
+        assert_eq!(img.get_pixel(1, 0).0, [3, 0, 0]);
+    }
+}

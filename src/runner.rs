@@ -1,0 +1,85 @@
+//! Backend selection: the GPU runner, the CPU reference runner, or the GPU when an adapter
+//! exists and the CPU otherwise. Both runners take the same [`Spec`] and return the same
+//! [`Outcomes`].
+
+use crate::cpu;
+use crate::error::Error;
+use crate::gpu::{AdapterSummary, GpuRunner};
+use crate::outcome::Outcomes;
+use crate::progress::Progress;
+use crate::spec::Spec;
+
+/// Which backend the user asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// The GPU if an adapter exists, else the CPU (with a note on stderr).
+    Auto,
+    /// The GPU; no adapter is an error.
+    Gpu,
+    /// The CPU reference runner.
+    Cpu,
+}
+
+/// An opened backend.
+pub enum Backend {
+    /// The CPU reference runner.
+    Cpu,
+    /// The GPU runner.
+    Gpu(Box<GpuRunner>),
+}
+
+impl Backend {
+    /// Opens the chosen backend; `note` receives the reason when `Auto` falls back to the CPU.
+    pub fn open(choice: BackendChoice, note: &mut dyn FnMut(&str)) -> Result<Self, Error> {
+        match choice {
+            BackendChoice::Cpu => Ok(Backend::Cpu),
+            BackendChoice::Gpu => Ok(Backend::Gpu(Box::new(GpuRunner::new()?))),
+            BackendChoice::Auto => match GpuRunner::new() {
+                Ok(g) => Ok(Backend::Gpu(Box::new(g))),
+                Err(e @ Error::NoAdapter(_)) => {
+                    note(&format!("{e}; using the CPU backend"));
+                    Ok(Backend::Cpu)
+                }
+                Err(e) => Err(e),
+            },
+        }
+    }
+
+    /// Short description for logs and metadata, e.g. `gpu: NVIDIA H100 (Vulkan)` or `cpu`.
+    pub fn describe(&self) -> String {
+        match self {
+            Backend::Cpu => {
+                let n = std::thread::available_parallelism().map_or(1, |t| t.get());
+                format!("cpu ({n} threads)")
+            }
+            Backend::Gpu(g) => {
+                let s = g.context().summary();
+                format!("gpu: {} ({})", s.name, s.backend)
+            }
+        }
+    }
+
+    /// The adapter, for the GPU backend.
+    pub fn adapter(&self) -> Option<AdapterSummary> {
+        match self {
+            Backend::Cpu => None,
+            Backend::Gpu(g) => Some(g.context().summary()),
+        }
+    }
+
+    /// Runs every cell of `spec`.
+    pub fn run(&mut self, spec: &Spec, progress: &Progress) -> Result<Outcomes, Error> {
+        match self {
+            Backend::Cpu => Ok(cpu::run(spec, progress)),
+            Backend::Gpu(g) => g.run(spec, progress),
+        }
+    }
+
+    /// One trajectory's iterates `(x, y, loss)` (the spec must be a single cell).
+    pub fn trace(&mut self, spec: &Spec) -> Result<Vec<[f32; 3]>, Error> {
+        match self {
+            Backend::Cpu => Ok(cpu::trace(spec)),
+            Backend::Gpu(g) => g.trace(spec),
+        }
+    }
+}

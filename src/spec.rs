@@ -1,0 +1,749 @@
+//! The validated description of one sweep: landscape, optimiser, start point, the two grid
+//! axes and the run settings. Parsers here turn the CLI's strings into a [`Spec`] and reject
+//! bad input with an [`Error::Input`] naming the flag.
+//!
+//! Conventions: the grid has `x.cells` columns and `y.cells` rows; cell centres sit at
+//! `lo + (i + 0.5) * (hi - lo) / n` (in log10 space for log axes); raw arrays are row-major
+//! with row 0 at the low end of the y axis.
+
+use serde::Serialize;
+
+use crate::error::{Error, did_you_mean};
+use crate::landscape::{self, Landscape};
+use crate::optimiser::{self, Optimiser};
+use crate::param::{self, ParamDef, SLOTS};
+
+/// Default divergence threshold: a trajectory has diverged once `|x|` or `|y|` exceeds it.
+pub const DEFAULT_THRESHOLD: f32 = 1e6;
+/// Default convergence tolerance on the gradient norm.
+pub const DEFAULT_CONV_TOL: f32 = 1e-4;
+/// Most cells along one axis.
+pub const MAX_CELLS_PER_AXIS: u32 = 65_536;
+/// Most steps in one run.
+pub const MAX_STEPS: u32 = 100_000_000;
+/// Host memory the outcome grid, its readback and its image take per cell (bytes), used to
+/// refuse grids that cannot fit before any work starts.
+pub const HOST_BYTES_PER_CELL: u64 = 64;
+
+/// Spacing of an axis's cell centres.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scale {
+    /// Evenly spaced values.
+    Lin,
+    /// Evenly spaced log10 values (bounds must be > 0).
+    Log,
+}
+
+/// One grid axis: which parameter varies, over what range, in how many cells.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Axis {
+    /// Parameter name (`x0`, `y0`, or a landscape or optimiser parameter).
+    pub param: String,
+    /// Slot of the parameter in the flat parameter vector.
+    #[serde(skip)]
+    pub slot: usize,
+    /// Low end of the range (the edge of the first cell, not its centre).
+    pub lo: f64,
+    /// High end of the range.
+    pub hi: f64,
+    /// Linear or logarithmic spacing.
+    pub scale: Scale,
+    /// Number of cells.
+    pub cells: u32,
+}
+
+impl Axis {
+    /// Cell-centre values as f32, low to high. These exact values go to both runners.
+    pub fn centres(&self) -> Vec<f32> {
+        let n = self.cells as f64;
+        (0..self.cells)
+            .map(|i| {
+                let f = (i as f64 + 0.5) / n;
+                match self.scale {
+                    Scale::Lin => (self.lo + f * (self.hi - self.lo)) as f32,
+                    Scale::Log => {
+                        let (a, b) = (self.lo.log10(), self.hi.log10());
+                        10f64.powf(a + f * (b - a)) as f32
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// Fractional cell coordinate (0 = low edge, `cells` = high edge) of a parameter value.
+    pub fn position(&self, value: f64) -> f64 {
+        let f = match self.scale {
+            Scale::Lin => (value - self.lo) / (self.hi - self.lo),
+            Scale::Log => (value.log10() - self.lo.log10()) / (self.hi.log10() - self.lo.log10()),
+        };
+        f * self.cells as f64
+    }
+
+    /// Parameter value at a fractional cell coordinate; the inverse of [`Axis::position`].
+    pub fn value_at(&self, position: f64) -> f64 {
+        let f = position / self.cells as f64;
+        match self.scale {
+            Scale::Lin => self.lo + f * (self.hi - self.lo),
+            Scale::Log => 10f64.powf(self.lo.log10() + f * (self.hi.log10() - self.lo.log10())),
+        }
+    }
+}
+
+/// A validated sweep. Constructed only through [`SpecBuilder::build`].
+#[derive(Clone, Debug)]
+pub struct Spec {
+    /// The landscape.
+    pub landscape: &'static Landscape,
+    /// The optimiser.
+    pub optimiser: &'static Optimiser,
+    /// Base value of every parameter slot (start point, landscape, optimiser); the two axis
+    /// slots are overwritten per cell.
+    pub values: [f32; SLOTS],
+    /// Column axis (x, left to right).
+    pub x: Axis,
+    /// Row axis (y, bottom to top).
+    pub y: Axis,
+    /// Optimiser steps per trajectory.
+    pub steps: u32,
+    /// Divergence threshold on `|x|`, `|y|`.
+    pub threshold: f32,
+    /// Convergence tolerance on the gradient norm.
+    pub conv_tol: f32,
+}
+
+impl Spec {
+    /// Number of trajectories (cells).
+    pub fn cells(&self) -> usize {
+        self.x.cells as usize * self.y.cells as usize
+    }
+
+    /// Landscape parameter vector `c` (slots 2..6).
+    pub fn landscape_params(&self) -> [f32; 4] {
+        let b = param::LANDSCAPE_BASE;
+        [
+            self.values[b],
+            self.values[b + 1],
+            self.values[b + 2],
+            self.values[b + 3],
+        ]
+    }
+
+    /// Landscape parameters as f64, for analysis.
+    pub fn landscape_params64(&self) -> [f64; 4] {
+        self.landscape_params().map(f64::from)
+    }
+
+    /// The value of a named parameter outside the axes (its base value).
+    pub fn value(&self, name: &str) -> Option<f32> {
+        slot_of(self.landscape, self.optimiser, name)
+            .ok()
+            .map(|s| self.values[s])
+    }
+
+    /// Name/value pairs of the landscape's and optimiser's parameters, for metadata.
+    pub fn named_values(&self) -> Vec<(String, f32)> {
+        let l = self
+            .landscape
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p, param::LANDSCAPE_BASE + i));
+        let o = self
+            .optimiser
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p, param::OPTIMISER_BASE + i));
+        l.chain(o)
+            .map(|(p, s)| (p.name.to_string(), self.values[s]))
+            .collect()
+    }
+}
+
+/// A `name:key=value,...` component before lookup.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Component {
+    /// The registry name.
+    pub name: String,
+    /// The `key=value` overrides, in order.
+    pub overrides: Vec<(String, f64)>,
+}
+
+/// Parses `name` or `name:key=value,key=value`; `flag` names the culprit in errors.
+pub fn parse_component(flag: &str, text: &str) -> Result<Component, Error> {
+    let text = text.trim();
+    let (name, rest) = match text.split_once(':') {
+        Some((n, r)) => (n.trim(), Some(r)),
+        None => (text, None),
+    };
+    if name.is_empty() {
+        return Err(Error::input(
+            flag,
+            format!("`{text}` has no name; expected NAME:key=value,..."),
+        ));
+    }
+    let mut overrides = Vec::new();
+    for pair in rest.into_iter().flat_map(|r| r.split(',')) {
+        let Some((k, v)) = pair.split_once('=') else {
+            return Err(Error::input(
+                flag,
+                format!("`{pair}` is not key=value (in `{text}`)"),
+            ));
+        };
+        let k = k.trim();
+        let v = parse_number(flag, k, v)?;
+        if overrides.iter().any(|(o, _)| o == k) {
+            return Err(Error::input(
+                flag,
+                format!("`{k}` is set twice in `{text}`"),
+            ));
+        }
+        overrides.push((k.to_string(), v));
+    }
+    Ok(Component {
+        name: name.to_string(),
+        overrides,
+    })
+}
+
+/// Parses a finite number; `what` names the value in the error.
+pub fn parse_number(flag: &str, what: &str, text: &str) -> Result<f64, Error> {
+    let v: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| Error::input(flag, format!("{what}: `{}` is not a number", text.trim())))?;
+    if !v.is_finite() {
+        return Err(Error::input(
+            flag,
+            format!("{what}: `{}` is not finite", text.trim()),
+        ));
+    }
+    Ok(v)
+}
+
+/// An axis as typed (`param:lo:hi[:log|lin]`), before its parameter is looked up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AxisText {
+    /// Parameter name.
+    pub param: String,
+    /// Low bound.
+    pub lo: f64,
+    /// High bound.
+    pub hi: f64,
+    /// Spacing.
+    pub scale: Scale,
+}
+
+/// Parses `param:lo:hi` or `param:lo:hi:log` (or `:lin`).
+pub fn parse_axis(flag: &str, text: &str) -> Result<AxisText, Error> {
+    let parts: Vec<&str> = text.split(':').map(str::trim).collect();
+    if !(3..=4).contains(&parts.len()) || parts[0].is_empty() {
+        return Err(Error::input(
+            flag,
+            format!("`{text}` is not PARAM:LO:HI or PARAM:LO:HI:log"),
+        ));
+    }
+    let lo = parse_number(flag, "low bound", parts[1])?;
+    let hi = parse_number(flag, "high bound", parts[2])?;
+    let scale = match parts.get(3) {
+        None | Some(&"lin") => Scale::Lin,
+        Some(&"log") => Scale::Log,
+        Some(other) => {
+            return Err(Error::input(
+                flag,
+                format!("scale `{other}` is neither `lin` nor `log`"),
+            ));
+        }
+    };
+    if lo >= hi {
+        return Err(Error::input(
+            flag,
+            format!("low bound {lo} must be below high bound {hi}"),
+        ));
+    }
+    if scale == Scale::Log && lo <= 0.0 {
+        return Err(Error::input(
+            flag,
+            format!("a log axis needs bounds > 0, got {lo}:{hi}"),
+        ));
+    }
+    Ok(AxisText {
+        param: parts[0].to_string(),
+        lo,
+        hi,
+        scale,
+    })
+}
+
+/// Parses `--res N` (square) or `COLSxROWS`.
+pub fn parse_res(flag: &str, text: &str) -> Result<(u32, u32), Error> {
+    let one = |s: &str| -> Result<u32, Error> {
+        let n: u64 = s
+            .trim()
+            .parse()
+            .map_err(|_| Error::input(flag, format!("`{s}` is not a whole number of cells")))?;
+        if n == 0 {
+            return Err(Error::input(
+                flag,
+                "the grid needs at least one cell per axis",
+            ));
+        }
+        if n > MAX_CELLS_PER_AXIS as u64 {
+            return Err(Error::input(
+                flag,
+                format!("{n} cells is more than the {MAX_CELLS_PER_AXIS} allowed per axis"),
+            ));
+        }
+        Ok(n as u32)
+    };
+    match text.split_once(['x', 'X']) {
+        Some((c, r)) => Ok((one(c)?, one(r)?)),
+        None => {
+            let n = one(text)?;
+            Ok((n, n))
+        }
+    }
+}
+
+/// Parses a start point `X,Y`.
+pub fn parse_point(flag: &str, text: &str) -> Result<[f64; 2], Error> {
+    let Some((a, b)) = text.split_once(',') else {
+        return Err(Error::input(flag, format!("`{text}` is not X,Y")));
+    };
+    Ok([parse_number(flag, "x", a)?, parse_number(flag, "y", b)?])
+}
+
+/// Finds the slot of a parameter name for this landscape and optimiser.
+pub fn slot_of(l: &Landscape, o: &Optimiser, name: &str) -> Result<usize, Error> {
+    let in_l = l
+        .params
+        .iter()
+        .position(|p| p.name == name)
+        .map(|i| param::LANDSCAPE_BASE + i);
+    let in_o = o
+        .params
+        .iter()
+        .position(|p| p.name == name)
+        .map(|i| param::OPTIMISER_BASE + i);
+    match (name, in_l, in_o) {
+        ("x0", _, _) => Ok(param::SLOT_X0),
+        ("y0", _, _) => Ok(param::SLOT_Y0),
+        (_, Some(s), None) | (_, None, Some(s)) => Ok(s),
+        (_, Some(_), Some(_)) => Err(Error::input(
+            "axis",
+            format!("`{name}` is a parameter of both {} and {}", l.name, o.name),
+        )),
+        (_, None, None) => {
+            let names: Vec<&str> = ["x0", "y0"]
+                .into_iter()
+                .chain(l.params.iter().map(|p| p.name))
+                .chain(o.params.iter().map(|p| p.name))
+                .collect();
+            Err(Error::input(
+                "axis",
+                format!(
+                    "`{name}` is not a parameter of {} or {}{}; choose from {}",
+                    l.name,
+                    o.name,
+                    did_you_mean(name, names.iter().copied()),
+                    names.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
+/// Everything needed to build a [`Spec`], as typed by the user.
+#[derive(Clone, Debug)]
+pub struct SpecBuilder {
+    /// `--landscape` text.
+    pub landscape: String,
+    /// `--optimizer` text.
+    pub optimiser: String,
+    /// `--start X,Y` (default: the origin).
+    pub start: Option<[f64; 2]>,
+    /// `--x` axis.
+    pub x: AxisText,
+    /// `--y` axis.
+    pub y: AxisText,
+    /// Columns and rows.
+    pub res: (u32, u32),
+    /// Steps per trajectory.
+    pub steps: u32,
+    /// Divergence threshold.
+    pub threshold: f64,
+    /// Convergence tolerance on the gradient norm.
+    pub conv_tol: f64,
+}
+
+impl SpecBuilder {
+    /// A basin map: the start point swept over `domain` (`[x_lo, x_hi, y_lo, y_hi]`, default
+    /// the landscape's own), `res` cells, `steps` steps.
+    pub fn basins(
+        landscape: &str,
+        optimiser: &str,
+        domain: Option<[f64; 4]>,
+        res: (u32, u32),
+        steps: u32,
+    ) -> Result<Self, Error> {
+        let name = parse_component("--landscape", landscape)?.name;
+        let d = match domain {
+            Some(d) => d,
+            None => landscape::find(&name, "--landscape")?.domain,
+        };
+        let axis = |param: &str, lo: f64, hi: f64| -> Result<AxisText, Error> {
+            if lo >= hi {
+                return Err(Error::input(
+                    "--domain",
+                    format!("{param}: low bound {lo} must be below high bound {hi}"),
+                ));
+            }
+            Ok(AxisText {
+                param: param.into(),
+                lo,
+                hi,
+                scale: Scale::Lin,
+            })
+        };
+        Ok(SpecBuilder {
+            landscape: landscape.into(),
+            optimiser: optimiser.into(),
+            start: None,
+            x: axis("x0", d[0], d[1])?,
+            y: axis("y0", d[2], d[3])?,
+            res,
+            steps,
+            threshold: DEFAULT_THRESHOLD as f64,
+            conv_tol: DEFAULT_CONV_TOL as f64,
+        })
+    }
+
+    /// A stability map: learning rate (columns) against curvature `kx` (rows) on the quadratic
+    /// `0.5 k x^2` (`ky = 0`), every trajectory starting at `(1, 0)`.
+    pub fn stability(
+        optimiser: &str,
+        lr: AxisText,
+        k: AxisText,
+        res: (u32, u32),
+        steps: u32,
+    ) -> Self {
+        SpecBuilder {
+            landscape: "quadratic:ky=0".into(),
+            optimiser: optimiser.into(),
+            start: Some([1.0, 0.0]),
+            x: AxisText {
+                param: "lr".into(),
+                ..lr
+            },
+            y: AxisText {
+                param: "kx".into(),
+                ..k
+            },
+            res,
+            steps,
+            threshold: DEFAULT_THRESHOLD as f64,
+            conv_tol: DEFAULT_CONV_TOL as f64,
+        }
+    }
+
+    /// A single trajectory from `start`, for `trace`: a 1x1 grid whose cell centre is the start.
+    pub fn single(landscape: &str, optimiser: &str, start: [f64; 2], steps: u32) -> Self {
+        let around = |param: &str, v: f64| AxisText {
+            param: param.into(),
+            lo: v - 1.0,
+            hi: v + 1.0,
+            scale: Scale::Lin,
+        };
+        SpecBuilder {
+            landscape: landscape.into(),
+            optimiser: optimiser.into(),
+            start: Some(start),
+            x: around("x0", start[0]),
+            y: around("y0", start[1]),
+            res: (1, 1),
+            steps,
+            threshold: DEFAULT_THRESHOLD as f64,
+            conv_tol: DEFAULT_CONV_TOL as f64,
+        }
+    }
+
+    /// Looks everything up and validates it.
+    pub fn build(&self) -> Result<Spec, Error> {
+        let lc = parse_component("--landscape", &self.landscape)?;
+        let oc = parse_component("--optimizer", &self.optimiser)?;
+        let landscape = landscape::find(&lc.name, "--landscape")?;
+        let optimiser = optimiser::find(&oc.name, "--optimizer")?;
+        let mut values = [0f32; SLOTS];
+        fill(
+            &mut values,
+            param::LANDSCAPE_BASE,
+            landscape.params,
+            &lc,
+            "--landscape",
+        )?;
+        fill(
+            &mut values,
+            param::OPTIMISER_BASE,
+            optimiser.params,
+            &oc,
+            "--optimizer",
+        )?;
+        let start = self.start.unwrap_or([0.0, 0.0]);
+        values[param::SLOT_X0] = to_f32("--start", "x", start[0])?;
+        values[param::SLOT_Y0] = to_f32("--start", "y", start[1])?;
+
+        if self.steps == 0 {
+            return Err(Error::input("--steps", "must be at least 1"));
+        }
+        if self.steps > MAX_STEPS {
+            return Err(Error::input(
+                "--steps",
+                format!("{} is more than the {MAX_STEPS} allowed", self.steps),
+            ));
+        }
+        if !(self.threshold.is_finite()
+            && self.threshold > 0.0
+            && self.threshold <= f32::MAX as f64)
+        {
+            return Err(Error::input(
+                "--threshold",
+                format!("{} must be a finite f32 > 0", self.threshold),
+            ));
+        }
+        if !(self.conv_tol.is_finite() && self.conv_tol >= 0.0 && self.conv_tol <= 1e18) {
+            return Err(Error::input(
+                "--tol",
+                format!("{} must be a finite number >= 0", self.conv_tol),
+            ));
+        }
+        let x = make_axis("--x", &self.x, self.res.0, landscape, optimiser)?;
+        let y = make_axis("--y", &self.y, self.res.1, landscape, optimiser)?;
+        if x.slot == y.slot {
+            return Err(Error::input(
+                "--y",
+                format!("both axes sweep `{}`", x.param),
+            ));
+        }
+        check_memory("--res", x.cells, y.cells)?;
+        Ok(Spec {
+            landscape,
+            optimiser,
+            values,
+            x,
+            y,
+            steps: self.steps,
+            threshold: self.threshold as f32,
+            conv_tol: self.conv_tol as f32,
+        })
+    }
+}
+
+fn to_f32(flag: &str, what: &str, v: f64) -> Result<f32, Error> {
+    let f = v as f32;
+    if !f.is_finite() {
+        return Err(Error::input(
+            flag,
+            format!("{what}={v} does not fit in f32"),
+        ));
+    }
+    Ok(f)
+}
+
+fn fill(
+    values: &mut [f32; SLOTS],
+    base: usize,
+    defs: &[ParamDef],
+    c: &Component,
+    flag: &str,
+) -> Result<(), Error> {
+    for (i, d) in defs.iter().enumerate() {
+        values[base + i] = d.default;
+    }
+    for (k, v) in &c.overrides {
+        let Some(i) = defs.iter().position(|d| d.name == k) else {
+            let names: Vec<&str> = defs.iter().map(|d| d.name).collect();
+            let choices = if names.is_empty() {
+                "it has none".to_string()
+            } else {
+                format!("it has {}", names.join(", "))
+            };
+            return Err(Error::input(
+                flag,
+                format!(
+                    "`{}` has no parameter `{k}`{}; {choices}",
+                    c.name,
+                    did_you_mean(k, names.iter().copied())
+                ),
+            ));
+        };
+        check_domain(flag, &defs[i], *v)?;
+        values[base + i] = to_f32(flag, k, *v)?;
+    }
+    Ok(())
+}
+
+fn check_domain(flag: &str, d: &ParamDef, v: f64) -> Result<(), Error> {
+    if d.domain.contains(v) {
+        Ok(())
+    } else {
+        Err(Error::input(
+            flag,
+            format!(
+                "{}={v} is out of range: it must be {}",
+                d.name,
+                d.domain.describe()
+            ),
+        ))
+    }
+}
+
+fn make_axis(
+    flag: &str,
+    t: &AxisText,
+    cells: u32,
+    l: &Landscape,
+    o: &Optimiser,
+) -> Result<Axis, Error> {
+    let slot = slot_of(l, o, &t.param).map_err(|e| match e {
+        Error::Input { message, .. } => Error::input(flag, message),
+        other => other,
+    })?;
+    let def = if slot >= param::OPTIMISER_BASE {
+        o.params.get(slot - param::OPTIMISER_BASE)
+    } else if slot >= param::LANDSCAPE_BASE {
+        l.params.get(slot - param::LANDSCAPE_BASE)
+    } else {
+        None
+    };
+    if let Some(d) = def {
+        for v in [t.lo, t.hi] {
+            // The bounds are cell edges; a half-open domain such as beta in [0, 1) may take
+            // the upper edge itself, since no cell centre reaches it.
+            if !(d.domain.contains(v)
+                || (d.domain == crate::param::Domain::UnitInterval && v == 1.0))
+            {
+                return Err(Error::input(
+                    flag,
+                    format!(
+                        "{}: bound {v} is out of range: it must be {}",
+                        d.name,
+                        d.domain.describe()
+                    ),
+                ));
+            }
+        }
+        if d.domain == crate::param::Domain::Switch {
+            return Err(Error::input(
+                flag,
+                format!("`{}` is an on/off switch and cannot be an axis", d.name),
+            ));
+        }
+    }
+    let axis = Axis {
+        param: t.param.clone(),
+        slot,
+        lo: t.lo,
+        hi: t.hi,
+        scale: t.scale,
+        cells,
+    };
+    if axis.centres().iter().any(|c| !c.is_finite()) {
+        return Err(Error::input(
+            flag,
+            format!(
+                "`{}:{}:{}` has values that do not fit in f32",
+                t.param, t.lo, t.hi
+            ),
+        ));
+    }
+    Ok(axis)
+}
+
+/// Refuses grids whose host-side arrays would not fit in memory.
+pub fn check_memory(flag: &str, cols: u32, rows: u32) -> Result<(), Error> {
+    let cells = cols as u64 * rows as u64;
+    let need = cells * HOST_BYTES_PER_CELL;
+    let have = available_memory();
+    if need > have {
+        return Err(Error::input(
+            flag,
+            format!(
+                "a {cols}x{rows} grid ({cells} cells) needs about {:.1} GiB of host memory, more than the {:.1} GiB available; use a smaller grid",
+                need as f64 / GIB,
+                have as f64 / GIB
+            ),
+        ));
+    }
+    Ok(())
+}
+
+const GIB: f64 = (1u64 << 30) as f64;
+
+/// Available host memory in bytes (MemAvailable on Linux, else 8 GiB).
+fn available_memory() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemAvailable:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map(|kb| kb * 1024)
+        .unwrap_or(8 << 30)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_centres_follow_the_convention() {
+        let a = Axis {
+            param: "lr".into(),
+            slot: 6,
+            lo: 0.0,
+            hi: 4.0,
+            scale: Scale::Lin,
+            cells: 4,
+        };
+        assert_eq!(a.centres(), vec![0.5, 1.5, 2.5, 3.5]);
+        let l = Axis {
+            scale: Scale::Log,
+            lo: 0.1,
+            hi: 10.0,
+            cells: 2,
+            ..a
+        };
+        let c = l.centres();
+        assert!((c[0] - 10f32.powf(-0.5)).abs() < 1e-6 && (c[1] - 10f32.powf(0.5)).abs() < 1e-5);
+        assert!((l.position(1.0) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn component_syntax_parses_and_rejects() {
+        let c = parse_component("--optimizer", "adam:lr=0.01,beta1=0.8").unwrap();
+        assert_eq!(c.name, "adam");
+        assert_eq!(
+            c.overrides,
+            vec![("lr".into(), 0.01), ("beta1".into(), 0.8)]
+        );
+        assert!(parse_component("--optimizer", "adam:lr").is_err());
+        assert!(parse_component("--optimizer", "adam:lr=nan").is_err());
+        assert!(parse_component("--optimizer", "adam:lr=1,lr=2").is_err());
+    }
+
+    #[test]
+    fn axis_and_res_syntax() {
+        let a = parse_axis("--y", "kx:0.1:10:log").unwrap();
+        assert_eq!(
+            (a.param.as_str(), a.lo, a.hi, a.scale),
+            ("kx", 0.1, 10.0, Scale::Log)
+        );
+        assert!(parse_axis("--x", "lr:2:1").is_err());
+        assert!(parse_axis("--x", "lr:0:1:log").is_err());
+        assert_eq!(parse_res("--res", "512x256").unwrap(), (512, 256));
+        assert!(parse_res("--res", "0").is_err());
+    }
+}
