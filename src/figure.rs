@@ -41,12 +41,13 @@ impl Kind {
 /// What colours the cells.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColorBy {
-    /// Basins for basin maps, loss otherwise.
+    /// Basins for basin maps, steps to converge for stability maps, loss for sweeps.
     Auto,
     /// log10 of the final loss above the landscape's minimum (viridis); diverged cells in reds
     /// by how fast they left.
     Loss,
-    /// Steps to converge (viridis, fast = bright); never converged in grey; diverged in reds.
+    /// Steps to converge (viridis, fast = bright); never converged in grey; diverged in reds
+    /// by how fast they left (log scale).
     Conv,
     /// The known minimum nearest the end point (categorical); faded where the trajectory had
     /// not converged; diverged in near-black.
@@ -100,7 +101,8 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
     let labels = basins::label(&out, &minima);
     let color = match (job.color, job.kind) {
         (ColorBy::Auto, Kind::Basins) => ColorBy::Basin,
-        (ColorBy::Auto, _) => ColorBy::Loss,
+        (ColorBy::Auto, Kind::Stability) => ColorBy::Conv,
+        (ColorBy::Auto, Kind::Sweep) => ColorBy::Loss,
         (c, _) => c,
     };
     let scale = heatmap::scale_for(out.cols, out.rows, 512);
@@ -218,7 +220,8 @@ fn write_npz(
 /// Colours every cell of the grid.
 pub fn colour(spec: &Spec, out: &Outcomes, labels: &[i32], by: ColorBy, scale: u32) -> RgbImage {
     let steps = spec.steps as f64;
-    let div = |i: usize| colormap::divergence(out.div_step[i] as f64 / steps);
+    let log_steps = (steps + 1.0).ln();
+    let div = |i: usize| colormap::divergence((out.div_step[i] as f64 + 1.0).ln() / log_steps);
     match by {
         ColorBy::Basin | ColorBy::Auto => {
             heatmap::paint(out.cols, out.rows, scale, |i| match labels[i] {

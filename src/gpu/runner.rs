@@ -52,8 +52,9 @@ impl Plan {
         let wg = WORKGROUP_SIZE as u64;
         let max_tile = (TILE_TARGET_CELLS.min(by_binding) / wg * wg).max(wg);
         let tile = cells.min(max_tile);
-        let chunk_steps = (DISPATCH_WORK / tile).clamp(MIN_CHUNK_STEPS as u64, steps as u64) as u32;
-        let chunk_steps = chunk_steps.min(steps).max(1);
+        let chunk_steps = (DISPATCH_WORK / tile)
+            .max(MIN_CHUNK_STEPS as u64)
+            .min(steps as u64) as u32;
         let per_submit =
             (SUBMIT_WORK / (tile * chunk_steps as u64)).clamp(1, MAX_CHUNKS_PER_SUBMIT as u64);
         Plan {

@@ -20,10 +20,11 @@ pub fn sequential(t: f64) -> Rgb {
     rgb(colorous::VIRIDIS.eval_continuous(t.clamp(0.0, 1.0)))
 }
 
-/// Divergence speed: bright red for trajectories that left at once (`t` = 0), dark red for
-/// those that left only near the end of the step budget (`t` = 1).
+/// Divergence speed on a log scale: deep red for trajectories that left at once (`t` = 0),
+/// pale red for those that left only at the end of the step budget (`t` = 1), so the colour
+/// fades towards the edge of the stable region.
 pub fn divergence(t: f64) -> Rgb {
-    rgb(colorous::REDS.eval_continuous(0.9 - 0.55 * t.clamp(0.0, 1.0)))
+    rgb(colorous::REDS.eval_continuous(0.85 - 0.6 * t.clamp(0.0, 1.0)))
 }
 
 /// Categorical colour `k` (Tableau 10 without its red and grey, which mean other things here).

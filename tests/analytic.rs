@@ -1,0 +1,170 @@
+//! Behaviour against closed-form truth, on the CPU twin and on the GPU: gradient descent on a
+//! quadratic follows `x_t = (1 - lr k)^t x_0`, and the measured stability boundaries of GD,
+//! heavy ball and Nesterov match `lr = 2/k`, `2(1+beta)/k` and `2(1+beta)/((1+2beta)k)`.
+
+mod common;
+
+use common::{axis, spec};
+use downhill::analysis::boundary;
+use downhill::cpu;
+use downhill::outcome::Outcomes;
+use downhill::progress::Progress;
+use downhill::spec::Spec;
+
+/// Checks every cell's final x against the closed form in f64, to f32 rounding.
+fn assert_gd_closed_form(s: &Spec, out: &Outcomes, who: &str) {
+    let lrs = s.x.centres();
+    let ks = s.y.centres();
+    for r in 0..out.rows {
+        for c in 0..out.cols {
+            let (lr, k) = (lrs[c as usize] as f64, ks[r as usize] as f64);
+            let expect = (1.0 - lr * k).powi(s.steps as i32);
+            let got = out.x[out.index(r, c)] as f64;
+            // Each step rounds once or twice in f32: relative error grows about linearly in t.
+            let tol = 4.0 * s.steps as f64 * f32::EPSILON as f64 * expect.abs() + 1e-30;
+            assert!(
+                (got - expect).abs() <= tol,
+                "{who}: lr={lr} k={k}: x_{} = {got}, closed form {expect}",
+                s.steps
+            );
+        }
+    }
+}
+
+fn gd_grid() -> Spec {
+    // Starts at (1, 0) on 0.5*k*x^2 (ky = 0); lr*k stays in (0, 2) so nothing diverges.
+    spec(
+        "quadratic:ky=0",
+        "gd",
+        axis("lr", 0.0, 1.0, false),
+        axis("kx", 0.1, 1.9, false),
+        (16, 16),
+        25,
+        [1.0, 0.0],
+    )
+}
+
+#[test]
+fn gd_on_a_quadratic_follows_the_closed_form_on_the_cpu() {
+    let s = gd_grid();
+    assert_gd_closed_form(&s, &cpu::run(&s, &Progress::hidden()), "cpu");
+}
+
+#[test]
+fn gd_on_a_quadratic_follows_the_closed_form_on_the_gpu() {
+    let Some(mut gpu) = common::gpu() else { return };
+    let s = gd_grid();
+    assert_gd_closed_form(&s, &gpu.run(&s, &Progress::hidden()).unwrap(), "gpu");
+}
+
+#[test]
+fn gd_trace_follows_the_closed_form_step_by_step() {
+    let s = spec(
+        "quadratic:kx=2,ky=0.5",
+        "gd:lr=0.3",
+        axis("x0", 0.0, 2.0, false),
+        axis("y0", 0.0, 1.0, false),
+        (1, 1),
+        40,
+        [0.0, 0.0],
+    );
+    let check = |rows: &[[f32; 3]], who: &str| {
+        assert_eq!(rows.len(), 41, "{who}: one row per iterate 0..=40");
+        for (t, r) in rows.iter().enumerate() {
+            let ex = 1.0 * (1.0f64 - 0.3 * 2.0).powi(t as i32);
+            let ey = 0.5 * (1.0f64 - 0.3 * 0.5).powi(t as i32);
+            let tol = |e: f64| 4.0 * (t as f64 + 1.0) * f32::EPSILON as f64 * e.abs();
+            assert!(
+                (r[0] as f64 - ex).abs() <= tol(ex) && (r[1] as f64 - ey).abs() <= tol(ey),
+                "{who} step {t}: {r:?} vs ({ex}, {ey})"
+            );
+            let loss = 0.5 * (2.0 * ex * ex + 0.5 * ey * ey);
+            assert!(
+                (r[2] as f64 - loss).abs() <= 1e-5 * loss.max(1e-30) + 1e-30,
+                "{who} loss at step {t}"
+            );
+        }
+    };
+    check(&cpu::trace(&s), "cpu");
+    if let Some(mut gpu) = common::gpu() {
+        check(&gpu.trace(&s).unwrap(), "gpu");
+    }
+}
+
+/// A 64x64 stability map: lr in [0, 4] against k in [0.1, 10] (log), 2000 steps from x0 = 1.
+fn stability(optimiser: &str) -> Spec {
+    spec(
+        "quadratic:ky=0",
+        optimiser,
+        axis("lr", 0.0, 4.0, false),
+        axis("kx", 0.1, 10.0, true),
+        (64, 64),
+        2000,
+        [1.0, 0.0],
+    )
+}
+
+fn assert_boundary_within_one_cell(s: &Spec, out: &Outcomes, who: &str) {
+    let theory = boundary::analytic(s).expect("the optimiser has a known boundary");
+    let rows = boundary::compare(s, out, Some(theory));
+    let mut checked = 0;
+    let cell = (s.x.hi - s.x.lo) / s.x.cells as f64;
+    for r in &rows {
+        let a = r.analytic.unwrap();
+        // Within the last cell the only centre above the boundary may exceed it by so little
+        // that no step budget shows the divergence; such rows are checked by the else branch.
+        if a < s.x.hi - cell {
+            let off = r.cells_off.unwrap_or_else(|| {
+                panic!("{who}: k={} has no diverged cell; theory says lr*={a}", r.y)
+            });
+            assert!(
+                off.abs() <= 1.0,
+                "{who}: k={}: measured lr*={:?}, theory {a} ({off:.2} cells off)",
+                r.y,
+                r.measured
+            );
+            checked += 1;
+        } else {
+            assert!(
+                r.measured.is_none_or(|m| m >= a - cell),
+                "{who}: k={} diverged at {:?}, theory {a}",
+                r.y,
+                r.measured
+            );
+        }
+    }
+    assert!(
+        checked > 20,
+        "{who}: only {checked} rows had the boundary inside the map"
+    );
+}
+
+#[test]
+fn measured_stability_boundaries_match_theory_on_the_cpu() {
+    for opt in [
+        "gd",
+        "momentum:beta=0.9",
+        "momentum:beta=0.5",
+        "nesterov:beta=0.9",
+    ] {
+        let s = stability(opt);
+        assert_boundary_within_one_cell(
+            &s,
+            &cpu::run(&s, &Progress::hidden()),
+            &format!("cpu {opt}"),
+        );
+    }
+}
+
+#[test]
+fn measured_stability_boundaries_match_theory_on_the_gpu() {
+    let Some(mut gpu) = common::gpu() else { return };
+    for opt in ["gd", "momentum:beta=0.9", "nesterov:beta=0.9"] {
+        let s = stability(opt);
+        assert_boundary_within_one_cell(
+            &s,
+            &gpu.run(&s, &Progress::hidden()).unwrap(),
+            &format!("gpu {opt}"),
+        );
+    }
+}

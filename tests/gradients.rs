@@ -1,0 +1,104 @@
+//! Analytic gradients and Hessians of every landscape match central finite differences (f64
+//! twins), at deterministic pseudo-random points of each landscape's domain.
+
+use downhill::landscape::LANDSCAPES;
+
+/// Deterministic points spread over a domain (a simple LCG; no test randomness).
+fn points(domain: [f64; 4], n: usize) -> Vec<[f64; 2]> {
+    let mut s: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..n)
+        .map(|_| {
+            [
+                domain[0] + next() * (domain[1] - domain[0]),
+                domain[2] + next() * (domain[3] - domain[2]),
+            ]
+        })
+        .collect()
+}
+
+fn close(a: f64, b: f64, scale: f64) -> bool {
+    (a - b).abs() <= 1e-6 * scale.max(1.0)
+}
+
+#[test]
+fn gradients_and_hessians_match_central_differences() {
+    let h = 1e-5;
+    for l in LANDSCAPES {
+        let mut c = [0.0; 4];
+        for (i, p) in l.params.iter().enumerate() {
+            c[i] = p.default as f64;
+        }
+        for p in points(l.domain, 50) {
+            let f = |x: f64, y: f64| (l.loss64)([x, y], c);
+            let g = (l.grad64)(p, c);
+            let fd = [
+                (f(p[0] + h, p[1]) - f(p[0] - h, p[1])) / (2.0 * h),
+                (f(p[0], p[1] + h) - f(p[0], p[1] - h)) / (2.0 * h),
+            ];
+            let scale = g[0].abs().max(g[1].abs());
+            assert!(
+                close(g[0], fd[0], scale) && close(g[1], fd[1], scale),
+                "{} grad at {p:?}: {g:?} vs {fd:?}",
+                l.name
+            );
+
+            let gx = |x: f64, y: f64| (l.grad64)([x, y], c);
+            let hs = (l.hess64)(p, c);
+            let dxx = (gx(p[0] + h, p[1])[0] - gx(p[0] - h, p[1])[0]) / (2.0 * h);
+            let dxy = (gx(p[0], p[1] + h)[0] - gx(p[0], p[1] - h)[0]) / (2.0 * h);
+            let dyx = (gx(p[0] + h, p[1])[1] - gx(p[0] - h, p[1])[1]) / (2.0 * h);
+            let dyy = (gx(p[0], p[1] + h)[1] - gx(p[0], p[1] - h)[1]) / (2.0 * h);
+            let scale = hs.iter().fold(0f64, |m, v| m.max(v.abs()));
+            assert!(
+                close(hs[0], dxx, scale),
+                "{} d2f/dx2 at {p:?}: {} vs {dxx}",
+                l.name,
+                hs[0]
+            );
+            assert!(
+                close(hs[1], dxy, scale) && close(hs[1], dyx, scale),
+                "{} d2f/dxdy at {p:?}: {} vs {dxy}, {dyx}",
+                l.name,
+                hs[1]
+            );
+            assert!(
+                close(hs[2], dyy, scale),
+                "{} d2f/dy2 at {p:?}: {} vs {dyy}",
+                l.name,
+                hs[2]
+            );
+        }
+    }
+}
+
+#[test]
+fn known_minima_are_stationary_with_positive_definite_hessians() {
+    for l in LANDSCAPES {
+        let mut c = [0.0; 4];
+        for (i, p) in l.params.iter().enumerate() {
+            c[i] = p.default as f64;
+        }
+        for m in (l.minima)(c) {
+            let g = (l.grad64)(m.at, c);
+            assert!(
+                g[0].hypot(g[1]) < 1e-4,
+                "{} minimum {} has gradient {g:?}",
+                l.name,
+                m.label
+            );
+            let h = (l.hess64)(m.at, c);
+            assert!(
+                h[0] > 0.0 && h[0] * h[2] - h[1] * h[1] > 0.0,
+                "{} minimum {} Hessian {h:?}",
+                l.name,
+                m.label
+            );
+        }
+    }
+}
