@@ -66,10 +66,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub steps: Option<u32>,
     /// A trajectory has diverged once |x| or |y| exceeds this (or is not finite).
-    #[arg(long, default_value_t = 1e6)]
+    #[arg(long, default_value_t = 1e6, allow_negative_numbers = true)]
     pub threshold: f64,
     /// A trajectory has converged once its gradient norm is at most this.
-    #[arg(long, default_value_t = 1e-4)]
+    #[arg(long, default_value_t = 1e-4, allow_negative_numbers = true)]
     pub tol: f64,
     /// Where to run.
     #[arg(long, value_enum, default_value_t = BackendArg::Auto)]

@@ -1,0 +1,451 @@
+//! The `downhill` command as a black box: help, list, info, tiny runs of every subcommand, and
+//! each class of bad input with the one-line message and exit code 2 it must produce, leaving
+//! no output files behind.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+fn downhill() -> Command {
+    let mut c = Command::cargo_bin("downhill").unwrap();
+    c.env("NODEVICE_SELECT", "1");
+    c
+}
+
+/// The run backend for tiny CLI runs: the GPU when CI requires it, else whatever `auto` finds.
+fn backend() -> &'static str {
+    if std::env::var("DOWNHILL_REQUIRE_GPU").is_ok_and(|v| v == "1") {
+        "gpu"
+    } else {
+        "auto"
+    }
+}
+
+#[test]
+fn help_names_every_command() {
+    let out = downhill().arg("--help").assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    for cmd in [
+        "basins",
+        "stability",
+        "sweep",
+        "trace",
+        "list",
+        "info",
+        "gallery",
+    ] {
+        assert!(text.contains(cmd), "help lacks {cmd}: {text}");
+    }
+}
+
+#[test]
+fn list_shows_landscapes_optimisers_and_defaults() {
+    downhill()
+        .arg("list")
+        .assert()
+        .success()
+        .stdout(
+            contains("rosenbrock")
+                .and(contains("b "))
+                .and(contains("100")),
+        )
+        .stdout(
+            contains("adam")
+                .and(contains("beta2"))
+                .and(contains("0.999")),
+        )
+        .stdout(contains("bias_correction"));
+}
+
+#[test]
+fn info_names_the_adapter_or_says_there_is_none() {
+    let out = downhill().arg("info").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() {
+        assert!(
+            stdout.contains("adapter") && stdout.contains("max storage binding"),
+            "{stdout}"
+        );
+    } else {
+        assert!(backend() == "auto", "no adapter in CI: {stderr}");
+        assert!(stderr.contains("no GPU adapter"), "{stderr}");
+    }
+}
+
+#[test]
+fn sweep_writes_png_npz_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("sub/adam_rosen");
+    downhill()
+        .args([
+            "sweep",
+            "--landscape",
+            "rosenbrock:b=100",
+            "--optimizer",
+            "adam:lr=0.01",
+        ])
+        .args([
+            "--x",
+            "x0:-2:2",
+            "--y",
+            "y0:-1:3",
+            "--res",
+            "12x8",
+            "--steps",
+            "50",
+            "--backend",
+            backend(),
+        ])
+        .arg("-o")
+        .arg(&prefix)
+        .assert()
+        .success()
+        .stderr(contains("12x8 trajectories x 50 steps"));
+    for ext in ["png", "npz", "json"] {
+        assert!(
+            dir.path().join(format!("sub/adam_rosen.{ext}")).is_file(),
+            "missing .{ext}"
+        );
+    }
+    let img = image::open(dir.path().join("sub/adam_rosen.png")).unwrap();
+    assert_eq!(
+        img.width() * 8,
+        img.height() * 12,
+        "one square block per cell"
+    );
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("sub/adam_rosen.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(meta["axes"]["x"]["param"], "x0");
+    assert_eq!(meta["parameters"]["b"], 100.0);
+    assert_eq!(meta["steps"], 50);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("sub"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .to_string_lossy()
+                .ends_with(".tmp")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn npz_arrays_have_the_documented_names_shapes_and_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("eta_k");
+    downhill()
+        .args([
+            "sweep",
+            "--landscape",
+            "quadratic",
+            "--optimizer",
+            "gd",
+            "--x",
+            "lr:0:4",
+            "--y",
+            "kx:0.1:10:log",
+        ])
+        .args([
+            "--start",
+            "1,0",
+            "--res",
+            "6x4",
+            "--steps",
+            "100",
+            "--backend",
+            backend(),
+            "-o",
+        ])
+        .arg(&prefix)
+        .assert()
+        .success();
+    let file = std::fs::File::open(dir.path().join("eta_k.npz")).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let mut names: Vec<String> = zip.file_names().map(|n| n.unwrap().to_string()).collect();
+    names.sort();
+    let mut expected: Vec<String> = [
+        "x",
+        "y",
+        "loss",
+        "diverged",
+        "div_step",
+        "conv_step",
+        "basin",
+        "axis_x",
+        "axis_y",
+    ]
+    .iter()
+    .map(|n| format!("{n}.npy"))
+    .collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    let mut read = |name: &str| {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut zip.by_name(&format!("{name}.npy")).unwrap(),
+            &mut bytes,
+        )
+        .unwrap();
+        npyz::NpyFile::new(std::io::Cursor::new(bytes)).unwrap()
+    };
+    let loss = read("loss");
+    assert_eq!(loss.shape(), &[4, 6]);
+    assert_eq!(loss.header().dtype().descr(), "'<f4'");
+    let div = read("diverged");
+    assert_eq!(div.header().dtype().descr(), "'|b1'");
+    let steps = read("div_step");
+    assert_eq!(steps.header().dtype().descr(), "'<i4'");
+    let ax: Vec<f32> = read("axis_x").into_vec().unwrap();
+    assert_eq!(
+        ax,
+        vec![1.0 / 3.0, 1.0, 5.0 / 3.0, 7.0 / 3.0, 3.0, 11.0 / 3.0]
+            .into_iter()
+            .map(|v: f64| v as f32)
+            .collect::<Vec<_>>()
+    );
+    let flags: Vec<bool> = read("diverged").into_vec().unwrap();
+    // Row 0 is k ~ 0.18: lr*k < 2 everywhere; the top row (k ~ 5.6) diverges for lr > 0.36.
+    assert!(
+        !flags[..6].iter().any(|&d| d),
+        "bottom row must be stable: {flags:?}"
+    );
+    assert!(
+        flags[18..].iter().skip(1).all(|&d| d),
+        "top row must diverge past lr = 2/k: {flags:?}"
+    );
+}
+
+#[test]
+fn stability_reports_the_boundary_against_theory() {
+    let dir = tempfile::tempdir().unwrap();
+    downhill()
+        .args([
+            "stability",
+            "--optimizer",
+            "momentum:beta=0.9",
+            "--res",
+            "32",
+            "--steps",
+            "1500",
+            "--backend",
+            backend(),
+            "-o",
+        ])
+        .arg(dir.path().join("stab"))
+        .assert()
+        .success()
+        .stderr(contains("lr = 2(1+beta)/k"));
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("stab.json")).unwrap())
+            .unwrap();
+    assert!((meta["analytic_boundary"]["coefficient"].as_f64().unwrap() - 3.8).abs() < 1e-6);
+    let rows = meta["boundary"].as_array().unwrap();
+    assert_eq!(rows.len(), 32);
+    assert!(
+        rows.iter()
+            .filter_map(|r| r["cells_off"].as_f64())
+            .all(|off| off.abs() <= 1.0)
+    );
+}
+
+#[test]
+fn basins_on_the_cpu_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    downhill()
+        .args([
+            "basins",
+            "--landscape",
+            "himmelblau",
+            "--optimizer",
+            "gd:lr=0.01",
+            "--res",
+            "16",
+            "--steps",
+            "200",
+        ])
+        .args(["--backend", "cpu", "-o"])
+        .arg(dir.path().join("h"))
+        .assert()
+        .success()
+        .stderr(contains("on cpu"));
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("h.json")).unwrap()).unwrap();
+    let shares = meta["basins"].as_array().unwrap();
+    assert_eq!(shares.len(), 5, "four minima and `diverged`");
+    let total: f64 = shares.iter().map(|s| s["fraction"].as_f64().unwrap()).sum();
+    assert!((total - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn trace_writes_one_row_per_step_on_both_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    for b in ["cpu", backend()] {
+        let csv = dir.path().join(format!("trace_{b}.csv"));
+        downhill()
+            .args([
+                "trace",
+                "--landscape",
+                "rosenbrock",
+                "--optimizer",
+                "gd:lr=0.001",
+                "--start",
+                "-1.5,1.5",
+                "--steps",
+                "200",
+            ])
+            .args(["--backend", b, "--csv"])
+            .arg(&csv)
+            .assert()
+            .success();
+        let text = std::fs::read_to_string(&csv).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "step,x,y,loss");
+        assert_eq!(lines.len(), 202);
+        assert!(lines[1].starts_with("0,-1.5,1.5,"), "{}", lines[1]);
+        assert!(lines[201].starts_with("200,"));
+    }
+}
+
+#[test]
+fn trace_to_stdout_stops_at_divergence() {
+    downhill()
+        .args([
+            "trace",
+            "--landscape",
+            "quadratic",
+            "--optimizer",
+            "gd:lr=3",
+            "--start",
+            "1,0",
+            "--steps",
+            "100",
+            "--backend",
+            "cpu",
+        ])
+        .assert()
+        .success()
+        // x_t = (-2)^t: |x| first exceeds 1e6 at t = 20 (2^20 = 1048576).
+        .stdout(contains("\n20,1048576,0,").and(contains("\n21,").not()));
+}
+
+/// Runs a command that must fail with exit code 2, a one-line message naming `culprit` and
+/// containing `says`, and no output files.
+fn rejects(args: &[&str], culprit: &str, says: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = downhill()
+        .args(args)
+        .arg("-o")
+        .arg(dir.path().join("never"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert_eq!(
+        stderr.trim().lines().count(),
+        1,
+        "{args:?}: not one line: {stderr}"
+    );
+    assert!(
+        stderr.contains(culprit) && stderr.contains(says),
+        "{args:?}: {stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "{args:?} wrote files"
+    );
+}
+
+#[test]
+fn bad_input_gets_one_clear_line_and_exit_code_2() {
+    // A valid tiny sweep with one flag's value replaced or added.
+    let sweep = |flag: &'static str, value: &'static str| {
+        let mut v = vec![
+            "sweep",
+            "--landscape",
+            "rosenbrock",
+            "--optimizer",
+            "adam",
+            "--x",
+            "x0:-2:2",
+            "--y",
+            "y0:-1:3",
+            "--res",
+            "8",
+            "--backend",
+            "cpu",
+        ];
+        match v.iter().position(|a| *a == flag) {
+            Some(i) => v[i + 1] = value,
+            None => v.extend([flag, value]),
+        }
+        v
+    };
+    rejects(
+        &["basins", "--landscape", "rosenbruck", "--res", "8"],
+        "--landscape",
+        "did you mean `rosenbrock`",
+    );
+    rejects(
+        &["basins", "--optimizer", "adamm", "--res", "8"],
+        "--optimizer",
+        "did you mean `adam`",
+    );
+    rejects(
+        &["basins", "--optimizer", "adam:betta1=0.5", "--res", "8"],
+        "--optimizer",
+        "did you mean `beta1`",
+    );
+    rejects(
+        &["basins", "--optimizer", "momentum:beta=1.5", "--res", "8"],
+        "--optimizer",
+        "in [0, 1)",
+    );
+    rejects(
+        &["basins", "--optimizer", "gd:lr=inf", "--res", "8"],
+        "--optimizer",
+        "not finite",
+    );
+    rejects(
+        &["basins", "--optimizer", "gd:lr=abc", "--res", "8"],
+        "--optimizer",
+        "not a number",
+    );
+    rejects(&sweep("--x", "x0:2:-2"), "--x", "must be below");
+    rejects(
+        &sweep("--y", "lr:0:1:log"),
+        "--y",
+        "log axis needs bounds > 0",
+    );
+    rejects(&sweep("--x", "lrr:0:1"), "--x", "did you mean `lr`");
+    rejects(&sweep("--y", "x0:0:1"), "--y", "both axes");
+    rejects(&sweep("--res", "0"), "--res", "at least one cell");
+    rejects(&sweep("--res", "60000x60000"), "--res", "host memory");
+    rejects(&sweep("--steps", "0"), "--steps", "at least 1");
+    rejects(&sweep("--threshold", "-1"), "--threshold", "> 0");
+    rejects(&sweep("--start", "1,nan"), "--start", "not finite");
+    rejects(
+        &["stability", "--lr", "4:0", "--res", "8"],
+        "--lr",
+        "must be below",
+    );
+    rejects(
+        &["basins", "--domain", "-2:2:1", "--res", "8"],
+        "--domain",
+        "XLO:XHI:YLO:YHI",
+    );
+}
+
+#[test]
+fn unknown_flags_are_usage_errors() {
+    downhill()
+        .args(["basins", "--bogus"])
+        .assert()
+        .code(2)
+        .stderr(contains("--bogus"));
+}
