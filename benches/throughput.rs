@@ -1,1 +1,125 @@
-fn main() {}
+//! Throughput benchmark in trajectory-steps per second, GPU runner against the CPU twin, on
+//! the configurations the README reports:
+//!
+//! - `basins` on bumpy with gd:lr=0.1, 500 steps, 1024x1024 start points;
+//! - `sweep` of adam:lr=0.01 on rosenbrock:b=100, 2000 steps, 1024x1024 start points.
+//!
+//! Each GPU figure is the median of 5 timed runs after one warm-up (which pays for pipeline
+//! creation and the driver's JIT); the CPU figure is the median of 3 (1 with `--quick`).
+//! Timings cover the whole `run` call: upload, every dispatch, and readback into host arrays.
+//!
+//! Run: `cargo bench` (or `cargo bench -- --quick`, `-- --gpu-only`, `-- --cpu-only`).
+
+use std::time::Instant;
+
+use downhill::progress::Progress;
+use downhill::runner::{Backend, BackendChoice};
+use downhill::spec::{AxisText, Scale, Spec, SpecBuilder};
+
+fn case(
+    landscape: &str,
+    optimiser: &str,
+    x: (f64, f64),
+    y: (f64, f64),
+    res: u32,
+    steps: u32,
+) -> Spec {
+    let axis = |p: &str, (lo, hi): (f64, f64)| AxisText {
+        param: p.into(),
+        lo,
+        hi,
+        scale: Scale::Lin,
+    };
+    SpecBuilder {
+        landscape: landscape.into(),
+        optimiser: optimiser.into(),
+        start: None,
+        x: axis("x0", x),
+        y: axis("y0", y),
+        res: (res, res),
+        steps,
+        threshold: 1e6,
+        conv_tol: 1e-4,
+    }
+    .build()
+    .expect("benchmark specs are valid")
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn measure(backend: &mut Backend, spec: &Spec, warmup: bool, reps: usize) -> f64 {
+    if warmup {
+        backend.run(spec, &Progress::hidden()).expect("warm-up run");
+    }
+    let times: Vec<f64> = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            let out = backend
+                .run(spec, &Progress::hidden())
+                .expect("benchmark run");
+            std::hint::black_box(out);
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    median(times)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let gpu_only = args.iter().any(|a| a == "--gpu-only");
+    let cpu_only = args.iter().any(|a| a == "--cpu-only");
+    let cases = [
+        (
+            "basins bumpy gd:lr=0.1, 500 steps, 1024^2",
+            case("bumpy", "gd:lr=0.1", (-6.0, 6.0), (-6.0, 6.0), 1024, 500),
+        ),
+        (
+            "sweep rosenbrock adam:lr=0.01, 2000 steps, 1024^2",
+            case(
+                "rosenbrock:b=100",
+                "adam:lr=0.01",
+                (-2.0, 2.0),
+                (-1.0, 3.0),
+                1024,
+                2000,
+            ),
+        ),
+    ];
+    let mut backends: Vec<(&str, Backend)> = Vec::new();
+    if !cpu_only {
+        match Backend::open(BackendChoice::Gpu, &mut |_| {}) {
+            Ok(b) => {
+                println!("GPU: {}", b.describe());
+                backends.push(("gpu", b));
+            }
+            Err(e) => println!("GPU: unavailable ({e})"),
+        }
+    }
+    if !gpu_only {
+        let b =
+            Backend::open(BackendChoice::Cpu, &mut |_| {}).expect("the CPU backend always opens");
+        println!("CPU: {}", b.describe());
+        backends.push(("cpu", b));
+    }
+    println!(
+        "{:<52} {:>8} {:>10} {:>24}",
+        "case", "backend", "seconds", "trajectory-steps/s"
+    );
+    for (name, spec) in &cases {
+        let work = spec.cells() as f64 * spec.steps as f64;
+        for (label, backend) in backends.iter_mut() {
+            let (warmup, reps) = match (*label, quick) {
+                ("gpu", false) => (true, 5),
+                ("gpu", true) => (true, 1),
+                (_, false) => (false, 3),
+                _ => (false, 1),
+            };
+            let secs = measure(backend, spec, warmup, reps);
+            println!("{name:<52} {label:>8} {secs:>10.3} {:>24.3e}", work / secs);
+        }
+    }
+}

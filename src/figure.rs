@@ -46,8 +46,8 @@ pub enum ColorBy {
     /// log10 of the final loss above the landscape's minimum (viridis); diverged cells in reds
     /// by how fast they left.
     Loss,
-    /// Steps to converge (viridis, fast = bright); never converged in grey; diverged in reds
-    /// by how fast they left (log scale).
+    /// Steps to converge on a log scale (viridis, fast = bright); never converged in grey;
+    /// diverged in reds by how fast they left (log scale).
     Conv,
     /// The known minimum nearest the end point (categorical); faded where the trajectory had
     /// not converged; diverged in near-black.
@@ -237,7 +237,7 @@ pub fn colour(spec: &Spec, out: &Outcomes, labels: &[i32], by: ColorBy, scale: u
             } else if out.conv_step[i] < 0 {
                 colormap::MISSING
             } else {
-                colormap::sequential(1.0 - out.conv_step[i] as f64 / steps)
+                colormap::sequential(1.0 - (out.conv_step[i] as f64 + 1.0).ln() / log_steps)
             }
         }),
         ColorBy::Loss => {

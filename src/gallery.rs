@@ -66,7 +66,7 @@ pub fn jobs(dir: &Path, progress: bool) -> Result<Vec<Job>, Error> {
         jobs.push(Job {
             kind: Kind::Stability,
             spec: b.build()?,
-            color: ColorBy::Loss,
+            color: ColorBy::Auto,
             prefix: dir.join(format!("stability_{name}")),
             raw: false,
             progress,

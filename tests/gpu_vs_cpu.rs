@@ -134,3 +134,28 @@ fn gpu_matches_the_cpu_twin_for_every_pair() {
         "only {strict} cells met the strict comparison: the grid no longer tests much"
     );
 }
+
+#[test]
+fn tiling_and_step_chunks_do_not_change_results() {
+    let Some(mut gpu) = common::gpu() else { return };
+    // 50x40 = 2000 cells in tiles of 256 (the last one partial), 300 steps in chunks of 128,
+    // 128 and 44: every result must equal the single-tile run bit for bit.
+    let s = spec(
+        "himmelblau",
+        "adam:lr=0.05",
+        axis("x0", -5.0, 5.0, false),
+        axis("y0", -5.0, 5.0, false),
+        (50, 40),
+        300,
+        [0.0, 0.0],
+    );
+    let whole = gpu.run(&s, &Progress::hidden()).unwrap();
+    gpu.set_tile_cap(256);
+    let tiled = gpu.run(&s, &Progress::hidden()).unwrap();
+    assert_eq!(whole, tiled);
+    let c = cpu::run(&s, &Progress::hidden());
+    let same_flags = (0..c.len())
+        .filter(|&i| c.diverged(i) == tiled.diverged(i))
+        .count();
+    assert!(same_flags as f64 >= 0.99 * c.len() as f64);
+}

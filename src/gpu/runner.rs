@@ -43,14 +43,15 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The plan for `cells` trajectories of `steps` steps under `limits`.
-    pub fn new(cells: u64, steps: u32, limits: &wgpu::Limits) -> Self {
+    /// The plan for `cells` trajectories of `steps` steps under `limits`, with tiles of at
+    /// most `tile_cap` cells.
+    pub fn new(cells: u64, steps: u32, limits: &wgpu::Limits, tile_cap: u64) -> Self {
         let by_binding = limits
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size)
             / STATE_BYTES;
         let wg = WORKGROUP_SIZE as u64;
-        let max_tile = (TILE_TARGET_CELLS.min(by_binding) / wg * wg).max(wg);
+        let max_tile = (tile_cap.min(by_binding) / wg * wg).max(wg);
         let tile = cells.min(max_tile);
         let chunk_steps = (DISPATCH_WORK / tile)
             .max(MIN_CHUNK_STEPS as u64)
@@ -85,6 +86,7 @@ pub struct GpuRunner {
     ctx: GpuContext,
     pipelines: Pipelines,
     tiles: Option<TileBuffers>,
+    tile_cap: u64,
 }
 
 impl GpuRunner {
@@ -96,7 +98,14 @@ impl GpuRunner {
             ctx,
             pipelines,
             tiles: None,
+            tile_cap: TILE_TARGET_CELLS,
         })
+    }
+
+    /// Caps tiles at `cells` (rounded down to a whole workgroup, at least one); the default is
+    /// [`TILE_TARGET_CELLS`]. Small caps exercise the tiling on small grids in tests.
+    pub fn set_tile_cap(&mut self, cells: u64) {
+        self.tile_cap = cells;
     }
 
     /// The device context.
@@ -173,7 +182,7 @@ impl GpuRunner {
         sink: &mut dyn FnMut(&[TrajState]),
     ) -> Result<(), Error> {
         let cells = spec.cells() as u64;
-        let plan = Plan::new(cells, spec.steps, &self.ctx.limits);
+        let plan = Plan::new(cells, spec.steps, &self.ctx.limits, self.tile_cap);
         let key = PipelineKey::new(spec, trace.is_some());
         self.pipelines.get(&self.ctx, spec, &key)?;
         self.tile_buffers(plan.tile_cells);
@@ -384,10 +393,10 @@ mod tests {
             max_storage_buffer_binding_size: 128 << 20,
             ..wgpu::Limits::default()
         };
-        let p = Plan::new(4096 * 4096, 10_000, &lim);
+        let p = Plan::new(4096 * 4096, 10_000, &lim, TILE_TARGET_CELLS);
         assert!(p.tile_cells as u64 * STATE_BYTES <= 128 << 20);
         assert!(p.chunk_steps >= MIN_CHUNK_STEPS);
-        let small = Plan::new(16, 5, &lim);
+        let small = Plan::new(16, 5, &lim, TILE_TARGET_CELLS);
         assert_eq!((small.tile_cells, small.chunk_steps), (16, 5));
     }
 }
