@@ -8,7 +8,7 @@
 // One dispatch advances every trajectory of a tile from iterate `chunk.step_begin` to
 // `chunk.step_end`; the state lives in `state` between dispatches.
 
-#import common/escape
+#import common/numerics
 #import common/state
 #import landscape
 #import optimiser
@@ -94,7 +94,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
             if (s.conv_step < 0 && dot(g, g) <= tol2) {
                 s.conv_step = i32(t);
             }
-            pos = opt_step(pos, g, &o, h0, h1, t);
+            // Optimiser pieces flush the state registers they use; the kernel flushes the iterate.
+            pos = flush_subnormal(opt_step(pos, g, &o, h0, h1, t));
             if (TRACE) {
                 trace[t + 1u] = vec4<f32>(pos, loss(pos, lp), 0.0);
             }

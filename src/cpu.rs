@@ -9,11 +9,18 @@ use crate::outcome::{Outcomes, TrajState};
 use crate::progress::Progress;
 use crate::spec::Spec;
 
-/// Twin of `escaped` in `shaders/common/escape.wgsl`: a coordinate's magnitude exceeds
+/// Twin of `escaped` in `shaders/common/numerics.wgsl`: a coordinate's magnitude exceeds
 /// `threshold` or is not finite (compared on bit patterns, as the WGSL does).
 pub fn escaped(p: [f32; 2], threshold: f32) -> bool {
     let t = threshold.to_bits();
     (p[0].to_bits() & 0x7fff_ffff) > t || (p[1].to_bits() & 0x7fff_ffff) > t
+}
+
+/// Twin of `flush_subnormal` in `shaders/common/numerics.wgsl`: subnormal components become
+/// zero (a converging trajectory otherwise decays into the slow subnormal range); NaN and
+/// infinities pass through.
+pub fn flush_subnormal(v: [f32; 2]) -> [f32; 2] {
+    v.map(|c| if c.abs() < f32::MIN_POSITIVE { 0.0 } else { c })
 }
 
 /// One cell's parameters, as the kernel unpacks them from the flat vector.
@@ -87,7 +94,7 @@ pub fn advance(
             if s.conv_step < 0 && g[0] * g[0] + g[1] * g[1] <= tol2 {
                 s.conv_step = t as i32;
             }
-            pos = (spec.optimiser.step)(pos, g, &mut o, p.h0, p.h1, t);
+            pos = flush_subnormal((spec.optimiser.step)(pos, g, &mut o, p.h0, p.h1, t));
             visit(t + 1, pos);
             if escaped(pos, spec.threshold) {
                 s.div_step = (t + 1) as i32;
@@ -129,7 +136,7 @@ pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
     let mut states = vec![TrajState::default(); n];
     // Small blocks handed out dynamically keep the cores busy when some regions diverge early.
     let block = 256usize;
-    let next = AtomicU64::new(0);
+    let done_cells = AtomicU64::new(0);
     let blocks: Vec<&mut [TrajState]> = states.chunks_mut(block).collect();
     let blocks = std::sync::Mutex::new(blocks.into_iter().enumerate().collect::<Vec<_>>());
     std::thread::scope(|scope| {
@@ -146,8 +153,8 @@ pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
                         let p = CellParams::new(spec, xs[i % cols], ys[i / cols]);
                         *s = run_cell(spec, &p);
                     }
-                    let done =
-                        next.fetch_add(out.len() as u64, Ordering::Relaxed) + out.len() as u64;
+                    let done = done_cells.fetch_add(out.len() as u64, Ordering::Relaxed)
+                        + out.len() as u64;
                     progress.set(done * spec.steps as u64);
                 }
             });
@@ -170,4 +177,29 @@ pub fn trace(spec: &Spec) -> Vec<[f32; 3]> {
         rows.push([pos[0], pos[1], loss(pos, p.c)])
     });
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subnormals_flush_to_zero_and_nothing_else_changes() {
+        let sub = f32::MIN_POSITIVE / 4.0;
+        assert_eq!(flush_subnormal([sub, -sub]), [0.0, 0.0]);
+        assert_eq!(
+            flush_subnormal([f32::MIN_POSITIVE, -1.5]),
+            [f32::MIN_POSITIVE, -1.5]
+        );
+        let [a, b] = flush_subnormal([f32::NAN, f32::INFINITY]);
+        assert!(a.is_nan() && b == f32::INFINITY);
+    }
+
+    #[test]
+    fn escape_catches_large_and_non_finite_coordinates() {
+        assert!(!escaped([1e6, -1e6], 1e6));
+        assert!(escaped([1.0000001e6, 0.0], 1e6));
+        assert!(escaped([0.0, f32::NAN], 1e6));
+        assert!(escaped([f32::NEG_INFINITY, 0.0], 1e6));
+    }
 }

@@ -15,8 +15,8 @@ use crate::optimiser::Optimiser;
 pub static SOURCES: &[(&str, &str)] = &[
     ("kernel", include_str!("../shaders/kernel.wgsl")),
     (
-        "common/escape",
-        include_str!("../shaders/common/escape.wgsl"),
+        "common/numerics",
+        include_str!("../shaders/common/numerics.wgsl"),
     ),
     ("common/state", include_str!("../shaders/common/state.wgsl")),
     (

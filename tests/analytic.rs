@@ -168,3 +168,30 @@ fn measured_stability_boundaries_match_theory_on_the_gpu() {
         );
     }
 }
+
+#[test]
+fn converged_trajectories_reach_exact_zero_instead_of_lingering_in_subnormals() {
+    // x_t = 0.9^t decays through the subnormal range near t = 830; without flushing, x - 0.1x
+    // rounds back to the smallest subnormal forever (and runs 10-100x slower on CPUs).
+    let s = spec(
+        "quadratic:kx=1,ky=1",
+        "gd:lr=0.1",
+        axis("x0", 0.5, 1.5, false),
+        axis("y0", -1.5, -0.5, false),
+        (2, 2),
+        1500,
+        [0.0, 0.0],
+    );
+    let check = |out: &Outcomes, who: &str| {
+        assert!(
+            out.x.iter().chain(&out.y).all(|&v| v == 0.0),
+            "{who}: {:?} {:?}",
+            out.x,
+            out.y
+        );
+    };
+    check(&cpu::run(&s, &Progress::hidden()), "cpu");
+    if let Some(mut gpu) = common::gpu() {
+        check(&gpu.run(&s, &Progress::hidden()).unwrap(), "gpu");
+    }
+}

@@ -1,7 +1,9 @@
 //! CPU twins of `shaders/optimisers/*.wgsl`, one module per optimiser, each with `opt_init`
-//! and `opt_step` of the same names and the same f32 operation order as the WGSL.
+//! and `opt_step` of the same names and the same f32 operation order as the WGSL, including
+//! the flushing of subnormal state registers to zero.
 
 use super::OptState;
+use crate::cpu::flush_subnormal;
 use crate::param::{Domain, ParamDef};
 
 const LR: ParamDef = ParamDef {
@@ -16,6 +18,11 @@ const BETA: ParamDef = ParamDef {
     domain: Domain::UnitInterval,
     doc: "momentum",
 };
+
+/// `beta * v + g`: the velocity update of heavy ball and Nesterov.
+fn velocity(beta: f32, v: [f32; 2], g: [f32; 2]) -> [f32; 2] {
+    flush_subnormal([beta * v[0] + g[0], beta * v[1] + g[1]])
+}
 
 fn zero_state(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
     OptState::default()
@@ -67,7 +74,7 @@ pub mod momentum {
         _h1: [f32; 4],
         _t: u32,
     ) -> [f32; 2] {
-        let v = [h0[1] * s.a[0] + g[0], h0[1] * s.a[1] + g[1]];
+        let v = velocity(h0[1], s.a, g);
         s.a = v;
         [x[0] - h0[0] * v[0], x[1] - h0[0] * v[1]]
     }
@@ -94,7 +101,7 @@ pub mod nesterov {
         _h1: [f32; 4],
         _t: u32,
     ) -> [f32; 2] {
-        let v = [h0[1] * s.a[0] + g[0], h0[1] * s.a[1] + g[1]];
+        let v = velocity(h0[1], s.a, g);
         s.a = v;
         [
             x[0] - h0[0] * (g[0] + h0[1] * v[0]),
@@ -139,10 +146,10 @@ pub mod rmsprop {
         _t: u32,
     ) -> [f32; 2] {
         let k = 1.0 - h0[1];
-        let sq = [
+        let sq = flush_subnormal([
             h0[1] * s.b[0] + k * (g[0] * g[0]),
             h0[1] * s.b[1] + k * (g[1] * g[1]),
-        ];
+        ]);
         s.b = sq;
         [
             x[0] - h0[0] * g[0] / (sq[0].sqrt() + h0[2]),
@@ -209,12 +216,12 @@ pub mod adam {
     ) -> [f32; 2] {
         let (b1, b2) = (h0[1], h0[2]);
         let (k1, k2) = (1.0 - b1, 1.0 - b2);
-        let m = [b1 * s.a[0] + k1 * g[0], b1 * s.a[1] + k1 * g[1]];
-        let v = [
+        let m = flush_subnormal([b1 * s.a[0] + k1 * g[0], b1 * s.a[1] + k1 * g[1]]);
+        let v = flush_subnormal([
             b2 * s.b[0] + k2 * (g[0] * g[0]),
             b2 * s.b[1] + k2 * (g[1] * g[1]),
-        ];
-        let pw = [s.c[0] * b1, s.c[1] * b2];
+        ]);
+        let pw = flush_subnormal([s.c[0] * b1, s.c[1] * b2]);
         s.a = m;
         s.b = v;
         s.c = pw;

@@ -1,0 +1,74 @@
+//! Each optimiser's first steps against values worked out by hand from its published update
+//! rule, on `0.5*(2x^2 + 4y^2)` from (1, -1), where the first gradient is (2, -4). Checked on
+//! the CPU twin and, where an adapter exists, on the GPU.
+
+mod common;
+
+use common::{axis, spec};
+use downhill::cpu;
+
+/// Iterates 1 and 2 of `optimiser` from (1, -1).
+fn first_steps(optimiser: &str) -> Vec<Vec<[f32; 3]>> {
+    let s = spec(
+        "quadratic:kx=2,ky=4",
+        optimiser,
+        axis("x0", 0.0, 2.0, false),
+        axis("y0", -2.0, 0.0, false),
+        (1, 1),
+        2,
+        [0.0, 0.0],
+    );
+    let mut runs = vec![cpu::trace(&s)];
+    if let Some(mut gpu) = common::gpu() {
+        runs.push(gpu.trace(&s).unwrap());
+    }
+    runs
+}
+
+fn assert_step(optimiser: &str, step: usize, expect: [f64; 2]) {
+    for (who, rows) in ["cpu", "gpu"].iter().zip(first_steps(optimiser)) {
+        let got = rows[step];
+        for k in 0..2 {
+            assert!(
+                (got[k] as f64 - expect[k]).abs() < 2e-6,
+                "{who} {optimiser} iterate {step}: {got:?}, by hand {expect:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn gd_first_step() {
+    // x1 = x0 - 0.1 * (2, -4)
+    assert_step("gd:lr=0.1", 1, [0.8, -0.6]);
+}
+
+#[test]
+fn heavy_ball_first_two_steps() {
+    // v1 = g0 = (2, -4); x1 = (0.8, -0.6); g1 = (1.6, -2.4);
+    // v2 = 0.9 * (2, -4) + (1.6, -2.4) = (3.4, -6.0); x2 = x1 - 0.1 * v2 = (0.46, 0.0).
+    assert_step("momentum:lr=0.1,beta=0.9", 1, [0.8, -0.6]);
+    assert_step("momentum:lr=0.1,beta=0.9", 2, [0.46, 0.0]);
+}
+
+#[test]
+fn nesterov_first_step() {
+    // v1 = g0; x1 = x0 - 0.1 * (g0 + 0.9 * v1) = x0 - 0.19 * (2, -4) = (0.62, -0.24).
+    assert_step("nesterov:lr=0.1,beta=0.9", 1, [0.62, -0.24]);
+}
+
+#[test]
+fn rmsprop_first_step() {
+    // s1 = 0.1 * g0^2 = (0.4, 1.6); x1 = x0 - 0.01 * g0 / sqrt(s1) = x0 -/+ 0.01 / sqrt(0.1).
+    let d = 0.01 / 0.1f64.sqrt();
+    assert_step("rmsprop:lr=0.01,rho=0.9", 1, [1.0 - d, -1.0 + d]);
+}
+
+#[test]
+fn adam_first_step_with_and_without_bias_correction() {
+    // Corrected: m^ = g0, v^ = g0^2, so the step is lr * sign(g0).
+    assert_step("adam:lr=0.01", 1, [0.99, -0.99]);
+    // Uncorrected: m = 0.1 g0, v = 0.001 g0^2, so the step is lr * 0.1 / sqrt(0.001) = 3.16 lr.
+    let d = 0.01 * 0.1 / 0.001f64.sqrt();
+    assert_step("adam:lr=0.01,bias_correction=0", 1, [1.0 - d, -1.0 + d]);
+}
