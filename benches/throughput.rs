@@ -16,20 +16,8 @@ use downhill::progress::Progress;
 use downhill::runner::{Backend, BackendChoice};
 use downhill::spec::{AxisText, Scale, Spec, SpecBuilder};
 
-fn case(
-    landscape: &str,
-    optimiser: &str,
-    x: (f64, f64),
-    y: (f64, f64),
-    res: u32,
-    steps: u32,
-) -> Spec {
-    let axis = |p: &str, (lo, hi): (f64, f64)| AxisText {
-        param: p.into(),
-        lo,
-        hi,
-        scale: Scale::Lin,
-    };
+fn case(landscape: &str, optimiser: &str, x: (f64, f64), y: (f64, f64), res: u32, steps: u32) -> Spec {
+    let axis = |p: &str, (lo, hi): (f64, f64)| AxisText { param: p.into(), lo, hi, scale: Scale::Lin };
     SpecBuilder {
         landscape: landscape.into(),
         optimiser: optimiser.into(),
@@ -57,9 +45,7 @@ fn measure(backend: &mut Backend, spec: &Spec, warmup: bool, reps: usize) -> f64
     let times: Vec<f64> = (0..reps)
         .map(|_| {
             let t = Instant::now();
-            let out = backend
-                .run(spec, &Progress::hidden())
-                .expect("benchmark run");
+            let out = backend.run(spec, &Progress::hidden()).expect("benchmark run");
             std::hint::black_box(out);
             t.elapsed().as_secs_f64()
         })
@@ -79,14 +65,7 @@ fn main() {
         ),
         (
             "sweep rosenbrock adam:lr=0.01, 2000 steps, 1024^2",
-            case(
-                "rosenbrock:b=100",
-                "adam:lr=0.01",
-                (-2.0, 2.0),
-                (-1.0, 3.0),
-                1024,
-                2000,
-            ),
+            case("rosenbrock:b=100", "adam:lr=0.01", (-2.0, 2.0), (-1.0, 3.0), 1024, 2000),
         ),
     ];
     let mut backends: Vec<(&str, Backend)> = Vec::new();
@@ -100,15 +79,11 @@ fn main() {
         }
     }
     if !gpu_only {
-        let b =
-            Backend::open(BackendChoice::Cpu, &mut |_| {}).expect("the CPU backend always opens");
+        let b = Backend::open(BackendChoice::Cpu, &mut |_| {}).expect("the CPU backend always opens");
         println!("CPU: {}", b.describe());
         backends.push(("cpu", b));
     }
-    println!(
-        "{:<52} {:>8} {:>10} {:>24}",
-        "case", "backend", "seconds", "trajectory-steps/s"
-    );
+    println!("{:<52} {:>8} {:>10} {:>24}", "case", "backend", "seconds", "trajectory-steps/s");
     for (name, spec) in &cases {
         let work = spec.cells() as f64 * spec.steps as f64;
         for (label, backend) in backends.iter_mut() {

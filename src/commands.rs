@@ -88,11 +88,7 @@ pub fn run(command: Command) -> Result<()> {
             let mut b = SpecBuilder {
                 landscape: a.landscape.clone(),
                 optimiser: a.optimizer.clone(),
-                start: a
-                    .start
-                    .as_deref()
-                    .map(|s| spec::parse_point("--start", s))
-                    .transpose()?,
+                start: a.start.as_deref().map(|s| spec::parse_point("--start", s)).transpose()?,
                 x: spec::parse_axis("--x", &a.x)?,
                 y: spec::parse_axis("--y", &a.y)?,
                 res: res(&a.figure, 256)?,
@@ -105,12 +101,7 @@ pub fn run(command: Command) -> Result<()> {
         }
         Command::Trace(a) => {
             let start = spec::parse_point("--start", &a.start)?;
-            let mut b = SpecBuilder::single(
-                &a.landscape,
-                &a.optimizer,
-                start,
-                a.run.steps.unwrap_or(1000),
-            );
+            let mut b = SpecBuilder::single(&a.landscape, &a.optimizer, start, a.run.steps.unwrap_or(1000));
             apply_run(&mut b, &a.run);
             let spec = b.build()?;
             let mut backend = open_backend(a.run.backend)?;
@@ -162,21 +153,13 @@ pub fn run_gallery(dir: PathBuf, backend: BackendArg) -> Result<()> {
     let started = std::time::Instant::now();
     let jobs = gallery::jobs(&dir, std::io::stderr().is_terminal())?;
     let mut backend = open_backend(backend)?;
-    eprintln!(
-        "downhill: rendering {} figures into {} on {}",
-        jobs.len(),
-        dir.display(),
-        backend.describe()
-    );
+    eprintln!("downhill: rendering {} figures into {} on {}", jobs.len(), dir.display(), backend.describe());
     for job in &jobs {
         let report = figure::run_job(&mut backend, job)
             .with_context(|| format!("rendering {}", job.prefix.display()))?;
         eprintln!("  {}: {}", job.prefix.display(), report.summary);
     }
-    eprintln!(
-        "downhill: gallery done in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    eprintln!("downhill: gallery done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -193,17 +176,8 @@ fn figure_job(kind: Kind, b: SpecBuilder, run: &RunArgs, fig: &FigureArgs) -> Re
         command: command_line(),
     };
     let report = figure::run_job(&mut backend, &job)?;
-    eprintln!(
-        "downhill {} on {}: {}",
-        kind.name(),
-        backend.describe(),
-        report.summary
-    );
-    let files: Vec<String> = report
-        .files
-        .iter()
-        .map(|f| f.display().to_string())
-        .collect();
+    eprintln!("downhill {} on {}: {}", kind.name(), backend.describe(), report.summary);
+    let files: Vec<String> = report.files.iter().map(|f| f.display().to_string()).collect();
     eprintln!("wrote {}", files.join(", "));
     Ok(())
 }
@@ -211,10 +185,7 @@ fn figure_job(kind: Kind, b: SpecBuilder, run: &RunArgs, fig: &FigureArgs) -> Re
 fn parse_domain(text: &str) -> Result<[f64; 4], Error> {
     let parts: Vec<&str> = text.split(':').collect();
     if parts.len() != 4 {
-        return Err(Error::input(
-            "--domain",
-            format!("`{text}` is not XLO:XHI:YLO:YHI"),
-        ));
+        return Err(Error::input("--domain", format!("`{text}` is not XLO:XHI:YLO:YHI")));
     }
     let mut d = [0f64; 4];
     for (v, p) in d.iter_mut().zip(parts) {
@@ -242,13 +213,7 @@ fn params_text(params: &[ParamDef]) -> String {
     params
         .iter()
         .map(|p| {
-            format!(
-                "      {:<16} default {:<8} {}; {}\n",
-                p.name,
-                p.default,
-                p.domain.describe(),
-                p.doc
-            )
+            format!("      {:<16} default {:<8} {}; {}\n", p.name, p.default, p.domain.describe(), p.doc)
         })
         .collect()
 }

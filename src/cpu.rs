@@ -60,11 +60,7 @@ pub fn init(spec: &Spec, p: &CellParams) -> TrajState {
         opt_b: o.b,
         opt_c: o.c,
         loss: 0.0,
-        div_step: if escaped(p.start, spec.threshold) {
-            0
-        } else {
-            -1
-        },
+        div_step: if escaped(p.start, spec.threshold) { 0 } else { -1 },
         conv_step: -1,
         pad: 0,
     }
@@ -84,11 +80,7 @@ pub fn advance(
     if s.div_step < 0 {
         let tol2 = spec.conv_tol * spec.conv_tol;
         let mut pos = s.pos;
-        let mut o = OptState {
-            a: s.opt_a,
-            b: s.opt_b,
-            c: s.opt_c,
-        };
+        let mut o = OptState { a: s.opt_a, b: s.opt_b, c: s.opt_c };
         for t in begin..end {
             let g = (l.grad)(pos, p.c);
             if s.conv_step < 0 && g[0] * g[0] + g[1] * g[1] <= tol2 {
@@ -130,9 +122,7 @@ pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
     let ys = spec.y.centres();
     let cols = spec.x.cells as usize;
     let n = spec.cells();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |t| t.get())
-        .min(n.max(1));
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(n.max(1));
     let mut states = vec![TrajState::default(); n];
     // Small blocks handed out dynamically keep the cores busy when some regions diverge early.
     let block = 256usize;
@@ -143,18 +133,14 @@ pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
         for _ in 0..threads {
             scope.spawn(|| {
                 loop {
-                    let item = blocks
-                        .lock()
-                        .expect("no thread panics while holding the lock")
-                        .pop();
+                    let item = blocks.lock().expect("no thread panics while holding the lock").pop();
                     let Some((b, out)) = item else { break };
                     for (k, s) in out.iter_mut().enumerate() {
                         let i = b * block + k;
                         let p = CellParams::new(spec, xs[i % cols], ys[i / cols]);
                         *s = run_cell(spec, &p);
                     }
-                    let done = done_cells.fetch_add(out.len() as u64, Ordering::Relaxed)
-                        + out.len() as u64;
+                    let done = done_cells.fetch_add(out.len() as u64, Ordering::Relaxed) + out.len() as u64;
                     progress.set(done * spec.steps as u64);
                 }
             });
@@ -173,9 +159,7 @@ pub fn trace(spec: &Spec) -> Vec<[f32; 3]> {
     let loss = spec.landscape.loss;
     let mut rows = vec![[p.start[0], p.start[1], loss(p.start, p.c)]];
     let mut s = init(spec, &p);
-    advance(spec, &p, &mut s, 0, spec.steps, |_, pos| {
-        rows.push([pos[0], pos[1], loss(pos, p.c)])
-    });
+    advance(spec, &p, &mut s, 0, spec.steps, |_, pos| rows.push([pos[0], pos[1], loss(pos, p.c)]));
     rows
 }
 
@@ -187,10 +171,7 @@ mod tests {
     fn subnormals_flush_to_zero_and_nothing_else_changes() {
         let sub = f32::MIN_POSITIVE / 4.0;
         assert_eq!(flush_subnormal([sub, -sub]), [0.0, 0.0]);
-        assert_eq!(
-            flush_subnormal([f32::MIN_POSITIVE, -1.5]),
-            [f32::MIN_POSITIVE, -1.5]
-        );
+        assert_eq!(flush_subnormal([f32::MIN_POSITIVE, -1.5]), [f32::MIN_POSITIVE, -1.5]);
         let [a, b] = flush_subnormal([f32::NAN, f32::INFINITY]);
         assert!(a.is_nan() && b == f32::INFINITY);
     }

@@ -40,10 +40,7 @@ pub enum Error {
 impl Error {
     /// Builds an input error naming `culprit`.
     pub fn input(culprit: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Input {
-            culprit: culprit.into(),
-            message: message.into(),
-        }
+        Error::Input { culprit: culprit.into(), message: message.into() }
     }
 
     /// Whether the error comes from user input (CLI exit code 2) rather than the machine.

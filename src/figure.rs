@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::analysis::{basins, boundary};
 use crate::error::Error;
+use crate::landscape::Minimum;
 use crate::outcome::Outcomes;
 use crate::output::{Array, OutputSet, with_ext};
 use crate::progress::Progress;
@@ -97,7 +98,7 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
     let run_seconds = started.elapsed().as_secs_f64();
     let rate = work as f64 / run_seconds.max(1e-9);
 
-    let minima = (spec.landscape.minima)(spec.landscape_params64());
+    let minima = spec.landscape.minima(spec.landscape_params64());
     let labels = basins::label(&out, &minima);
     let color = match (job.color, job.kind) {
         (ColorBy::Auto, Kind::Basins) => ColorBy::Basin,
@@ -106,17 +107,9 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
         (c, _) => c,
     };
     let scale = heatmap::scale_for(out.cols, out.rows, 512);
-    let mut img = colour(spec, &out, &labels, color, scale);
-    let theory = if job.kind == Kind::Stability {
-        boundary::analytic(spec)
-    } else {
-        None
-    };
-    let rows = if job.kind == Kind::Stability {
-        boundary::compare(spec, &out, theory)
-    } else {
-        Vec::new()
-    };
+    let mut img = colour(spec, &out, &labels, &minima, color, scale);
+    let theory = if job.kind == Kind::Stability { boundary::analytic(spec) } else { None };
+    let rows = if job.kind == Kind::Stability { boundary::compare(spec, &out, theory) } else { Vec::new() };
     if let Some(t) = theory {
         draw_lr_boundary(&mut img, spec, t, scale);
     }
@@ -142,11 +135,7 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
         ));
     }
 
-    let shares = if minima.is_empty() {
-        Vec::new()
-    } else {
-        basins::shares(&out, &labels, &minima)
-    };
+    let shares = if minima.is_empty() { Vec::new() } else { basins::shares(&out, &labels, &minima) };
     let meta = json!({
         "downhill": env!("CARGO_PKG_VERSION"),
         "command": job.command,
@@ -167,7 +156,7 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
         "traj_steps_per_s": rate,
         "diverged_fraction": out.diverged_fraction(),
         "converged_fraction": out.converged_fraction(),
-        "minima": minima.iter().map(|m| json!({"label": m.label, "at": m.at})).collect::<Vec<_>>(),
+        "minima": minima.iter().map(|m| json!({"label": m.label, "at": m.at, "loss": m.loss})).collect::<Vec<_>>(),
         "basins": shares,
         "analytic_boundary": theory.map(|t| json!({"formula": t.formula, "coefficient": t.coefficient})),
         "boundary": rows,
@@ -182,12 +171,7 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
     let text = serde_json::to_string_pretty(&meta).expect("metadata is plain JSON");
     set.text(&with_ext(&job.prefix, "json"), &(text + "\n"))?;
     let files = set.commit()?;
-    Ok(Report {
-        files,
-        run_seconds,
-        traj_steps_per_s: rate,
-        summary,
-    })
+    Ok(Report { files, run_seconds, traj_steps_per_s: rate, summary })
 }
 
 fn write_npz(
@@ -218,19 +202,24 @@ fn write_npz(
 }
 
 /// Colours every cell of the grid.
-pub fn colour(spec: &Spec, out: &Outcomes, labels: &[i32], by: ColorBy, scale: u32) -> RgbImage {
+pub fn colour(
+    spec: &Spec,
+    out: &Outcomes,
+    labels: &[i32],
+    minima: &[Minimum],
+    by: ColorBy,
+    scale: u32,
+) -> RgbImage {
     let steps = spec.steps as f64;
     let log_steps = (steps + 1.0).ln();
     let div = |i: usize| colormap::divergence((out.div_step[i] as f64 + 1.0).ln() / log_steps);
     match by {
-        ColorBy::Basin | ColorBy::Auto => {
-            heatmap::paint(out.cols, out.rows, scale, |i| match labels[i] {
-                basins::DIVERGED => colormap::DIVERGED,
-                l if l < 0 => colormap::MISSING,
-                l if out.conv_step[i] < 0 => colormap::faded(colormap::category(l as usize)),
-                l => colormap::category(l as usize),
-            })
-        }
+        ColorBy::Basin | ColorBy::Auto => heatmap::paint(out.cols, out.rows, scale, |i| match labels[i] {
+            basins::DIVERGED => colormap::DIVERGED,
+            l if l < 0 => colormap::MISSING,
+            l if out.conv_step[i] < 0 => colormap::faded(colormap::category(l as usize)),
+            l => colormap::category(l as usize),
+        }),
         ColorBy::Conv => heatmap::paint(out.cols, out.rows, scale, |i| {
             if out.diverged(i) {
                 div(i)
@@ -241,23 +230,13 @@ pub fn colour(spec: &Spec, out: &Outcomes, labels: &[i32], by: ColorBy, scale: u
             }
         }),
         ColorBy::Loss => {
-            let minima = (spec.landscape.minima)(spec.landscape_params64());
-            let known = minima
-                .iter()
-                .map(|m| (spec.landscape.loss64)(m.at, spec.landscape_params64()))
-                .reduce(f64::min);
+            let known = minima.first().map(|m| m.loss);
             let alive = || (0..out.len()).filter(|&i| !out.diverged(i) && out.loss[i].is_finite());
-            let floor = known.unwrap_or_else(|| {
-                alive()
-                    .map(|i| out.loss[i] as f64)
-                    .fold(f64::INFINITY, f64::min)
-            });
+            let floor =
+                known.unwrap_or_else(|| alive().map(|i| out.loss[i] as f64).fold(f64::INFINITY, f64::min));
             let value = |i: usize| (out.loss[i] as f64 - floor).max(1e-12).log10();
-            let (lo, hi) = alive()
-                .map(value)
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-                    (a.min(v), b.max(v))
-                });
+            let (lo, hi) =
+                alive().map(value).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
             let span = if hi > lo { hi - lo } else { 1.0 };
             heatmap::paint(out.cols, out.rows, scale, |i| {
                 if out.diverged(i) || !out.loss[i].is_finite() {

@@ -19,11 +19,7 @@ pub const STABILITY_STEPS: u32 = 1000;
 /// The gallery's jobs, writing into `dir`.
 pub fn jobs(dir: &Path, progress: bool) -> Result<Vec<Job>, Error> {
     let mut jobs = Vec::new();
-    let basins = [
-        ("gd", "gd:lr=0.1"),
-        ("momentum", "momentum:lr=0.05,beta=0.9"),
-        ("adam", "adam:lr=0.1"),
-    ];
+    let basins = [("gd", "gd:lr=0.1"), ("momentum", "momentum:lr=0.05,beta=0.9"), ("adam", "adam:lr=0.1")];
     for (name, opt) in basins {
         let b = SpecBuilder::basins("bumpy", opt, None, (BASIN_RES, BASIN_RES), BASIN_STEPS)?;
         jobs.push(Job {
@@ -39,23 +35,9 @@ pub fn jobs(dir: &Path, progress: bool) -> Result<Vec<Job>, Error> {
             ),
         });
     }
-    let lr = AxisText {
-        param: "lr".into(),
-        lo: 0.0,
-        hi: 4.0,
-        scale: Scale::Lin,
-    };
-    let k = AxisText {
-        param: "kx".into(),
-        lo: 0.1,
-        hi: 10.0,
-        scale: Scale::Log,
-    };
-    for (name, opt) in [
-        ("gd", "gd"),
-        ("momentum", "momentum:beta=0.9"),
-        ("nesterov", "nesterov:beta=0.9"),
-    ] {
+    let lr = AxisText { param: "lr".into(), lo: 0.0, hi: 4.0, scale: Scale::Lin };
+    let k = AxisText { param: "kx".into(), lo: 0.1, hi: 10.0, scale: Scale::Log };
+    for (name, opt) in [("gd", "gd"), ("momentum", "momentum:beta=0.9"), ("nesterov", "nesterov:beta=0.9")] {
         let b = SpecBuilder::stability(
             opt,
             lr.clone(),

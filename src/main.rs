@@ -14,20 +14,15 @@ fn main() -> ExitCode {
     // SAFETY: set before any other thread exists or any wgpu object is created.
     unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
     let cli = cli::Cli::parse();
-    let command = cli
-        .command
-        .unwrap_or(cli::Command::Gallery(cli::GalleryArgs {
-            out: "results".into(),
-            backend: cli::BackendArg::Auto,
-        }));
+    let command = cli.command.unwrap_or(cli::Command::Gallery(cli::GalleryArgs {
+        out: "results".into(),
+        backend: cli::BackendArg::Auto,
+    }));
     match commands::run(command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("downhill: error: {e:#}");
-            let input = e.chain().any(|c| {
-                c.downcast_ref::<downhill::Error>()
-                    .is_some_and(|d| d.is_input())
-            });
+            let input = e.chain().any(|c| c.downcast_ref::<downhill::Error>().is_some_and(|d| d.is_input()));
             ExitCode::from(if input { 2 } else { 1 })
         }
     }

@@ -27,17 +27,11 @@ pub struct OutputSet {
 }
 
 fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| Error::Write { path: path.to_path_buf(), source }
 }
 
 fn temp_name(target: &Path) -> PathBuf {
-    let mut name = target
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
+    let mut name = target.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(format!(".{}.tmp", std::process::id()));
     target.with_file_name(name)
 }
@@ -74,18 +68,13 @@ impl OutputSet {
     pub fn png(&mut self, target: &Path, img: &RgbImage) -> Result<(), Error> {
         self.stage(target, |w| {
             img.write_to(w, image::ImageFormat::Png)
-                .map_err(|e| Error::Write {
-                    path: target.to_path_buf(),
-                    source: std::io::Error::other(e),
-                })
+                .map_err(|e| Error::Write { path: target.to_path_buf(), source: std::io::Error::other(e) })
         })
     }
 
     /// Stages a text file (JSON, CSV).
     pub fn text(&mut self, target: &Path, text: &str) -> Result<(), Error> {
-        self.stage(target, |w| {
-            w.write_all(text.as_bytes()).map_err(write_err(target))
-        })
+        self.stage(target, |w| w.write_all(text.as_bytes()).map_err(write_err(target)))
     }
 
     /// Stages an uncompressed `.npz` archive readable by `numpy.load`.
@@ -95,19 +84,16 @@ impl OutputSet {
             let mut zip = zip::ZipWriter::new(w);
             for a in arrays {
                 let (name, bytes) = match a {
-                    Array::F32(n, s, _) | Array::I32(n, s, _) => {
-                        (*n, 4 * s.iter().product::<u64>())
-                    }
+                    Array::F32(n, s, _) | Array::I32(n, s, _) => (*n, 4 * s.iter().product::<u64>()),
                     Array::Bool(n, s, _) => (*n, s.iter().product::<u64>()),
                 };
                 let opts = zip::write::SimpleFileOptions::default()
                     .compression_method(zip::CompressionMethod::Stored)
                     .large_file(bytes + 1024 >= u32::MAX as u64);
-                zip.start_file(format!("{name}.npy"), opts)
-                    .map_err(|e| Error::Write {
-                        path: target.to_path_buf(),
-                        source: std::io::Error::other(e),
-                    })?;
+                zip.start_file(format!("{name}.npy"), opts).map_err(|e| Error::Write {
+                    path: target.to_path_buf(),
+                    source: std::io::Error::other(e),
+                })?;
                 match a {
                     Array::F32(_, s, d) => write_npy(&mut zip, s, d.iter().copied()),
                     Array::I32(_, s, d) => write_npy(&mut zip, s, d.iter().copied()),
@@ -152,11 +138,7 @@ fn write_npy<T: npyz::AutoSerialize, W: Write>(
     shape: &[u64],
     data: impl Iterator<Item = T>,
 ) -> std::io::Result<()> {
-    let mut npy = npyz::WriteOptions::new()
-        .default_dtype()
-        .shape(shape)
-        .writer(w)
-        .begin_nd()?;
+    let mut npy = npyz::WriteOptions::new().default_dtype().shape(shape).writer(w).begin_nd()?;
     npy.extend(data)?;
     npy.finish()
 }

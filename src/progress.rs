@@ -25,11 +25,7 @@ impl Progress {
                 .progress_chars("=> "),
         );
         bar.set_message(label.to_string());
-        Progress {
-            bar,
-            started: Instant::now(),
-            enabled,
-        }
+        Progress { bar, started: Instant::now(), enabled }
     }
 
     /// A reporter that never draws.

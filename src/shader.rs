@@ -14,51 +14,31 @@ use crate::optimiser::Optimiser;
 /// Every WGSL file, by path under `shaders/` without the extension.
 pub static SOURCES: &[(&str, &str)] = &[
     ("kernel", include_str!("../shaders/kernel.wgsl")),
-    (
-        "common/numerics",
-        include_str!("../shaders/common/numerics.wgsl"),
-    ),
+    ("common/numerics", include_str!("../shaders/common/numerics.wgsl")),
     ("common/state", include_str!("../shaders/common/state.wgsl")),
-    (
-        "landscapes/quadratic",
-        include_str!("../shaders/landscapes/quadratic.wgsl"),
-    ),
-    (
-        "landscapes/rosenbrock",
-        include_str!("../shaders/landscapes/rosenbrock.wgsl"),
-    ),
-    (
-        "landscapes/saddle",
-        include_str!("../shaders/landscapes/saddle.wgsl"),
-    ),
-    (
-        "landscapes/bumpy",
-        include_str!("../shaders/landscapes/bumpy.wgsl"),
-    ),
-    (
-        "landscapes/himmelblau",
-        include_str!("../shaders/landscapes/himmelblau.wgsl"),
-    ),
-    (
-        "optimisers/gd",
-        include_str!("../shaders/optimisers/gd.wgsl"),
-    ),
-    (
-        "optimisers/momentum",
-        include_str!("../shaders/optimisers/momentum.wgsl"),
-    ),
-    (
-        "optimisers/nesterov",
-        include_str!("../shaders/optimisers/nesterov.wgsl"),
-    ),
-    (
-        "optimisers/rmsprop",
-        include_str!("../shaders/optimisers/rmsprop.wgsl"),
-    ),
-    (
-        "optimisers/adam",
-        include_str!("../shaders/optimisers/adam.wgsl"),
-    ),
+    ("landscapes/quadratic", include_str!("../shaders/landscapes/quadratic.wgsl")),
+    ("landscapes/rosenbrock", include_str!("../shaders/landscapes/rosenbrock.wgsl")),
+    ("landscapes/saddle", include_str!("../shaders/landscapes/saddle.wgsl")),
+    ("landscapes/bumpy", include_str!("../shaders/landscapes/bumpy.wgsl")),
+    ("landscapes/himmelblau", include_str!("../shaders/landscapes/himmelblau.wgsl")),
+    ("landscapes/booth", include_str!("../shaders/landscapes/booth.wgsl")),
+    ("landscapes/matyas", include_str!("../shaders/landscapes/matyas.wgsl")),
+    ("landscapes/beale", include_str!("../shaders/landscapes/beale.wgsl")),
+    ("landscapes/goldstein_price", include_str!("../shaders/landscapes/goldstein_price.wgsl")),
+    ("landscapes/three_hump_camel", include_str!("../shaders/landscapes/three_hump_camel.wgsl")),
+    ("landscapes/six_hump_camel", include_str!("../shaders/landscapes/six_hump_camel.wgsl")),
+    ("landscapes/rastrigin", include_str!("../shaders/landscapes/rastrigin.wgsl")),
+    ("landscapes/ackley", include_str!("../shaders/landscapes/ackley.wgsl")),
+    ("landscapes/styblinski_tang", include_str!("../shaders/landscapes/styblinski_tang.wgsl")),
+    ("landscapes/levi", include_str!("../shaders/landscapes/levi.wgsl")),
+    ("landscapes/mccormick", include_str!("../shaders/landscapes/mccormick.wgsl")),
+    ("landscapes/monkey_saddle", include_str!("../shaders/landscapes/monkey_saddle.wgsl")),
+    ("landscapes/rotated", include_str!("../shaders/landscapes/rotated.wgsl")),
+    ("optimisers/gd", include_str!("../shaders/optimisers/gd.wgsl")),
+    ("optimisers/momentum", include_str!("../shaders/optimisers/momentum.wgsl")),
+    ("optimisers/nesterov", include_str!("../shaders/optimisers/nesterov.wgsl")),
+    ("optimisers/rmsprop", include_str!("../shaders/optimisers/rmsprop.wgsl")),
+    ("optimisers/adam", include_str!("../shaders/optimisers/adam.wgsl")),
 ];
 
 /// Resolves `#import` lines in `root`, looking files up with `lookup`.
@@ -78,18 +58,13 @@ fn splice(
     stack: &mut Vec<String>,
 ) -> Result<(), Error> {
     if stack.iter().any(|s| s == name) {
-        return Err(Error::Shader(format!(
-            "import cycle: {} -> {name}",
-            stack.join(" -> ")
-        )));
+        return Err(Error::Shader(format!("import cycle: {} -> {name}", stack.join(" -> "))));
     }
     if done.iter().any(|s| s == name) {
         return Ok(());
     }
     let text = lookup(name).ok_or_else(|| {
-        let from = stack
-            .last()
-            .map_or(String::new(), |s| format!(" (imported by {s})"));
+        let from = stack.last().map_or(String::new(), |s| format!(" (imported by {s})"));
         Error::Shader(format!("no shader named `{name}`{from}"))
     })?;
     stack.push(name.to_string());
@@ -110,7 +85,7 @@ fn splice(
 
 /// The kernel specialised for one landscape and one optimiser, as a single WGSL source.
 pub fn compose(landscape: &Landscape, optimiser: &Optimiser) -> Result<String, Error> {
-    let l = format!("landscapes/{}", landscape.name);
+    let l = format!("landscapes/{}", landscape.piece);
     let o = format!("optimisers/{}", optimiser.name);
     resolve("kernel", &|name| {
         let path = match name {
@@ -118,23 +93,16 @@ pub fn compose(landscape: &Landscape, optimiser: &Optimiser) -> Result<String, E
             "optimiser" => o.as_str(),
             other => other,
         };
-        SOURCES
-            .iter()
-            .find(|(p, _)| *p == path)
-            .map(|(_, s)| s.to_string())
+        SOURCES.iter().find(|(p, _)| *p == path).map(|(_, s)| s.to_string())
     })
 }
 
 /// Parses and validates WGSL with naga, returning the module or a message with the location.
 pub fn validate(source: &str) -> Result<naga::Module, Error> {
-    let module = naga::front::wgsl::parse_str(source)
+    let module = naga::front::wgsl::parse_str(source).map_err(|e| Error::Shader(e.emit_to_string(source)))?;
+    naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
+        .validate(&module)
         .map_err(|e| Error::Shader(e.emit_to_string(source)))?;
-    naga::valid::Validator::new(
-        naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::all(),
-    )
-    .validate(&module)
-    .map_err(|e| Error::Shader(e.emit_to_string(source)))?;
     Ok(module)
 }
 
@@ -143,20 +111,12 @@ mod tests {
     use super::*;
 
     fn files(list: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |n| {
-            list.iter()
-                .find(|(p, _)| *p == n)
-                .map(|(_, s)| s.to_string())
-        }
+        move |n| list.iter().find(|(p, _)| *p == n).map(|(_, s)| s.to_string())
     }
 
     #[test]
     fn imports_are_spliced_once_in_order() {
-        let lib = files(&[
-            ("root", "#import a\n#import b\nR"),
-            ("a", "#import b\nA"),
-            ("b", "B"),
-        ]);
+        let lib = files(&[("root", "#import a\n#import b\nR"), ("a", "#import b\nA"), ("b", "B")]);
         let out = resolve("root", &lib).unwrap();
         let body: Vec<&str> = out.lines().filter(|l| !l.starts_with("//")).collect();
         assert_eq!(body, vec!["B", "A", "R"]);
@@ -165,18 +125,8 @@ mod tests {
     #[test]
     fn unknown_imports_and_cycles_are_errors() {
         let missing = files(&[("root", "#import nope")]);
-        assert!(
-            resolve("root", &missing)
-                .unwrap_err()
-                .to_string()
-                .contains("`nope`")
-        );
+        assert!(resolve("root", &missing).unwrap_err().to_string().contains("`nope`"));
         let cycle = files(&[("root", "#import a"), ("a", "#import root")]);
-        assert!(
-            resolve("root", &cycle)
-                .unwrap_err()
-                .to_string()
-                .contains("cycle")
-        );
+        assert!(resolve("root", &cycle).unwrap_err().to_string().contains("cycle"));
     }
 }

@@ -121,12 +121,7 @@ impl Spec {
     /// Landscape parameter vector `c` (slots 2..6).
     pub fn landscape_params(&self) -> [f32; 4] {
         let b = param::LANDSCAPE_BASE;
-        [
-            self.values[b],
-            self.values[b + 1],
-            self.values[b + 2],
-            self.values[b + 3],
-        ]
+        [self.values[b], self.values[b + 1], self.values[b + 2], self.values[b + 3]]
     }
 
     /// Landscape parameters as f64, for analysis.
@@ -136,28 +131,14 @@ impl Spec {
 
     /// The value of a named parameter outside the axes (its base value).
     pub fn value(&self, name: &str) -> Option<f32> {
-        slot_of(self.landscape, self.optimiser, name)
-            .ok()
-            .map(|s| self.values[s])
+        slot_of(self.landscape, self.optimiser, name).ok().map(|s| self.values[s])
     }
 
     /// Name/value pairs of the landscape's and optimiser's parameters, for metadata.
     pub fn named_values(&self) -> Vec<(String, f32)> {
-        let l = self
-            .landscape
-            .params
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p, param::LANDSCAPE_BASE + i));
-        let o = self
-            .optimiser
-            .params
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p, param::OPTIMISER_BASE + i));
-        l.chain(o)
-            .map(|(p, s)| (p.name.to_string(), self.values[s]))
-            .collect()
+        let l = self.landscape.params.iter().enumerate().map(|(i, p)| (p, param::LANDSCAPE_BASE + i));
+        let o = self.optimiser.params.iter().enumerate().map(|(i, p)| (p, param::OPTIMISER_BASE + i));
+        l.chain(o).map(|(p, s)| (p.name.to_string(), self.values[s])).collect()
     }
 }
 
@@ -178,33 +159,21 @@ pub fn parse_component(flag: &str, text: &str) -> Result<Component, Error> {
         None => (text, None),
     };
     if name.is_empty() {
-        return Err(Error::input(
-            flag,
-            format!("`{text}` has no name; expected NAME:key=value,..."),
-        ));
+        return Err(Error::input(flag, format!("`{text}` has no name; expected NAME:key=value,...")));
     }
     let mut overrides = Vec::new();
     for pair in rest.into_iter().flat_map(|r| r.split(',')) {
         let Some((k, v)) = pair.split_once('=') else {
-            return Err(Error::input(
-                flag,
-                format!("`{pair}` is not key=value (in `{text}`)"),
-            ));
+            return Err(Error::input(flag, format!("`{pair}` is not key=value (in `{text}`)")));
         };
         let k = k.trim();
         let v = parse_number(flag, k, v)?;
         if overrides.iter().any(|(o, _)| o == k) {
-            return Err(Error::input(
-                flag,
-                format!("`{k}` is set twice in `{text}`"),
-            ));
+            return Err(Error::input(flag, format!("`{k}` is set twice in `{text}`")));
         }
         overrides.push((k.to_string(), v));
     }
-    Ok(Component {
-        name: name.to_string(),
-        overrides,
-    })
+    Ok(Component { name: name.to_string(), overrides })
 }
 
 /// Parses a finite number; `what` names the value in the error.
@@ -214,10 +183,7 @@ pub fn parse_number(flag: &str, what: &str, text: &str) -> Result<f64, Error> {
         .parse()
         .map_err(|_| Error::input(flag, format!("{what}: `{}` is not a number", text.trim())))?;
     if !v.is_finite() {
-        return Err(Error::input(
-            flag,
-            format!("{what}: `{}` is not finite", text.trim()),
-        ));
+        return Err(Error::input(flag, format!("{what}: `{}` is not finite", text.trim())));
     }
     Ok(v)
 }
@@ -239,10 +205,7 @@ pub struct AxisText {
 pub fn parse_axis(flag: &str, text: &str) -> Result<AxisText, Error> {
     let parts: Vec<&str> = text.split(':').map(str::trim).collect();
     if !(3..=4).contains(&parts.len()) || parts[0].is_empty() {
-        return Err(Error::input(
-            flag,
-            format!("`{text}` is not PARAM:LO:HI or PARAM:LO:HI:log"),
-        ));
+        return Err(Error::input(flag, format!("`{text}` is not PARAM:LO:HI or PARAM:LO:HI:log")));
     }
     let lo = parse_number(flag, "low bound", parts[1])?;
     let hi = parse_number(flag, "high bound", parts[2])?;
@@ -250,30 +213,16 @@ pub fn parse_axis(flag: &str, text: &str) -> Result<AxisText, Error> {
         None | Some(&"lin") => Scale::Lin,
         Some(&"log") => Scale::Log,
         Some(other) => {
-            return Err(Error::input(
-                flag,
-                format!("scale `{other}` is neither `lin` nor `log`"),
-            ));
+            return Err(Error::input(flag, format!("scale `{other}` is neither `lin` nor `log`")));
         }
     };
     if lo >= hi {
-        return Err(Error::input(
-            flag,
-            format!("low bound {lo} must be below high bound {hi}"),
-        ));
+        return Err(Error::input(flag, format!("low bound {lo} must be below high bound {hi}")));
     }
     if scale == Scale::Log && lo <= 0.0 {
-        return Err(Error::input(
-            flag,
-            format!("a log axis needs bounds > 0, got {lo}:{hi}"),
-        ));
+        return Err(Error::input(flag, format!("a log axis needs bounds > 0, got {lo}:{hi}")));
     }
-    Ok(AxisText {
-        param: parts[0].to_string(),
-        lo,
-        hi,
-        scale,
-    })
+    Ok(AxisText { param: parts[0].to_string(), lo, hi, scale })
 }
 
 /// Parses `--res N` (square) or `COLSxROWS`.
@@ -284,10 +233,7 @@ pub fn parse_res(flag: &str, text: &str) -> Result<(u32, u32), Error> {
             .parse()
             .map_err(|_| Error::input(flag, format!("`{s}` is not a whole number of cells")))?;
         if n == 0 {
-            return Err(Error::input(
-                flag,
-                "the grid needs at least one cell per axis",
-            ));
+            return Err(Error::input(flag, "the grid needs at least one cell per axis"));
         }
         if n > MAX_CELLS_PER_AXIS as u64 {
             return Err(Error::input(
@@ -316,24 +262,15 @@ pub fn parse_point(flag: &str, text: &str) -> Result<[f64; 2], Error> {
 
 /// Finds the slot of a parameter name for this landscape and optimiser.
 pub fn slot_of(l: &Landscape, o: &Optimiser, name: &str) -> Result<usize, Error> {
-    let in_l = l
-        .params
-        .iter()
-        .position(|p| p.name == name)
-        .map(|i| param::LANDSCAPE_BASE + i);
-    let in_o = o
-        .params
-        .iter()
-        .position(|p| p.name == name)
-        .map(|i| param::OPTIMISER_BASE + i);
+    let in_l = l.params.iter().position(|p| p.name == name).map(|i| param::LANDSCAPE_BASE + i);
+    let in_o = o.params.iter().position(|p| p.name == name).map(|i| param::OPTIMISER_BASE + i);
     match (name, in_l, in_o) {
         ("x0", _, _) => Ok(param::SLOT_X0),
         ("y0", _, _) => Ok(param::SLOT_Y0),
         (_, Some(s), None) | (_, None, Some(s)) => Ok(s),
-        (_, Some(_), Some(_)) => Err(Error::input(
-            "axis",
-            format!("`{name}` is a parameter of both {} and {}", l.name, o.name),
-        )),
+        (_, Some(_), Some(_)) => {
+            Err(Error::input("axis", format!("`{name}` is a parameter of both {} and {}", l.name, o.name)))
+        }
         (_, None, None) => {
             let names: Vec<&str> = ["x0", "y0"]
                 .into_iter()
@@ -399,12 +336,7 @@ impl SpecBuilder {
                     format!("{param}: low bound {lo} must be below high bound {hi}"),
                 ));
             }
-            Ok(AxisText {
-                param: param.into(),
-                lo,
-                hi,
-                scale: Scale::Lin,
-            })
+            Ok(AxisText { param: param.into(), lo, hi, scale: Scale::Lin })
         };
         Ok(SpecBuilder {
             landscape: landscape.into(),
@@ -421,25 +353,13 @@ impl SpecBuilder {
 
     /// A stability map: learning rate (columns) against curvature `kx` (rows) on the quadratic
     /// `0.5 k x^2` (`ky = 0`), every trajectory starting at `(1, 0)`.
-    pub fn stability(
-        optimiser: &str,
-        lr: AxisText,
-        k: AxisText,
-        res: (u32, u32),
-        steps: u32,
-    ) -> Self {
+    pub fn stability(optimiser: &str, lr: AxisText, k: AxisText, res: (u32, u32), steps: u32) -> Self {
         SpecBuilder {
             landscape: "quadratic:ky=0".into(),
             optimiser: optimiser.into(),
             start: Some([1.0, 0.0]),
-            x: AxisText {
-                param: "lr".into(),
-                ..lr
-            },
-            y: AxisText {
-                param: "kx".into(),
-                ..k
-            },
+            x: AxisText { param: "lr".into(), ..lr },
+            y: AxisText { param: "kx".into(), ..k },
             res,
             steps,
             threshold: DEFAULT_THRESHOLD as f64,
@@ -475,20 +395,8 @@ impl SpecBuilder {
         let landscape = landscape::find(&lc.name, "--landscape")?;
         let optimiser = optimiser::find(&oc.name, "--optimizer")?;
         let mut values = [0f32; SLOTS];
-        fill(
-            &mut values,
-            param::LANDSCAPE_BASE,
-            landscape.params,
-            &lc,
-            "--landscape",
-        )?;
-        fill(
-            &mut values,
-            param::OPTIMISER_BASE,
-            optimiser.params,
-            &oc,
-            "--optimizer",
-        )?;
+        fill(&mut values, param::LANDSCAPE_BASE, landscape.params, &lc, "--landscape")?;
+        fill(&mut values, param::OPTIMISER_BASE, optimiser.params, &oc, "--optimizer")?;
         let start = self.start.unwrap_or([0.0, 0.0]);
         values[param::SLOT_X0] = to_f32("--start", "x", start[0])?;
         values[param::SLOT_Y0] = to_f32("--start", "y", start[1])?;
@@ -502,28 +410,16 @@ impl SpecBuilder {
                 format!("{} is more than the {MAX_STEPS} allowed", self.steps),
             ));
         }
-        if !(self.threshold.is_finite()
-            && self.threshold > 0.0
-            && self.threshold <= f32::MAX as f64)
-        {
-            return Err(Error::input(
-                "--threshold",
-                format!("{} must be a finite f32 > 0", self.threshold),
-            ));
+        if !(self.threshold.is_finite() && self.threshold > 0.0 && self.threshold <= f32::MAX as f64) {
+            return Err(Error::input("--threshold", format!("{} must be a finite f32 > 0", self.threshold)));
         }
         if !(self.conv_tol.is_finite() && self.conv_tol >= 0.0 && self.conv_tol <= 1e18) {
-            return Err(Error::input(
-                "--tol",
-                format!("{} must be a finite number >= 0", self.conv_tol),
-            ));
+            return Err(Error::input("--tol", format!("{} must be a finite number >= 0", self.conv_tol)));
         }
         let x = make_axis("--x", &self.x, self.res.0, landscape, optimiser)?;
         let y = make_axis("--y", &self.y, self.res.1, landscape, optimiser)?;
         if x.slot == y.slot {
-            return Err(Error::input(
-                "--y",
-                format!("both axes sweep `{}`", x.param),
-            ));
+            return Err(Error::input("--y", format!("both axes sweep `{}`", x.param)));
         }
         check_memory("--res", x.cells, y.cells)?;
         Ok(Spec {
@@ -542,10 +438,7 @@ impl SpecBuilder {
 fn to_f32(flag: &str, what: &str, v: f64) -> Result<f32, Error> {
     let f = v as f32;
     if !f.is_finite() {
-        return Err(Error::input(
-            flag,
-            format!("{what}={v} does not fit in f32"),
-        ));
+        return Err(Error::input(flag, format!("{what}={v} does not fit in f32")));
     }
     Ok(f)
 }
@@ -587,24 +480,11 @@ fn check_domain(flag: &str, d: &ParamDef, v: f64) -> Result<(), Error> {
     if d.domain.contains(v) {
         Ok(())
     } else {
-        Err(Error::input(
-            flag,
-            format!(
-                "{}={v} is out of range: it must be {}",
-                d.name,
-                d.domain.describe()
-            ),
-        ))
+        Err(Error::input(flag, format!("{}={v} is out of range: it must be {}", d.name, d.domain.describe())))
     }
 }
 
-fn make_axis(
-    flag: &str,
-    t: &AxisText,
-    cells: u32,
-    l: &Landscape,
-    o: &Optimiser,
-) -> Result<Axis, Error> {
+fn make_axis(flag: &str, t: &AxisText, cells: u32, l: &Landscape, o: &Optimiser) -> Result<Axis, Error> {
     let slot = slot_of(l, o, &t.param).map_err(|e| match e {
         Error::Input { message, .. } => Error::input(flag, message),
         other => other,
@@ -620,16 +500,10 @@ fn make_axis(
         for v in [t.lo, t.hi] {
             // The bounds are cell edges; a half-open domain such as beta in [0, 1) may take
             // the upper edge itself, since no cell centre reaches it.
-            if !(d.domain.contains(v)
-                || (d.domain == crate::param::Domain::UnitInterval && v == 1.0))
-            {
+            if !(d.domain.contains(v) || (d.domain == crate::param::Domain::UnitInterval && v == 1.0)) {
                 return Err(Error::input(
                     flag,
-                    format!(
-                        "{}: bound {v} is out of range: it must be {}",
-                        d.name,
-                        d.domain.describe()
-                    ),
+                    format!("{}: bound {v} is out of range: it must be {}", d.name, d.domain.describe()),
                 ));
             }
         }
@@ -640,21 +514,11 @@ fn make_axis(
             ));
         }
     }
-    let axis = Axis {
-        param: t.param.clone(),
-        slot,
-        lo: t.lo,
-        hi: t.hi,
-        scale: t.scale,
-        cells,
-    };
+    let axis = Axis { param: t.param.clone(), slot, lo: t.lo, hi: t.hi, scale: t.scale, cells };
     if axis.centres().iter().any(|c| !c.is_finite()) {
         return Err(Error::input(
             flag,
-            format!(
-                "`{}:{}:{}` has values that do not fit in f32",
-                t.param, t.lo, t.hi
-            ),
+            format!("`{}:{}:{}` has values that do not fit in f32", t.param, t.lo, t.hi),
         ));
     }
     Ok(axis)
@@ -700,22 +564,9 @@ mod tests {
 
     #[test]
     fn cell_centres_follow_the_convention() {
-        let a = Axis {
-            param: "lr".into(),
-            slot: 6,
-            lo: 0.0,
-            hi: 4.0,
-            scale: Scale::Lin,
-            cells: 4,
-        };
+        let a = Axis { param: "lr".into(), slot: 6, lo: 0.0, hi: 4.0, scale: Scale::Lin, cells: 4 };
         assert_eq!(a.centres(), vec![0.5, 1.5, 2.5, 3.5]);
-        let l = Axis {
-            scale: Scale::Log,
-            lo: 0.1,
-            hi: 10.0,
-            cells: 2,
-            ..a
-        };
+        let l = Axis { scale: Scale::Log, lo: 0.1, hi: 10.0, cells: 2, ..a };
         let c = l.centres();
         assert!((c[0] - 10f32.powf(-0.5)).abs() < 1e-6 && (c[1] - 10f32.powf(0.5)).abs() < 1e-5);
         assert!((l.position(1.0) - 1.0).abs() < 1e-12);
@@ -725,10 +576,7 @@ mod tests {
     fn component_syntax_parses_and_rejects() {
         let c = parse_component("--optimizer", "adam:lr=0.01,beta1=0.8").unwrap();
         assert_eq!(c.name, "adam");
-        assert_eq!(
-            c.overrides,
-            vec![("lr".into(), 0.01), ("beta1".into(), 0.8)]
-        );
+        assert_eq!(c.overrides, vec![("lr".into(), 0.01), ("beta1".into(), 0.8)]);
         assert!(parse_component("--optimizer", "adam:lr").is_err());
         assert!(parse_component("--optimizer", "adam:lr=nan").is_err());
         assert!(parse_component("--optimizer", "adam:lr=1,lr=2").is_err());
@@ -737,10 +585,7 @@ mod tests {
     #[test]
     fn axis_and_res_syntax() {
         let a = parse_axis("--y", "kx:0.1:10:log").unwrap();
-        assert_eq!(
-            (a.param.as_str(), a.lo, a.hi, a.scale),
-            ("kx", 0.1, 10.0, Scale::Log)
-        );
+        assert_eq!((a.param.as_str(), a.lo, a.hi, a.scale), ("kx", 0.1, 10.0, Scale::Log));
         assert!(parse_axis("--x", "lr:2:1").is_err());
         assert!(parse_axis("--x", "lr:0:1:log").is_err());
         assert_eq!(parse_res("--res", "512x256").unwrap(), (512, 256));

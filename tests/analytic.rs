@@ -79,10 +79,7 @@ fn gd_trace_follows_the_closed_form_step_by_step() {
                 "{who} step {t}: {r:?} vs ({ex}, {ey})"
             );
             let loss = 0.5 * (2.0 * ex * ex + 0.5 * ey * ey);
-            assert!(
-                (r[2] as f64 - loss).abs() <= 1e-5 * loss.max(1e-30) + 1e-30,
-                "{who} loss at step {t}"
-            );
+            assert!((r[2] as f64 - loss).abs() <= 1e-5 * loss.max(1e-30) + 1e-30, "{who} loss at step {t}");
         }
     };
     check(&cpu::trace(&s), "cpu");
@@ -114,9 +111,9 @@ fn assert_boundary_within_one_cell(s: &Spec, out: &Outcomes, who: &str) {
         // Within the last cell the only centre above the boundary may exceed it by so little
         // that no step budget shows the divergence; such rows are checked by the else branch.
         if a < s.x.hi - cell {
-            let off = r.cells_off.unwrap_or_else(|| {
-                panic!("{who}: k={} has no diverged cell; theory says lr*={a}", r.y)
-            });
+            let off = r
+                .cells_off
+                .unwrap_or_else(|| panic!("{who}: k={} has no diverged cell; theory says lr*={a}", r.y));
             assert!(
                 off.abs() <= 1.0,
                 "{who}: k={}: measured lr*={:?}, theory {a} ({off:.2} cells off)",
@@ -133,26 +130,14 @@ fn assert_boundary_within_one_cell(s: &Spec, out: &Outcomes, who: &str) {
             );
         }
     }
-    assert!(
-        checked > 20,
-        "{who}: only {checked} rows had the boundary inside the map"
-    );
+    assert!(checked > 20, "{who}: only {checked} rows had the boundary inside the map");
 }
 
 #[test]
 fn measured_stability_boundaries_match_theory_on_the_cpu() {
-    for opt in [
-        "gd",
-        "momentum:beta=0.9",
-        "momentum:beta=0.5",
-        "nesterov:beta=0.9",
-    ] {
+    for opt in ["gd", "momentum:beta=0.9", "momentum:beta=0.5", "nesterov:beta=0.9"] {
         let s = stability(opt);
-        assert_boundary_within_one_cell(
-            &s,
-            &cpu::run(&s, &Progress::hidden()),
-            &format!("cpu {opt}"),
-        );
+        assert_boundary_within_one_cell(&s, &cpu::run(&s, &Progress::hidden()), &format!("cpu {opt}"));
     }
 }
 
@@ -183,15 +168,30 @@ fn converged_trajectories_reach_exact_zero_instead_of_lingering_in_subnormals() 
         [0.0, 0.0],
     );
     let check = |out: &Outcomes, who: &str| {
-        assert!(
-            out.x.iter().chain(&out.y).all(|&v| v == 0.0),
-            "{who}: {:?} {:?}",
-            out.x,
-            out.y
-        );
+        assert!(out.x.iter().chain(&out.y).all(|&v| v == 0.0), "{who}: {:?} {:?}", out.x, out.y);
     };
     check(&cpu::run(&s, &Progress::hidden()), "cpu");
     if let Some(mut gpu) = common::gpu() {
         check(&gpu.run(&s, &Progress::hidden()).unwrap(), "gpu");
+    }
+}
+
+#[test]
+fn gd_started_on_ackleys_kink_stays_there_on_both_backends() {
+    let s = spec(
+        "ackley",
+        "gd:lr=0.1",
+        axis("x0", -1.0, 1.0, false),
+        axis("y0", -1.0, 1.0, false),
+        (1, 1),
+        50,
+        [0.0, 0.0],
+    );
+    let check = |rows: &[[f32; 3]], who: &str| {
+        assert!(rows.iter().all(|r| r[0] == 0.0 && r[1] == 0.0), "{who} left the origin: {:?}", rows.last());
+    };
+    check(&cpu::trace(&s), "cpu");
+    if let Some(mut gpu) = common::gpu() {
+        check(&gpu.trace(&s).unwrap(), "gpu");
     }
 }

@@ -14,26 +14,14 @@ fn downhill() -> Command {
 
 /// The run backend for tiny CLI runs: the GPU when CI requires it, else whatever `auto` finds.
 fn backend() -> &'static str {
-    if std::env::var("DOWNHILL_REQUIRE_GPU").is_ok_and(|v| v == "1") {
-        "gpu"
-    } else {
-        "auto"
-    }
+    if std::env::var("DOWNHILL_REQUIRE_GPU").is_ok_and(|v| v == "1") { "gpu" } else { "auto" }
 }
 
 #[test]
 fn help_names_every_command() {
     let out = downhill().arg("--help").assert().success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    for cmd in [
-        "basins",
-        "stability",
-        "sweep",
-        "trace",
-        "list",
-        "info",
-        "gallery",
-    ] {
+    for cmd in ["basins", "stability", "sweep", "trace", "list", "info", "gallery"] {
         assert!(text.contains(cmd), "help lacks {cmd}: {text}");
     }
 }
@@ -44,16 +32,8 @@ fn list_shows_landscapes_optimisers_and_defaults() {
         .arg("list")
         .assert()
         .success()
-        .stdout(
-            contains("rosenbrock")
-                .and(contains("b "))
-                .and(contains("100")),
-        )
-        .stdout(
-            contains("adam")
-                .and(contains("beta2"))
-                .and(contains("0.999")),
-        )
+        .stdout(contains("rosenbrock").and(contains("b ")).and(contains("100")))
+        .stdout(contains("adam").and(contains("beta2")).and(contains("0.999")))
         .stdout(contains("bias_correction"));
 }
 
@@ -63,10 +43,7 @@ fn info_names_the_adapter_or_says_there_is_none() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.status.success() {
-        assert!(
-            stdout.contains("adapter") && stdout.contains("max storage binding"),
-            "{stdout}"
-        );
+        assert!(stdout.contains("adapter") && stdout.contains("max storage binding"), "{stdout}");
     } else {
         assert!(backend() == "auto", "no adapter in CI: {stderr}");
         assert!(stderr.contains("no GPU adapter"), "{stderr}");
@@ -78,58 +55,27 @@ fn sweep_writes_png_npz_and_json() {
     let dir = tempfile::tempdir().unwrap();
     let prefix = dir.path().join("sub/adam_rosen");
     downhill()
-        .args([
-            "sweep",
-            "--landscape",
-            "rosenbrock:b=100",
-            "--optimizer",
-            "adam:lr=0.01",
-        ])
-        .args([
-            "--x",
-            "x0:-2:2",
-            "--y",
-            "y0:-1:3",
-            "--res",
-            "12x8",
-            "--steps",
-            "50",
-            "--backend",
-            backend(),
-        ])
+        .args(["sweep", "--landscape", "rosenbrock:b=100", "--optimizer", "adam:lr=0.01"])
+        .args(["--x", "x0:-2:2", "--y", "y0:-1:3", "--res", "12x8", "--steps", "50", "--backend", backend()])
         .arg("-o")
         .arg(&prefix)
         .assert()
         .success()
         .stderr(contains("12x8 trajectories x 50 steps"));
     for ext in ["png", "npz", "json"] {
-        assert!(
-            dir.path().join(format!("sub/adam_rosen.{ext}")).is_file(),
-            "missing .{ext}"
-        );
+        assert!(dir.path().join(format!("sub/adam_rosen.{ext}")).is_file(), "missing .{ext}");
     }
     let img = image::open(dir.path().join("sub/adam_rosen.png")).unwrap();
-    assert_eq!(
-        img.width() * 8,
-        img.height() * 12,
-        "one square block per cell"
-    );
-    let meta: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("sub/adam_rosen.json")).unwrap(),
-    )
-    .unwrap();
+    assert_eq!(img.width() * 8, img.height() * 12, "one square block per cell");
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("sub/adam_rosen.json")).unwrap())
+            .unwrap();
     assert_eq!(meta["axes"]["x"]["param"], "x0");
     assert_eq!(meta["parameters"]["b"], 100.0);
     assert_eq!(meta["steps"], 50);
     let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("sub"))
         .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .to_string_lossy()
-                .ends_with(".tmp")
-        })
+        .filter(|e| e.as_ref().unwrap().path().to_string_lossy().ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
@@ -150,17 +96,7 @@ fn npz_arrays_have_the_documented_names_shapes_and_types() {
             "--y",
             "kx:0.1:10:log",
         ])
-        .args([
-            "--start",
-            "1,0",
-            "--res",
-            "6x4",
-            "--steps",
-            "100",
-            "--backend",
-            backend(),
-            "-o",
-        ])
+        .args(["--start", "1,0", "--res", "6x4", "--steps", "100", "--backend", backend(), "-o"])
         .arg(&prefix)
         .assert()
         .success();
@@ -168,29 +104,16 @@ fn npz_arrays_have_the_documented_names_shapes_and_types() {
     let mut zip = zip::ZipArchive::new(file).unwrap();
     let mut names: Vec<String> = zip.file_names().map(|n| n.unwrap().to_string()).collect();
     names.sort();
-    let mut expected: Vec<String> = [
-        "x",
-        "y",
-        "loss",
-        "diverged",
-        "div_step",
-        "conv_step",
-        "basin",
-        "axis_x",
-        "axis_y",
-    ]
-    .iter()
-    .map(|n| format!("{n}.npy"))
-    .collect();
+    let mut expected: Vec<String> =
+        ["x", "y", "loss", "diverged", "div_step", "conv_step", "basin", "axis_x", "axis_y"]
+            .iter()
+            .map(|n| format!("{n}.npy"))
+            .collect();
     expected.sort();
     assert_eq!(names, expected);
     let mut read = |name: &str| {
         let mut bytes = Vec::new();
-        std::io::Read::read_to_end(
-            &mut zip.by_name(&format!("{name}.npy")).unwrap(),
-            &mut bytes,
-        )
-        .unwrap();
+        std::io::Read::read_to_end(&mut zip.by_name(&format!("{name}.npy")).unwrap(), &mut bytes).unwrap();
         npyz::NpyFile::new(std::io::Cursor::new(bytes)).unwrap()
     };
     let loss = read("loss");
@@ -210,14 +133,8 @@ fn npz_arrays_have_the_documented_names_shapes_and_types() {
     );
     let flags: Vec<bool> = read("diverged").into_vec().unwrap();
     // Row 0 is k ~ 0.18: lr*k < 2 everywhere; the top row (k ~ 5.6) diverges for lr > 0.36.
-    assert!(
-        !flags[..6].iter().any(|&d| d),
-        "bottom row must be stable: {flags:?}"
-    );
-    assert!(
-        flags[18..].iter().skip(1).all(|&d| d),
-        "top row must diverge past lr = 2/k: {flags:?}"
-    );
+    assert!(!flags[..6].iter().any(|&d| d), "bottom row must be stable: {flags:?}");
+    assert!(flags[18..].iter().skip(1).all(|&d| d), "top row must diverge past lr = 2/k: {flags:?}");
 }
 
 #[test]
@@ -241,16 +158,11 @@ fn stability_reports_the_boundary_against_theory() {
         .success()
         .stderr(contains("lr = 2(1+beta)/k"));
     let meta: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("stab.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("stab.json")).unwrap()).unwrap();
     assert!((meta["analytic_boundary"]["coefficient"].as_f64().unwrap() - 3.8).abs() < 1e-6);
     let rows = meta["boundary"].as_array().unwrap();
     assert_eq!(rows.len(), 32);
-    assert!(
-        rows.iter()
-            .filter_map(|r| r["cells_off"].as_f64())
-            .all(|off| off.abs() <= 1.0)
-    );
+    assert!(rows.iter().filter_map(|r| r["cells_off"].as_f64()).all(|off| off.abs() <= 1.0));
 }
 
 #[test]
@@ -337,28 +249,12 @@ fn trace_to_stdout_stops_at_divergence() {
 /// containing `says`, and no output files.
 fn rejects(args: &[&str], culprit: &str, says: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let out = downhill()
-        .args(args)
-        .arg("-o")
-        .arg(dir.path().join("never"))
-        .output()
-        .unwrap();
+    let out = downhill().args(args).arg("-o").arg(dir.path().join("never")).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert_eq!(
-        stderr.trim().lines().count(),
-        1,
-        "{args:?}: not one line: {stderr}"
-    );
-    assert!(
-        stderr.contains(culprit) && stderr.contains(says),
-        "{args:?}: {stderr}"
-    );
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        0,
-        "{args:?} wrote files"
-    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: not one line: {stderr}");
+    assert!(stderr.contains(culprit) && stderr.contains(says), "{args:?}: {stderr}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{args:?} wrote files");
 }
 
 #[test]
@@ -391,37 +287,17 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
         "--landscape",
         "did you mean `rosenbrock`",
     );
-    rejects(
-        &["basins", "--optimizer", "adamm", "--res", "8"],
-        "--optimizer",
-        "did you mean `adam`",
-    );
+    rejects(&["basins", "--optimizer", "adamm", "--res", "8"], "--optimizer", "did you mean `adam`");
     rejects(
         &["basins", "--optimizer", "adam:betta1=0.5", "--res", "8"],
         "--optimizer",
         "did you mean `beta1`",
     );
-    rejects(
-        &["basins", "--optimizer", "momentum:beta=1.5", "--res", "8"],
-        "--optimizer",
-        "in [0, 1)",
-    );
-    rejects(
-        &["basins", "--optimizer", "gd:lr=inf", "--res", "8"],
-        "--optimizer",
-        "not finite",
-    );
-    rejects(
-        &["basins", "--optimizer", "gd:lr=abc", "--res", "8"],
-        "--optimizer",
-        "not a number",
-    );
+    rejects(&["basins", "--optimizer", "momentum:beta=1.5", "--res", "8"], "--optimizer", "in [0, 1)");
+    rejects(&["basins", "--optimizer", "gd:lr=inf", "--res", "8"], "--optimizer", "not finite");
+    rejects(&["basins", "--optimizer", "gd:lr=abc", "--res", "8"], "--optimizer", "not a number");
     rejects(&sweep("--x", "x0:2:-2"), "--x", "must be below");
-    rejects(
-        &sweep("--y", "lr:0:1:log"),
-        "--y",
-        "log axis needs bounds > 0",
-    );
+    rejects(&sweep("--y", "lr:0:1:log"), "--y", "log axis needs bounds > 0");
     rejects(&sweep("--x", "lrr:0:1"), "--x", "did you mean `lr`");
     rejects(&sweep("--y", "x0:0:1"), "--y", "both axes");
     rejects(&sweep("--res", "0"), "--res", "at least one cell");
@@ -429,23 +305,11 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
     rejects(&sweep("--steps", "0"), "--steps", "at least 1");
     rejects(&sweep("--threshold", "-1"), "--threshold", "> 0");
     rejects(&sweep("--start", "1,nan"), "--start", "not finite");
-    rejects(
-        &["stability", "--lr", "4:0", "--res", "8"],
-        "--lr",
-        "must be below",
-    );
-    rejects(
-        &["basins", "--domain", "-2:2:1", "--res", "8"],
-        "--domain",
-        "XLO:XHI:YLO:YHI",
-    );
+    rejects(&["stability", "--lr", "4:0", "--res", "8"], "--lr", "must be below");
+    rejects(&["basins", "--domain", "-2:2:1", "--res", "8"], "--domain", "XLO:XHI:YLO:YHI");
 }
 
 #[test]
 fn unknown_flags_are_usage_errors() {
-    downhill()
-        .args(["basins", "--bogus"])
-        .assert()
-        .code(2)
-        .stderr(contains("--bogus"));
+    downhill().args(["basins", "--bogus"]).assert().code(2).stderr(contains("--bogus"));
 }

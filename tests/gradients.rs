@@ -7,18 +7,11 @@ use downhill::landscape::LANDSCAPES;
 fn points(domain: [f64; 4], n: usize) -> Vec<[f64; 2]> {
     let mut s: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = || {
-        s = s
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         (s >> 11) as f64 / (1u64 << 53) as f64
     };
     (0..n)
-        .map(|_| {
-            [
-                domain[0] + next() * (domain[1] - domain[0]),
-                domain[2] + next() * (domain[3] - domain[2]),
-            ]
-        })
+        .map(|_| [domain[0] + next() * (domain[1] - domain[0]), domain[2] + next() * (domain[3] - domain[2])])
         .collect()
 }
 
@@ -55,24 +48,14 @@ fn gradients_and_hessians_match_central_differences() {
             let dyx = (gx(p[0] + h, p[1])[1] - gx(p[0] - h, p[1])[1]) / (2.0 * h);
             let dyy = (gx(p[0], p[1] + h)[1] - gx(p[0], p[1] - h)[1]) / (2.0 * h);
             let scale = hs.iter().fold(0f64, |m, v| m.max(v.abs()));
-            assert!(
-                close(hs[0], dxx, scale),
-                "{} d2f/dx2 at {p:?}: {} vs {dxx}",
-                l.name,
-                hs[0]
-            );
+            assert!(close(hs[0], dxx, scale), "{} d2f/dx2 at {p:?}: {} vs {dxx}", l.name, hs[0]);
             assert!(
                 close(hs[1], dxy, scale) && close(hs[1], dyx, scale),
                 "{} d2f/dxdy at {p:?}: {} vs {dxy}, {dyx}",
                 l.name,
                 hs[1]
             );
-            assert!(
-                close(hs[2], dyy, scale),
-                "{} d2f/dy2 at {p:?}: {} vs {dyy}",
-                l.name,
-                hs[2]
-            );
+            assert!(close(hs[2], dyy, scale), "{} d2f/dy2 at {p:?}: {} vs {dyy}", l.name, hs[2]);
         }
     }
 }
@@ -84,14 +67,9 @@ fn known_minima_are_stationary_with_positive_definite_hessians() {
         for (i, p) in l.params.iter().enumerate() {
             c[i] = p.default as f64;
         }
-        for m in (l.minima)(c) {
+        for m in l.minima(c) {
             let g = (l.grad64)(m.at, c);
-            assert!(
-                g[0].hypot(g[1]) < 1e-4,
-                "{} minimum {} has gradient {g:?}",
-                l.name,
-                m.label
-            );
+            assert!(g[0].hypot(g[1]) < 1e-4, "{} minimum {} has gradient {g:?}", l.name, m.label);
             let h = (l.hess64)(m.at, c);
             assert!(
                 h[0] > 0.0 && h[0] * h[2] - h[1] * h[1] > 0.0,
@@ -101,4 +79,17 @@ fn known_minima_are_stationary_with_positive_definite_hessians() {
             );
         }
     }
+}
+
+#[test]
+fn ackley_origin_kink_has_zero_gradient_and_trajectories_there_stay() {
+    let l = downhill::landscape::LANDSCAPES.iter().find(|l| l.name == "ackley").unwrap();
+    assert_eq!((l.grad)([0.0, 0.0], [0.0; 4]), [0.0, 0.0]);
+    assert_eq!((l.grad64)([0.0, 0.0], [0.0; 4]), [0.0, 0.0]);
+    assert!((l.hess)([0.0, 0.0], [0.0; 4]).iter().all(|h| h.is_finite()));
+    // Just off the kink the radial term takes over and points back to the origin.
+    let g = (l.grad64)([1e-8, 0.0], [0.0; 4]);
+    assert!(g[0] > 1.0 && g[1] == 0.0, "{g:?}");
+    let minima = l.minima(l.defaults());
+    assert_eq!(minima[0].at, [0.0, 0.0], "the kink is the global minimum");
 }

@@ -8,29 +8,13 @@ use downhill::shader;
 fn every_landscape_optimiser_pair_composes_and_validates() {
     for l in LANDSCAPES {
         for o in OPTIMISERS {
-            let source =
-                shader::compose(l, o).unwrap_or_else(|e| panic!("{}+{}: {e}", l.name, o.name));
-            let module =
-                shader::validate(&source).unwrap_or_else(|e| panic!("{}+{}: {e}", l.name, o.name));
-            let names: Vec<&str> = module
-                .overrides
-                .iter()
-                .filter_map(|(_, o)| o.name.as_deref())
-                .collect();
+            let source = shader::compose(l, o).unwrap_or_else(|e| panic!("{}+{}: {e}", l.name, o.name));
+            let module = shader::validate(&source).unwrap_or_else(|e| panic!("{}+{}: {e}", l.name, o.name));
+            let names: Vec<&str> = module.overrides.iter().filter_map(|(_, o)| o.name.as_deref()).collect();
             for expected in ["WG", "SLOT_X", "SLOT_Y", "TRACE"] {
-                assert!(
-                    names.contains(&expected),
-                    "{}+{} lacks override {expected}",
-                    l.name,
-                    o.name
-                );
+                assert!(names.contains(&expected), "{}+{} lacks override {expected}", l.name, o.name);
             }
-            assert!(
-                !source.contains("#import"),
-                "unresolved import in {}+{}",
-                l.name,
-                o.name
-            );
+            assert!(!source.contains("#import"), "unresolved import in {}+{}", l.name, o.name);
         }
     }
 }
@@ -53,7 +37,7 @@ fn every_shader_file_is_registered() {
     registered.sort();
     assert_eq!(on_disk, registered);
     for l in LANDSCAPES {
-        assert!(registered.contains(&format!("landscapes/{}", l.name)));
+        assert!(registered.contains(&format!("landscapes/{}", l.piece)));
     }
     for o in OPTIMISERS {
         assert!(registered.contains(&format!("optimisers/{}", o.name)));

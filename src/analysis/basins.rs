@@ -48,9 +48,7 @@ pub fn shares(out: &Outcomes, labels: &[i32], minima: &[Minimum]) -> Vec<BasinSh
         .enumerate()
         .map(|(k, m)| {
             let inside = labels.iter().filter(|&&l| l == k as i32).count();
-            let conv = (0..labels.len())
-                .filter(|&i| labels[i] == k as i32 && out.conv_step[i] >= 0)
-                .count();
+            let conv = (0..labels.len()).filter(|&i| labels[i] == k as i32 && out.conv_step[i] >= 0).count();
             BasinShare {
                 label: m.label.clone(),
                 fraction: inside as f64 / n,
@@ -59,10 +57,6 @@ pub fn shares(out: &Outcomes, labels: &[i32], minima: &[Minimum]) -> Vec<BasinSh
         })
         .collect();
     let div = labels.iter().filter(|&&l| l == DIVERGED).count();
-    rows.push(BasinShare {
-        label: "diverged".into(),
-        fraction: div as f64 / n,
-        converged_fraction: 0.0,
-    });
+    rows.push(BasinShare { label: "diverged".into(), fraction: div as f64 / n, converged_fraction: 0.0 });
     rows
 }

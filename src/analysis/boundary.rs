@@ -26,14 +26,10 @@ pub struct LrBoundary {
 pub fn analytic(spec: &Spec) -> Option<LrBoundary> {
     let beta = spec.value("beta").map(f64::from);
     match (spec.optimiser.name, beta) {
-        ("gd", _) => Some(LrBoundary {
-            coefficient: 2.0,
-            formula: "lr = 2/k",
-        }),
-        ("momentum", Some(b)) => Some(LrBoundary {
-            coefficient: 2.0 * (1.0 + b),
-            formula: "lr = 2(1+beta)/k",
-        }),
+        ("gd", _) => Some(LrBoundary { coefficient: 2.0, formula: "lr = 2/k" }),
+        ("momentum", Some(b)) => {
+            Some(LrBoundary { coefficient: 2.0 * (1.0 + b), formula: "lr = 2(1+beta)/k" })
+        }
         ("nesterov", Some(b)) => Some(LrBoundary {
             coefficient: 2.0 * (1.0 + b) / (1.0 + 2.0 * b),
             formula: "lr = 2(1+beta)/((1+2beta)k)",
@@ -45,9 +41,7 @@ pub fn analytic(spec: &Spec) -> Option<LrBoundary> {
 /// For every row, the first column (scanning up the x axis) whose trajectory diverged, or
 /// `None` when no cell of the row diverged.
 pub fn first_diverged_column(out: &Outcomes) -> Vec<Option<u32>> {
-    (0..out.rows)
-        .map(|r| (0..out.cols).find(|&c| out.diverged(out.index(r, c))))
-        .collect()
+    (0..out.rows).map(|r| (0..out.cols).find(|&c| out.diverged(out.index(r, c)))).collect()
 }
 
 /// One row of a measured-versus-analytic comparison.
@@ -75,17 +69,10 @@ pub fn compare(spec: &Spec, out: &Outcomes, theory: Option<LrBoundary>) -> Vec<B
             let measured = col.map(|c| spec.x.value_at(c as f64));
             let analytic = theory.map(|t| t.coefficient / y);
             let cells_off = match (col, analytic) {
-                (Some(c), Some(a)) if spec.x.lo < a && a < spec.x.hi => {
-                    Some(c as f64 - spec.x.position(a))
-                }
+                (Some(c), Some(a)) if spec.x.lo < a && a < spec.x.hi => Some(c as f64 - spec.x.position(a)),
                 _ => None,
             };
-            BoundaryRow {
-                y,
-                measured,
-                analytic,
-                cells_off,
-            }
+            BoundaryRow { y, measured, analytic, cells_off }
         })
         .collect()
 }

@@ -52,8 +52,7 @@ impl GpuContext {
     }
 
     async fn new_async() -> Result<Self, Error> {
-        let instance =
-            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = wgpu::util::initialize_adapter_from_env_or_default(&instance, None)
             .await
             .map_err(|e| Error::NoAdapter(e.to_string()))?;
@@ -66,12 +65,7 @@ impl GpuContext {
                 ..Default::default()
             })
             .await
-            .map_err(|e| {
-                Error::Gpu(format!(
-                    "opening a device on {}: {e}",
-                    adapter.get_info().name
-                ))
-            })?;
+            .map_err(|e| Error::Gpu(format!("opening a device on {}: {e}", adapter.get_info().name)))?;
         let errors = Arc::new(Mutex::new(None));
         let sink = errors.clone();
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
@@ -85,13 +79,7 @@ impl GpuContext {
                 slot.get_or_insert_with(|| format!("device lost ({reason:?}): {msg}"));
             }
         });
-        Ok(GpuContext {
-            adapter,
-            device,
-            queue,
-            limits,
-            errors,
-        })
+        Ok(GpuContext { adapter, device, queue, limits, errors })
     }
 
     /// Returns the first error wgpu reported since the last call, if any.
@@ -109,15 +97,11 @@ impl GpuContext {
             name: info.name,
             backend: format!("{:?}", info.backend),
             device_type: format!("{:?}", info.device_type),
-            driver: format!("{} {}", info.driver, info.driver_info)
-                .trim()
-                .to_string(),
+            driver: format!("{} {}", info.driver, info.driver_info).trim().to_string(),
             max_storage_buffer_binding_size: self.limits.max_storage_buffer_binding_size as u64,
             max_buffer_size: self.limits.max_buffer_size,
             max_compute_workgroups_per_dimension: self.limits.max_compute_workgroups_per_dimension,
-            max_compute_invocations_per_workgroup: self
-                .limits
-                .max_compute_invocations_per_workgroup,
+            max_compute_invocations_per_workgroup: self.limits.max_compute_invocations_per_workgroup,
             shader_f64: self.adapter.features().contains(wgpu::Features::SHADER_F64),
         }
     }

@@ -16,7 +16,7 @@ pub const WORKGROUP_SIZE: u32 = 64;
 /// What makes two pipelines different.
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
 pub struct PipelineKey {
-    /// Landscape name.
+    /// Landscape WGSL piece.
     pub landscape: &'static str,
     /// Optimiser name.
     pub optimiser: &'static str,
@@ -32,7 +32,7 @@ impl PipelineKey {
     /// The key for a spec.
     pub fn new(spec: &Spec, trace: bool) -> Self {
         PipelineKey {
-            landscape: spec.landscape.name,
+            landscape: spec.landscape.piece,
             optimiser: spec.optimiser.name,
             slot_x: spec.x.slot,
             slot_y: spec.y.slot,
@@ -79,31 +79,22 @@ fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
 impl Pipelines {
     /// Creates the shared layouts.
     pub fn new(ctx: &GpuContext) -> Self {
-        let bind_group_layout =
-            ctx.device
-                .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-                    label: Some("downhill kernel bindings"),
-                    entries: &[
-                        uniform_entry(0, size_of::<RunUniform>() as u64, false),
-                        uniform_entry(1, size_of::<ChunkUniform>() as u64, true),
-                        storage_entry(2, true),
-                        storage_entry(3, false),
-                        storage_entry(4, false),
-                    ],
-                });
-        let layout = ctx
-            .device
-            .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some("downhill kernel layout"),
-                bind_group_layouts: &[Some(&bind_group_layout)],
-                immediate_size: 0,
-            });
-        Pipelines {
-            bind_group_layout,
-            layout,
-            modules: HashMap::new(),
-            cache: HashMap::new(),
-        }
+        let bind_group_layout = ctx.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("downhill kernel bindings"),
+            entries: &[
+                uniform_entry(0, size_of::<RunUniform>() as u64, false),
+                uniform_entry(1, size_of::<ChunkUniform>() as u64, true),
+                storage_entry(2, true),
+                storage_entry(3, false),
+                storage_entry(4, false),
+            ],
+        });
+        let layout = ctx.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("downhill kernel layout"),
+            bind_group_layouts: &[Some(&bind_group_layout)],
+            immediate_size: 0,
+        });
+        Pipelines { bind_group_layout, layout, modules: HashMap::new(), cache: HashMap::new() }
     }
 
     /// The pipeline for `key`, built on first use.
@@ -132,12 +123,10 @@ impl Pipelines {
         if !self.modules.contains_key(&pair) {
             let source = shader::compose(spec.landscape, spec.optimiser)?;
             shader::validate(&source)?;
-            let module = ctx
-                .device
-                .create_shader_module(wgpu::ShaderModuleDescriptor {
-                    label: Some(&label),
-                    source: wgpu::ShaderSource::Wgsl(source.into()),
-                });
+            let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(&label),
+                source: wgpu::ShaderSource::Wgsl(source.into()),
+            });
             self.modules.insert(pair, module);
         }
         let constants = [
@@ -146,19 +135,17 @@ impl Pipelines {
             ("SLOT_Y", key.slot_y as f64),
             ("TRACE", if key.trace { 1.0 } else { 0.0 }),
         ];
-        let pipeline = ctx
-            .device
-            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(&label),
-                layout: Some(&self.layout),
-                module: &self.modules[&pair],
-                entry_point: Some("main"),
-                compilation_options: wgpu::PipelineCompilationOptions {
-                    constants: &constants,
-                    ..Default::default()
-                },
-                cache: None,
-            });
+        let pipeline = ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(&label),
+            layout: Some(&self.layout),
+            module: &self.modules[&pair],
+            entry_point: Some("main"),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &constants,
+                ..Default::default()
+            },
+            cache: None,
+        });
         if let Some(e) = pollster::block_on(scope.pop()) {
             return Err(Error::Gpu(format!("building the {label} pipeline: {e}")));
         }

@@ -46,23 +46,13 @@ impl Plan {
     /// The plan for `cells` trajectories of `steps` steps under `limits`, with tiles of at
     /// most `tile_cap` cells.
     pub fn new(cells: u64, steps: u32, limits: &wgpu::Limits, tile_cap: u64) -> Self {
-        let by_binding = limits
-            .max_storage_buffer_binding_size
-            .min(limits.max_buffer_size)
-            / STATE_BYTES;
+        let by_binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size) / STATE_BYTES;
         let wg = WORKGROUP_SIZE as u64;
         let max_tile = (tile_cap.min(by_binding) / wg * wg).max(wg);
         let tile = cells.min(max_tile);
-        let chunk_steps = (DISPATCH_WORK / tile)
-            .max(MIN_CHUNK_STEPS as u64)
-            .min(steps as u64) as u32;
-        let per_submit =
-            (SUBMIT_WORK / (tile * chunk_steps as u64)).clamp(1, MAX_CHUNKS_PER_SUBMIT as u64);
-        Plan {
-            tile_cells: tile as u32,
-            chunk_steps,
-            chunks_per_submit: per_submit as u32,
-        }
+        let chunk_steps = (DISPATCH_WORK / tile).max(MIN_CHUNK_STEPS as u64).min(steps as u64) as u32;
+        let per_submit = (SUBMIT_WORK / (tile * chunk_steps as u64)).clamp(1, MAX_CHUNKS_PER_SUBMIT as u64);
+        Plan { tile_cells: tile as u32, chunk_steps, chunks_per_submit: per_submit as u32 }
     }
 }
 
@@ -94,12 +84,7 @@ impl GpuRunner {
     pub fn new() -> Result<Self, Error> {
         let ctx = GpuContext::new()?;
         let pipelines = Pipelines::new(&ctx);
-        Ok(GpuRunner {
-            ctx,
-            pipelines,
-            tiles: None,
-            tile_cap: TILE_TARGET_CELLS,
-        })
+        Ok(GpuRunner { ctx, pipelines, tiles: None, tile_cap: TILE_TARGET_CELLS })
     }
 
     /// Caps tiles at `cells` (rounded down to a whole workgroup, at least one); the default is
@@ -136,15 +121,9 @@ impl GpuRunner {
             mapped_at_creation: false,
         });
         let mut last = TrajState::zeroed();
-        self.execute(spec, Some(&trace), &Progress::hidden(), &mut |s| {
-            last = s[0]
-        })?;
+        self.execute(spec, Some(&trace), &Progress::hidden(), &mut |s| last = s[0])?;
         let rows: Vec<[f32; 4]> = self.read_buffer(&trace, bytes)?;
-        let n = if last.div_step >= 0 {
-            last.div_step as usize + 1
-        } else {
-            spec.steps as usize + 1
-        };
+        let n = if last.div_step >= 0 { last.div_step as usize + 1 } else { spec.steps as usize + 1 };
         Ok(rows[..n].iter().map(|r| [r[0], r[1], r[2]]).collect())
     }
 
@@ -226,10 +205,7 @@ impl GpuRunner {
             label: Some("downhill kernel bind group"),
             layout: &self.pipelines.bind_group_layout,
             entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: run.as_entire_binding(),
-                },
+                wgpu::BindGroupEntry { binding: 0, resource: run.as_entire_binding() },
                 wgpu::BindGroupEntry {
                     binding: 1,
                     resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
@@ -238,18 +214,9 @@ impl GpuRunner {
                         size: wgpu::BufferSize::new(size_of::<ChunkUniform>() as u64),
                     }),
                 },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: axes.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 3,
-                    resource: tiles.state.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 4,
-                    resource: trace_buf.as_entire_binding(),
-                },
+                wgpu::BindGroupEntry { binding: 2, resource: axes.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 3, resource: tiles.state.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 4, resource: trace_buf.as_entire_binding() },
             ],
         });
         let pipeline = self.pipelines.get(&self.ctx, spec, &key)?;
@@ -305,28 +272,20 @@ impl GpuRunner {
                 }
                 let index = queue.submit([encoder.finish()]);
                 device
-                    .poll(wgpu::PollType::Wait {
-                        submission_index: Some(index),
-                        timeout: None,
-                    })
+                    .poll(wgpu::PollType::Wait { submission_index: Some(index), timeout: None })
                     .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
                 self.ctx.take_error()?;
                 done_work += tile as u64 * (begin - group_begin) as u64;
                 progress.set(done_work);
             }
-            let states: Vec<TrajState> =
-                read_mapped(&self.ctx, &tiles.staging, tile as u64 * STATE_BYTES)?;
+            let states: Vec<TrajState> = read_mapped(&self.ctx, &tiles.staging, tile as u64 * STATE_BYTES)?;
             sink(&states);
             first_cell += tile as u64;
         }
         Ok(())
     }
 
-    fn read_buffer<T: bytemuck::Pod>(
-        &self,
-        src: &wgpu::Buffer,
-        bytes: u64,
-    ) -> Result<Vec<T>, Error> {
+    fn read_buffer<T: bytemuck::Pod>(&self, src: &wgpu::Buffer, bytes: u64) -> Result<Vec<T>, Error> {
         let staging = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("downhill readback"),
             size: bytes,
@@ -336,9 +295,7 @@ impl GpuRunner {
         let mut encoder = self
             .ctx
             .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("downhill readback"),
-            });
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("downhill readback") });
         encoder.copy_buffer_to_buffer(src, 0, &staging, 0, bytes);
         self.ctx.queue.submit([encoder.finish()]);
         read_mapped(&self.ctx, &staging, bytes)
@@ -363,9 +320,8 @@ fn read_mapped<T: bytemuck::Pod>(
         .ok_or_else(|| Error::Gpu("the readback was dropped".into()))?
         .map_err(|e| Error::Gpu(format!("mapping the readback buffer: {e}")))?;
     let out = {
-        let view = slice
-            .get_mapped_range()
-            .map_err(|e| Error::Gpu(format!("reading the mapped buffer: {e}")))?;
+        let view =
+            slice.get_mapped_range().map_err(|e| Error::Gpu(format!("reading the mapped buffer: {e}")))?;
         bytemuck::cast_slice::<u8, T>(&view).to_vec()
     };
     buffer.unmap();
@@ -389,10 +345,7 @@ mod tests {
 
     #[test]
     fn plans_respect_binding_limits() {
-        let lim = wgpu::Limits {
-            max_storage_buffer_binding_size: 128 << 20,
-            ..wgpu::Limits::default()
-        };
+        let lim = wgpu::Limits { max_storage_buffer_binding_size: 128 << 20, ..wgpu::Limits::default() };
         let p = Plan::new(4096 * 4096, 10_000, &lim, TILE_TARGET_CELLS);
         assert!(p.tile_cells as u64 * STATE_BYTES <= 128 << 20);
         assert!(p.chunk_steps >= MIN_CHUNK_STEPS);

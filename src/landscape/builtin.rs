@@ -3,19 +3,9 @@
 
 use num_traits::Float;
 
-use super::Minimum;
 use crate::param::{Domain, ParamDef};
 
-fn lit<T: Float>(v: f64) -> T {
-    T::from(v).expect("literal fits every float type")
-}
-
-fn minimum(label: &str, x: f64, y: f64) -> Minimum {
-    Minimum {
-        label: label.to_string(),
-        at: [x, y],
-    }
-}
+use super::lit;
 
 /// Twin of `shaders/landscapes/quadratic.wgsl`.
 pub mod quadratic {
@@ -23,18 +13,14 @@ pub mod quadratic {
 
     /// `kx`, `ky`: curvatures along x and y.
     pub const PARAMS: &[ParamDef] = &[
-        ParamDef {
-            name: "kx",
-            default: 1.0,
-            domain: Domain::Any,
-            doc: "curvature along x",
-        },
-        ParamDef {
-            name: "ky",
-            default: 1.0,
-            domain: Domain::Any,
-            doc: "curvature along y",
-        },
+        ParamDef { name: "kx", default: 1.0, domain: Domain::Any, doc: "curvature along x" },
+        ParamDef { name: "ky", default: 1.0, domain: Domain::Any, doc: "curvature along y" },
+    ];
+
+    /// The `bowl` preset: `x^2 + 2y^2`.
+    pub const BOWL: &[ParamDef] = &[
+        ParamDef { name: "kx", default: 2.0, domain: Domain::Any, doc: "curvature along x" },
+        ParamDef { name: "ky", default: 4.0, domain: Domain::Any, doc: "curvature along y" },
     ];
 
     /// `0.5 * (kx x^2 + ky y^2)`.
@@ -51,15 +37,6 @@ pub mod quadratic {
     pub fn hess<T: Float>(_p: [T; 2], c: [T; 4]) -> [T; 3] {
         [c[0], T::zero(), c[1]]
     }
-
-    /// The origin, when both curvatures are positive.
-    pub fn minima(c: [f64; 4]) -> Vec<Minimum> {
-        if c[0] > 0.0 && c[1] > 0.0 {
-            vec![minimum("(0, 0)", 0.0, 0.0)]
-        } else {
-            Vec::new()
-        }
-    }
 }
 
 /// Twin of `shaders/landscapes/rosenbrock.wgsl`.
@@ -68,18 +45,14 @@ pub mod rosenbrock {
 
     /// `a`: location of the minimum `(a, a^2)`; `b`: steepness of the valley walls.
     pub const PARAMS: &[ParamDef] = &[
-        ParamDef {
-            name: "a",
-            default: 1.0,
-            domain: Domain::Any,
-            doc: "minimum at (a, a^2)",
-        },
-        ParamDef {
-            name: "b",
-            default: 100.0,
-            domain: Domain::Positive,
-            doc: "valley steepness",
-        },
+        ParamDef { name: "a", default: 1.0, domain: Domain::Any, doc: "minimum at (a, a^2)" },
+        ParamDef { name: "b", default: 100.0, domain: Domain::Positive, doc: "valley steepness" },
+    ];
+
+    /// The `ravine` preset: a gentler valley, `b = 20`.
+    pub const RAVINE: &[ParamDef] = &[
+        ParamDef { name: "a", default: 1.0, domain: Domain::Any, doc: "minimum at (a, a^2)" },
+        ParamDef { name: "b", default: 20.0, domain: Domain::Positive, doc: "valley steepness" },
     ];
 
     /// `(a - x)^2 + b (y - x^2)^2`.
@@ -92,10 +65,7 @@ pub mod rosenbrock {
     /// `(-2 (a - x) - 4 b x w, 2 b w)` with `w = y - x^2`.
     pub fn grad<T: Float>(p: [T; 2], c: [T; 4]) -> [T; 2] {
         let w = p[1] - p[0] * p[0];
-        [
-            lit::<T>(-2.0) * (c[0] - p[0]) - lit::<T>(4.0) * c[1] * p[0] * w,
-            lit::<T>(2.0) * c[1] * w,
-        ]
+        [lit::<T>(-2.0) * (c[0] - p[0]) - lit::<T>(4.0) * c[1] * p[0] * w, lit::<T>(2.0) * c[1] * w]
     }
 
     /// `(2 - 4 b y + 12 b x^2, -4 b x, 2 b)`.
@@ -105,15 +75,6 @@ pub mod rosenbrock {
             lit::<T>(-4.0) * c[1] * p[0],
             lit::<T>(2.0) * c[1],
         ]
-    }
-
-    /// The single minimum `(a, a^2)`.
-    pub fn minima(c: [f64; 4]) -> Vec<Minimum> {
-        vec![minimum(
-            &format!("({}, {})", c[0], c[0] * c[0]),
-            c[0],
-            c[0] * c[0],
-        )]
     }
 }
 
@@ -150,33 +111,13 @@ pub mod bumpy {
     pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         let (sx, cx) = (p[0].sin(), p[0].cos());
         let (sy, cy) = (p[1].sin(), p[1].cos());
-        [
-            lit::<T>(0.2) * p[0] + cx * sy,
-            lit::<T>(0.2) * p[1] + sx * cy,
-        ]
+        [lit::<T>(0.2) * p[0] + cx * sy, lit::<T>(0.2) * p[1] + sx * cy]
     }
 
     /// `(0.2 - sin x sin y, cos x cos y, 0.2 - sin x sin y)`.
     pub fn hess<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
         let ss = p[0].sin() * p[1].sin();
-        [
-            lit::<T>(0.2) - ss,
-            p[0].cos() * p[1].cos(),
-            lit::<T>(0.2) - ss,
-        ]
-    }
-
-    /// The six local minima (two global ones at f = -0.5904), found by Newton's method in f64
-    /// from a grid of starts over [-8, 8]^2 and rounded to 1e-6.
-    pub fn minima(_c: [f64; 4]) -> Vec<Minimum> {
-        vec![
-            minimum("(-1.30, 1.30)", -1.29787, 1.29787),
-            minimum("(1.30, -1.30)", 1.29787, -1.29787),
-            minimum("(-3.75, -1.16)", -3.751017, -1.155278),
-            minimum("(-1.16, -3.75)", -1.155278, -3.751017),
-            minimum("(1.16, 3.75)", 1.155278, 3.751017),
-            minimum("(3.75, 1.16)", 3.751017, 1.155278),
-        ]
+        [lit::<T>(0.2) - ss, p[0].cos() * p[1].cos(), lit::<T>(0.2) - ss]
     }
 }
 
@@ -195,10 +136,7 @@ pub mod himmelblau {
     pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         let u = p[0] * p[0] + p[1] - lit(11.0);
         let w = p[0] + p[1] * p[1] - lit(7.0);
-        [
-            lit::<T>(4.0) * p[0] * u + lit::<T>(2.0) * w,
-            lit::<T>(2.0) * u + lit::<T>(4.0) * p[1] * w,
-        ]
+        [lit::<T>(4.0) * p[0] * u + lit::<T>(2.0) * w, lit::<T>(2.0) * u + lit::<T>(4.0) * p[1] * w]
     }
 
     /// `(12 x^2 + 4 y - 42, 4 (x + y), 4 x + 12 y^2 - 26)`.
@@ -207,16 +145,6 @@ pub mod himmelblau {
             lit::<T>(12.0) * p[0] * p[0] + lit::<T>(4.0) * p[1] - lit(42.0),
             lit::<T>(4.0) * (p[0] + p[1]),
             lit::<T>(4.0) * p[0] + lit::<T>(12.0) * p[1] * p[1] - lit(26.0),
-        ]
-    }
-
-    /// The four global minima (f = 0).
-    pub fn minima(_c: [f64; 4]) -> Vec<Minimum> {
-        vec![
-            minimum("(3, 2)", 3.0, 2.0),
-            minimum("(-2.81, 3.13)", -2.805118, 3.131312),
-            minimum("(-3.78, -3.28)", -3.779310, -3.283186),
-            minimum("(3.58, -1.85)", 3.584428, -1.848126),
         ]
     }
 }

@@ -5,11 +5,21 @@
 //! same math as the kernel), and the finite-difference tests use the f64 instance.
 
 mod builtin;
+mod classic;
 
 pub use builtin::{bumpy, himmelblau, quadratic, rosenbrock, saddle};
+pub use classic::{
+    ackley, beale, booth, goldstein_price, levi, matyas, mccormick, monkey_saddle, rastrigin, rotated,
+    six_hump_camel, styblinski_tang, three_hump_camel,
+};
 
 use crate::error::{Error, did_you_mean};
 use crate::param::ParamDef;
+
+/// A literal in any float type.
+fn lit<T: num_traits::Float>(v: f64) -> T {
+    T::from(v).expect("literal fits every float type")
+}
 
 /// Loss at a point, given the landscape's parameter vector `c` (slots 2..6).
 pub type LossFn<T> = fn([T; 2], [T; 4]) -> T;
@@ -21,24 +31,30 @@ pub type HessFn<T> = fn([T; 2], [T; 4]) -> [T; 3];
 /// A known local or global minimum, used to label basins.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Minimum {
-    /// Short label for legends and metadata, e.g. `(3, 2)`.
+    /// Short label for legends and metadata, e.g. `(3.00, 2.00)`.
     pub label: String,
     /// Location `(x, y)`.
     pub at: [f64; 2],
+    /// Loss there.
+    pub loss: f64,
 }
 
 /// A landscape: a scalar function of `(x, y)` and up to four named parameters.
 pub struct Landscape {
-    /// Registry name (`--landscape NAME`); also the WGSL piece `shaders/landscapes/NAME.wgsl`.
+    /// Registry name (`--landscape NAME`).
     pub name: &'static str,
+    /// The WGSL piece `shaders/landscapes/PIECE.wgsl` (differs from `name` for presets such
+    /// as `bowl` and `ravine`, which are other landscapes with other defaults).
+    pub piece: &'static str,
     /// The formula, as shown by `downhill list`.
     pub formula: &'static str,
     /// Parameters in slot order (slot = `param::LANDSCAPE_BASE` + index).
     pub params: &'static [ParamDef],
     /// Default start-point domain `[x_lo, x_hi, y_lo, y_hi]` for basin maps.
     pub domain: [f64; 4],
-    /// Known minima for the given parameter vector (empty where there are none).
-    pub minima: fn([f64; 4]) -> Vec<Minimum>,
+    /// Minima that Newton's method cannot find because the function has a kink there
+    /// (ackley's origin); the smooth ones are found by [`Landscape::minima`].
+    pub kinks: &'static [[f64; 2]],
     /// f32 twin of WGSL `loss`.
     pub loss: LossFn<f32>,
     /// f32 twin of WGSL `grad`.
@@ -55,20 +71,111 @@ pub struct Landscape {
 
 impl std::fmt::Debug for Landscape {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Landscape")
-            .field("name", &self.name)
-            .finish()
+        f.debug_struct("Landscape").field("name", &self.name).finish()
+    }
+}
+
+/// `(x, y)` to two decimals, without negative zeros.
+fn label(at: [f64; 2]) -> String {
+    let r = |v: f64| if v.abs() < 0.005 { 0.0 } else { v };
+    format!("({:.2}, {:.2})", r(at[0]), r(at[1]))
+}
+
+/// Newton starts per axis when searching a domain for minima.
+const SEARCH_GRID: usize = 101;
+
+impl Landscape {
+    /// The landscape's default parameter vector.
+    pub fn defaults(&self) -> [f64; 4] {
+        let mut c = [0.0; 4];
+        for (v, p) in c.iter_mut().zip(self.params) {
+            *v = p.default as f64;
+        }
+        c
+    }
+
+    /// The strict local minima inside the default domain for parameters `c`, global first.
+    ///
+    /// Found in f64 by Newton's method from a 101x101 grid of starts over the domain: a point
+    /// counts when its gradient norm is below 1e-9 (relative to the loss scale) and its Hessian
+    /// is positive definite. Points closer than 1e-6 of the domain's size are merged. Minima
+    /// at kinks ([`Landscape::kinks`]) are added as given.
+    pub fn minima(&self, c: [f64; 4]) -> Vec<Minimum> {
+        let d = self.domain;
+        let span = (d[1] - d[0]).max(d[3] - d[2]);
+        let inside = |p: [f64; 2]| {
+            let m = 1e-9 * span;
+            p[0] >= d[0] - m && p[0] <= d[1] + m && p[1] >= d[2] - m && p[1] <= d[3] + m
+        };
+        let mut found: Vec<[f64; 2]> = Vec::new();
+        let keep = |p: [f64; 2], found: &mut Vec<[f64; 2]>| {
+            if inside(p) && !found.iter().any(|q| (q[0] - p[0]).hypot(q[1] - p[1]) < 1e-6 * span) {
+                found.push(p);
+            }
+        };
+        for &k in self.kinks {
+            keep(k, &mut found);
+        }
+        let n = SEARCH_GRID;
+        for i in 0..n {
+            for j in 0..n {
+                let start = [
+                    d[0] + (i as f64 + 0.5) / n as f64 * (d[1] - d[0]),
+                    d[2] + (j as f64 + 0.5) / n as f64 * (d[3] - d[2]),
+                ];
+                if let Some(p) = self.newton(start, c) {
+                    keep(p, &mut found);
+                }
+            }
+        }
+        let mut minima: Vec<Minimum> = found
+            .into_iter()
+            .map(|at| Minimum { label: label(at), at, loss: (self.loss64)(at, c) })
+            .collect();
+        minima.sort_by(|a, b| {
+            a.loss.total_cmp(&b.loss).then(a.at[0].total_cmp(&b.at[0])).then(a.at[1].total_cmp(&b.at[1]))
+        });
+        minima
+    }
+
+    /// Newton's method from `p`; the point it converges to if that is a strict minimum.
+    fn newton(&self, mut p: [f64; 2], c: [f64; 4]) -> Option<[f64; 2]> {
+        for _ in 0..50 {
+            let g = (self.grad64)(p, c);
+            let h = (self.hess64)(p, c);
+            let det = h[0] * h[2] - h[1] * h[1];
+            if !det.is_finite() || det.abs() < 1e-300 {
+                return None;
+            }
+            let step = [(h[2] * g[0] - h[1] * g[1]) / det, (h[0] * g[1] - h[1] * g[0]) / det];
+            p = [p[0] - step[0], p[1] - step[1]];
+            if !(p[0].is_finite() && p[1].is_finite()) {
+                return None;
+            }
+            if step[0].hypot(step[1]) < 1e-13 * (1.0 + p[0].hypot(p[1])) {
+                break;
+            }
+        }
+        let g = (self.grad64)(p, c);
+        let h = (self.hess64)(p, c);
+        let scale = 1.0 + (self.loss64)(p, c).abs();
+        let stationary = g[0].hypot(g[1]) < 1e-9 * scale;
+        (stationary && h[0] > 0.0 && h[0] * h[2] - h[1] * h[1] > 0.0).then_some(p)
     }
 }
 
 macro_rules! entry {
-    ($m:ident, $formula:expr, $params:expr, $domain:expr, $minima:expr) => {
+    ($name:expr, $m:ident, $formula:expr, $params:expr, $domain:expr) => {
+        entry!($name, $m, $formula, $params, $domain, &[])
+    };
+    ($name:expr, $m:ident, $formula:expr, $params:expr, $domain:expr, $kinks:expr) => {
         Landscape {
-            name: stringify!($m),
+            name: $name,
+            piece: stringify!($m),
             formula: $formula,
             params: $params,
             domain: $domain,
-            minima: $minima,
+            kinks: $kinks,
             loss: $m::loss::<f32>,
             grad: $m::grad::<f32>,
             hess: $m::hess::<f32>,
@@ -81,37 +188,93 @@ macro_rules! entry {
 
 /// Every built-in landscape, in the order `downhill list` shows them.
 pub static LANDSCAPES: &[Landscape] = &[
+    entry!("quadratic", quadratic, "0.5*(kx*x^2 + ky*y^2)", quadratic::PARAMS, [-2.0, 2.0, -2.0, 2.0]),
     entry!(
+        "bowl",
         quadratic,
-        "0.5*(kx*x^2 + ky*y^2)",
-        quadratic::PARAMS,
-        [-2.0, 2.0, -2.0, 2.0],
-        quadratic::minima
+        "x^2 + 2*y^2 (quadratic with kx=2, ky=4)",
+        quadratic::BOWL,
+        [-2.0, 2.0, -2.0, 2.0]
     ),
     entry!(
+        "rotated",
+        rotated,
+        "0.5*(k*u^2 + (k/cond)*v^2), (u, v) = (x, y) rotated by angle degrees",
+        rotated::PARAMS,
+        [-2.0, 2.0, -2.0, 2.0]
+    ),
+    entry!("rosenbrock", rosenbrock, "(a - x)^2 + b*(y - x^2)^2", rosenbrock::PARAMS, [-2.0, 2.0, -1.0, 3.0]),
+    entry!(
+        "ravine",
         rosenbrock,
-        "(a - x)^2 + b*(y - x^2)^2",
-        rosenbrock::PARAMS,
-        [-2.0, 2.0, -1.0, 3.0],
-        rosenbrock::minima
+        "(a - x)^2 + b*(y - x^2)^2 with b=20",
+        rosenbrock::RAVINE,
+        [-2.0, 2.0, -1.0, 3.0]
     ),
-    entry!(saddle, "x^2 - y^2", &[], [-2.0, 2.0, -2.0, 2.0], |_| {
-        Vec::new()
-    }),
+    entry!("saddle", saddle, "x^2 - y^2", &[], [-2.0, 2.0, -2.0, 2.0]),
+    entry!("monkey_saddle", monkey_saddle, "x^3 - 3*x*y^2", &[], [-2.0, 2.0, -2.0, 2.0]),
+    entry!("bumpy", bumpy, "0.1*(x^2 + y^2) + sin(x)*sin(y)", &[], [-6.0, 6.0, -6.0, 6.0]),
+    entry!("himmelblau", himmelblau, "(x^2 + y - 11)^2 + (x + y^2 - 7)^2", &[], [-5.0, 5.0, -5.0, 5.0]),
+    entry!("booth", booth, "(x + 2y - 7)^2 + (2x + y - 5)^2", &[], [-10.0, 10.0, -10.0, 10.0]),
+    entry!("matyas", matyas, "0.26*(x^2 + y^2) - 0.48*x*y", &[], [-10.0, 10.0, -10.0, 10.0]),
     entry!(
-        bumpy,
-        "0.1*(x^2 + y^2) + sin(x)*sin(y)",
+        "beale",
+        beale,
+        "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
         &[],
-        [-6.0, 6.0, -6.0, 6.0],
-        bumpy::minima
+        [-4.5, 4.5, -4.5, 4.5]
     ),
     entry!(
-        himmelblau,
-        "(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+        "goldstein_price",
+        goldstein_price,
+        "[1 + (x+y+1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)] [30 + (2x-3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)]",
+        &[],
+        [-2.0, 2.0, -2.0, 2.0]
+    ),
+    entry!(
+        "three_hump_camel",
+        three_hump_camel,
+        "2x^2 - 1.05x^4 + x^6/6 + xy + y^2",
+        &[],
+        [-2.0, 2.0, -2.0, 2.0]
+    ),
+    entry!(
+        "six_hump_camel",
+        six_hump_camel,
+        "(4 - 2.1x^2 + x^4/3) x^2 + xy + (-4 + 4y^2) y^2",
+        &[],
+        [-3.0, 3.0, -2.0, 2.0]
+    ),
+    entry!(
+        "rastrigin",
+        rastrigin,
+        "20 + x^2 - 10 cos(2 pi x) + y^2 - 10 cos(2 pi y)",
+        &[],
+        [-5.12, 5.12, -5.12, 5.12]
+    ),
+    entry!(
+        "ackley",
+        ackley,
+        "-20 exp(-0.2 sqrt(0.5 (x^2 + y^2))) - exp(0.5 (cos 2 pi x + cos 2 pi y)) + e + 20",
         &[],
         [-5.0, 5.0, -5.0, 5.0],
-        himmelblau::minima
+        &[[0.0, 0.0]]
     ),
+    entry!(
+        "styblinski_tang",
+        styblinski_tang,
+        "0.5 (x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y)",
+        &[],
+        [-5.0, 5.0, -5.0, 5.0]
+    ),
+    entry!(
+        "levi",
+        levi,
+        "sin^2(3 pi x) + (x-1)^2 (1 + sin^2(3 pi y)) + (y-1)^2 (1 + sin^2(2 pi y))",
+        &[],
+        [-10.0, 10.0, -10.0, 10.0]
+    ),
+    entry!("mccormick", mccormick, "sin(x + y) + (x - y)^2 - 1.5x + 2.5y + 1", &[], [-1.5, 4.0, -3.0, 4.0]),
 ];
 
 /// Looks a landscape up by name; the error names `culprit` and suggests the closest name.

@@ -6,18 +6,9 @@ use super::OptState;
 use crate::cpu::flush_subnormal;
 use crate::param::{Domain, ParamDef};
 
-const LR: ParamDef = ParamDef {
-    name: "lr",
-    default: 0.01,
-    domain: Domain::NonNegative,
-    doc: "learning rate",
-};
-const BETA: ParamDef = ParamDef {
-    name: "beta",
-    default: 0.9,
-    domain: Domain::UnitInterval,
-    doc: "momentum",
-};
+const LR: ParamDef =
+    ParamDef { name: "lr", default: 0.01, domain: Domain::NonNegative, doc: "learning rate" };
+const BETA: ParamDef = ParamDef { name: "beta", default: 0.9, domain: Domain::UnitInterval, doc: "momentum" };
 
 /// `beta * v + g`: the velocity update of heavy ball and Nesterov.
 fn velocity(beta: f32, v: [f32; 2], g: [f32; 2]) -> [f32; 2] {
@@ -103,10 +94,7 @@ pub mod nesterov {
     ) -> [f32; 2] {
         let v = velocity(h0[1], s.a, g);
         s.a = v;
-        [
-            x[0] - h0[0] * (g[0] + h0[1] * v[0]),
-            x[1] - h0[0] * (g[1] + h0[1] * v[1]),
-        ]
+        [x[0] - h0[0] * (g[0] + h0[1] * v[0]), x[1] - h0[0] * (g[1] + h0[1] * v[1])]
     }
 }
 
@@ -123,12 +111,7 @@ pub mod rmsprop {
             domain: Domain::UnitInterval,
             doc: "decay of the squared-gradient average",
         },
-        ParamDef {
-            name: "eps",
-            default: 1e-8,
-            domain: Domain::Positive,
-            doc: "denominator guard",
-        },
+        ParamDef { name: "eps", default: 1e-8, domain: Domain::Positive, doc: "denominator guard" },
     ];
 
     /// `s = 0`.
@@ -146,15 +129,9 @@ pub mod rmsprop {
         _t: u32,
     ) -> [f32; 2] {
         let k = 1.0 - h0[1];
-        let sq = flush_subnormal([
-            h0[1] * s.b[0] + k * (g[0] * g[0]),
-            h0[1] * s.b[1] + k * (g[1] * g[1]),
-        ]);
+        let sq = flush_subnormal([h0[1] * s.b[0] + k * (g[0] * g[0]), h0[1] * s.b[1] + k * (g[1] * g[1])]);
         s.b = sq;
-        [
-            x[0] - h0[0] * g[0] / (sq[0].sqrt() + h0[2]),
-            x[1] - h0[0] * g[1] / (sq[1].sqrt() + h0[2]),
-        ]
+        [x[0] - h0[0] * g[0] / (sq[0].sqrt() + h0[2]), x[1] - h0[0] * g[1] / (sq[1].sqrt() + h0[2])]
     }
 }
 
@@ -164,12 +141,7 @@ pub mod adam {
 
     /// `lr`, `beta1`, `beta2`, `eps`, `bias_correction`.
     pub const PARAMS: &[ParamDef] = &[
-        ParamDef {
-            name: "lr",
-            default: 0.01,
-            domain: Domain::NonNegative,
-            doc: "learning rate",
-        },
+        ParamDef { name: "lr", default: 0.01, domain: Domain::NonNegative, doc: "learning rate" },
         ParamDef {
             name: "beta1",
             default: 0.9,
@@ -182,12 +154,7 @@ pub mod adam {
             domain: Domain::UnitInterval,
             doc: "decay of the squared-gradient average",
         },
-        ParamDef {
-            name: "eps",
-            default: 1e-8,
-            domain: Domain::Positive,
-            doc: "denominator guard",
-        },
+        ParamDef { name: "eps", default: 1e-8, domain: Domain::Positive, doc: "denominator guard" },
         ParamDef {
             name: "bias_correction",
             default: 1.0,
@@ -198,11 +165,7 @@ pub mod adam {
 
     /// `m = v = 0`, running powers `(beta1^0, beta2^0) = (1, 1)`.
     pub fn opt_init(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
-        OptState {
-            a: [0.0; 2],
-            b: [0.0; 2],
-            c: [1.0; 2],
-        }
+        OptState { a: [0.0; 2], b: [0.0; 2], c: [1.0; 2] }
     }
 
     /// One Adam step; see the WGSL piece for the formula.
@@ -217,10 +180,7 @@ pub mod adam {
         let (b1, b2) = (h0[1], h0[2]);
         let (k1, k2) = (1.0 - b1, 1.0 - b2);
         let m = flush_subnormal([b1 * s.a[0] + k1 * g[0], b1 * s.a[1] + k1 * g[1]]);
-        let v = flush_subnormal([
-            b2 * s.b[0] + k2 * (g[0] * g[0]),
-            b2 * s.b[1] + k2 * (g[1] * g[1]),
-        ]);
+        let v = flush_subnormal([b2 * s.b[0] + k2 * (g[0] * g[0]), b2 * s.b[1] + k2 * (g[1] * g[1])]);
         let pw = flush_subnormal([s.c[0] * b1, s.c[1] * b2]);
         s.a = m;
         s.b = v;
@@ -230,9 +190,6 @@ pub mod adam {
             mh = [m[0] / (1.0 - pw[0]), m[1] / (1.0 - pw[0])];
             vh = [v[0] / (1.0 - pw[1]), v[1] / (1.0 - pw[1])];
         }
-        [
-            x[0] - h0[0] * mh[0] / (vh[0].sqrt() + h0[3]),
-            x[1] - h0[0] * mh[1] / (vh[1].sqrt() + h0[3]),
-        ]
+        [x[0] - h0[0] * mh[0] / (vh[0].sqrt() + h0[3]), x[1] - h0[0] * mh[1] / (vh[1].sqrt() + h0[3])]
     }
 }

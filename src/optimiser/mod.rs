@@ -44,9 +44,7 @@ pub struct Optimiser {
 
 impl std::fmt::Debug for Optimiser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Optimiser")
-            .field("name", &self.name)
-            .finish()
+        f.debug_struct("Optimiser").field("name", &self.name).finish()
     }
 }
 

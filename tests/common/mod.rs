@@ -22,12 +22,7 @@ pub fn gpu() -> Option<GpuRunner> {
 
 /// An axis.
 pub fn axis(param: &str, lo: f64, hi: f64, log: bool) -> AxisText {
-    AxisText {
-        param: param.into(),
-        lo,
-        hi,
-        scale: if log { Scale::Log } else { Scale::Lin },
-    }
+    AxisText { param: param.into(), lo, hi, scale: if log { Scale::Log } else { Scale::Lin } }
 }
 
 /// A spec built from its parts (panics on invalid input: tests use valid specs).
