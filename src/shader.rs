@@ -39,6 +39,10 @@ pub static SOURCES: &[(&str, &str)] = &[
     ("optimisers/nesterov", include_str!("../shaders/optimisers/nesterov.wgsl")),
     ("optimisers/rmsprop", include_str!("../shaders/optimisers/rmsprop.wgsl")),
     ("optimisers/adam", include_str!("../shaders/optimisers/adam.wgsl")),
+    ("optimisers/adagrad", include_str!("../shaders/optimisers/adagrad.wgsl")),
+    ("optimisers/adamw", include_str!("../shaders/optimisers/adamw.wgsl")),
+    ("optimisers/nadam", include_str!("../shaders/optimisers/nadam.wgsl")),
+    ("optimisers/lion", include_str!("../shaders/optimisers/lion.wgsl")),
 ];
 
 /// Resolves `#import` lines in `root`, looking files up with `lookup`.

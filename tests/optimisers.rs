@@ -72,3 +72,33 @@ fn adam_first_step_with_and_without_bias_correction() {
     let d = 0.01 * 0.1 / 0.001f64.sqrt();
     assert_step("adam:lr=0.01,bias_correction=0", 1, [1.0 - d, -1.0 + d]);
 }
+
+#[test]
+fn adagrad_first_step() {
+    // s1 = g0^2 = (4, 16); x1 = x0 - 0.1 * g0 / |g0| = (0.9, -0.9).
+    assert_step("adagrad:lr=0.1", 1, [0.9, -0.9]);
+}
+
+#[test]
+fn adamw_first_step_decays_the_weights_before_the_adam_step() {
+    // x1 = x0 * (1 - 0.01 * 0.1) - 0.01 * sign(g0) = (0.999 - 0.01, -0.999 + 0.01).
+    assert_step("adamw:lr=0.01,weight_decay=0.1", 1, [0.989, -0.989]);
+}
+
+#[test]
+fn nadam_first_step() {
+    // m1 = 0.1 g0, v1 = 0.001 g0^2; m^ = 0.9 * 0.1 g0 / (1 - 0.81) + 0.1 g0 / (1 - 0.9)
+    // = (0.09 / 0.19 + 1) g0; v^ = g0^2; so the step is 0.01 * (1 + 9/19) * sign(g0).
+    let d = 0.01 * (1.0 + 9.0 / 19.0);
+    assert_step("nadam:lr=0.01", 1, [1.0 - d, -1.0 + d]);
+}
+
+#[test]
+fn lion_first_two_steps_and_weight_decay() {
+    // Step 1: sign(0.1 g0) = (1, -1): x1 = (0.99, -0.99); m1 = 0.01 g0 = (0.02, -0.04).
+    // Step 2: g1 = (1.98, -3.96); sign(0.9 m1 + 0.1 g1) = (1, -1): x2 = (0.98, -0.98).
+    assert_step("lion:lr=0.01,beta1=0.9,beta2=0.99", 1, [0.99, -0.99]);
+    assert_step("lion:lr=0.01,beta1=0.9,beta2=0.99", 2, [0.98, -0.98]);
+    // With weight_decay = 0.5: x1 = x0 - 0.01 * (sign + 0.5 x0) = (1 - 0.015, -1 + 0.015).
+    assert_step("lion:lr=0.01,weight_decay=0.5", 1, [0.985, -0.985]);
+}

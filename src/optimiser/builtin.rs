@@ -15,6 +15,34 @@ fn velocity(beta: f32, v: [f32; 2], g: [f32; 2]) -> [f32; 2] {
     flush_subnormal([beta * v[0] + g[0], beta * v[1] + g[1]])
 }
 
+/// Adam's moment and power updates, shared by adam, adamw and nadam: returns the new
+/// `(m, v, (beta1^t, beta2^t))`, each flushed to zero when subnormal.
+pub(super) fn moments(s: &mut OptState, g: [f32; 2], b1: f32, b2: f32) -> ([f32; 2], [f32; 2], [f32; 2]) {
+    let (k1, k2) = (1.0 - b1, 1.0 - b2);
+    let m = flush_subnormal([b1 * s.a[0] + k1 * g[0], b1 * s.a[1] + k1 * g[1]]);
+    let v = flush_subnormal([b2 * s.b[0] + k2 * (g[0] * g[0]), b2 * s.b[1] + k2 * (g[1] * g[1])]);
+    let pw = flush_subnormal([s.c[0] * b1, s.c[1] * b2]);
+    s.a = m;
+    s.b = v;
+    s.c = pw;
+    (m, v, pw)
+}
+
+/// Adam's `(m^, v^)`: the moments divided by `1 - beta^t` when `bias_correction` (h1.x) is on.
+pub(super) fn corrected_moments(
+    s: &mut OptState,
+    g: [f32; 2],
+    h0: [f32; 4],
+    h1: [f32; 4],
+) -> ([f32; 2], [f32; 2]) {
+    let (m, v, pw) = moments(s, g, h0[1], h0[2]);
+    if h1[0] != 0.0 {
+        ([m[0] / (1.0 - pw[0]), m[1] / (1.0 - pw[0])], [v[0] / (1.0 - pw[1]), v[1] / (1.0 - pw[1])])
+    } else {
+        (m, v)
+    }
+}
+
 fn zero_state(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
     OptState::default()
 }
@@ -177,19 +205,7 @@ pub mod adam {
         h1: [f32; 4],
         _t: u32,
     ) -> [f32; 2] {
-        let (b1, b2) = (h0[1], h0[2]);
-        let (k1, k2) = (1.0 - b1, 1.0 - b2);
-        let m = flush_subnormal([b1 * s.a[0] + k1 * g[0], b1 * s.a[1] + k1 * g[1]]);
-        let v = flush_subnormal([b2 * s.b[0] + k2 * (g[0] * g[0]), b2 * s.b[1] + k2 * (g[1] * g[1])]);
-        let pw = flush_subnormal([s.c[0] * b1, s.c[1] * b2]);
-        s.a = m;
-        s.b = v;
-        s.c = pw;
-        let (mut mh, mut vh) = (m, v);
-        if h1[0] != 0.0 {
-            mh = [m[0] / (1.0 - pw[0]), m[1] / (1.0 - pw[0])];
-            vh = [v[0] / (1.0 - pw[1]), v[1] / (1.0 - pw[1])];
-        }
+        let (mh, vh) = corrected_moments(s, g, h0, h1);
         [x[0] - h0[0] * mh[0] / (vh[0].sqrt() + h0[3]), x[1] - h0[0] * mh[1] / (vh[1].sqrt() + h0[3])]
     }
 }

@@ -5,8 +5,10 @@
 //! kernel up to the rounding differences of fused multiply-add and transcendental functions.
 
 mod builtin;
+mod extra;
 
 pub use builtin::{adam, gd, momentum, nesterov, rmsprop};
+pub use extra::{adagrad, adamw, lion, nadam};
 
 use crate::error::{Error, did_you_mean};
 use crate::param::ParamDef;
@@ -84,6 +86,34 @@ pub static OPTIMISERS: &[Optimiser] = &[
         params: adam::PARAMS,
         init: adam::opt_init,
         step: adam::opt_step,
+    },
+    Optimiser {
+        name: "adagrad",
+        rule: "s <- s + g^2; x <- x - lr*g/(sqrt(s) + eps)",
+        params: adagrad::PARAMS,
+        init: adagrad::opt_init,
+        step: adagrad::opt_step,
+    },
+    Optimiser {
+        name: "adamw",
+        rule: "adam with decoupled weight decay: x <- x*(1 - lr*weight_decay) - lr*m^/(sqrt(v^) + eps)",
+        params: adamw::PARAMS,
+        init: adamw::opt_init,
+        step: adamw::opt_step,
+    },
+    Optimiser {
+        name: "nadam",
+        rule: "adam with Nesterov look-ahead: m^ = b1*m/(1-b1^(t+1)) + (1-b1)*g/(1-b1^t) (constant b1)",
+        params: nadam::PARAMS,
+        init: nadam::opt_init,
+        step: nadam::opt_step,
+    },
+    Optimiser {
+        name: "lion",
+        rule: "x <- x - lr*(sign(b1*m + (1-b1)*g) + weight_decay*x); m <- b2*m + (1-b2)*g",
+        params: lion::PARAMS,
+        init: lion::opt_init,
+        step: lion::opt_step,
     },
 ];
 

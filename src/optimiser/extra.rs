@@ -1,0 +1,188 @@
+//! CPU twins of the later optimisers in `shaders/optimisers/` (adagrad, adamw, nadam, lion),
+//! each with `opt_init` and `opt_step` of the same names and f32 operation order as the WGSL.
+
+use super::OptState;
+use super::builtin::{corrected_moments, moments};
+use crate::cpu::flush_subnormal;
+use crate::param::{Domain, ParamDef};
+
+const LR: ParamDef =
+    ParamDef { name: "lr", default: 0.01, domain: Domain::NonNegative, doc: "learning rate" };
+const BETA1: ParamDef = ParamDef {
+    name: "beta1",
+    default: 0.9,
+    domain: Domain::UnitInterval,
+    doc: "decay of the gradient average",
+};
+const BETA2: ParamDef = ParamDef {
+    name: "beta2",
+    default: 0.999,
+    domain: Domain::UnitInterval,
+    doc: "decay of the squared-gradient average",
+};
+const EPS: ParamDef =
+    ParamDef { name: "eps", default: 1e-8, domain: Domain::Positive, doc: "denominator guard" };
+
+/// Twin of WGSL `sign`: -1, 0 or 1 (unlike `f32::signum`, zero maps to zero).
+fn sign(v: f32) -> f32 {
+    if v > 0.0 {
+        1.0
+    } else if v < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
+fn powers_start(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
+    OptState { a: [0.0; 2], b: [0.0; 2], c: [1.0; 2] }
+}
+
+/// Twin of `shaders/optimisers/adagrad.wgsl`.
+pub mod adagrad {
+    use super::*;
+
+    /// `lr`, `eps`.
+    pub const PARAMS: &[ParamDef] =
+        &[LR, ParamDef { name: "eps", default: 1e-10, domain: Domain::Positive, doc: "denominator guard" }];
+
+    /// `s = 0`.
+    pub fn opt_init(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
+        OptState::default()
+    }
+
+    /// `s += g^2; x - lr g / (sqrt(s) + eps)`.
+    pub fn opt_step(
+        x: [f32; 2],
+        g: [f32; 2],
+        s: &mut OptState,
+        h0: [f32; 4],
+        _h1: [f32; 4],
+        _t: u32,
+    ) -> [f32; 2] {
+        let sq = flush_subnormal([s.b[0] + g[0] * g[0], s.b[1] + g[1] * g[1]]);
+        s.b = sq;
+        [x[0] - h0[0] * g[0] / (sq[0].sqrt() + h0[1]), x[1] - h0[0] * g[1] / (sq[1].sqrt() + h0[1])]
+    }
+}
+
+/// Twin of `shaders/optimisers/adamw.wgsl`.
+pub mod adamw {
+    use super::*;
+
+    /// `lr`, `beta1`, `beta2`, `eps`, `bias_correction`, `weight_decay`.
+    pub const PARAMS: &[ParamDef] = &[
+        LR,
+        BETA1,
+        BETA2,
+        EPS,
+        ParamDef {
+            name: "bias_correction",
+            default: 1.0,
+            domain: Domain::Switch,
+            doc: "divide the averages by 1 - beta^t",
+        },
+        ParamDef {
+            name: "weight_decay",
+            default: 0.01,
+            domain: Domain::NonNegative,
+            doc: "decoupled decay: x shrinks by lr*weight_decay*x each step",
+        },
+    ];
+
+    /// `m = v = 0`, powers `(1, 1)`.
+    pub fn opt_init(h0: [f32; 4], h1: [f32; 4]) -> OptState {
+        powers_start(h0, h1)
+    }
+
+    /// Adam step on `x * (1 - lr * wd)`.
+    pub fn opt_step(
+        x: [f32; 2],
+        g: [f32; 2],
+        s: &mut OptState,
+        h0: [f32; 4],
+        h1: [f32; 4],
+        _t: u32,
+    ) -> [f32; 2] {
+        let (mh, vh) = corrected_moments(s, g, h0, h1);
+        let shrink = 1.0 - h0[0] * h1[1];
+        [
+            x[0] * shrink - h0[0] * mh[0] / (vh[0].sqrt() + h0[3]),
+            x[1] * shrink - h0[0] * mh[1] / (vh[1].sqrt() + h0[3]),
+        ]
+    }
+}
+
+/// Twin of `shaders/optimisers/nadam.wgsl`.
+pub mod nadam {
+    use super::*;
+
+    /// `lr`, `beta1`, `beta2`, `eps`.
+    pub const PARAMS: &[ParamDef] = &[LR, BETA1, BETA2, EPS];
+
+    /// `m = v = 0`, powers `(1, 1)`.
+    pub fn opt_init(h0: [f32; 4], h1: [f32; 4]) -> OptState {
+        powers_start(h0, h1)
+    }
+
+    /// Adam with the Nesterov look-ahead on `m`.
+    pub fn opt_step(
+        x: [f32; 2],
+        g: [f32; 2],
+        s: &mut OptState,
+        h0: [f32; 4],
+        _h1: [f32; 4],
+        _t: u32,
+    ) -> [f32; 2] {
+        let b1 = h0[1];
+        let (m, v, pw) = moments(s, g, b1, h0[2]);
+        let next = 1.0 - pw[0] * b1;
+        let now = 1.0 - pw[0];
+        let mh = [b1 * m[0] / next + (1.0 - b1) * g[0] / now, b1 * m[1] / next + (1.0 - b1) * g[1] / now];
+        let vh = [v[0] / (1.0 - pw[1]), v[1] / (1.0 - pw[1])];
+        [x[0] - h0[0] * mh[0] / (vh[0].sqrt() + h0[3]), x[1] - h0[0] * mh[1] / (vh[1].sqrt() + h0[3])]
+    }
+}
+
+/// Twin of `shaders/optimisers/lion.wgsl`.
+pub mod lion {
+    use super::*;
+
+    /// `lr`, `beta1`, `beta2`, `weight_decay`.
+    pub const PARAMS: &[ParamDef] = &[
+        LR,
+        ParamDef {
+            name: "beta1",
+            default: 0.9,
+            domain: Domain::UnitInterval,
+            doc: "interpolation for the update sign",
+        },
+        ParamDef { name: "beta2", default: 0.99, domain: Domain::UnitInterval, doc: "decay of the momentum" },
+        ParamDef {
+            name: "weight_decay",
+            default: 0.0,
+            domain: Domain::NonNegative,
+            doc: "decoupled decay added to the sign update",
+        },
+    ];
+
+    /// `m = 0`.
+    pub fn opt_init(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
+        OptState::default()
+    }
+
+    /// `x - lr (sign(b1 m + (1 - b1) g) + wd x)`, then `m = b2 m + (1 - b2) g`.
+    pub fn opt_step(
+        x: [f32; 2],
+        g: [f32; 2],
+        s: &mut OptState,
+        h0: [f32; 4],
+        _h1: [f32; 4],
+        _t: u32,
+    ) -> [f32; 2] {
+        let (b1, b2) = (h0[1], h0[2]);
+        let u = [sign(b1 * s.a[0] + (1.0 - b1) * g[0]), sign(b1 * s.a[1] + (1.0 - b1) * g[1])];
+        s.a = flush_subnormal([b2 * s.a[0] + (1.0 - b2) * g[0], b2 * s.a[1] + (1.0 - b2) * g[1]]);
+        [x[0] - h0[0] * (u[0] + h0[3] * x[0]), x[1] - h0[0] * (u[1] + h0[3] * x[1])]
+    }
+}
