@@ -77,7 +77,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (chunk.step_begin == 0u) {
         let start = vec2<f32>(v[0], v[1]);
         let o = opt_init(h0, h1);
-        s = Traj(start, o.a, o.b, o.c, 0.0, select(-1, 0, escaped(start, run.threshold)), -1, 0u);
+        s = Traj(start, o.a, o.b, o.c, o.d, 0.0, select(-1, 0, escaped(start, run.threshold)), -1, 0u);
         if (TRACE) {
             trace[0] = vec4<f32>(start, loss(start, lp), 0.0);
         }
@@ -88,14 +88,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (s.div_step < 0) {
         let tol2 = run.conv_tol * run.conv_tol;
         var pos = s.pos;
-        var o = OptState(s.opt_a, s.opt_b, s.opt_c);
+        var o = OptState(s.opt_a, s.opt_b, s.opt_c, s.opt_d);
         for (var t = chunk.step_begin; t < chunk.step_end; t++) {
             let g = grad(pos, lp);
             if (s.conv_step < 0 && dot(g, g) <= tol2) {
                 s.conv_step = i32(t);
             }
             // Optimiser pieces flush the state registers they use; the kernel flushes the iterate.
-            pos = flush_subnormal(opt_step(pos, g, &o, h0, h1, t));
+            pos = flush_subnormal(opt_step(pos, g, &o, h0, h1, t, lp));
             if (TRACE) {
                 trace[t + 1u] = vec4<f32>(pos, loss(pos, lp), 0.0);
             }
@@ -114,6 +114,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         s.opt_a = o.a;
         s.opt_b = o.b;
         s.opt_c = o.c;
+        s.opt_d = o.d;
     }
     if (s.div_step >= 0 || chunk.step_end == run.steps) {
         s.loss = loss(s.pos, lp);

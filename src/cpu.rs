@@ -59,6 +59,7 @@ pub fn init(spec: &Spec, p: &CellParams) -> TrajState {
         opt_a: o.a,
         opt_b: o.b,
         opt_c: o.c,
+        opt_d: o.d,
         loss: 0.0,
         div_step: if escaped(p.start, spec.threshold) { 0 } else { -1 },
         conv_step: -1,
@@ -80,13 +81,13 @@ pub fn advance(
     if s.div_step < 0 {
         let tol2 = spec.conv_tol * spec.conv_tol;
         let mut pos = s.pos;
-        let mut o = OptState { a: s.opt_a, b: s.opt_b, c: s.opt_c };
+        let mut o = OptState { a: s.opt_a, b: s.opt_b, c: s.opt_c, d: s.opt_d };
         for t in begin..end {
             let g = (l.grad)(pos, p.c);
             if s.conv_step < 0 && g[0] * g[0] + g[1] * g[1] <= tol2 {
                 s.conv_step = t as i32;
             }
-            pos = flush_subnormal((spec.optimiser.step)(pos, g, &mut o, p.h0, p.h1, t));
+            pos = flush_subnormal((spec.optimiser.step)(pos, g, &mut o, p.h0, p.h1, t, l.hess, p.c));
             visit(t + 1, pos);
             if escaped(pos, spec.threshold) {
                 s.div_step = (t + 1) as i32;
@@ -103,6 +104,7 @@ pub fn advance(
         s.opt_a = o.a;
         s.opt_b = o.b;
         s.opt_c = o.c;
+        s.opt_d = o.d;
     }
     if s.div_step >= 0 || end == spec.steps {
         s.loss = (l.loss)(s.pos, p.c);

@@ -5,7 +5,7 @@ use bytemuck::{Pod, Zeroable};
 
 /// One trajectory's state, as kept between dispatches and read back.
 ///
-/// Keep in sync with `struct Traj` in `shaders/common/state.wgsl` (48 bytes).
+/// Keep in sync with `struct Traj` in `shaders/common/state.wgsl` (56 bytes).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
 pub struct TrajState {
@@ -17,13 +17,15 @@ pub struct TrajState {
     pub opt_b: [f32; 2],
     /// Optimiser register `c`.
     pub opt_c: [f32; 2],
+    /// Optimiser register `d`.
+    pub opt_d: [f32; 2],
     /// Loss at `pos` (valid after the last step or at divergence).
     pub loss: f32,
     /// First iterate that escaped the threshold or was not finite, or -1.
     pub div_step: i32,
     /// First iterate whose gradient norm was <= the tolerance, or -1.
     pub conv_step: i32,
-    /// Padding to 16-byte multiples.
+    /// Padding to an 8-byte multiple.
     pub pad: u32,
 }
 
@@ -114,8 +116,9 @@ mod tests {
 
     #[test]
     fn traj_state_matches_the_wgsl_layout() {
-        assert_eq!(std::mem::size_of::<TrajState>(), 48);
-        assert_eq!(std::mem::offset_of!(TrajState, loss), 32);
-        assert_eq!(std::mem::offset_of!(TrajState, conv_step), 40);
+        assert_eq!(std::mem::size_of::<TrajState>(), 56);
+        assert_eq!(std::mem::offset_of!(TrajState, opt_d), 32);
+        assert_eq!(std::mem::offset_of!(TrajState, loss), 40);
+        assert_eq!(std::mem::offset_of!(TrajState, conv_step), 48);
     }
 }

@@ -43,6 +43,8 @@ pub static SOURCES: &[(&str, &str)] = &[
     ("optimisers/adamw", include_str!("../shaders/optimisers/adamw.wgsl")),
     ("optimisers/nadam", include_str!("../shaders/optimisers/nadam.wgsl")),
     ("optimisers/lion", include_str!("../shaders/optimisers/lion.wgsl")),
+    ("optimisers/amsgrad", include_str!("../shaders/optimisers/amsgrad.wgsl")),
+    ("optimisers/newton", include_str!("../shaders/optimisers/newton.wgsl")),
 ];
 
 /// Resolves `#import` lines in `root`, looking files up with `lookup`.

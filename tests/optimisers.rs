@@ -102,3 +102,59 @@ fn lion_first_two_steps_and_weight_decay() {
     // With weight_decay = 0.5: x1 = x0 - 0.01 * (sign + 0.5 x0) = (1 - 0.015, -1 + 0.015).
     assert_step("lion:lr=0.01,weight_decay=0.5", 1, [0.985, -0.985]);
 }
+
+#[test]
+fn amsgrad_keeps_the_largest_second_moment() {
+    // beta2 = 0.5, lr = 0.5: step 1 is Adam's, x1 = (0.5, -0.5). At step 2 the gradient has
+    // halved, so v2 = 0.5 v1 + 0.5 g1^2 = 0.75 v1 < v1 and AMSGrad divides by sqrt(v1 / 0.75):
+    // x2 = 0.5 - 0.5 * (0.28 / 0.19) / sqrt(2 / 0.75) = 0.048778 (Adam would reach -0.021026).
+    assert_step("amsgrad:lr=0.5,beta2=0.5", 1, [0.5, -0.5]);
+    assert_step("amsgrad:lr=0.5,beta2=0.5", 2, [0.048778, -0.048778]);
+    assert_step("adam:lr=0.5,beta2=0.5", 2, [-0.021026, 0.021026]);
+}
+
+#[test]
+fn newton_solves_a_quadratic_in_one_step_and_damping_shortens_it() {
+    assert_step("newton", 1, [0.0, 0.0]);
+    // (H + 2 I)^-1 g0 = (2/4, -4/6).
+    assert_step("newton:damping=2", 1, [0.5, -1.0 / 3.0]);
+}
+
+/// Iterate 1 from `start` on `landscape`, on the CPU and (where present) the GPU.
+fn one_step(landscape: &str, optimiser: &str, start: [f64; 2]) -> Vec<[f32; 3]> {
+    let s = spec(
+        landscape,
+        optimiser,
+        axis("x0", start[0] - 1.0, start[0] + 1.0, false),
+        axis("y0", start[1] - 1.0, start[1] + 1.0, false),
+        (1, 1),
+        1,
+        [0.0, 0.0],
+    );
+    let mut rows = vec![cpu::trace(&s)[1]];
+    if let Some(mut gpu) = common::gpu() {
+        rows.push(gpu.trace(&s).unwrap()[1]);
+    }
+    rows
+}
+
+#[test]
+fn newton_heads_for_the_saddle_unless_saddle_free() {
+    // On x^2 - y^2 from (1, 1): H = diag(2, -2) and g = (2, -2), so the Newton step lands on
+    // the saddle at the origin; |H| = diag(2, 2) sends y the other way, to (0, 2).
+    for r in one_step("saddle", "newton", [1.0, 1.0]) {
+        assert!(r[0].abs() < 1e-6 && r[1].abs() < 1e-6, "{r:?}");
+    }
+    for r in one_step("saddle", "newton:saddle_free=1", [1.0, 1.0]) {
+        assert!(r[0].abs() < 1e-6 && (r[1] - 2.0).abs() < 1e-6, "{r:?}");
+    }
+}
+
+#[test]
+fn newton_takes_a_gradient_step_where_the_hessian_is_singular() {
+    // 0.5 * 2 x^2 with ky = 0: H = diag(2, 0) is singular, so x1 = x0 - 0.5 * g0 = (0, 1),
+    // where a Newton step in x alone would give 0.5.
+    for r in one_step("quadratic:kx=2,ky=0", "newton:lr=0.5", [1.0, 1.0]) {
+        assert!(r[0].abs() < 1e-6 && (r[1] - 1.0).abs() < 1e-6, "{r:?}");
+    }
+}

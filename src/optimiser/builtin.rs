@@ -4,6 +4,7 @@
 
 use super::OptState;
 use crate::cpu::flush_subnormal;
+use crate::landscape::HessFn;
 use crate::param::{Domain, ParamDef};
 
 const LR: ParamDef =
@@ -67,6 +68,8 @@ pub mod gd {
         h0: [f32; 4],
         _h1: [f32; 4],
         _t: u32,
+        _hess: HessFn<f32>,
+        _c: [f32; 4],
     ) -> [f32; 2] {
         [x[0] - h0[0] * g[0], x[1] - h0[0] * g[1]]
     }
@@ -92,6 +95,8 @@ pub mod momentum {
         h0: [f32; 4],
         _h1: [f32; 4],
         _t: u32,
+        _hess: HessFn<f32>,
+        _c: [f32; 4],
     ) -> [f32; 2] {
         let v = velocity(h0[1], s.a, g);
         s.a = v;
@@ -119,6 +124,8 @@ pub mod nesterov {
         h0: [f32; 4],
         _h1: [f32; 4],
         _t: u32,
+        _hess: HessFn<f32>,
+        _c: [f32; 4],
     ) -> [f32; 2] {
         let v = velocity(h0[1], s.a, g);
         s.a = v;
@@ -155,6 +162,8 @@ pub mod rmsprop {
         h0: [f32; 4],
         _h1: [f32; 4],
         _t: u32,
+        _hess: HessFn<f32>,
+        _c: [f32; 4],
     ) -> [f32; 2] {
         let k = 1.0 - h0[1];
         let sq = flush_subnormal([h0[1] * s.b[0] + k * (g[0] * g[0]), h0[1] * s.b[1] + k * (g[1] * g[1])]);
@@ -193,7 +202,7 @@ pub mod adam {
 
     /// `m = v = 0`, running powers `(beta1^0, beta2^0) = (1, 1)`.
     pub fn opt_init(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
-        OptState { a: [0.0; 2], b: [0.0; 2], c: [1.0; 2] }
+        OptState { c: [1.0; 2], ..OptState::default() }
     }
 
     /// One Adam step; see the WGSL piece for the formula.
@@ -204,6 +213,8 @@ pub mod adam {
         h0: [f32; 4],
         h1: [f32; 4],
         _t: u32,
+        _hess: HessFn<f32>,
+        _c: [f32; 4],
     ) -> [f32; 2] {
         let (mh, vh) = corrected_moments(s, g, h0, h1);
         [x[0] - h0[0] * mh[0] / (vh[0].sqrt() + h0[3]), x[1] - h0[0] * mh[1] / (vh[1].sqrt() + h0[3])]

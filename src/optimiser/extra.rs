@@ -4,6 +4,7 @@
 use super::OptState;
 use super::builtin::{corrected_moments, moments};
 use crate::cpu::flush_subnormal;
+use crate::landscape::HessFn;
 use crate::param::{Domain, ParamDef};
 
 const LR: ParamDef =
@@ -35,7 +36,7 @@ fn sign(v: f32) -> f32 {
 }
 
 fn powers_start(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
-    OptState { a: [0.0; 2], b: [0.0; 2], c: [1.0; 2] }
+    OptState { c: [1.0; 2], ..OptState::default() }
 }
 
 /// Twin of `shaders/optimisers/adagrad.wgsl`.
@@ -59,6 +60,8 @@ pub mod adagrad {
         h0: [f32; 4],
         _h1: [f32; 4],
         _t: u32,
+        _hess: HessFn<f32>,
+        _c: [f32; 4],
     ) -> [f32; 2] {
         let sq = flush_subnormal([s.b[0] + g[0] * g[0], s.b[1] + g[1] * g[1]]);
         s.b = sq;
@@ -103,6 +106,8 @@ pub mod adamw {
         h0: [f32; 4],
         h1: [f32; 4],
         _t: u32,
+        _hess: HessFn<f32>,
+        _c: [f32; 4],
     ) -> [f32; 2] {
         let (mh, vh) = corrected_moments(s, g, h0, h1);
         let shrink = 1.0 - h0[0] * h1[1];
@@ -133,6 +138,8 @@ pub mod nadam {
         h0: [f32; 4],
         _h1: [f32; 4],
         _t: u32,
+        _hess: HessFn<f32>,
+        _c: [f32; 4],
     ) -> [f32; 2] {
         let b1 = h0[1];
         let (m, v, pw) = moments(s, g, b1, h0[2]);
@@ -179,10 +186,121 @@ pub mod lion {
         h0: [f32; 4],
         _h1: [f32; 4],
         _t: u32,
+        _hess: HessFn<f32>,
+        _c: [f32; 4],
     ) -> [f32; 2] {
         let (b1, b2) = (h0[1], h0[2]);
         let u = [sign(b1 * s.a[0] + (1.0 - b1) * g[0]), sign(b1 * s.a[1] + (1.0 - b1) * g[1])];
         s.a = flush_subnormal([b2 * s.a[0] + (1.0 - b2) * g[0], b2 * s.a[1] + (1.0 - b2) * g[1]]);
         [x[0] - h0[0] * (u[0] + h0[3] * x[0]), x[1] - h0[0] * (u[1] + h0[3] * x[1])]
+    }
+}
+
+/// Twin of `shaders/optimisers/amsgrad.wgsl`.
+pub mod amsgrad {
+    use super::*;
+
+    /// `lr`, `beta1`, `beta2`, `eps`, `bias_correction`.
+    pub const PARAMS: &[ParamDef] = &[
+        LR,
+        BETA1,
+        BETA2,
+        EPS,
+        ParamDef {
+            name: "bias_correction",
+            default: 1.0,
+            domain: Domain::Switch,
+            doc: "divide the averages by 1 - beta^t",
+        },
+    ];
+
+    /// `m = v = vmax = 0`, powers `(1, 1)`.
+    pub fn opt_init(h0: [f32; 4], h1: [f32; 4]) -> OptState {
+        powers_start(h0, h1)
+    }
+
+    /// Adam with `vmax = max(vmax, v)` in the denominator.
+    pub fn opt_step(
+        x: [f32; 2],
+        g: [f32; 2],
+        s: &mut OptState,
+        h0: [f32; 4],
+        h1: [f32; 4],
+        _t: u32,
+        _hess: HessFn<f32>,
+        _c: [f32; 4],
+    ) -> [f32; 2] {
+        let (m, v, pw) = moments(s, g, h0[1], h0[2]);
+        let vmax = [s.d[0].max(v[0]), s.d[1].max(v[1])];
+        s.d = vmax;
+        let (mut mh, mut vh) = (m, vmax);
+        if h1[0] != 0.0 {
+            mh = [m[0] / (1.0 - pw[0]), m[1] / (1.0 - pw[0])];
+            vh = [vmax[0] / (1.0 - pw[1]), vmax[1] / (1.0 - pw[1])];
+        }
+        [x[0] - h0[0] * mh[0] / (vh[0].sqrt() + h0[3]), x[1] - h0[0] * mh[1] / (vh[1].sqrt() + h0[3])]
+    }
+}
+
+/// Twin of `shaders/optimisers/newton.wgsl`.
+pub mod newton {
+    use super::*;
+
+    /// `lr`, `damping`, `saddle_free`.
+    pub const PARAMS: &[ParamDef] = &[
+        ParamDef {
+            name: "lr",
+            default: 1.0,
+            domain: Domain::NonNegative,
+            doc: "step scale (1 = full Newton step)",
+        },
+        ParamDef {
+            name: "damping",
+            default: 0.0,
+            domain: Domain::NonNegative,
+            doc: "added to the Hessian's diagonal (Levenberg-style)",
+        },
+        ParamDef {
+            name: "saddle_free",
+            default: 0.0,
+            domain: Domain::Switch,
+            doc: "use |H| (absolute eigenvalues) so steps never head for saddles or maxima",
+        },
+    ];
+
+    /// No state.
+    pub fn opt_init(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
+        OptState::default()
+    }
+
+    /// `x - lr (M + damping I)^-1 g`; a gradient step where that matrix is singular.
+    pub fn opt_step(
+        x: [f32; 2],
+        g: [f32; 2],
+        _s: &mut OptState,
+        h0: [f32; 4],
+        _h1: [f32; 4],
+        _t: u32,
+        hess: HessFn<f32>,
+        c: [f32; 4],
+    ) -> [f32; 2] {
+        let mut m = hess(x, c);
+        if h0[2] != 0.0 {
+            let mean = 0.5 * (m[0] + m[2]);
+            let half = 0.5 * (m[0] - m[2]);
+            let r = (half * half + m[1] * m[1]).sqrt();
+            let (a1, a2) = ((mean + r).abs(), (mean - r).abs());
+            let iso = 0.5 * (a1 + a2);
+            let k = if r > 0.0 { 0.5 * (a1 - a2) / r } else { 0.0 };
+            m = [iso + k * half, k * m[1], iso - k * half];
+        }
+        let (hx, hy) = (m[0] + h0[1], m[2] + h0[1]);
+        let det = hx * hy - m[1] * m[1];
+        let d = if det.abs() > 1e-30 {
+            [(hy * g[0] - m[1] * g[1]) / det, (hx * g[1] - m[1] * g[0]) / det]
+        } else {
+            g
+        };
+        [x[0] - h0[0] * d[0], x[1] - h0[0] * d[1]]
     }
 }

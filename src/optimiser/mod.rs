@@ -8,12 +8,13 @@ mod builtin;
 mod extra;
 
 pub use builtin::{adam, gd, momentum, nesterov, rmsprop};
-pub use extra::{adagrad, adamw, lion, nadam};
+pub use extra::{adagrad, adamw, amsgrad, lion, nadam, newton};
 
 use crate::error::{Error, did_you_mean};
+use crate::landscape::HessFn;
 use crate::param::ParamDef;
 
-/// Twin of WGSL `OptState` (shaders/common/state.wgsl): three vec2 registers whose meaning
+/// Twin of WGSL `OptState` (shaders/common/state.wgsl): four vec2 registers whose meaning
 /// each optimiser documents (velocity, second moment, running powers of betas).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct OptState {
@@ -23,12 +24,16 @@ pub struct OptState {
     pub b: [f32; 2],
     /// Register `c` (running products such as `beta1^t`).
     pub c: [f32; 2],
+    /// Register `d` (AMSGrad's running maximum).
+    pub d: [f32; 2],
 }
 
 /// Twin of WGSL `opt_init(h0, h1)`.
 pub type InitFn = fn([f32; 4], [f32; 4]) -> OptState;
-/// Twin of WGSL `opt_step(x, g, &s, h0, h1, t)`: returns the next iterate.
-pub type StepFn = fn([f32; 2], [f32; 2], &mut OptState, [f32; 4], [f32; 4], u32) -> [f32; 2];
+/// Twin of WGSL `opt_step(x, g, &s, h0, h1, t, c)`: returns the next iterate. The landscape's
+/// Hessian and parameters stand in for the WGSL's direct call of `hess(x, c)`.
+pub type StepFn =
+    fn([f32; 2], [f32; 2], &mut OptState, [f32; 4], [f32; 4], u32, HessFn<f32>, [f32; 4]) -> [f32; 2];
 
 /// An optimiser: an update rule with up to eight named hyperparameters.
 pub struct Optimiser {
@@ -114,6 +119,20 @@ pub static OPTIMISERS: &[Optimiser] = &[
         params: lion::PARAMS,
         init: lion::opt_init,
         step: lion::opt_step,
+    },
+    Optimiser {
+        name: "amsgrad",
+        rule: "adam with vmax <- max(vmax, v) in the denominator",
+        params: amsgrad::PARAMS,
+        init: amsgrad::opt_init,
+        step: amsgrad::opt_step,
+    },
+    Optimiser {
+        name: "newton",
+        rule: "x <- x - lr*(H + damping*I)^-1 g (|H| with saddle_free=1; a gradient step where singular)",
+        params: newton::PARAMS,
+        init: newton::opt_init,
+        step: newton::opt_step,
     },
 ];
 
