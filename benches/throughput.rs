@@ -28,6 +28,7 @@ fn case(landscape: &str, optimiser: &str, x: (f64, f64), y: (f64, f64), res: u32
         steps,
         threshold: 1e6,
         conv_tol: 1e-4,
+        options: Default::default(),
     }
     .build()
     .expect("benchmark specs are valid")

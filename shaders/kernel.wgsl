@@ -9,6 +9,7 @@
 // `chunk.step_end`; the state lives in `state` between dispatches.
 
 #import common/numerics
+#import common/options
 #import common/state
 #import landscape
 #import optimiser
@@ -20,20 +21,27 @@ override SLOT_X: u32 = 0u;
 override SLOT_Y: u32 = 1u;
 // When true, cell 0 of the tile records every iterate into `trace` (used by `downhill trace`).
 override TRACE: bool = false;
+// Options compiled in (see common/options.wgsl): gradient noise, coupled L2 decay, clipping,
+// and the learning-rate schedule (0 constant, 1 step, 2 exp, 3 inv, 4 cosine, 5 warmup_cosine).
+override NOISE: bool = false;
+override L2: bool = false;
+override CLIP: bool = false;
+override SCHEDULE: u32 = 0u;
 
 // Run-wide settings. Keep in sync with `RunUniform` in src/gpu/layout.rs.
 struct Run {
-    // Flat parameter vector, 16 named slots: 0-1 start point (x0, y0), 2-5 landscape
-    // parameters, 6-13 optimiser hyperparameters, 14-15 reserved.
-    values: array<vec4<f32>, 4>,
+    // Flat parameter vector, 32 named slots: 0-1 start point (x0, y0), 2-5 landscape
+    // parameters, 6-13 optimiser hyperparameters, 14-16 options (sigma, clip, l2), 17-20
+    // schedule (gamma, step_size, warmup, horizon), 21-31 reserved.
+    values: array<vec4<f32>, 8>,
     cols: u32,
     rows: u32,
     steps: u32,
     threshold: f32,
     conv_tol: f32,
+    seed: u32,
     pad0: u32,
     pad1: u32,
-    pad2: u32,
 }
 
 // One dispatch's slice of work. Keep in sync with `ChunkUniform` in src/gpu/layout.rs.
@@ -63,15 +71,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let row = cell / run.cols;
 
     let a = run.values;
-    var v = array<f32, 16>(
+    var v = array<f32, 32>(
         a[0].x, a[0].y, a[0].z, a[0].w, a[1].x, a[1].y, a[1].z, a[1].w,
         a[2].x, a[2].y, a[2].z, a[2].w, a[3].x, a[3].y, a[3].z, a[3].w,
+        a[4].x, a[4].y, a[4].z, a[4].w, a[5].x, a[5].y, a[5].z, a[5].w,
+        a[6].x, a[6].y, a[6].z, a[6].w, a[7].x, a[7].y, a[7].z, a[7].w,
     );
     v[SLOT_X] = axes[col];
     v[SLOT_Y] = axes[run.cols + row];
     let lp = vec4<f32>(v[2], v[3], v[4], v[5]);
     let h0 = vec4<f32>(v[6], v[7], v[8], v[9]);
     let h1 = vec4<f32>(v[10], v[11], v[12], v[13]);
+    let opts = vec4<f32>(v[14], v[15], v[16], 0.0);
+    let sched = vec4<f32>(v[17], v[18], v[19], v[20]);
 
     var s: Traj;
     if (chunk.step_begin == 0u) {
@@ -94,8 +106,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
             if (s.conv_step < 0 && dot(g, g) <= tol2) {
                 s.conv_step = i32(t);
             }
-            // Optimiser pieces flush the state registers they use; the kernel flushes the iterate.
-            pos = flush_subnormal(opt_step(pos, g, &o, h0, h1, t, lp));
+            // The convergence test above uses the true gradient; the optimiser sees it perturbed
+            // by the options, with the scheduled learning rate. Optimiser pieces flush the state
+            // registers they use; the kernel flushes the iterate.
+            let q = perturb(g, pos, opts, run.seed, cell, t);
+            let hs = vec4<f32>(h0.x * lr_factor(t, sched, run.steps), h0.yzw);
+            pos = flush_subnormal(opt_step(pos, q, &o, hs, h1, t, lp));
             if (TRACE) {
                 trace[t + 1u] = vec4<f32>(pos, loss(pos, lp), 0.0);
             }

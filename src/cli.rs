@@ -74,6 +74,23 @@ pub struct RunArgs {
     /// Where to run.
     #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
     pub backend: BackendArg,
+    /// Stochastic gradients: add Gaussian noise of this standard deviation to each gradient
+    /// component (reproducible from --seed).
+    #[arg(long, value_name = "SIGMA", default_value_t = 0.0, allow_negative_numbers = true)]
+    pub noise: f64,
+    /// Seed of the gradient noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u32,
+    /// Clip each gradient to this norm (0 = off).
+    #[arg(long, value_name = "NORM", default_value_t = 0.0, allow_negative_numbers = true)]
+    pub clip: f64,
+    /// Coupled L2 weight decay: the optimiser sees g + l2 * x (0 = off).
+    #[arg(long, value_name = "L2", default_value_t = 0.0, allow_negative_numbers = true)]
+    pub l2: f64,
+    /// Learning-rate schedule: constant, step, exp, inv, cosine or warmup_cosine, optionally
+    /// with gamma, step_size, warmup, horizon, e.g. step:gamma=0.5,step_size=100.
+    #[arg(long)]
+    pub schedule: Option<String>,
 }
 
 /// Settings shared by every figure.

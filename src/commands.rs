@@ -15,7 +15,7 @@ use downhill::optimiser::OPTIMISERS;
 use downhill::output::OutputSet;
 use downhill::param::ParamDef;
 use downhill::runner::{Backend, BackendChoice};
-use downhill::spec::{self, SpecBuilder};
+use downhill::spec::{self, OptionsText, SpecBuilder};
 
 use crate::cli::{BackendArg, ColorArg, Command, FigureArgs, RunArgs};
 
@@ -50,6 +50,13 @@ fn res(figure: &FigureArgs, default: u32) -> Result<(u32, u32), Error> {
 fn apply_run(b: &mut SpecBuilder, run: &RunArgs) {
     b.threshold = run.threshold;
     b.conv_tol = run.tol;
+    b.options = OptionsText {
+        sigma: run.noise,
+        seed: run.seed,
+        clip: run.clip,
+        l2: run.l2,
+        schedule: run.schedule.clone(),
+    };
 }
 
 fn command_line() -> String {
@@ -95,6 +102,7 @@ pub fn run(command: Command) -> Result<()> {
                 steps: a.run.steps.unwrap_or(1000),
                 threshold: 0.0,
                 conv_tol: 0.0,
+                options: Default::default(),
             };
             apply_run(&mut b, &a.run);
             figure_job(Kind::Sweep, b, &a.run, &a.figure)

@@ -5,6 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::optimiser::OptState;
+use crate::options;
 use crate::outcome::{Outcomes, TrajState};
 use crate::progress::Progress;
 use crate::spec::Spec;
@@ -34,11 +35,18 @@ pub struct CellParams {
     pub h0: [f32; 4],
     /// Optimiser hyperparameters `h1` (slots 10..14).
     pub h1: [f32; 4],
+    /// Options `(sigma, clip, l2, 0)` (slots 14..17).
+    pub opts: [f32; 4],
+    /// Schedule `(gamma, step_size, warmup, horizon)` (slots 17..21).
+    pub sched: [f32; 4],
+    /// Row-major index of the cell in the whole grid (keys the noise).
+    pub cell: u32,
 }
 
 impl CellParams {
-    /// Twin of the kernel's prologue: base values with the two axis slots overwritten.
-    pub fn new(spec: &Spec, x_value: f32, y_value: f32) -> Self {
+    /// Twin of the kernel's prologue for grid cell `cell`: base values with the two axis slots
+    /// overwritten.
+    pub fn new(spec: &Spec, cell: u32, x_value: f32, y_value: f32) -> Self {
         let mut v = spec.values;
         v[spec.x.slot] = x_value;
         v[spec.y.slot] = y_value;
@@ -47,6 +55,9 @@ impl CellParams {
             c: [v[2], v[3], v[4], v[5]],
             h0: [v[6], v[7], v[8], v[9]],
             h1: [v[10], v[11], v[12], v[13]],
+            opts: [v[14], v[15], v[16], 0.0],
+            sched: [v[17], v[18], v[19], v[20]],
+            cell,
         }
     }
 }
@@ -80,6 +91,7 @@ pub fn advance(
     let l = spec.landscape;
     if s.div_step < 0 {
         let tol2 = spec.conv_tol * spec.conv_tol;
+        let features = spec.features();
         let mut pos = s.pos;
         let mut o = OptState { a: s.opt_a, b: s.opt_b, c: s.opt_c, d: s.opt_d };
         for t in begin..end {
@@ -87,7 +99,10 @@ pub fn advance(
             if s.conv_step < 0 && g[0] * g[0] + g[1] * g[1] <= tol2 {
                 s.conv_step = t as i32;
             }
-            pos = flush_subnormal((spec.optimiser.step)(pos, g, &mut o, p.h0, p.h1, t, l.hess, p.c));
+            let q = options::perturb(features, g, pos, p.opts, spec.seed, p.cell, t);
+            let lr = p.h0[0] * options::lr_factor(features.schedule, t, p.sched, spec.steps);
+            let hs = [lr, p.h0[1], p.h0[2], p.h0[3]];
+            pos = flush_subnormal((spec.optimiser.step)(pos, q, &mut o, hs, p.h1, t, l.hess, p.c));
             visit(t + 1, pos);
             if escaped(pos, spec.threshold) {
                 s.div_step = (t + 1) as i32;
@@ -139,7 +154,7 @@ pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
                     let Some((b, out)) = item else { break };
                     for (k, s) in out.iter_mut().enumerate() {
                         let i = b * block + k;
-                        let p = CellParams::new(spec, xs[i % cols], ys[i / cols]);
+                        let p = CellParams::new(spec, i as u32, xs[i % cols], ys[i / cols]);
                         *s = run_cell(spec, &p);
                     }
                     let done = done_cells.fetch_add(out.len() as u64, Ordering::Relaxed) + out.len() as u64;
@@ -157,7 +172,7 @@ pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
 
 /// One trajectory's iterates `(x, y, loss)` for steps `0..=div_step` or `0..=steps`.
 pub fn trace(spec: &Spec) -> Vec<[f32; 3]> {
-    let p = CellParams::new(spec, spec.x.centres()[0], spec.y.centres()[0]);
+    let p = CellParams::new(spec, 0, spec.x.centres()[0], spec.y.centres()[0]);
     let loss = spec.landscape.loss;
     let mut rows = vec![[p.start[0], p.start[1], loss(p.start, p.c)]];
     let mut s = init(spec, &p);

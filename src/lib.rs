@@ -14,6 +14,7 @@ pub mod gallery;
 pub mod gpu;
 pub mod landscape;
 pub mod optimiser;
+pub mod options;
 pub mod outcome;
 pub mod output;
 pub mod param;

@@ -4,7 +4,7 @@
 //! slot is fixed by its owner's base slot plus its position in the owner's list.
 
 /// Number of slots in the flat parameter vector shared with `shaders/kernel.wgsl`.
-pub const SLOTS: usize = 16;
+pub const SLOTS: usize = 32;
 /// Slot of the start point's x coordinate.
 pub const SLOT_X0: usize = 0;
 /// Slot of the start point's y coordinate.
@@ -13,7 +13,8 @@ pub const SLOT_Y0: usize = 1;
 pub const LANDSCAPE_BASE: usize = 2;
 /// Most landscape parameters a landscape may have.
 pub const LANDSCAPE_MAX: usize = 4;
-/// First slot of the optimiser's hyperparameters (slots 6..14, passed as `h0`, `h1`).
+/// First slot of the optimiser's hyperparameters (slots 6..14, passed as `h0`, `h1`); slots
+/// 14..21 hold the options (`options::OPTION_BASE`), 21..32 are reserved.
 pub const OPTIMISER_BASE: usize = 6;
 /// Most hyperparameters an optimiser may have.
 pub const OPTIMISER_MAX: usize = 8;

@@ -15,6 +15,7 @@ use crate::optimiser::Optimiser;
 pub static SOURCES: &[(&str, &str)] = &[
     ("kernel", include_str!("../shaders/kernel.wgsl")),
     ("common/numerics", include_str!("../shaders/common/numerics.wgsl")),
+    ("common/options", include_str!("../shaders/common/options.wgsl")),
     ("common/state", include_str!("../shaders/common/state.wgsl")),
     ("landscapes/quadratic", include_str!("../shaders/landscapes/quadratic.wgsl")),
     ("landscapes/rosenbrock", include_str!("../shaders/landscapes/rosenbrock.wgsl")),

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::error::{Error, did_you_mean};
 use crate::landscape::{self, Landscape};
 use crate::optimiser::{self, Optimiser};
+use crate::options::{self, Features, Schedule};
 use crate::param::{self, ParamDef, SLOTS};
 
 /// Default divergence threshold: a trajectory has diverged once `|x|` or `|y|` exceeds it.
@@ -110,9 +111,25 @@ pub struct Spec {
     pub threshold: f32,
     /// Convergence tolerance on the gradient norm.
     pub conv_tol: f32,
+    /// Seed of the gradient noise.
+    pub seed: u32,
+    /// Learning-rate schedule.
+    pub schedule: Schedule,
 }
 
 impl Spec {
+    /// The options compiled into this run's kernel: each is on when its value is non-zero or
+    /// an axis sweeps it.
+    pub fn features(&self) -> Features {
+        let on = |slot: usize| self.values[slot] != 0.0 || self.x.slot == slot || self.y.slot == slot;
+        Features {
+            noise: on(options::SLOT_SIGMA),
+            clip: on(options::SLOT_CLIP),
+            l2: on(options::SLOT_L2),
+            schedule: self.schedule.code(),
+        }
+    }
+
     /// Number of trajectories (cells).
     pub fn cells(&self) -> usize {
         self.x.cells as usize * self.y.cells as usize
@@ -134,11 +151,12 @@ impl Spec {
         slot_of(self.landscape, self.optimiser, name).ok().map(|s| self.values[s])
     }
 
-    /// Name/value pairs of the landscape's and optimiser's parameters, for metadata.
+    /// Name/value pairs of the landscape's, optimiser's and options' parameters, for metadata.
     pub fn named_values(&self) -> Vec<(String, f32)> {
         let l = self.landscape.params.iter().enumerate().map(|(i, p)| (p, param::LANDSCAPE_BASE + i));
         let o = self.optimiser.params.iter().enumerate().map(|(i, p)| (p, param::OPTIMISER_BASE + i));
-        l.chain(o).map(|(p, s)| (p.name.to_string(), self.values[s])).collect()
+        let x = options::PARAMS.iter().enumerate().map(|(i, p)| (p, options::OPTION_BASE + i));
+        l.chain(o).chain(x).map(|(p, s)| (p.name.to_string(), self.values[s])).collect()
     }
 }
 
@@ -264,9 +282,11 @@ pub fn parse_point(flag: &str, text: &str) -> Result<[f64; 2], Error> {
 pub fn slot_of(l: &Landscape, o: &Optimiser, name: &str) -> Result<usize, Error> {
     let in_l = l.params.iter().position(|p| p.name == name).map(|i| param::LANDSCAPE_BASE + i);
     let in_o = o.params.iter().position(|p| p.name == name).map(|i| param::OPTIMISER_BASE + i);
+    let in_options = options::PARAMS.iter().position(|p| p.name == name).map(|i| options::OPTION_BASE + i);
     match (name, in_l, in_o) {
         ("x0", _, _) => Ok(param::SLOT_X0),
         ("y0", _, _) => Ok(param::SLOT_Y0),
+        (_, None, None) if in_options.is_some() => Ok(in_options.expect("checked")),
         (_, Some(s), None) | (_, None, Some(s)) => Ok(s),
         (_, Some(_), Some(_)) => {
             Err(Error::input("axis", format!("`{name}` is a parameter of both {} and {}", l.name, o.name)))
@@ -276,6 +296,7 @@ pub fn slot_of(l: &Landscape, o: &Optimiser, name: &str) -> Result<usize, Error>
                 .into_iter()
                 .chain(l.params.iter().map(|p| p.name))
                 .chain(o.params.iter().map(|p| p.name))
+                .chain(options::PARAMS.iter().map(|p| p.name))
                 .collect();
             Err(Error::input(
                 "axis",
@@ -312,6 +333,23 @@ pub struct SpecBuilder {
     pub threshold: f64,
     /// Convergence tolerance on the gradient norm.
     pub conv_tol: f64,
+    /// Options for every optimiser.
+    pub options: OptionsText,
+}
+
+/// The options as typed: `--noise`, `--seed`, `--clip`, `--l2`, `--schedule`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OptionsText {
+    /// Standard deviation of the Gaussian gradient noise (0 = none).
+    pub sigma: f64,
+    /// Seed of the noise.
+    pub seed: u32,
+    /// Gradient-norm clip (0 = none).
+    pub clip: f64,
+    /// Coupled L2 weight decay (0 = none).
+    pub l2: f64,
+    /// `NAME` or `NAME:key=value,...` of the learning-rate schedule (default constant).
+    pub schedule: Option<String>,
 }
 
 impl SpecBuilder {
@@ -348,6 +386,7 @@ impl SpecBuilder {
             steps,
             threshold: DEFAULT_THRESHOLD as f64,
             conv_tol: DEFAULT_CONV_TOL as f64,
+            options: OptionsText::default(),
         })
     }
 
@@ -364,6 +403,7 @@ impl SpecBuilder {
             steps,
             threshold: DEFAULT_THRESHOLD as f64,
             conv_tol: DEFAULT_CONV_TOL as f64,
+            options: OptionsText::default(),
         }
     }
 
@@ -385,6 +425,7 @@ impl SpecBuilder {
             steps,
             threshold: DEFAULT_THRESHOLD as f64,
             conv_tol: DEFAULT_CONV_TOL as f64,
+            options: OptionsText::default(),
         }
     }
 
@@ -400,6 +441,7 @@ impl SpecBuilder {
         let start = self.start.unwrap_or([0.0, 0.0]);
         values[param::SLOT_X0] = to_f32("--start", "x", start[0])?;
         values[param::SLOT_Y0] = to_f32("--start", "y", start[1])?;
+        let schedule = fill_options(&mut values, &self.options)?;
 
         if self.steps == 0 {
             return Err(Error::input("--steps", "must be at least 1"));
@@ -431,6 +473,8 @@ impl SpecBuilder {
             steps: self.steps,
             threshold: self.threshold as f32,
             conv_tol: self.conv_tol as f32,
+            seed: self.options.seed,
+            schedule,
         })
     }
 }
@@ -476,8 +520,46 @@ fn fill(
     Ok(())
 }
 
+/// Writes the options' values into their slots; returns the schedule.
+fn fill_options(values: &mut [f32; SLOTS], t: &OptionsText) -> Result<Schedule, Error> {
+    for (i, d) in options::PARAMS.iter().enumerate() {
+        values[options::OPTION_BASE + i] = d.default;
+    }
+    for (flag, slot, v) in [
+        ("--noise", options::SLOT_SIGMA, t.sigma),
+        ("--clip", options::SLOT_CLIP, t.clip),
+        ("--l2", options::SLOT_L2, t.l2),
+    ] {
+        check_domain(flag, &options::PARAMS[slot - options::OPTION_BASE], v)?;
+        values[slot] = to_f32(flag, options::PARAMS[slot - options::OPTION_BASE].name, v)?;
+    }
+    let Some(text) = &t.schedule else { return Ok(Schedule::Constant) };
+    let c = parse_component("--schedule", text)?;
+    let (schedule, gamma) = Schedule::find(&c.name)?;
+    values[options::SLOT_SCHEDULE] = gamma;
+    let defs = &options::PARAMS[options::SLOT_SCHEDULE - options::OPTION_BASE..];
+    for (k, v) in &c.overrides {
+        let Some(i) = defs.iter().position(|d| d.name == k) else {
+            let names: Vec<&str> = defs.iter().map(|d| d.name).collect();
+            return Err(Error::input(
+                "--schedule",
+                format!(
+                    "no schedule parameter `{k}`{}; they are {}",
+                    did_you_mean(k, names.iter().copied()),
+                    names.join(", ")
+                ),
+            ));
+        };
+        check_domain("--schedule", &defs[i], *v)?;
+        values[options::SLOT_SCHEDULE + i] = to_f32("--schedule", k, *v)?;
+    }
+    Ok(schedule)
+}
+
 fn check_domain(flag: &str, d: &ParamDef, v: f64) -> Result<(), Error> {
-    if d.domain.contains(v) {
+    if !v.is_finite() {
+        Err(Error::input(flag, format!("{}={v} is not finite", d.name)))
+    } else if d.domain.contains(v) {
         Ok(())
     } else {
         Err(Error::input(flag, format!("{}={v} is out of range: it must be {}", d.name, d.domain.describe())))
@@ -489,7 +571,9 @@ fn make_axis(flag: &str, t: &AxisText, cells: u32, l: &Landscape, o: &Optimiser)
         Error::Input { message, .. } => Error::input(flag, message),
         other => other,
     })?;
-    let def = if slot >= param::OPTIMISER_BASE {
+    let def = if slot >= options::OPTION_BASE {
+        options::PARAMS.get(slot - options::OPTION_BASE)
+    } else if slot >= param::OPTIMISER_BASE {
         o.params.get(slot - param::OPTIMISER_BASE)
     } else if slot >= param::LANDSCAPE_BASE {
         l.params.get(slot - param::LANDSCAPE_BASE)

@@ -305,6 +305,11 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
     rejects(&sweep("--steps", "0"), "--steps", "at least 1");
     rejects(&sweep("--threshold", "-1"), "--threshold", "> 0");
     rejects(&sweep("--start", "1,nan"), "--start", "not finite");
+    rejects(&sweep("--schedule", "stepp"), "--schedule", "did you mean `step`");
+    rejects(&sweep("--schedule", "step:gama=0.5"), "--schedule", "did you mean `gamma`");
+    rejects(&sweep("--schedule", "exp:gamma=0"), "--schedule", "> 0");
+    rejects(&sweep("--noise", "-1"), "--noise", ">= 0");
+    rejects(&sweep("--clip", "nan"), "--clip", "finite");
     rejects(&["stability", "--lr", "4:0", "--res", "8"], "--lr", "must be below");
     rejects(&["basins", "--domain", "-2:2:1", "--res", "8"], "--domain", "XLO:XHI:YLO:YHI");
 }

@@ -22,8 +22,10 @@ pub struct RunUniform {
     pub threshold: f32,
     /// Convergence tolerance on the gradient norm.
     pub conv_tol: f32,
+    /// Seed of the gradient noise.
+    pub seed: u32,
     /// Padding to a 16-byte multiple.
-    pub pad: [u32; 3],
+    pub pad: [u32; 2],
 }
 
 impl RunUniform {
@@ -36,7 +38,8 @@ impl RunUniform {
             steps: spec.steps,
             threshold: spec.threshold,
             conv_tol: spec.conv_tol,
-            pad: [0; 3],
+            seed: spec.seed,
+            pad: [0; 2],
         }
     }
 }
@@ -61,8 +64,9 @@ mod tests {
 
     #[test]
     fn uniforms_match_the_wgsl_layout() {
-        assert_eq!(std::mem::size_of::<RunUniform>(), 96);
-        assert_eq!(std::mem::offset_of!(RunUniform, cols), 64);
+        assert_eq!(std::mem::size_of::<RunUniform>(), 160);
+        assert_eq!(std::mem::offset_of!(RunUniform, cols), 128);
+        assert_eq!(std::mem::offset_of!(RunUniform, seed), 148);
         assert_eq!(std::mem::size_of::<ChunkUniform>(), 16);
     }
 }

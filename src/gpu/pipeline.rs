@@ -7,6 +7,7 @@ use std::num::NonZeroU64;
 use super::context::GpuContext;
 use super::layout::{ChunkUniform, RunUniform};
 use crate::error::Error;
+use crate::options::Features;
 use crate::shader;
 use crate::spec::Spec;
 
@@ -26,6 +27,8 @@ pub struct PipelineKey {
     pub slot_y: usize,
     /// Whether cell 0 records its iterates.
     pub trace: bool,
+    /// Options compiled in.
+    pub features: Features,
 }
 
 impl PipelineKey {
@@ -37,6 +40,7 @@ impl PipelineKey {
             slot_x: spec.x.slot,
             slot_y: spec.y.slot,
             trace,
+            features: spec.features(),
         }
     }
 }
@@ -134,6 +138,10 @@ impl Pipelines {
             ("SLOT_X", key.slot_x as f64),
             ("SLOT_Y", key.slot_y as f64),
             ("TRACE", if key.trace { 1.0 } else { 0.0 }),
+            ("NOISE", if key.features.noise { 1.0 } else { 0.0 }),
+            ("CLIP", if key.features.clip { 1.0 } else { 0.0 }),
+            ("L2", if key.features.l2 { 1.0 } else { 0.0 }),
+            ("SCHEDULE", key.features.schedule as f64),
         ];
         let pipeline = ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some(&label),

@@ -45,6 +45,7 @@ pub fn spec(
         steps,
         threshold: 1e6,
         conv_tol: 1e-4,
+        options: Default::default(),
     }
     .build()
     .expect("test specs are valid")
