@@ -46,6 +46,7 @@ pub static SOURCES: &[(&str, &str)] = &[
     ("optimisers/lion", include_str!("../shaders/optimisers/lion.wgsl")),
     ("optimisers/amsgrad", include_str!("../shaders/optimisers/amsgrad.wgsl")),
     ("optimisers/newton", include_str!("../shaders/optimisers/newton.wgsl")),
+    ("optimisers/momentum_sutskever", include_str!("../shaders/optimisers/momentum_sutskever.wgsl")),
 ];
 
 /// Resolves `#import` lines in `root`, looking files up with `lookup`.

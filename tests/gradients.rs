@@ -1,5 +1,8 @@
-//! Analytic gradients and Hessians of every landscape match central finite differences (f64
-//! twins), at deterministic pseudo-random points of each landscape's domain.
+//! Analytic gradients and Hessians of every landscape match central finite differences: the
+//! f64 twins at deterministic pseudo-random points of each landscape's domain, and the GPU
+//! kernel's f32 gradient (read off one GD step with lr = 1) on a grid over the domain.
+
+mod common;
 
 use downhill::landscape::LANDSCAPES;
 
@@ -92,4 +95,48 @@ fn ackley_origin_kink_has_zero_gradient_and_trajectories_there_stay() {
     assert!(g[0] > 1.0 && g[1] == 0.0, "{g:?}");
     let minima = l.minima(l.defaults());
     assert_eq!(minima[0].at, [0.0, 0.0], "the kink is the global minimum");
+}
+
+#[test]
+fn gpu_gradients_match_central_differences() {
+    let Some(mut gpu) = common::gpu() else { return };
+    use downhill::progress::Progress;
+    for l in LANDSCAPES {
+        let d = l.domain;
+        // One GD step with lr = 1 from every cell centre: x1 = x0 - g(x0).
+        let s = common::spec(
+            l.name,
+            "gd:lr=1",
+            common::axis("x0", d[0], d[1], false),
+            common::axis("y0", d[2], d[3], false),
+            (16, 16),
+            1,
+            [0.0, 0.0],
+        );
+        let out = gpu.run(&s, &Progress::hidden()).unwrap();
+        let (xs, ys) = (s.x.centres(), s.y.centres());
+        let c = l.defaults();
+        let h = 1e-6;
+        for r in 0..16u32 {
+            for col in 0..16u32 {
+                let i = out.index(r, col);
+                let p = [xs[col as usize] as f64, ys[r as usize] as f64];
+                let f = |x: f64, y: f64| (l.loss64)([x, y], c);
+                let fd = [
+                    (f(p[0] + h, p[1]) - f(p[0] - h, p[1])) / (2.0 * h),
+                    (f(p[0], p[1] + h) - f(p[0], p[1] - h)) / (2.0 * h),
+                ];
+                let g = [p[0] - out.x[i] as f64, p[1] - out.y[i] as f64];
+                for k in 0..2 {
+                    // f32 arithmetic in the kernel, and x0 - (x0 - g) rounds at the scale of |x0|.
+                    let tol = 1e-4 * (1.0 + p[k].abs() + fd[k].abs());
+                    assert!(
+                        (g[k] - fd[k]).abs() <= tol,
+                        "{} at {p:?}: gpu gradient {g:?}, differences {fd:?}",
+                        l.name
+                    );
+                }
+            }
+        }
+    }
 }

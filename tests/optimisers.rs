@@ -158,3 +158,42 @@ fn newton_takes_a_gradient_step_where_the_hessian_is_singular() {
         assert!(r[0].abs() < 1e-6 && (r[1] - 1.0).abs() < 1e-6, "{r:?}");
     }
 }
+
+/// Iterates 1 and 2 under a schedule that halves the learning rate every step.
+fn halving(optimiser: &str) -> Vec<Vec<[f32; 3]>> {
+    use downhill::spec::{OptionsText, SpecBuilder};
+    let s = SpecBuilder {
+        landscape: "quadratic:kx=2,ky=4".into(),
+        optimiser: optimiser.into(),
+        start: None,
+        x: axis("x0", 0.0, 2.0, false),
+        y: axis("y0", -2.0, 0.0, false),
+        res: (1, 1),
+        steps: 2,
+        threshold: 1e6,
+        conv_tol: 1e-4,
+        options: OptionsText { schedule: Some("step:gamma=0.5,step_size=1".into()), ..Default::default() },
+    }
+    .build()
+    .unwrap();
+    let mut runs = vec![cpu::trace(&s)];
+    if let Some(mut gpu) = common::gpu() {
+        runs.push(gpu.trace(&s).unwrap());
+    }
+    runs
+}
+
+#[test]
+fn both_momentum_conventions_agree_at_a_constant_rate_and_differ_under_a_schedule() {
+    assert_step("momentum_sutskever:lr=0.1,beta=0.9", 1, [0.8, -0.6]);
+    assert_step("momentum_sutskever:lr=0.1,beta=0.9", 2, [0.46, 0.0]);
+    // lr 0.1 then 0.05, x from 1 with g = 2x.
+    // v += g form: v1 = 2, x1 = 0.8; v2 = 0.9*2 + 1.6 = 3.4, x2 = 0.8 - 0.05*3.4 = 0.63.
+    // lr-inside form: v1 = -0.2, x1 = 0.8; v2 = 0.9*(-0.2) - 0.05*1.6 = -0.26, x2 = 0.54.
+    for (optimiser, x2) in [("momentum:lr=0.1,beta=0.9", 0.63), ("momentum_sutskever:lr=0.1,beta=0.9", 0.54)]
+    {
+        for rows in halving(optimiser) {
+            assert!((rows[2][0] as f64 - x2).abs() < 1e-6, "{optimiser}: x2 = {}, by hand {x2}", rows[2][0]);
+        }
+    }
+}

@@ -27,7 +27,7 @@ pub fn analytic(spec: &Spec) -> Option<LrBoundary> {
     let beta = spec.value("beta").map(f64::from);
     match (spec.optimiser.name, beta) {
         ("gd", _) => Some(LrBoundary { coefficient: 2.0, formula: "lr = 2/k" }),
-        ("momentum", Some(b)) => {
+        ("momentum" | "momentum_sutskever", Some(b)) => {
             Some(LrBoundary { coefficient: 2.0 * (1.0 + b), formula: "lr = 2(1+beta)/k" })
         }
         ("nesterov", Some(b)) => Some(LrBoundary {

@@ -304,3 +304,33 @@ pub mod newton {
         [x[0] - h0[0] * d[0], x[1] - h0[0] * d[1]]
     }
 }
+
+/// Twin of `shaders/optimisers/momentum_sutskever.wgsl`.
+pub mod momentum_sutskever {
+    use super::*;
+
+    /// `lr`, `beta`.
+    pub const PARAMS: &[ParamDef] =
+        &[LR, ParamDef { name: "beta", default: 0.9, domain: Domain::UnitInterval, doc: "momentum" }];
+
+    /// `v = 0`.
+    pub fn opt_init(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
+        OptState::default()
+    }
+
+    /// `v = beta v - lr g; x + v`.
+    pub fn opt_step(
+        x: [f32; 2],
+        g: [f32; 2],
+        s: &mut OptState,
+        h0: [f32; 4],
+        _h1: [f32; 4],
+        _t: u32,
+        _hess: HessFn<f32>,
+        _c: [f32; 4],
+    ) -> [f32; 2] {
+        let v = flush_subnormal([h0[1] * s.a[0] - h0[0] * g[0], h0[1] * s.a[1] - h0[0] * g[1]]);
+        s.a = v;
+        [x[0] + v[0], x[1] + v[1]]
+    }
+}

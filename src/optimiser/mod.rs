@@ -8,7 +8,7 @@ mod builtin;
 mod extra;
 
 pub use builtin::{adam, gd, momentum, nesterov, rmsprop};
-pub use extra::{adagrad, adamw, amsgrad, lion, nadam, newton};
+pub use extra::{adagrad, adamw, amsgrad, lion, momentum_sutskever, nadam, newton};
 
 use crate::error::{Error, did_you_mean};
 use crate::landscape::HessFn;
@@ -70,6 +70,13 @@ pub static OPTIMISERS: &[Optimiser] = &[
         params: momentum::PARAMS,
         init: momentum::opt_init,
         step: momentum::opt_step,
+    },
+    Optimiser {
+        name: "momentum_sutskever",
+        rule: "lr inside the velocity (Sutskever et al. 2013): v <- beta*v - lr*g; x <- x + v",
+        params: momentum_sutskever::PARAMS,
+        init: momentum_sutskever::opt_init,
+        step: momentum_sutskever::opt_step,
     },
     Optimiser {
         name: "nesterov",
