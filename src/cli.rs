@@ -91,6 +91,9 @@ pub struct RunArgs {
     /// with gamma, step_size, warmup, horizon, e.g. step:gamma=0.5,step_size=100.
     #[arg(long)]
     pub schedule: Option<String>,
+    /// Print the WGSL landscape piece that runs (useful for expr: landscapes) to stdout.
+    #[arg(long)]
+    pub show_wgsl: bool,
 }
 
 /// Settings shared by every figure.

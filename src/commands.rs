@@ -112,6 +112,7 @@ pub fn run(command: Command) -> Result<()> {
             let mut b = SpecBuilder::single(&a.landscape, &a.optimizer, start, a.run.steps.unwrap_or(1000));
             apply_run(&mut b, &a.run);
             let spec = b.build()?;
+            show_wgsl(&a.run, &spec)?;
             let mut backend = open_backend(a.run.backend)?;
             let rows = backend.trace(&spec)?;
             let mut csv = String::from("step,x,y,loss\n");
@@ -171,8 +172,18 @@ pub fn run_gallery(dir: PathBuf, backend: BackendArg) -> Result<()> {
     Ok(())
 }
 
+/// Prints the landscape's WGSL piece when `--show-wgsl` asks for it.
+fn show_wgsl(run: &RunArgs, spec: &downhill::spec::Spec) -> Result<()> {
+    if run.show_wgsl {
+        let code = downhill::shader::landscape_source(spec.landscape).unwrap_or_default();
+        write_stdout(&code)?;
+    }
+    Ok(())
+}
+
 fn figure_job(kind: Kind, b: SpecBuilder, run: &RunArgs, fig: &FigureArgs) -> Result<()> {
     let spec = b.build()?;
+    show_wgsl(run, &spec)?;
     let mut backend = open_backend(run.backend)?;
     let job = Job {
         kind,
@@ -241,6 +252,18 @@ fn list() -> String {
         s.push_str(&format!("  {:<12} {}\n", o.name, o.rule));
         s.push_str(&params_text(o.params));
     }
+    s.push_str(
+        "\nExpression landscapes (--landscape 'expr:EXPRESSION; name=value, ...'):\n  \
+         x, y, up to 4 named parameters, numbers, pi, e; + - * / ^ and parentheses;\n  ",
+    );
+    let funcs: Vec<&str> = downhill::expr::Func::USER.iter().map(|(n, _, _)| *n).collect();
+    s.push_str(&format!("functions {}; e.g. expr:a*x^2 + sin(3*y); a=0.5\n", funcs.join(" ")));
+    s.push_str(
+        "\nOptions for every optimizer (--noise, --seed, --clip, --l2, --schedule NAME:key=value,...):\n",
+    );
+    s.push_str(&params_text(downhill::options::PARAMS));
+    let schedules: Vec<&str> = downhill::options::Schedule::ALL.iter().map(|(_, n, _)| *n).collect();
+    s.push_str(&format!("      schedules: {}\n", schedules.join(", ")));
     s.push_str("\nAxes (--x/--y PARAM:LO:HI[:log]): x0, y0, or any parameter above.\n");
     s
 }

@@ -95,14 +95,23 @@ pub fn advance(
         let mut pos = s.pos;
         let mut o = OptState { a: s.opt_a, b: s.opt_b, c: s.opt_c, d: s.opt_d };
         for t in begin..end {
-            let g = (l.grad)(pos, p.c);
+            let g = l.grad(pos, p.c);
             if s.conv_step < 0 && g[0] * g[0] + g[1] * g[1] <= tol2 {
                 s.conv_step = t as i32;
             }
             let q = options::perturb(features, g, pos, p.opts, spec.seed, p.cell, t);
             let lr = p.h0[0] * options::lr_factor(features.schedule, t, p.sched, spec.steps);
             let hs = [lr, p.h0[1], p.h0[2], p.h0[3]];
-            pos = flush_subnormal((spec.optimiser.step)(pos, q, &mut o, hs, p.h1, t, l.hess, p.c));
+            pos = flush_subnormal((spec.optimiser.step)(
+                pos,
+                q,
+                &mut o,
+                hs,
+                p.h1,
+                t,
+                &|x, c| l.hess(x, c),
+                p.c,
+            ));
             visit(t + 1, pos);
             if escaped(pos, spec.threshold) {
                 s.div_step = (t + 1) as i32;
@@ -110,7 +119,7 @@ pub fn advance(
             }
         }
         if s.div_step < 0 && end == spec.steps && s.conv_step < 0 {
-            let g = (l.grad)(pos, p.c);
+            let g = l.grad(pos, p.c);
             if g[0] * g[0] + g[1] * g[1] <= tol2 {
                 s.conv_step = spec.steps as i32;
             }
@@ -122,7 +131,7 @@ pub fn advance(
         s.opt_d = o.d;
     }
     if s.div_step >= 0 || end == spec.steps {
-        s.loss = (l.loss)(s.pos, p.c);
+        s.loss = l.loss(s.pos, p.c);
     }
 }
 
@@ -173,7 +182,7 @@ pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
 /// One trajectory's iterates `(x, y, loss)` for steps `0..=div_step` or `0..=steps`.
 pub fn trace(spec: &Spec) -> Vec<[f32; 3]> {
     let p = CellParams::new(spec, 0, spec.x.centres()[0], spec.y.centres()[0]);
-    let loss = spec.landscape.loss;
+    let loss = |x, c| spec.landscape.loss(x, c);
     let mut rows = vec![[p.start[0], p.start[1], loss(p.start, p.c)]];
     let mut s = init(spec, &p);
     advance(spec, &p, &mut s, 0, spec.steps, |_, pos| rows.push([pos[0], pos[1], loss(pos, p.c)]));

@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod cpu;
 pub mod error;
+pub mod expr;
 pub mod figure;
 pub mod gallery;
 pub mod gpu;

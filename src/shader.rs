@@ -93,16 +93,25 @@ fn splice(
 
 /// The kernel specialised for one landscape and one optimiser, as a single WGSL source.
 pub fn compose(landscape: &Landscape, optimiser: &Optimiser) -> Result<String, Error> {
-    let l = format!("landscapes/{}", landscape.piece);
     let o = format!("optimisers/{}", optimiser.name);
-    resolve("kernel", &|name| {
-        let path = match name {
-            "landscape" => l.as_str(),
-            "optimiser" => o.as_str(),
-            other => other,
-        };
-        SOURCES.iter().find(|(p, _)| *p == path).map(|(_, s)| s.to_string())
+    resolve("kernel", &|name| match name {
+        "landscape" => landscape_source(landscape),
+        "optimiser" => source(&o),
+        other => source(other),
     })
+}
+
+fn source(path: &str) -> Option<String> {
+    SOURCES.iter().find(|(p, _)| *p == path).map(|(_, s)| s.to_string())
+}
+
+/// The WGSL landscape piece that runs for `landscape`: its file, or the code generated from
+/// an expression.
+pub fn landscape_source(landscape: &Landscape) -> Option<String> {
+    match landscape.generated_wgsl() {
+        Some(code) => Some(code.to_string()),
+        None => source(&format!("landscapes/{}", landscape.piece)),
+    }
 }
 
 /// Parses and validates WGSL with naga, returning the module or a message with the location.

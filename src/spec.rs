@@ -362,10 +362,10 @@ impl SpecBuilder {
         res: (u32, u32),
         steps: u32,
     ) -> Result<Self, Error> {
-        let name = parse_component("--landscape", landscape)?.name;
         let d = match domain {
             Some(d) => d,
-            None => landscape::find(&name, "--landscape")?.domain,
+            None if landscape.trim_start().starts_with("expr:") => landscape::EXPR_DOMAIN,
+            None => landscape::find(&parse_component("--landscape", landscape)?.name, "--landscape")?.domain,
         };
         let axis = |param: &str, lo: f64, hi: f64| -> Result<AxisText, Error> {
             if lo >= hi {
@@ -431,9 +431,16 @@ impl SpecBuilder {
 
     /// Looks everything up and validates it.
     pub fn build(&self) -> Result<Spec, Error> {
-        let lc = parse_component("--landscape", &self.landscape)?;
+        let (landscape, lc) = match self.landscape.trim_start().strip_prefix("expr:") {
+            Some(text) => {
+                (landscape::from_expr(text)?, Component { name: "expr".into(), overrides: Vec::new() })
+            }
+            None => {
+                let lc = parse_component("--landscape", &self.landscape)?;
+                (landscape::find(&lc.name, "--landscape")?, lc)
+            }
+        };
         let oc = parse_component("--optimizer", &self.optimiser)?;
-        let landscape = landscape::find(&lc.name, "--landscape")?;
         let optimiser = optimiser::find(&oc.name, "--optimizer")?;
         let mut values = [0f32; SLOTS];
         fill(&mut values, param::LANDSCAPE_BASE, landscape.params, &lc, "--landscape")?;

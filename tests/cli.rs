@@ -34,7 +34,11 @@ fn list_shows_landscapes_optimisers_and_defaults() {
         .success()
         .stdout(contains("rosenbrock").and(contains("b ")).and(contains("100")))
         .stdout(contains("adam").and(contains("beta2")).and(contains("0.999")))
-        .stdout(contains("bias_correction"));
+        .stdout(contains("bias_correction"))
+        .stdout(
+            contains("ackley").and(contains("newton")).and(contains("warmup_cosine")).and(contains("sigma")),
+        )
+        .stdout(contains("expr:"));
 }
 
 #[test]
@@ -317,4 +321,50 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
 #[test]
 fn unknown_flags_are_usage_errors() {
     downhill().args(["basins", "--bogus"]).assert().code(2).stderr(contains("--bogus"));
+}
+
+#[test]
+fn bad_expressions_point_at_the_column_and_exit_2() {
+    let long = format!("expr:{}", "x+".repeat(3000) + "x");
+    let cases: [(&str, &str); 6] = [
+        ("expr:(x + y", "unbalanced `(`"),
+        ("expr:x + y)", "unbalanced `)`"),
+        ("expr:sinn(x)", "did you mean `sin`"),
+        ("expr:x^2 +", "trailing operator"),
+        ("expr:", "empty"),
+        (&long, "more than the 4096 allowed"),
+    ];
+    for (landscape, says) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let out = downhill()
+            .args(["basins", "--landscape", landscape, "--res", "4", "--backend", "cpu", "-o"])
+            .arg(dir.path().join("never"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{landscape:.40}: {stderr}");
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(first.contains("--landscape") && first.contains(says), "{landscape:.40}: {stderr}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+    // A parse error shows the expression with a caret under the culprit.
+    downhill()
+        .args(["trace", "--landscape", "expr:x^2 + $y", "--optimizer", "gd", "--start", "1,1"])
+        .assert()
+        .code(2)
+        .stderr(contains("column 7").and(contains("    x^2 + $y\n          ^")));
+}
+
+#[test]
+fn show_wgsl_prints_the_generated_piece() {
+    downhill()
+        .args(["trace", "--landscape", "expr:a*x^2 + y^2; a=3", "--optimizer", "gd", "--start", "1,1"])
+        .args(["--steps", "2", "--backend", "cpu", "--show-wgsl"])
+        .assert()
+        .success()
+        .stdout(
+            contains("fn grad(p: vec2<f32>, c: vec4<f32>)")
+                .and(contains("c.x"))
+                .and(contains("step,x,y,loss")),
+        );
 }

@@ -51,7 +51,7 @@ fn curvature(l: &Landscape) -> f64 {
                 d[0] + (i as f64 + 0.5) / 32.0 * (d[1] - d[0]),
                 d[2] + (j as f64 + 0.5) / 32.0 * (d[3] - d[2]),
             ];
-            let h = (l.hess64)(p, c);
+            let h = l.hess64(p, c);
             let mean = 0.5 * (h[0] + h[2]);
             let radius = (0.25 * (h[0] - h[2]).powi(2) + h[1] * h[1]).sqrt();
             top = top.max(mean + radius);
@@ -109,7 +109,7 @@ fn gpu_matches_the_cpu_twin_for_every_pair() {
             let minima = l.minima(s.landscape_params64());
             let params = s.landscape_params64();
             let at_rest = |out: &Outcomes, i: usize| {
-                let gr = (l.grad64)([out.x[i] as f64, out.y[i] as f64], params);
+                let gr = l.grad64([out.x[i] as f64, out.y[i] as f64], params);
                 !out.diverged(i) && gr[0].hypot(gr[1]) <= 1e-3
             };
             let labels = basins::label(&c, &minima);

@@ -1,6 +1,7 @@
 //! Analytic gradients and Hessians of every landscape match central finite differences: the
 //! f64 twins at deterministic pseudo-random points of each landscape's domain, and the GPU
-//! kernel's f32 gradient (read off one GD step with lr = 1) on a grid over the domain.
+//! kernel's f32 gradient (read off one GD step with lr = 1) on a grid over the domain; the
+//! GPU Hessians are read off one Newton step and compared with the f64 twins.
 
 mod common;
 
@@ -31,8 +32,8 @@ fn gradients_and_hessians_match_central_differences() {
             c[i] = p.default as f64;
         }
         for p in points(l.domain, 50) {
-            let f = |x: f64, y: f64| (l.loss64)([x, y], c);
-            let g = (l.grad64)(p, c);
+            let f = |x: f64, y: f64| l.loss64([x, y], c);
+            let g = l.grad64(p, c);
             let fd = [
                 (f(p[0] + h, p[1]) - f(p[0] - h, p[1])) / (2.0 * h),
                 (f(p[0], p[1] + h) - f(p[0], p[1] - h)) / (2.0 * h),
@@ -44,8 +45,8 @@ fn gradients_and_hessians_match_central_differences() {
                 l.name
             );
 
-            let gx = |x: f64, y: f64| (l.grad64)([x, y], c);
-            let hs = (l.hess64)(p, c);
+            let gx = |x: f64, y: f64| l.grad64([x, y], c);
+            let hs = l.hess64(p, c);
             let dxx = (gx(p[0] + h, p[1])[0] - gx(p[0] - h, p[1])[0]) / (2.0 * h);
             let dxy = (gx(p[0], p[1] + h)[0] - gx(p[0], p[1] - h)[0]) / (2.0 * h);
             let dyx = (gx(p[0] + h, p[1])[1] - gx(p[0] - h, p[1])[1]) / (2.0 * h);
@@ -71,9 +72,9 @@ fn known_minima_are_stationary_with_positive_definite_hessians() {
             c[i] = p.default as f64;
         }
         for m in l.minima(c) {
-            let g = (l.grad64)(m.at, c);
+            let g = l.grad64(m.at, c);
             assert!(g[0].hypot(g[1]) < 1e-4, "{} minimum {} has gradient {g:?}", l.name, m.label);
-            let h = (l.hess64)(m.at, c);
+            let h = l.hess64(m.at, c);
             assert!(
                 h[0] > 0.0 && h[0] * h[2] - h[1] * h[1] > 0.0,
                 "{} minimum {} Hessian {h:?}",
@@ -87,11 +88,11 @@ fn known_minima_are_stationary_with_positive_definite_hessians() {
 #[test]
 fn ackley_origin_kink_has_zero_gradient_and_trajectories_there_stay() {
     let l = downhill::landscape::LANDSCAPES.iter().find(|l| l.name == "ackley").unwrap();
-    assert_eq!((l.grad)([0.0, 0.0], [0.0; 4]), [0.0, 0.0]);
-    assert_eq!((l.grad64)([0.0, 0.0], [0.0; 4]), [0.0, 0.0]);
-    assert!((l.hess)([0.0, 0.0], [0.0; 4]).iter().all(|h| h.is_finite()));
+    assert_eq!(l.grad([0.0, 0.0], [0.0; 4]), [0.0, 0.0]);
+    assert_eq!(l.grad64([0.0, 0.0], [0.0; 4]), [0.0, 0.0]);
+    assert!(l.hess([0.0, 0.0], [0.0; 4]).iter().all(|h| h.is_finite()));
     // Just off the kink the radial term takes over and points back to the origin.
-    let g = (l.grad64)([1e-8, 0.0], [0.0; 4]);
+    let g = l.grad64([1e-8, 0.0], [0.0; 4]);
     assert!(g[0] > 1.0 && g[1] == 0.0, "{g:?}");
     let minima = l.minima(l.defaults());
     assert_eq!(minima[0].at, [0.0, 0.0], "the kink is the global minimum");
@@ -121,7 +122,7 @@ fn gpu_gradients_match_central_differences() {
             for col in 0..16u32 {
                 let i = out.index(r, col);
                 let p = [xs[col as usize] as f64, ys[r as usize] as f64];
-                let f = |x: f64, y: f64| (l.loss64)([x, y], c);
+                let f = |x: f64, y: f64| l.loss64([x, y], c);
                 let fd = [
                     (f(p[0] + h, p[1]) - f(p[0] - h, p[1])) / (2.0 * h),
                     (f(p[0], p[1] + h) - f(p[0], p[1] - h)) / (2.0 * h),
@@ -138,5 +139,52 @@ fn gpu_gradients_match_central_differences() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn gpu_hessians_match_the_f64_twins_through_one_newton_step() {
+    let Some(mut gpu) = common::gpu() else { return };
+    use downhill::progress::Progress;
+    for l in LANDSCAPES {
+        let d = l.domain;
+        // One plain Newton step with lr = 1: x1 = x0 - H^-1 g, so H^-1 g = x0 - x1 on the GPU.
+        let s = common::spec(
+            l.name,
+            "newton",
+            common::axis("x0", d[0], d[1], false),
+            common::axis("y0", d[2], d[3], false),
+            (9, 9),
+            1,
+            [0.0, 0.0],
+        );
+        let out = gpu.run(&s, &Progress::hidden()).unwrap();
+        let (xs, ys) = (s.x.centres(), s.y.centres());
+        let c = l.defaults();
+        let mut checked = 0;
+        for r in 0..9u32 {
+            for col in 0..9u32 {
+                let i = out.index(r, col);
+                let p = [xs[col as usize] as f64, ys[r as usize] as f64];
+                let (g, h) = (l.grad64(p, c), l.hess64(p, c));
+                let det = h[0] * h[2] - h[1] * h[1];
+                let scale = h.iter().fold(0f64, |m, v| m.max(v.abs()));
+                if det.abs() <= 1e-2 * scale * scale || out.diverged(i) {
+                    continue; // near-singular: the step magnifies every rounding error
+                }
+                let step = [(h[2] * g[0] - h[1] * g[1]) / det, (h[0] * g[1] - h[1] * g[0]) / det];
+                let gpu_step = [p[0] - out.x[i] as f64, p[1] - out.y[i] as f64];
+                for k in 0..2 {
+                    let tol = 1e-3 * (1.0 + p[k].abs() + step[k].abs());
+                    assert!(
+                        (gpu_step[k] - step[k]).abs() <= tol,
+                        "{} at {p:?}: gpu step {gpu_step:?}, f64 {step:?}",
+                        l.name
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "{}: only {checked} well-conditioned points", l.name);
     }
 }

@@ -220,7 +220,7 @@ pub mod rastrigin {
     use super::*;
 
     fn tau<T: Float>() -> T {
-        lit(6.2831853)
+        lit(std::f64::consts::TAU)
     }
 
     /// `20 + x^2 - 10 cos(2 pi x) + y^2 - 10 cos(2 pi y)`.
@@ -250,11 +250,11 @@ pub mod ackley {
     use super::*;
 
     fn tau<T: Float>() -> T {
-        lit(6.2831853)
+        lit(std::f64::consts::TAU)
     }
 
     fn pi<T: Float>() -> T {
-        lit(3.14159265)
+        lit(PI)
     }
 
     fn radius_and_wave<T: Float>(p: [T; 2]) -> (T, T) {
@@ -266,7 +266,7 @@ pub mod ackley {
     /// `-20 exp(-0.2 r) - exp(0.5 (cos 2 pi x + cos 2 pi y)) + e + 20`.
     pub fn loss<T: Float>(p: [T; 2], _c: [T; 4]) -> T {
         let (r, e) = radius_and_wave(p);
-        lit::<T>(-20.0) * (lit::<T>(-0.2) * r).exp() - e + lit(2.7182818) + lit(20.0)
+        lit::<T>(-20.0) * (lit::<T>(-0.2) * r).exp() - e + lit(std::f64::consts::E) + lit(20.0)
     }
 
     /// `2 exp(-0.2 r) / r * (x, y) + pi E (sin 2 pi x, sin 2 pi y)`, radial part 0 at r = 0.
@@ -327,7 +327,7 @@ pub mod levi {
     use super::*;
 
     fn pi<T: Float>() -> T {
-        lit(3.14159265)
+        lit(PI)
     }
 
     /// `sin^2(3 pi x) + (x-1)^2 (1 + sin^2(3 pi y)) + (y-1)^2 (1 + sin^2(2 pi y))`.

@@ -21,6 +21,9 @@ fn lit<T: num_traits::Float>(v: f64) -> T {
     T::from(v).expect("literal fits every float type")
 }
 
+/// The Hessian as the optimiser twins see it (newton calls it).
+pub type Curvature<'a> = &'a dyn Fn([f32; 2], [f32; 4]) -> [f32; 3];
+
 /// Loss at a point, given the landscape's parameter vector `c` (slots 2..6).
 pub type LossFn<T> = fn([T; 2], [T; 4]) -> T;
 /// Gradient `(df/dx, df/dy)` at a point.
@@ -55,18 +58,29 @@ pub struct Landscape {
     /// Minima that Newton's method cannot find because the function has a kink there
     /// (ackley's origin); the smooth ones are found by [`Landscape::minima`].
     pub kinks: &'static [[f64; 2]],
-    /// f32 twin of WGSL `loss`.
-    pub loss: LossFn<f32>,
-    /// f32 twin of WGSL `grad`.
-    pub grad: GradFn<f32>,
-    /// f32 twin of WGSL `hess`.
-    pub hess: HessFn<f32>,
-    /// f64 instance of `loss`, for finite-difference checks and analysis.
-    pub loss64: LossFn<f64>,
-    /// f64 instance of `grad`.
-    pub grad64: GradFn<f64>,
-    /// f64 instance of `hess`.
-    pub hess64: HessFn<f64>,
+    /// The functions: compiled twins, or an expression tree.
+    pub funcs: Funcs,
+}
+
+/// How a landscape's loss, gradient and Hessian are computed on the CPU.
+pub enum Funcs {
+    /// Compiled Rust twins of a built-in WGSL piece, in f32 (the runner) and f64 (analysis).
+    Builtin {
+        /// f32 twin of WGSL `loss`.
+        loss: LossFn<f32>,
+        /// f32 twin of WGSL `grad`.
+        grad: GradFn<f32>,
+        /// f32 twin of WGSL `hess`.
+        hess: HessFn<f32>,
+        /// f64 instance of `loss`.
+        loss64: LossFn<f64>,
+        /// f64 instance of `grad`.
+        grad64: GradFn<f64>,
+        /// f64 instance of `hess`.
+        hess64: HessFn<f64>,
+    },
+    /// A user-written expression, its derivatives and its generated WGSL piece.
+    Expr(Box<crate::expr::Compiled>),
 }
 
 impl std::fmt::Debug for Landscape {
@@ -85,6 +99,63 @@ fn label(at: [f64; 2]) -> String {
 const SEARCH_GRID: usize = 101;
 
 impl Landscape {
+    /// Loss at `p` (f32, the runner's arithmetic).
+    pub fn loss(&self, p: [f32; 2], c: [f32; 4]) -> f32 {
+        match &self.funcs {
+            Funcs::Builtin { loss, .. } => loss(p, c),
+            Funcs::Expr(e) => e.loss(p, c),
+        }
+    }
+
+    /// Gradient at `p` (f32).
+    pub fn grad(&self, p: [f32; 2], c: [f32; 4]) -> [f32; 2] {
+        match &self.funcs {
+            Funcs::Builtin { grad, .. } => grad(p, c),
+            Funcs::Expr(e) => e.grad(p, c),
+        }
+    }
+
+    /// Hessian `(d2f/dx2, d2f/dxdy, d2f/dy2)` at `p` (f32).
+    pub fn hess(&self, p: [f32; 2], c: [f32; 4]) -> [f32; 3] {
+        match &self.funcs {
+            Funcs::Builtin { hess, .. } => hess(p, c),
+            Funcs::Expr(e) => e.hess(p, c),
+        }
+    }
+
+    /// Loss at `p` in f64.
+    pub fn loss64(&self, p: [f64; 2], c: [f64; 4]) -> f64 {
+        match &self.funcs {
+            Funcs::Builtin { loss64, .. } => loss64(p, c),
+            Funcs::Expr(e) => e.loss(p, c),
+        }
+    }
+
+    /// Gradient at `p` in f64.
+    pub fn grad64(&self, p: [f64; 2], c: [f64; 4]) -> [f64; 2] {
+        match &self.funcs {
+            Funcs::Builtin { grad64, .. } => grad64(p, c),
+            Funcs::Expr(e) => e.grad(p, c),
+        }
+    }
+
+    /// Hessian at `p` in f64.
+    pub fn hess64(&self, p: [f64; 2], c: [f64; 4]) -> [f64; 3] {
+        match &self.funcs {
+            Funcs::Builtin { hess64, .. } => hess64(p, c),
+            Funcs::Expr(e) => e.hess(p, c),
+        }
+    }
+
+    /// The WGSL piece: generated source for expressions, else `None` (the file
+    /// `shaders/landscapes/PIECE.wgsl`).
+    pub fn generated_wgsl(&self) -> Option<&str> {
+        match &self.funcs {
+            Funcs::Builtin { .. } => None,
+            Funcs::Expr(e) => Some(&e.wgsl),
+        }
+    }
+
     /// The landscape's default parameter vector.
     pub fn defaults(&self) -> [f64; 4] {
         let mut c = [0.0; 4];
@@ -128,10 +199,8 @@ impl Landscape {
                 }
             }
         }
-        let mut minima: Vec<Minimum> = found
-            .into_iter()
-            .map(|at| Minimum { label: label(at), at, loss: (self.loss64)(at, c) })
-            .collect();
+        let mut minima: Vec<Minimum> =
+            found.into_iter().map(|at| Minimum { label: label(at), at, loss: self.loss64(at, c) }).collect();
         minima.sort_by(|a, b| {
             a.loss.total_cmp(&b.loss).then(a.at[0].total_cmp(&b.at[0])).then(a.at[1].total_cmp(&b.at[1]))
         });
@@ -141,8 +210,8 @@ impl Landscape {
     /// Newton's method from `p`; the point it converges to if that is a strict minimum.
     fn newton(&self, mut p: [f64; 2], c: [f64; 4]) -> Option<[f64; 2]> {
         for _ in 0..50 {
-            let g = (self.grad64)(p, c);
-            let h = (self.hess64)(p, c);
+            let g = self.grad64(p, c);
+            let h = self.hess64(p, c);
             let det = h[0] * h[2] - h[1] * h[1];
             if !det.is_finite() || det.abs() < 1e-300 {
                 return None;
@@ -156,9 +225,9 @@ impl Landscape {
                 break;
             }
         }
-        let g = (self.grad64)(p, c);
-        let h = (self.hess64)(p, c);
-        let scale = 1.0 + (self.loss64)(p, c).abs();
+        let g = self.grad64(p, c);
+        let h = self.hess64(p, c);
+        let scale = 1.0 + self.loss64(p, c).abs();
         let stationary = g[0].hypot(g[1]) < 1e-9 * scale;
         (stationary && h[0] > 0.0 && h[0] * h[2] - h[1] * h[1] > 0.0).then_some(p)
     }
@@ -176,12 +245,14 @@ macro_rules! entry {
             params: $params,
             domain: $domain,
             kinks: $kinks,
-            loss: $m::loss::<f32>,
-            grad: $m::grad::<f32>,
-            hess: $m::hess::<f32>,
-            loss64: $m::loss::<f64>,
-            grad64: $m::grad::<f64>,
-            hess64: $m::hess::<f64>,
+            funcs: Funcs::Builtin {
+                loss: $m::loss::<f32>,
+                grad: $m::grad::<f32>,
+                hess: $m::hess::<f32>,
+                loss64: $m::loss::<f64>,
+                grad64: $m::grad::<f64>,
+                hess64: $m::hess::<f64>,
+            },
         }
     };
 }
@@ -276,6 +347,72 @@ pub static LANDSCAPES: &[Landscape] = &[
     ),
     entry!("mccormick", mccormick, "sin(x + y) + (x - y)^2 - 1.5x + 2.5y + 1", &[], [-1.5, 4.0, -3.0, 4.0]),
 ];
+
+/// Default start-point domain of expression landscapes.
+pub const EXPR_DOMAIN: [f64; 4] = [-2.0, 2.0, -2.0, 2.0];
+
+/// Builds a landscape from the text after `expr:`: `EXPRESSION` or `EXPRESSION; a=1, b=2`.
+///
+/// The landscape lives for the rest of the process (it is leaked so that it can be used like
+/// the built-ins, which are `'static`); a process builds one per distinct figure.
+pub fn from_expr(text: &str) -> Result<&'static Landscape, Error> {
+    let (body, defaults) = match text.split_once(';') {
+        Some((b, d)) => (b, d),
+        None => (text, ""),
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut values: Vec<f32> = Vec::new();
+    for pair in defaults.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((k, v)) = pair.split_once('=') else {
+            return Err(Error::input("--landscape", format!("`{pair}` after `;` is not name=value")));
+        };
+        let k = k.trim();
+        let reserved =
+            ["x", "y", "pi", "e"].contains(&k) || crate::expr::Func::USER.iter().any(|(n, _, _)| *n == k);
+        let valid = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid || reserved {
+            return Err(Error::input("--landscape", format!("`{k}` cannot name a parameter")));
+        }
+        if names.iter().any(|n| n == k) {
+            return Err(Error::input("--landscape", format!("parameter `{k}` is given twice")));
+        }
+        let v = crate::spec::parse_number("--landscape", k, v)?;
+        names.push(k.to_string());
+        values.push(v as f32);
+    }
+    if names.len() > crate::param::LANDSCAPE_MAX {
+        return Err(Error::input(
+            "--landscape",
+            format!(
+                "{} parameters given; an expression may have at most {}",
+                names.len(),
+                crate::param::LANDSCAPE_MAX
+            ),
+        ));
+    }
+    let compiled = crate::expr::Compiled::new(body.trim(), &names)?;
+    let params: Vec<ParamDef> = names
+        .iter()
+        .zip(&values)
+        .map(|(n, v)| ParamDef {
+            name: Box::leak(n.clone().into_boxed_str()),
+            default: *v,
+            domain: crate::param::Domain::Any,
+            doc: "expression parameter",
+        })
+        .collect();
+    let landscape = Landscape {
+        name: "expr",
+        piece: Box::leak(format!("expr:{text}").into_boxed_str()),
+        formula: Box::leak(body.trim().to_string().into_boxed_str()),
+        params: Box::leak(params.into_boxed_slice()),
+        domain: EXPR_DOMAIN,
+        kinks: &[],
+        funcs: Funcs::Expr(Box::new(compiled)),
+    };
+    Ok(Box::leak(Box::new(landscape)))
+}
 
 /// Looks a landscape up by name; the error names `culprit` and suggests the closest name.
 pub fn find(name: &str, culprit: &str) -> Result<&'static Landscape, Error> {

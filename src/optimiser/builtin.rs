@@ -4,7 +4,7 @@
 
 use super::OptState;
 use crate::cpu::flush_subnormal;
-use crate::landscape::HessFn;
+use crate::landscape::Curvature;
 use crate::param::{Domain, ParamDef};
 
 const LR: ParamDef =
@@ -68,7 +68,7 @@ pub mod gd {
         h0: [f32; 4],
         _h1: [f32; 4],
         _t: u32,
-        _hess: HessFn<f32>,
+        _hess: Curvature<'_>,
         _c: [f32; 4],
     ) -> [f32; 2] {
         [x[0] - h0[0] * g[0], x[1] - h0[0] * g[1]]
@@ -95,7 +95,7 @@ pub mod momentum {
         h0: [f32; 4],
         _h1: [f32; 4],
         _t: u32,
-        _hess: HessFn<f32>,
+        _hess: Curvature<'_>,
         _c: [f32; 4],
     ) -> [f32; 2] {
         let v = velocity(h0[1], s.a, g);
@@ -124,7 +124,7 @@ pub mod nesterov {
         h0: [f32; 4],
         _h1: [f32; 4],
         _t: u32,
-        _hess: HessFn<f32>,
+        _hess: Curvature<'_>,
         _c: [f32; 4],
     ) -> [f32; 2] {
         let v = velocity(h0[1], s.a, g);
@@ -162,7 +162,7 @@ pub mod rmsprop {
         h0: [f32; 4],
         _h1: [f32; 4],
         _t: u32,
-        _hess: HessFn<f32>,
+        _hess: Curvature<'_>,
         _c: [f32; 4],
     ) -> [f32; 2] {
         let k = 1.0 - h0[1];
@@ -213,7 +213,7 @@ pub mod adam {
         h0: [f32; 4],
         h1: [f32; 4],
         _t: u32,
-        _hess: HessFn<f32>,
+        _hess: Curvature<'_>,
         _c: [f32; 4],
     ) -> [f32; 2] {
         let (mh, vh) = corrected_moments(s, g, h0, h1);

@@ -4,7 +4,7 @@
 use super::OptState;
 use super::builtin::{corrected_moments, moments};
 use crate::cpu::flush_subnormal;
-use crate::landscape::HessFn;
+use crate::landscape::Curvature;
 use crate::param::{Domain, ParamDef};
 
 const LR: ParamDef =
@@ -60,7 +60,7 @@ pub mod adagrad {
         h0: [f32; 4],
         _h1: [f32; 4],
         _t: u32,
-        _hess: HessFn<f32>,
+        _hess: Curvature<'_>,
         _c: [f32; 4],
     ) -> [f32; 2] {
         let sq = flush_subnormal([s.b[0] + g[0] * g[0], s.b[1] + g[1] * g[1]]);
@@ -106,7 +106,7 @@ pub mod adamw {
         h0: [f32; 4],
         h1: [f32; 4],
         _t: u32,
-        _hess: HessFn<f32>,
+        _hess: Curvature<'_>,
         _c: [f32; 4],
     ) -> [f32; 2] {
         let (mh, vh) = corrected_moments(s, g, h0, h1);
@@ -138,7 +138,7 @@ pub mod nadam {
         h0: [f32; 4],
         _h1: [f32; 4],
         _t: u32,
-        _hess: HessFn<f32>,
+        _hess: Curvature<'_>,
         _c: [f32; 4],
     ) -> [f32; 2] {
         let b1 = h0[1];
@@ -186,7 +186,7 @@ pub mod lion {
         h0: [f32; 4],
         _h1: [f32; 4],
         _t: u32,
-        _hess: HessFn<f32>,
+        _hess: Curvature<'_>,
         _c: [f32; 4],
     ) -> [f32; 2] {
         let (b1, b2) = (h0[1], h0[2]);
@@ -227,7 +227,7 @@ pub mod amsgrad {
         h0: [f32; 4],
         h1: [f32; 4],
         _t: u32,
-        _hess: HessFn<f32>,
+        _hess: Curvature<'_>,
         _c: [f32; 4],
     ) -> [f32; 2] {
         let (m, v, pw) = moments(s, g, h0[1], h0[2]);
@@ -281,7 +281,7 @@ pub mod newton {
         h0: [f32; 4],
         _h1: [f32; 4],
         _t: u32,
-        hess: HessFn<f32>,
+        hess: Curvature<'_>,
         c: [f32; 4],
     ) -> [f32; 2] {
         let mut m = hess(x, c);
@@ -326,7 +326,7 @@ pub mod momentum_sutskever {
         h0: [f32; 4],
         _h1: [f32; 4],
         _t: u32,
-        _hess: HessFn<f32>,
+        _hess: Curvature<'_>,
         _c: [f32; 4],
     ) -> [f32; 2] {
         let v = flush_subnormal([h0[1] * s.a[0] - h0[0] * g[0], h0[1] * s.a[1] - h0[0] * g[1]]);

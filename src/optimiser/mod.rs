@@ -11,7 +11,7 @@ pub use builtin::{adam, gd, momentum, nesterov, rmsprop};
 pub use extra::{adagrad, adamw, amsgrad, lion, momentum_sutskever, nadam, newton};
 
 use crate::error::{Error, did_you_mean};
-use crate::landscape::HessFn;
+use crate::landscape::Curvature;
 use crate::param::ParamDef;
 
 /// Twin of WGSL `OptState` (shaders/common/state.wgsl): four vec2 registers whose meaning
@@ -32,8 +32,16 @@ pub struct OptState {
 pub type InitFn = fn([f32; 4], [f32; 4]) -> OptState;
 /// Twin of WGSL `opt_step(x, g, &s, h0, h1, t, c)`: returns the next iterate. The landscape's
 /// Hessian and parameters stand in for the WGSL's direct call of `hess(x, c)`.
-pub type StepFn =
-    fn([f32; 2], [f32; 2], &mut OptState, [f32; 4], [f32; 4], u32, HessFn<f32>, [f32; 4]) -> [f32; 2];
+pub type StepFn = for<'a> fn(
+    [f32; 2],
+    [f32; 2],
+    &mut OptState,
+    [f32; 4],
+    [f32; 4],
+    u32,
+    Curvature<'a>,
+    [f32; 4],
+) -> [f32; 2];
 
 /// An optimiser: an update rule with up to eight named hyperparameters.
 pub struct Optimiser {

@@ -1,0 +1,251 @@
+//! User-written landscapes: an expression in `x`, `y` and up to four named parameters is
+//! parsed ([`parse`]), differentiated symbolically twice ([`diff`]), and turned into both a
+//! WGSL landscape piece ([`wgsl`]) and the CPU twin that evaluates the same trees.
+//!
+//! Syntax: `expr:EXPRESSION` or `expr:EXPRESSION; a=1, b=2` giving the parameters' defaults.
+//! Operators `+ - * / ^` (`^` binds tightest and groups to the right, so `-x^2` is `-(x^2)`),
+//! parentheses, numbers in any float notation (`1`, `.5`, `2e-3`), the constants `pi` and `e`,
+//! and the functions `sin cos tan exp log sqrt abs tanh sinh cosh atan` (one argument) and
+//! `pow min max` (two). `u^n` with a whole constant `n` (|n| <= 16) is evaluated by repeated
+//! multiplication, so negative bases work; other powers need a positive base (WGSL's `pow`).
+
+mod diff;
+mod parse;
+mod wgsl;
+
+pub use parse::{MAX_LEN, parse};
+
+use num_traits::Float;
+
+use crate::error::Error;
+
+/// A function of one or two arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Func {
+    /// `sin`.
+    Sin,
+    /// `cos`.
+    Cos,
+    /// `tan`.
+    Tan,
+    /// `exp`.
+    Exp,
+    /// `log` (natural).
+    Log,
+    /// `sqrt`.
+    Sqrt,
+    /// `abs`.
+    Abs,
+    /// `tanh`.
+    Tanh,
+    /// `sinh`.
+    Sinh,
+    /// `cosh`.
+    Cosh,
+    /// `atan`.
+    Atan,
+    /// `sign` (-1, 0, 1): appears in derivatives of `abs`.
+    Sign,
+    /// `pow(a, b)`.
+    Pow,
+    /// `min(a, b)`.
+    Min,
+    /// `max(a, b)`.
+    Max,
+}
+
+impl Func {
+    /// Functions a user may call, with their arity.
+    pub const USER: &[(&str, Func, usize)] = &[
+        ("sin", Func::Sin, 1),
+        ("cos", Func::Cos, 1),
+        ("tan", Func::Tan, 1),
+        ("exp", Func::Exp, 1),
+        ("log", Func::Log, 1),
+        ("sqrt", Func::Sqrt, 1),
+        ("abs", Func::Abs, 1),
+        ("tanh", Func::Tanh, 1),
+        ("sinh", Func::Sinh, 1),
+        ("cosh", Func::Cosh, 1),
+        ("atan", Func::Atan, 1),
+        ("pow", Func::Pow, 2),
+        ("min", Func::Min, 2),
+        ("max", Func::Max, 2),
+    ];
+
+    /// The WGSL (and display) name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Sign => "sign",
+            f => Func::USER.iter().find(|(_, g, _)| *g == f).map(|(n, _, _)| *n).expect("listed"),
+        }
+    }
+}
+
+/// An expression tree.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    /// A constant.
+    Num(f64),
+    /// The coordinate `x`.
+    X,
+    /// The coordinate `y`.
+    Y,
+    /// Landscape parameter `k` (slot 2 + k, WGSL `c.x`..`c.w`).
+    Param(usize),
+    /// `-a`.
+    Neg(Box<Expr>),
+    /// `a + b`.
+    Add(Box<Expr>, Box<Expr>),
+    /// `a - b`.
+    Sub(Box<Expr>, Box<Expr>),
+    /// `a * b`.
+    Mul(Box<Expr>, Box<Expr>),
+    /// `a / b`.
+    Div(Box<Expr>, Box<Expr>),
+    /// `a ^ n` with a whole constant `n`.
+    PowI(Box<Expr>, i32),
+    /// A function call.
+    Call(Func, Vec<Expr>),
+    /// `if a <= b { c } else { d }`: appears in derivatives of `min` and `max`.
+    IfLe(Box<Expr>, Box<Expr>, Box<Expr>, Box<Expr>),
+}
+
+fn sign<T: Float>(v: T) -> T {
+    if v > T::zero() {
+        T::one()
+    } else if v < T::zero() {
+        -T::one()
+    } else {
+        T::zero()
+    }
+}
+
+impl Expr {
+    /// Evaluates the tree at `p` with parameters `c`, in f32 or f64.
+    pub fn eval<T: Float>(&self, p: [T; 2], c: [T; 4]) -> T {
+        match self {
+            Expr::Num(v) => T::from(*v).expect("finite constant"),
+            Expr::X => p[0],
+            Expr::Y => p[1],
+            Expr::Param(k) => c[*k],
+            Expr::Neg(a) => -a.eval(p, c),
+            Expr::Add(a, b) => a.eval(p, c) + b.eval(p, c),
+            Expr::Sub(a, b) => a.eval(p, c) - b.eval(p, c),
+            Expr::Mul(a, b) => a.eval(p, c) * b.eval(p, c),
+            Expr::Div(a, b) => a.eval(p, c) / b.eval(p, c),
+            Expr::PowI(a, n) => {
+                let v = a.eval(p, c);
+                let mut acc = v;
+                for _ in 1..n.unsigned_abs() {
+                    acc = acc * v;
+                }
+                match n {
+                    0 => T::one(),
+                    n if *n < 0 => T::one() / acc,
+                    _ => acc,
+                }
+            }
+            Expr::Call(f, args) => {
+                let a = args[0].eval(p, c);
+                match f {
+                    Func::Sin => a.sin(),
+                    Func::Cos => a.cos(),
+                    Func::Tan => a.tan(),
+                    Func::Exp => a.exp(),
+                    Func::Log => a.ln(),
+                    Func::Sqrt => a.sqrt(),
+                    Func::Abs => a.abs(),
+                    Func::Tanh => a.tanh(),
+                    Func::Sinh => a.sinh(),
+                    Func::Cosh => a.cosh(),
+                    Func::Atan => a.atan(),
+                    Func::Sign => sign(a),
+                    Func::Pow => a.powf(args[1].eval(p, c)),
+                    Func::Min => a.min(args[1].eval(p, c)),
+                    Func::Max => a.max(args[1].eval(p, c)),
+                }
+            }
+            Expr::IfLe(a, b, t, e) => {
+                if a.eval(p, c) <= b.eval(p, c) {
+                    t.eval(p, c)
+                } else {
+                    e.eval(p, c)
+                }
+            }
+        }
+    }
+
+    /// Number of nodes (bounds the generated code).
+    pub fn size(&self) -> usize {
+        1 + match self {
+            Expr::Num(_) | Expr::X | Expr::Y | Expr::Param(_) => 0,
+            Expr::Neg(a) | Expr::PowI(a, _) => a.size(),
+            Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => a.size() + b.size(),
+            Expr::Call(_, args) => args.iter().map(Expr::size).sum(),
+            Expr::IfLe(a, b, t, e) => a.size() + b.size() + t.size() + e.size(),
+        }
+    }
+}
+
+/// Most nodes the loss, gradient and Hessian trees may have together.
+pub const MAX_NODES: usize = 20_000;
+
+/// A parsed and differentiated expression landscape.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The expression as typed.
+    pub source: String,
+    /// Parameter names, in slot order.
+    pub params: Vec<String>,
+    /// The loss.
+    pub loss: Expr,
+    /// `(df/dx, df/dy)`.
+    pub grad: [Expr; 2],
+    /// `(d2f/dx2, d2f/dxdy, d2f/dy2)`.
+    pub hess: [Expr; 3],
+    /// The generated WGSL landscape piece (`loss`, `grad`, `hess`).
+    pub wgsl: String,
+}
+
+impl Compiled {
+    /// Parses, differentiates and generates code for `text` (the part after `expr:`, without
+    /// the `; name=value` defaults), with the given parameter names allowed.
+    pub fn new(text: &str, params: &[String]) -> Result<Compiled, Error> {
+        let loss = parse(text, params)?;
+        let grad = [diff::derivative(&loss, &Expr::X), diff::derivative(&loss, &Expr::Y)];
+        let hess = [
+            diff::derivative(&grad[0], &Expr::X),
+            diff::derivative(&grad[0], &Expr::Y),
+            diff::derivative(&grad[1], &Expr::Y),
+        ];
+        let nodes = loss.size()
+            + grad.iter().map(Expr::size).sum::<usize>()
+            + hess.iter().map(Expr::size).sum::<usize>();
+        if nodes > MAX_NODES {
+            return Err(Error::input(
+                "--landscape",
+                format!(
+                    "the expression and its derivatives have {nodes} terms, more than the {MAX_NODES} allowed"
+                ),
+            ));
+        }
+        let wgsl = wgsl::piece(text, &loss, &grad, &hess);
+        Ok(Compiled { source: text.to_string(), params: params.to_vec(), loss, grad, hess, wgsl })
+    }
+
+    /// Loss at `p`.
+    pub fn loss<T: Float>(&self, p: [T; 2], c: [T; 4]) -> T {
+        self.loss.eval(p, c)
+    }
+
+    /// Gradient at `p`.
+    pub fn grad<T: Float>(&self, p: [T; 2], c: [T; 4]) -> [T; 2] {
+        [self.grad[0].eval(p, c), self.grad[1].eval(p, c)]
+    }
+
+    /// Hessian at `p`.
+    pub fn hess<T: Float>(&self, p: [T; 2], c: [T; 4]) -> [T; 3] {
+        [self.hess[0].eval(p, c), self.hess[1].eval(p, c), self.hess[2].eval(p, c)]
+    }
+}
