@@ -232,9 +232,20 @@ fn params_text(params: &[ParamDef]) -> String {
     params
         .iter()
         .map(|p| {
-            format!("      {:<16} default {:<8} {}; {}\n", p.name, p.default, p.domain.describe(), p.doc)
+            format!(
+                "      {:<16} default {:<8} {}; {}\n",
+                p.name,
+                number(p.default),
+                p.domain.describe(),
+                p.doc
+            )
         })
         .collect()
+}
+
+/// A default value as people write it: `1e-8`, not `0.00000001`.
+fn number(v: f32) -> String {
+    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e6) { format!("{v:e}") } else { v.to_string() }
 }
 
 fn list() -> String {
