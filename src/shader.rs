@@ -16,6 +16,7 @@ pub static SOURCES: &[(&str, &str)] = &[
     ("kernel", include_str!("../shaders/kernel.wgsl")),
     ("common/numerics", include_str!("../shaders/common/numerics.wgsl")),
     ("common/options", include_str!("../shaders/common/options.wgsl")),
+    ("common/moments", include_str!("../shaders/common/moments.wgsl")),
     ("common/state", include_str!("../shaders/common/state.wgsl")),
     ("landscapes/quadratic", include_str!("../shaders/landscapes/quadratic.wgsl")),
     ("landscapes/rosenbrock", include_str!("../shaders/landscapes/rosenbrock.wgsl")),

@@ -1,21 +1,29 @@
 // beale: f = (1.5 - x + x y)^2 + (2.25 - x + x y^2)^2 + (2.625 - x + x y^3)^2,
 // minimum f = 0 at (3, 0.5). No parameters.
 // Rust twin: `landscape::beale` in src/landscape/classic.rs.
-fn loss(p: vec2<f32>, c: vec4<f32>) -> f32 {
+
+// The three terms (1.5 - x + xy, 2.25 - x + xy^2, 2.625 - x + xy^3). Twin of `terms`.
+fn terms(p: vec2<f32>) -> vec3<f32> {
     let x = p.x;
     let y = p.y;
-    let a1 = 1.5 - x + x * y;
-    let a2 = 2.25 - x + x * y * y;
-    let a3 = 2.625 - x + x * y * y * y;
+    return vec3<f32>(1.5 - x + x * y, 2.25 - x + x * y * y, 2.625 - x + x * y * y * y);
+}
+
+fn loss(p: vec2<f32>, c: vec4<f32>) -> f32 {
+    let a = terms(p);
+    let a1 = a.x;
+    let a2 = a.y;
+    let a3 = a.z;
     return a1 * a1 + a2 * a2 + a3 * a3;
 }
 
 fn grad(p: vec2<f32>, c: vec4<f32>) -> vec2<f32> {
     let x = p.x;
     let y = p.y;
-    let a1 = 1.5 - x + x * y;
-    let a2 = 2.25 - x + x * y * y;
-    let a3 = 2.625 - x + x * y * y * y;
+    let a = terms(p);
+    let a1 = a.x;
+    let a2 = a.y;
+    let a3 = a.z;
     let gx = a1 * (y - 1.0) + a2 * (y * y - 1.0) + a3 * (y * y * y - 1.0);
     let gy = a1 * x + a2 * (2.0 * x * y) + a3 * (3.0 * x * y * y);
     return 2.0 * vec2<f32>(gx, gy);
@@ -25,9 +33,10 @@ fn grad(p: vec2<f32>, c: vec4<f32>) -> vec2<f32> {
 fn hess(p: vec2<f32>, c: vec4<f32>) -> vec3<f32> {
     let x = p.x;
     let y = p.y;
-    let a1 = 1.5 - x + x * y;
-    let a2 = 2.25 - x + x * y * y;
-    let a3 = 2.625 - x + x * y * y * y;
+    let a = terms(p);
+    let a1 = a.x;
+    let a2 = a.y;
+    let a3 = a.z;
     let p1 = y - 1.0;
     let p2 = y * y - 1.0;
     let p3 = y * y * y - 1.0;

@@ -3,26 +3,50 @@
 //   B = 30 + (2x - 3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2);
 // global minimum f = 3 at (0, -1), three local minima. No parameters.
 // Rust twin: `landscape::goldstein_price` in src/landscape/classic.rs.
-fn loss(p: vec2<f32>, c: vec4<f32>) -> f32 {
+// The pieces shared by loss, gradient and Hessian: s = x + y + 1, r = 2x - 3y, the two
+// quadratics P and Q, dP/dx = dP/dy, dQ/dx and dQ/dy. Twin of `parts` in the Rust twin.
+struct GpParts {
+    s: f32,
+    r: f32,
+    pp: f32,
+    qq: f32,
+    pd: f32,
+    qx: f32,
+    qy: f32,
+}
+
+fn parts(p: vec2<f32>) -> GpParts {
     let x = p.x;
     let y = p.y;
-    let s = x + y + 1.0;
-    let r = 2.0 * x - 3.0 * y;
-    let pp = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y;
-    let qq = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y;
+    return GpParts(
+        x + y + 1.0,
+        2.0 * x - 3.0 * y,
+        19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y,
+        18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y,
+        -14.0 + 6.0 * x + 6.0 * y,
+        -32.0 + 24.0 * x - 36.0 * y,
+        48.0 - 36.0 * x + 54.0 * y,
+    );
+}
+
+fn loss(p: vec2<f32>, c: vec4<f32>) -> f32 {
+    let q = parts(p);
+    let s = q.s;
+    let r = q.r;
+    let pp = q.pp;
+    let qq = q.qq;
     return (1.0 + s * s * pp) * (30.0 + r * r * qq);
 }
 
 fn grad(p: vec2<f32>, c: vec4<f32>) -> vec2<f32> {
-    let x = p.x;
-    let y = p.y;
-    let s = x + y + 1.0;
-    let r = 2.0 * x - 3.0 * y;
-    let pp = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y;
-    let qq = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y;
-    let pd = -14.0 + 6.0 * x + 6.0 * y;
-    let qx = -32.0 + 24.0 * x - 36.0 * y;
-    let qy = 48.0 - 36.0 * x + 54.0 * y;
+    let q = parts(p);
+    let s = q.s;
+    let r = q.r;
+    let pp = q.pp;
+    let qq = q.qq;
+    let pd = q.pd;
+    let qx = q.qx;
+    let qy = q.qy;
     let a = 1.0 + s * s * pp;
     let b = 30.0 + r * r * qq;
     let ad = 2.0 * s * pp + s * s * pd;
@@ -33,15 +57,14 @@ fn grad(p: vec2<f32>, c: vec4<f32>) -> vec2<f32> {
 
 // Hessian as (d2f/dx2, d2f/dxdy, d2f/dy2).
 fn hess(p: vec2<f32>, c: vec4<f32>) -> vec3<f32> {
-    let x = p.x;
-    let y = p.y;
-    let s = x + y + 1.0;
-    let r = 2.0 * x - 3.0 * y;
-    let pp = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y;
-    let qq = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y;
-    let pd = -14.0 + 6.0 * x + 6.0 * y;
-    let qx = -32.0 + 24.0 * x - 36.0 * y;
-    let qy = 48.0 - 36.0 * x + 54.0 * y;
+    let q = parts(p);
+    let s = q.s;
+    let r = q.r;
+    let pp = q.pp;
+    let qq = q.qq;
+    let pd = q.pd;
+    let qx = q.qx;
+    let qy = q.qy;
     let a = 1.0 + s * s * pp;
     let b = 30.0 + r * r * qq;
     let ad = 2.0 * s * pp + s * s * pd;

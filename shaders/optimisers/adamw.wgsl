@@ -3,17 +3,17 @@
 // Hyperparameters h0 = (lr, beta1, beta2, eps), h1 = (bias_correction, weight_decay, -, -).
 // State a = m, b = v, c = (b1^t, b2^t), flushed to zero when subnormal.
 // Rust twin: `optimiser::adamw` in src/optimiser/extra.rs.
+#import common/moments
+
 fn opt_init(h0: vec4<f32>, h1: vec4<f32>) -> OptState {
     return OptState(vec2<f32>(0.0), vec2<f32>(0.0), vec2<f32>(1.0), vec2<f32>(0.0));
 }
 
 fn opt_step(x: vec2<f32>, g: vec2<f32>, s: ptr<function, OptState>, h0: vec4<f32>, h1: vec4<f32>, t: u32, c: vec4<f32>) -> vec2<f32> {
-    let m = flush_subnormal(h0.y * (*s).a + (1.0 - h0.y) * g);
-    let v = flush_subnormal(h0.z * (*s).b + (1.0 - h0.z) * (g * g));
-    let pw = flush_subnormal((*s).c * vec2<f32>(h0.y, h0.z));
-    (*s).a = m;
-    (*s).b = v;
-    (*s).c = pw;
+    adam_moments(s, g, h0.y, h0.z);
+    let m = (*s).a;
+    let v = (*s).b;
+    let pw = (*s).c;
     var mh = m;
     var vh = v;
     if (h1.x != 0.0) {

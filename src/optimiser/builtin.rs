@@ -16,7 +16,8 @@ fn velocity(beta: f32, v: [f32; 2], g: [f32; 2]) -> [f32; 2] {
     flush_subnormal([beta * v[0] + g[0], beta * v[1] + g[1]])
 }
 
-/// Adam's moment and power updates, shared by adam, adamw and nadam: returns the new
+/// Twin of `adam_moments` in `shaders/common/moments.wgsl`: Adam's moment and power updates,
+/// shared by adam, adamw, amsgrad and nadam. Returns the new
 /// `(m, v, (beta1^t, beta2^t))`, each flushed to zero when subnormal.
 pub(super) fn moments(s: &mut OptState, g: [f32; 2], b1: f32, b2: f32) -> ([f32; 2], [f32; 2], [f32; 2]) {
     let (k1, k2) = (1.0 - b1, 1.0 - b2);
