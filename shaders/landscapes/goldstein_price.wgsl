@@ -33,25 +33,18 @@ fn loss(p: vec2<f32>, c: vec4<f32>) -> f32 {
     let q = parts(p);
     let s = q.s;
     let r = q.r;
-    let pp = q.pp;
-    let qq = q.qq;
-    return (1.0 + s * s * pp) * (30.0 + r * r * qq);
+    return (1.0 + s * s * q.pp) * (30.0 + r * r * q.qq);
 }
 
 fn grad(p: vec2<f32>, c: vec4<f32>) -> vec2<f32> {
     let q = parts(p);
     let s = q.s;
     let r = q.r;
-    let pp = q.pp;
-    let qq = q.qq;
-    let pd = q.pd;
-    let qx = q.qx;
-    let qy = q.qy;
-    let a = 1.0 + s * s * pp;
-    let b = 30.0 + r * r * qq;
-    let ad = 2.0 * s * pp + s * s * pd;
-    let bx = 4.0 * r * qq + r * r * qx;
-    let by = -6.0 * r * qq + r * r * qy;
+    let a = 1.0 + s * s * q.pp;
+    let b = 30.0 + r * r * q.qq;
+    let ad = 2.0 * s * q.pp + s * s * q.pd;
+    let bx = 4.0 * r * q.qq + r * r * q.qx;
+    let by = -6.0 * r * q.qq + r * r * q.qy;
     return vec2<f32>(ad * b + a * bx, ad * b + a * by);
 }
 
@@ -60,21 +53,16 @@ fn hess(p: vec2<f32>, c: vec4<f32>) -> vec3<f32> {
     let q = parts(p);
     let s = q.s;
     let r = q.r;
-    let pp = q.pp;
-    let qq = q.qq;
-    let pd = q.pd;
-    let qx = q.qx;
-    let qy = q.qy;
-    let a = 1.0 + s * s * pp;
-    let b = 30.0 + r * r * qq;
-    let ad = 2.0 * s * pp + s * s * pd;
-    let bx = 4.0 * r * qq + r * r * qx;
-    let by = -6.0 * r * qq + r * r * qy;
+    let a = 1.0 + s * s * q.pp;
+    let b = 30.0 + r * r * q.qq;
+    let ad = 2.0 * s * q.pp + s * s * q.pd;
+    let bx = 4.0 * r * q.qq + r * r * q.qx;
+    let by = -6.0 * r * q.qq + r * r * q.qy;
     // A's second derivatives are equal in every direction pair (its P has dP/dx = dP/dy).
-    let add = 2.0 * pp + 4.0 * s * pd + 6.0 * s * s;
-    let bxx = 8.0 * qq + 8.0 * r * qx + 24.0 * r * r;
-    let bxy = -12.0 * qq + 4.0 * r * qy - 6.0 * r * qx - 36.0 * r * r;
-    let byy = 18.0 * qq - 12.0 * r * qy + 54.0 * r * r;
+    let add = 2.0 * q.pp + 4.0 * s * q.pd + 6.0 * s * s;
+    let bxx = 8.0 * q.qq + 8.0 * r * q.qx + 24.0 * r * r;
+    let bxy = -12.0 * q.qq + 4.0 * r * q.qy - 6.0 * r * q.qx - 36.0 * r * r;
+    let byy = 18.0 * q.qq - 12.0 * r * q.qy + 54.0 * r * r;
     return vec3<f32>(
         add * b + 2.0 * ad * bx + a * bxx,
         add * b + ad * by + ad * bx + a * bxy,

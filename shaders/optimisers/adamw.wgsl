@@ -14,11 +14,8 @@ fn opt_step(x: vec2<f32>, g: vec2<f32>, s: ptr<function, OptState>, h0: vec4<f32
     let m = (*s).a;
     let v = (*s).b;
     let pw = (*s).c;
-    var mh = m;
-    var vh = v;
-    if (h1.x != 0.0) {
-        mh = m / (1.0 - pw.x);
-        vh = v / (1.0 - pw.y);
-    }
+    let k = corrected(m, v, pw, h1.x != 0.0);
+    let mh = k.m;
+    let vh = k.v;
     return x * (1.0 - h0.x * h1.y) - h0.x * mh / (sqrt(vh) + h0.w);
 }

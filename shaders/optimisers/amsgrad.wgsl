@@ -17,11 +17,8 @@ fn opt_step(x: vec2<f32>, g: vec2<f32>, s: ptr<function, OptState>, h0: vec4<f32
     let pw = (*s).c;
     let vmax = max((*s).d, v);
     (*s).d = vmax;
-    var mh = m;
-    var vh = vmax;
-    if (h1.x != 0.0) {
-        mh = m / (1.0 - pw.x);
-        vh = vmax / (1.0 - pw.y);
-    }
+    let k = corrected(m, vmax, pw, h1.x != 0.0);
+    let mh = k.m;
+    let vh = k.v;
     return x - h0.x * mh / (sqrt(vh) + h0.w);
 }

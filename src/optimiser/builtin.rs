@@ -30,7 +30,18 @@ pub(super) fn moments(s: &mut OptState, g: [f32; 2], b1: f32, b2: f32) -> ([f32;
     (m, v, pw)
 }
 
-/// Adam's `(m^, v^)`: the moments divided by `1 - beta^t` when `bias_correction` (h1.x) is on.
+/// Twin of `corrected` in `shaders/common/moments.wgsl`: `(m / (1 - b1^t), v / (1 - b2^t))`,
+/// or `(m, v)` when `on` is false.
+pub(super) fn corrected(m: [f32; 2], v: [f32; 2], pw: [f32; 2], on: bool) -> ([f32; 2], [f32; 2]) {
+    if on {
+        ([m[0] / (1.0 - pw[0]), m[1] / (1.0 - pw[0])], [v[0] / (1.0 - pw[1]), v[1] / (1.0 - pw[1])])
+    } else {
+        (m, v)
+    }
+}
+
+/// Adam's `(m^, v^)` after one moment update, with `bias_correction` (h1.x) deciding the
+/// correction.
 pub(super) fn corrected_moments(
     s: &mut OptState,
     g: [f32; 2],
@@ -38,11 +49,7 @@ pub(super) fn corrected_moments(
     h1: [f32; 4],
 ) -> ([f32; 2], [f32; 2]) {
     let (m, v, pw) = moments(s, g, h0[1], h0[2]);
-    if h1[0] != 0.0 {
-        ([m[0] / (1.0 - pw[0]), m[1] / (1.0 - pw[0])], [v[0] / (1.0 - pw[1]), v[1] / (1.0 - pw[1])])
-    } else {
-        (m, v)
-    }
+    corrected(m, v, pw, h1[0] != 0.0)
 }
 
 fn zero_state(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {

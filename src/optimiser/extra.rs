@@ -2,7 +2,7 @@
 //! each with `opt_init` and `opt_step` of the same names and f32 operation order as the WGSL.
 
 use super::OptState;
-use super::builtin::{corrected_moments, moments};
+use super::builtin::{corrected, corrected_moments, moments};
 use crate::cpu::flush_subnormal;
 use crate::landscape::Curvature;
 use crate::param::{Domain, ParamDef};
@@ -233,11 +233,7 @@ pub mod amsgrad {
         let (m, v, pw) = moments(s, g, h0[1], h0[2]);
         let vmax = [s.d[0].max(v[0]), s.d[1].max(v[1])];
         s.d = vmax;
-        let (mut mh, mut vh) = (m, vmax);
-        if h1[0] != 0.0 {
-            mh = [m[0] / (1.0 - pw[0]), m[1] / (1.0 - pw[0])];
-            vh = [vmax[0] / (1.0 - pw[1]), vmax[1] / (1.0 - pw[1])];
-        }
+        let (mh, vh) = corrected(m, vmax, pw, h1[0] != 0.0);
         [x[0] - h0[0] * mh[0] / (vh[0].sqrt() + h0[3]), x[1] - h0[0] * mh[1] / (vh[1].sqrt() + h0[3])]
     }
 }
