@@ -98,7 +98,7 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
     let run_seconds = started.elapsed().as_secs_f64();
     let rate = work as f64 / run_seconds.max(1e-9);
 
-    let minima = spec.landscape.minima(spec.landscape_params64());
+    let minima = spec.landscape.minima_in(spec.landscape_params64(), spec.basin_domain());
     let labels = basins::label(&out, &minima);
     let color = match (job.color, job.kind) {
         (ColorBy::Auto, Kind::Basins) => ColorBy::Basin,

@@ -146,6 +146,15 @@ impl Spec {
         self.landscape_params().map(f64::from)
     }
 
+    /// The window whose minima label basins: the swept start points when the axes are `x0`
+    /// and `y0`, else the landscape's default domain.
+    pub fn basin_domain(&self) -> [f64; 4] {
+        match (self.x.slot, self.y.slot) {
+            (param::SLOT_X0, param::SLOT_Y0) => [self.x.lo, self.x.hi, self.y.lo, self.y.hi],
+            _ => self.landscape.domain,
+        }
+    }
+
     /// The value of a named parameter outside the axes (its base value).
     pub fn value(&self, name: &str) -> Option<f32> {
         slot_of(self.landscape, self.optimiser, name).ok().map(|s| self.values[s])

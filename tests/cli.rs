@@ -368,3 +368,19 @@ fn show_wgsl_prints_the_generated_piece() {
                 .and(contains("step,x,y,loss")),
         );
 }
+
+#[test]
+fn basins_label_the_minima_of_the_window_swept() {
+    // bumpy written out: its default expression domain is [-2, 2]^2 (two minima), but over
+    // [-6, 6]^2 the map must label all six.
+    let dir = tempfile::tempdir().unwrap();
+    downhill()
+        .args(["basins", "--landscape", "expr:0.1*(x^2 + y^2) + sin(x)*sin(y)", "--domain=-6:6:-6:6"])
+        .args(["--optimizer", "gd:lr=0.1", "--res", "8", "--steps", "10", "--backend", "cpu", "-o"])
+        .arg(dir.path().join("b"))
+        .assert()
+        .success();
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("b.json")).unwrap()).unwrap();
+    assert_eq!(meta["minima"].as_array().unwrap().len(), 6);
+}

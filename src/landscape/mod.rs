@@ -172,7 +172,12 @@ impl Landscape {
     /// is positive definite. Points closer than 1e-6 of the domain's size are merged. Minima
     /// at kinks ([`Landscape::kinks`]) are added as given.
     pub fn minima(&self, c: [f64; 4]) -> Vec<Minimum> {
-        let d = self.domain;
+        self.minima_in(c, self.domain)
+    }
+
+    /// [`Landscape::minima`] inside `d = [x_lo, x_hi, y_lo, y_hi]` instead of the default
+    /// domain (a basin map over another window labels the minima it can reach).
+    pub fn minima_in(&self, c: [f64; 4], d: [f64; 4]) -> Vec<Minimum> {
         let span = (d[1] - d[0]).max(d[3] - d[2]);
         let inside = |p: [f64; 2]| {
             let m = 1e-9 * span;
