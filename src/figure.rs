@@ -124,6 +124,15 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
         100.0 * out.diverged_fraction(),
         100.0 * out.converged_fraction()
     );
+    let shares = if minima.is_empty() { Vec::new() } else { basins::shares(&out, &labels, &minima) };
+    if job.kind == Kind::Basins && !shares.is_empty() {
+        // The six largest shares (minima, divergence, non-convergence) in one line.
+        let mut top: Vec<&basins::BasinShare> = shares.iter().filter(|r| r.fraction > 0.0).collect();
+        top.sort_by(|a, b| b.fraction.total_cmp(&a.fraction));
+        let named: Vec<String> =
+            top.iter().take(6).map(|r| format!("{} {:.1}%", r.label, 100.0 * r.fraction)).collect();
+        summary.push_str(&format!("; basins: {}", named.join(", ")));
+    }
     if let Some(t) = theory {
         let off: Vec<f64> = rows.iter().filter_map(|r| r.cells_off).collect();
         let worst = off.iter().fold(0f64, |m, v| m.max(v.abs()));
@@ -135,7 +144,6 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
         ));
     }
 
-    let shares = if minima.is_empty() { Vec::new() } else { basins::shares(&out, &labels, &minima) };
     let meta = json!({
         "downhill": env!("CARGO_PKG_VERSION"),
         "command": job.command,
@@ -167,6 +175,9 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
     set.png(&png, &img)?;
     if job.raw {
         write_npz(&mut set, &with_ext(&job.prefix, "npz"), spec, &out, &labels)?;
+    }
+    if job.kind == Kind::Basins && !shares.is_empty() {
+        set.text(&with_ext(&job.prefix, "basins.csv"), &basins::csv(&shares))?;
     }
     let text = serde_json::to_string_pretty(&meta).expect("metadata is plain JSON");
     set.text(&with_ext(&job.prefix, "json"), &(text + "\n"))?;

@@ -192,9 +192,15 @@ fn basins_on_the_cpu_backend() {
     let meta: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("h.json")).unwrap()).unwrap();
     let shares = meta["basins"].as_array().unwrap();
-    assert_eq!(shares.len(), 5, "four minima and `diverged`");
-    let total: f64 = shares.iter().map(|s| s["fraction"].as_f64().unwrap()).sum();
+    assert_eq!(shares.len(), 6, "four minima, `diverged` and `not converged`");
+    // Every cell is in one basin or diverged; `not converged` overlaps the basins.
+    let total: f64 = shares[..5].iter().map(|s| s["fraction"].as_f64().unwrap()).sum();
     assert!((total - 1.0).abs() < 1e-9);
+    let csv = std::fs::read_to_string(dir.path().join("h.basins.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 7, "header and six rows: {csv}");
+    assert!(csv.starts_with("label,x,y,fraction,converged_fraction,mean_steps,median_steps\n"), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("\"(3.00, 2.00)\",3,2,")), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("\"not converged\",,,")), "{csv}");
 }
 
 #[test]
