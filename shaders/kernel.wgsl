@@ -27,6 +27,9 @@ override NOISE: bool = false;
 override L2: bool = false;
 override CLIP: bool = false;
 override SCHEDULE: u32 = 0u;
+// When true, `axes` holds one x value per cell (row-major) instead of one per column, so each
+// row can probe its own x values (boundary refinement); the y values follow them.
+override X_PER_CELL: bool = false;
 
 // Run-wide settings. Keep in sync with `RunUniform` in src/gpu/layout.rs.
 struct Run {
@@ -54,7 +57,8 @@ struct Chunk {
 
 @group(0) @binding(0) var<uniform> run: Run;
 @group(0) @binding(1) var<uniform> chunk: Chunk;
-// Cell-centre coordinates: `cols` x-axis values, then `rows` y-axis values.
+// Cell-centre coordinates: `cols` x-axis values (or `cols * rows` with X_PER_CELL), then
+// `rows` y-axis values.
 @group(0) @binding(2) var<storage, read> axes: array<f32>;
 @group(0) @binding(3) var<storage, read_write> state: array<Traj>;
 // (x, y, loss, 0) for iterates 0..=steps of cell 0, written only when TRACE is true.
@@ -77,8 +81,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         a[4].x, a[4].y, a[4].z, a[4].w, a[5].x, a[5].y, a[5].z, a[5].w,
         a[6].x, a[6].y, a[6].z, a[6].w, a[7].x, a[7].y, a[7].z, a[7].w,
     );
-    v[SLOT_X] = axes[col];
-    v[SLOT_Y] = axes[run.cols + row];
+    if (X_PER_CELL) {
+        v[SLOT_X] = axes[cell];
+        v[SLOT_Y] = axes[run.cols * run.rows + row];
+    } else {
+        v[SLOT_X] = axes[col];
+        v[SLOT_Y] = axes[run.cols + row];
+    }
     let lp = vec4<f32>(v[2], v[3], v[4], v[5]);
     let h0 = vec4<f32>(v[6], v[7], v[8], v[9]);
     let h1 = vec4<f32>(v[10], v[11], v[12], v[13]);

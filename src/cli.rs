@@ -140,6 +140,14 @@ pub struct StabilityArgs {
     /// Curvature axis LO:HI[:log].
     #[arg(long, default_value = "0.1:10:log")]
     pub k: String,
+    /// Refine every row's critical learning rate by bisection-like rounds on the backend to
+    /// this relative precision (1e-4 if given without a value); writes PREFIX.boundary.csv.
+    #[arg(long, value_name = "PRECISION", num_args = 0..=1, default_missing_value = "1e-4")]
+    pub refine: Option<f64>,
+    /// Steps per refinement probe (default: twice what a relative excess of PRECISION needs
+    /// to reach the divergence threshold).
+    #[arg(long, value_name = "N")]
+    pub refine_steps: Option<u32>,
     #[command(flatten)]
     pub run: RunArgs,
     #[command(flatten)]

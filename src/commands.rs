@@ -8,12 +8,13 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use downhill::error::Error;
-use downhill::figure::{self, ColorBy, Job, Kind};
+use downhill::figure::{self, ColorBy, Job, Kind, Refinement};
 use downhill::gallery;
 use downhill::landscape::LANDSCAPES;
 use downhill::optimiser::OPTIMISERS;
 use downhill::output::OutputSet;
 use downhill::param::ParamDef;
+use downhill::refine;
 use downhill::runner::{Backend, BackendChoice};
 use downhill::spec::{self, OptionsText, SpecBuilder};
 
@@ -89,7 +90,17 @@ pub fn run(command: Command) -> Result<()> {
                 a.run.steps.unwrap_or(1000),
             );
             apply_run(&mut b, &a.run);
-            figure_job(Kind::Stability, b, &a.run, &a.figure)
+            let refine = match a.refine {
+                None => None,
+                Some(p) if !(p.is_finite() && p > 0.0 && p < 1.0) => {
+                    return Err(Error::input("--refine", format!("precision {p} must be in (0, 1)")).into());
+                }
+                Some(p) => Some(Refinement {
+                    precision: p,
+                    steps: a.refine_steps.unwrap_or_else(|| refine::steps_for(p, a.run.threshold as f32)),
+                }),
+            };
+            figure_job_with(Kind::Stability, b, &a.run, &a.figure, refine)
         }
         Command::Sweep(a) => {
             let mut b = SpecBuilder {
@@ -182,6 +193,16 @@ fn show_wgsl(run: &RunArgs, spec: &downhill::spec::Spec) -> Result<()> {
 }
 
 fn figure_job(kind: Kind, b: SpecBuilder, run: &RunArgs, fig: &FigureArgs) -> Result<()> {
+    figure_job_with(kind, b, run, fig, None)
+}
+
+fn figure_job_with(
+    kind: Kind,
+    b: SpecBuilder,
+    run: &RunArgs,
+    fig: &FigureArgs,
+    refine: Option<Refinement>,
+) -> Result<()> {
     let spec = b.build()?;
     show_wgsl(run, &spec)?;
     let mut backend = open_backend(run.backend)?;
@@ -193,6 +214,7 @@ fn figure_job(kind: Kind, b: SpecBuilder, run: &RunArgs, fig: &FigureArgs) -> Re
         raw: true,
         progress: std::io::stderr().is_terminal(),
         command: command_line(),
+        refine,
     };
     let report = figure::run_job(&mut backend, &job)?;
     eprintln!("downhill {} on {}: {}", kind.name(), backend.describe(), report.summary);

@@ -163,7 +163,7 @@ pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
                     let Some((b, out)) = item else { break };
                     for (k, s) in out.iter_mut().enumerate() {
                         let i = b * block + k;
-                        let p = CellParams::new(spec, i as u32, xs[i % cols], ys[i / cols]);
+                        let p = CellParams::new(spec, i as u32, spec.x_value(i, &xs), ys[i / cols]);
                         *s = run_cell(spec, &p);
                     }
                     let done = done_cells.fetch_add(out.len() as u64, Ordering::Relaxed) + out.len() as u64;

@@ -13,6 +13,7 @@ use crate::landscape::Minimum;
 use crate::outcome::Outcomes;
 use crate::output::{Array, OutputSet, with_ext};
 use crate::progress::Progress;
+use crate::refine;
 use crate::render::{colormap, heatmap};
 use crate::runner::Backend;
 use crate::spec::Spec;
@@ -72,6 +73,18 @@ pub struct Job {
     pub progress: bool,
     /// The command that reproduces this figure, recorded in the metadata.
     pub command: String,
+    /// For stability maps: refine each row's boundary to this relative precision with this
+    /// many steps per probe (see [`crate::refine`]).
+    pub refine: Option<Refinement>,
+}
+
+/// Boundary refinement settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Refinement {
+    /// Relative width of the final brackets.
+    pub precision: f64,
+    /// Steps per probe trajectory.
+    pub steps: u32,
 }
 
 /// What a finished job reports.
@@ -113,6 +126,22 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
     if let Some(t) = theory {
         draw_lr_boundary(&mut img, spec, t, scale);
     }
+    let refined = match job.refine {
+        Some(r) if job.kind == Kind::Stability => {
+            let rows = refine::refine(backend, spec, &out, r.precision, r.steps, theory)?;
+            for (i, row) in rows.iter().enumerate() {
+                if let Some(c) = row.critical {
+                    let at = (
+                        spec.x.position(c) * scale as f64,
+                        (spec.y.cells as f64 - i as f64 - 0.5) * scale as f64,
+                    );
+                    heatmap::dot(&mut img, at.0, at.1, colormap::DIVERGED, scale.max(2));
+                }
+            }
+            Some((r, rows))
+        }
+        _ => None,
+    };
 
     let mut summary = format!(
         "{}x{} trajectories x {} steps in {:.2} s ({:.3e} trajectory-steps/s); diverged {:.1}%, converged {:.1}%",
@@ -144,6 +173,16 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
         ));
     }
 
+    if let Some((r, rows)) = &refined {
+        let errs: Vec<f64> = rows.iter().filter_map(|row| row.rel_error).collect();
+        let worst = errs.iter().fold(0f64, |m, v| m.max(v.abs()));
+        let found = rows.iter().filter(|row| row.critical.is_some()).count();
+        summary
+            .push_str(&format!("; refined {found} rows to {:.0e} with {} steps each", r.precision, r.steps));
+        if !errs.is_empty() {
+            summary.push_str(&format!(", worst relative error vs theory {worst:.2e}"));
+        }
+    }
     let meta = json!({
         "downhill": env!("CARGO_PKG_VERSION"),
         "command": job.command,
@@ -168,6 +207,11 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
         "basins": shares,
         "analytic_boundary": theory.map(|t| json!({"formula": t.formula, "coefficient": t.coefficient})),
         "boundary": rows,
+        "refined_boundary": refined.as_ref().map(|(r, rows)| json!({
+            "precision": r.precision,
+            "steps": r.steps,
+            "rows": rows,
+        })),
     });
 
     let mut set = OutputSet::new();
@@ -175,6 +219,9 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
     set.png(&png, &img)?;
     if job.raw {
         write_npz(&mut set, &with_ext(&job.prefix, "npz"), spec, &out, &labels)?;
+    }
+    if let Some((_, rows)) = &refined {
+        set.text(&with_ext(&job.prefix, "boundary.csv"), &refine::csv(&spec.y.param, &spec.x.param, rows))?;
     }
     if job.kind == Kind::Basins && !shares.is_empty() {
         set.text(&with_ext(&job.prefix, "basins.csv"), &basins::csv(&shares))?;

@@ -29,6 +29,7 @@ pub fn jobs(dir: &Path, progress: bool) -> Result<Vec<Job>, Error> {
             prefix: dir.join(format!("basins_bumpy_{name}")),
             raw: false,
             progress,
+            refine: None,
             command: format!(
                 "downhill basins --landscape bumpy --optimizer {opt} --steps {BASIN_STEPS} --res {BASIN_RES} -o {}",
                 dir.join(format!("basins_bumpy_{name}")).display()
@@ -52,6 +53,7 @@ pub fn jobs(dir: &Path, progress: bool) -> Result<Vec<Job>, Error> {
             prefix: dir.join(format!("stability_{name}")),
             raw: false,
             progress,
+            refine: None,
             command: format!(
                 "downhill stability --optimizer {opt} --steps {STABILITY_STEPS} --res {STABILITY_RES} -o {}",
                 dir.join(format!("stability_{name}")).display()

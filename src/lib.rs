@@ -20,6 +20,7 @@ pub mod outcome;
 pub mod output;
 pub mod param;
 pub mod progress;
+pub mod refine;
 pub mod render;
 pub mod runner;
 pub mod shader;

@@ -115,6 +115,9 @@ pub struct Spec {
     pub seed: u32,
     /// Learning-rate schedule.
     pub schedule: Schedule,
+    /// Explicit x values, one per cell (row-major), replacing the x axis's centres: each row
+    /// probes its own values (boundary refinement). `None` for ordinary grids.
+    pub x_per_cell: Option<Vec<f32>>,
 }
 
 impl Spec {
@@ -127,6 +130,14 @@ impl Spec {
             clip: on(options::SLOT_CLIP),
             l2: on(options::SLOT_L2),
             schedule: self.schedule.code(),
+        }
+    }
+
+    /// The x value of every cell, row-major: the explicit values, or the axis centres repeated.
+    pub fn x_value(&self, cell: usize, centres: &[f32]) -> f32 {
+        match &self.x_per_cell {
+            Some(v) => v[cell],
+            None => centres[cell % self.x.cells as usize],
         }
     }
 
@@ -491,6 +502,7 @@ impl SpecBuilder {
             conv_tol: self.conv_tol as f32,
             seed: self.options.seed,
             schedule,
+            x_per_cell: None,
         })
     }
 }

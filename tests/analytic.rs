@@ -195,3 +195,54 @@ fn gd_started_on_ackleys_kink_stays_there_on_both_backends() {
         check(&gpu.trace(&s).unwrap(), "gpu");
     }
 }
+
+/// Refines a 16x16 stability map's boundary to 1e-3 and checks every bracketed row.
+fn assert_refined(backend: &mut downhill::runner::Backend, optimiser: &str, who: &str) {
+    use downhill::refine;
+    let s = spec(
+        "quadratic:ky=0",
+        optimiser,
+        axis("lr", 0.0, 4.0, false),
+        axis("kx", 0.1, 10.0, true),
+        (16, 16),
+        500,
+        [1.0, 0.0],
+    );
+    let out = backend.run(&s, &Progress::hidden()).unwrap();
+    let theory = boundary::analytic(&s);
+    let rows = refine::refine(backend, &s, &out, 1e-3, refine::steps_for(1e-3, 1e6), theory).unwrap();
+    let mut checked = 0;
+    for r in &rows {
+        if let (Some(low), Some(high), Some(err)) = (r.low, r.high, r.rel_error) {
+            assert!(
+                high - low <= 1e-3 * high,
+                "{who} {optimiser} k={}: bracket [{low}, {high}] too wide",
+                r.y
+            );
+            assert!(
+                err.abs() <= 1e-3,
+                "{who} {optimiser} k={}: refined {:?}, theory {:?}",
+                r.y,
+                r.critical,
+                r.analytic
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "{who} {optimiser}: only {checked} rows refined");
+}
+
+#[test]
+fn refined_boundaries_match_theory_to_the_requested_precision() {
+    use downhill::runner::{Backend, BackendChoice};
+    let mut cpu_backend = Backend::open(BackendChoice::Cpu, &mut |_| {}).unwrap();
+    for opt in ["gd", "momentum:beta=0.9", "nesterov:beta=0.5"] {
+        assert_refined(&mut cpu_backend, opt, "cpu");
+    }
+    if let Some(gpu) = common::gpu() {
+        let mut gpu_backend = Backend::Gpu(Box::new(gpu));
+        for opt in ["gd", "momentum:beta=0.9", "nesterov:beta=0.5"] {
+            assert_refined(&mut gpu_backend, opt, "gpu");
+        }
+    }
+}

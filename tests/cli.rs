@@ -170,6 +170,22 @@ fn stability_reports_the_boundary_against_theory() {
 }
 
 #[test]
+fn stability_refine_writes_the_boundary_table() {
+    let dir = tempfile::tempdir().unwrap();
+    downhill()
+        .args(["stability", "--res", "8", "--steps", "200", "--refine", "1e-3", "--backend", backend(), "-o"])
+        .arg(dir.path().join("r"))
+        .assert()
+        .success()
+        .stderr(contains("refined").and(contains("worst relative error vs theory")));
+    let csv = std::fs::read_to_string(dir.path().join("r.boundary.csv")).unwrap();
+    assert!(csv.starts_with("kx,lr_low,lr_high,lr_critical,lr_analytic,rel_error\n"), "{csv}");
+    assert_eq!(csv.lines().count(), 9);
+    let errors: Vec<f64> = csv.lines().skip(1).filter_map(|l| l.rsplit(',').next()?.parse().ok()).collect();
+    assert!(!errors.is_empty() && errors.iter().all(|e| e.abs() <= 1e-3), "{csv}");
+}
+
+#[test]
 fn basins_on_the_cpu_backend() {
     let dir = tempfile::tempdir().unwrap();
     downhill()
@@ -321,6 +337,7 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
     rejects(&sweep("--noise", "-1"), "--noise", ">= 0");
     rejects(&sweep("--clip", "nan"), "--clip", "finite");
     rejects(&["stability", "--lr", "4:0", "--res", "8"], "--lr", "must be below");
+    rejects(&["stability", "--refine", "2", "--res", "8"], "--refine", "(0, 1)");
     rejects(&["basins", "--domain", "-2:2:1", "--res", "8"], "--domain", "XLO:XHI:YLO:YHI");
 }
 

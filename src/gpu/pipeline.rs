@@ -29,6 +29,8 @@ pub struct PipelineKey {
     pub trace: bool,
     /// Options compiled in.
     pub features: Features,
+    /// Whether x values are given per cell.
+    pub x_per_cell: bool,
 }
 
 impl PipelineKey {
@@ -41,6 +43,7 @@ impl PipelineKey {
             slot_y: spec.y.slot,
             trace,
             features: spec.features(),
+            x_per_cell: spec.x_per_cell.is_some(),
         }
     }
 }
@@ -142,6 +145,7 @@ impl Pipelines {
             ("CLIP", if key.features.clip { 1.0 } else { 0.0 }),
             ("L2", if key.features.l2 { 1.0 } else { 0.0 }),
             ("SCHEDULE", key.features.schedule as f64),
+            ("X_PER_CELL", if key.x_per_cell { 1.0 } else { 0.0 }),
         ];
         let pipeline = ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some(&label),

@@ -173,7 +173,7 @@ impl GpuRunner {
             contents: bytemuck::bytes_of(&RunUniform::new(spec)),
             usage: wgpu::BufferUsages::UNIFORM,
         });
-        let mut axes = spec.x.centres();
+        let mut axes = spec.x_per_cell.clone().unwrap_or_else(|| spec.x.centres());
         axes.extend(spec.y.centres());
         let axes = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("downhill axes"),

@@ -35,7 +35,8 @@ pub fn polyline(img: &mut RgbImage, rows: u32, scale: u32, points: &[(f64, f64)]
     }
 }
 
-fn dot(img: &mut RgbImage, x: f64, y: f64, colour: Rgb, width: u32) {
+/// Fills a square of `width` pixels centred on pixel coordinates `(x, y)` (clipped).
+pub fn dot(img: &mut RgbImage, x: f64, y: f64, colour: Rgb, width: u32) {
     let half = width as f64 / 2.0;
     let (x0, x1) = ((x - half).floor() as i64, (x + half).ceil() as i64);
     let (y0, y1) = ((y - half).floor() as i64, (y + half).ceil() as i64);
