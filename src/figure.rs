@@ -7,7 +7,7 @@ use std::time::Instant;
 use image::RgbImage;
 use serde_json::json;
 
-use crate::analysis::{basins, boundary};
+use crate::analysis::{basins, boundary, fractal};
 use crate::error::Error;
 use crate::landscape::Minimum;
 use crate::outcome::Outcomes;
@@ -183,6 +183,22 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
             summary.push_str(&format!(", worst relative error vs theory {worst:.2e}"));
         }
     }
+    // The boundary between basins (basin maps) or between diverging and other cells.
+    let edge = if job.kind == Kind::Basins {
+        fractal::boundary(&labels, out.cols, out.rows)
+    } else {
+        fractal::boundary(&out.div_step.iter().map(|&d| d >= 0).collect::<Vec<_>>(), out.cols, out.rows)
+    };
+    let dimension = fractal::box_counting(&edge, out.cols, out.rows, 1);
+    if let Some(d) = &dimension {
+        summary.push_str(&format!(
+            "; boundary box-counting dimension {:.3} +- {:.3} (boxes {}..{} cells)",
+            d.dimension,
+            d.std_error,
+            d.box_sizes[0],
+            d.box_sizes[d.box_sizes.len() - 1]
+        ));
+    }
     let meta = json!({
         "downhill": env!("CARGO_PKG_VERSION"),
         "command": job.command,
@@ -207,6 +223,7 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
         "basins": shares,
         "analytic_boundary": theory.map(|t| json!({"formula": t.formula, "coefficient": t.coefficient})),
         "boundary": rows,
+        "boundary_dimension": dimension,
         "refined_boundary": refined.as_ref().map(|(r, rows)| json!({
             "precision": r.precision,
             "steps": r.steps,

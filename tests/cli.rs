@@ -167,6 +167,9 @@ fn stability_reports_the_boundary_against_theory() {
     let rows = meta["boundary"].as_array().unwrap();
     assert_eq!(rows.len(), 32);
     assert!(rows.iter().filter_map(|r| r["cells_off"].as_f64()).all(|off| off.abs() <= 1.0));
+    // The stable/diverging boundary is a smooth curve: box-counting dimension near 1.
+    let d = meta["boundary_dimension"]["dimension"].as_f64().unwrap();
+    assert!((d - 1.0).abs() < 0.15, "dimension {d}");
 }
 
 #[test]

@@ -3,3 +3,4 @@
 
 pub mod basins;
 pub mod boundary;
+pub mod fractal;
