@@ -120,11 +120,6 @@ pub struct Features {
     pub schedule: u32,
 }
 
-impl Features {
-    /// None of the options: the plain kernel.
-    pub const NONE: Features = Features { noise: false, clip: false, l2: false, schedule: 0 };
-}
-
 /// Twin of WGSL `pcg_hash`.
 pub fn pcg_hash(v: u32) -> u32 {
     let s = v.wrapping_mul(747_796_405).wrapping_add(2_891_336_453);

@@ -57,19 +57,7 @@ pub struct Axis {
 impl Axis {
     /// Cell-centre values as f32, low to high. These exact values go to both runners.
     pub fn centres(&self) -> Vec<f32> {
-        let n = self.cells as f64;
-        (0..self.cells)
-            .map(|i| {
-                let f = (i as f64 + 0.5) / n;
-                match self.scale {
-                    Scale::Lin => (self.lo + f * (self.hi - self.lo)) as f32,
-                    Scale::Log => {
-                        let (a, b) = (self.lo.log10(), self.hi.log10());
-                        10f64.powf(a + f * (b - a)) as f32
-                    }
-                }
-            })
-            .collect()
+        (0..self.cells).map(|i| self.value_at(i as f64 + 0.5) as f32).collect()
     }
 
     /// Fractional cell coordinate (0 = low edge, `cells` = high edge) of a parameter value.
@@ -612,14 +600,14 @@ fn make_axis(flag: &str, t: &AxisText, cells: u32, l: &Landscape, o: &Optimiser)
         for v in [t.lo, t.hi] {
             // The bounds are cell edges; a half-open domain such as beta in [0, 1) may take
             // the upper edge itself, since no cell centre reaches it.
-            if !(d.domain.contains(v) || (d.domain == crate::param::Domain::UnitInterval && v == 1.0)) {
+            if !(d.domain.contains(v) || (d.domain == param::Domain::UnitInterval && v == 1.0)) {
                 return Err(Error::input(
                     flag,
                     format!("{}: bound {v} is out of range: it must be {}", d.name, d.domain.describe()),
                 ));
             }
         }
-        if d.domain == crate::param::Domain::Switch {
+        if d.domain == param::Domain::Switch {
             return Err(Error::input(
                 flag,
                 format!("`{}` is an on/off switch and cannot be an axis", d.name),

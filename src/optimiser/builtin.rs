@@ -7,9 +7,31 @@ use crate::cpu::flush_subnormal;
 use crate::landscape::Curvature;
 use crate::param::{Domain, ParamDef};
 
-const LR: ParamDef =
+/// Hyperparameters shared by several optimisers (same name, default, domain and meaning).
+pub(super) const LR: ParamDef =
     ParamDef { name: "lr", default: 0.01, domain: Domain::NonNegative, doc: "learning rate" };
-const BETA: ParamDef = ParamDef { name: "beta", default: 0.9, domain: Domain::UnitInterval, doc: "momentum" };
+pub(super) const BETA: ParamDef =
+    ParamDef { name: "beta", default: 0.9, domain: Domain::UnitInterval, doc: "momentum" };
+pub(super) const BETA1: ParamDef = ParamDef {
+    name: "beta1",
+    default: 0.9,
+    domain: Domain::UnitInterval,
+    doc: "decay of the gradient average",
+};
+pub(super) const BETA2: ParamDef = ParamDef {
+    name: "beta2",
+    default: 0.999,
+    domain: Domain::UnitInterval,
+    doc: "decay of the squared-gradient average",
+};
+pub(super) const EPS: ParamDef =
+    ParamDef { name: "eps", default: 1e-8, domain: Domain::Positive, doc: "denominator guard" };
+pub(super) const BIAS_CORRECTION: ParamDef = ParamDef {
+    name: "bias_correction",
+    default: 1.0,
+    domain: Domain::Switch,
+    doc: "divide the averages by 1 - beta^t",
+};
 
 /// `beta * v + g`: the velocity update of heavy ball and Nesterov.
 fn velocity(beta: f32, v: [f32; 2], g: [f32; 2]) -> [f32; 2] {
@@ -154,7 +176,7 @@ pub mod rmsprop {
             domain: Domain::UnitInterval,
             doc: "decay of the squared-gradient average",
         },
-        ParamDef { name: "eps", default: 1e-8, domain: Domain::Positive, doc: "denominator guard" },
+        EPS,
     ];
 
     /// `s = 0`.
@@ -185,28 +207,7 @@ pub mod adam {
     use super::*;
 
     /// `lr`, `beta1`, `beta2`, `eps`, `bias_correction`.
-    pub const PARAMS: &[ParamDef] = &[
-        ParamDef { name: "lr", default: 0.01, domain: Domain::NonNegative, doc: "learning rate" },
-        ParamDef {
-            name: "beta1",
-            default: 0.9,
-            domain: Domain::UnitInterval,
-            doc: "decay of the gradient average",
-        },
-        ParamDef {
-            name: "beta2",
-            default: 0.999,
-            domain: Domain::UnitInterval,
-            doc: "decay of the squared-gradient average",
-        },
-        ParamDef { name: "eps", default: 1e-8, domain: Domain::Positive, doc: "denominator guard" },
-        ParamDef {
-            name: "bias_correction",
-            default: 1.0,
-            domain: Domain::Switch,
-            doc: "divide the averages by 1 - beta^t",
-        },
-    ];
+    pub const PARAMS: &[ParamDef] = &[LR, BETA1, BETA2, EPS, BIAS_CORRECTION];
 
     /// `m = v = 0`, running powers `(beta1^0, beta2^0) = (1, 1)`.
     pub fn opt_init(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {

@@ -2,27 +2,10 @@
 //! each with `opt_init` and `opt_step` of the same names and f32 operation order as the WGSL.
 
 use super::OptState;
-use super::builtin::{corrected, corrected_moments, moments};
+use super::builtin::{BETA, BETA1, BETA2, BIAS_CORRECTION, EPS, LR, corrected, corrected_moments, moments};
 use crate::cpu::flush_subnormal;
 use crate::landscape::Curvature;
 use crate::param::{Domain, ParamDef};
-
-const LR: ParamDef =
-    ParamDef { name: "lr", default: 0.01, domain: Domain::NonNegative, doc: "learning rate" };
-const BETA1: ParamDef = ParamDef {
-    name: "beta1",
-    default: 0.9,
-    domain: Domain::UnitInterval,
-    doc: "decay of the gradient average",
-};
-const BETA2: ParamDef = ParamDef {
-    name: "beta2",
-    default: 0.999,
-    domain: Domain::UnitInterval,
-    doc: "decay of the squared-gradient average",
-};
-const EPS: ParamDef =
-    ParamDef { name: "eps", default: 1e-8, domain: Domain::Positive, doc: "denominator guard" };
 
 /// Twin of WGSL `sign`: -1, 0 or 1 (unlike `f32::signum`, zero maps to zero).
 fn sign(v: f32) -> f32 {
@@ -79,12 +62,7 @@ pub mod adamw {
         BETA1,
         BETA2,
         EPS,
-        ParamDef {
-            name: "bias_correction",
-            default: 1.0,
-            domain: Domain::Switch,
-            doc: "divide the averages by 1 - beta^t",
-        },
+        BIAS_CORRECTION,
         ParamDef {
             name: "weight_decay",
             default: 0.01,
@@ -201,18 +179,7 @@ pub mod amsgrad {
     use super::*;
 
     /// `lr`, `beta1`, `beta2`, `eps`, `bias_correction`.
-    pub const PARAMS: &[ParamDef] = &[
-        LR,
-        BETA1,
-        BETA2,
-        EPS,
-        ParamDef {
-            name: "bias_correction",
-            default: 1.0,
-            domain: Domain::Switch,
-            doc: "divide the averages by 1 - beta^t",
-        },
-    ];
+    pub const PARAMS: &[ParamDef] = &[LR, BETA1, BETA2, EPS, BIAS_CORRECTION];
 
     /// `m = v = vmax = 0`, powers `(1, 1)`.
     pub fn opt_init(h0: [f32; 4], h1: [f32; 4]) -> OptState {
@@ -306,8 +273,7 @@ pub mod momentum_sutskever {
     use super::*;
 
     /// `lr`, `beta`.
-    pub const PARAMS: &[ParamDef] =
-        &[LR, ParamDef { name: "beta", default: 0.9, domain: Domain::UnitInterval, doc: "momentum" }];
+    pub const PARAMS: &[ParamDef] = &[LR, BETA];
 
     /// `v = 0`.
     pub fn opt_init(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
