@@ -10,7 +10,7 @@ use downhill::cpu;
 use downhill::landscape::{self, LANDSCAPES};
 use downhill::progress::Progress;
 use downhill::shader;
-use downhill::spec::{OptionsText, Spec, SpecBuilder};
+use downhill::spec::Spec;
 
 /// Built-ins written as expressions (parameters with the built-in's defaults).
 const WRITTEN_OUT: &[(&str, &str)] = &[
@@ -92,20 +92,9 @@ fn symbolic_derivatives_equal_the_hand_derived_ones() {
 }
 
 fn sweep(landscape: &str, domain: [f64; 4], lr: f64) -> Spec {
-    SpecBuilder {
-        landscape: landscape.into(),
-        optimiser: format!("gd:lr={lr}"),
-        start: None,
-        x: axis("x0", domain[0], domain[1], false),
-        y: axis("y0", domain[2], domain[3], false),
-        res: (12, 12),
-        steps: 100,
-        threshold: 1e6,
-        conv_tol: 1e-4,
-        options: OptionsText::default(),
-    }
-    .build()
-    .unwrap()
+    let x = axis("x0", domain[0], domain[1], false);
+    let y = axis("y0", domain[2], domain[3], false);
+    common::spec(landscape, &format!("gd:lr={lr}"), x, y, (12, 12), 100, [0.0, 0.0])
 }
 
 #[test]

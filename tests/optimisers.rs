@@ -6,10 +6,16 @@ mod common;
 
 use common::{axis, spec};
 use downhill::cpu;
+use downhill::spec::OptionsText;
 
-/// Iterates 1 and 2 of `optimiser` from (1, -1).
+/// Iterates 1 and 2 of `optimiser` from (1, -1), on the CPU and (where present) the GPU.
 fn first_steps(optimiser: &str) -> Vec<Vec<[f32; 3]>> {
-    let s = spec(
+    first_steps_with(optimiser, OptionsText::default())
+}
+
+/// [`first_steps`] with options.
+fn first_steps_with(optimiser: &str, options: OptionsText) -> Vec<Vec<[f32; 3]>> {
+    let s = common::spec_with(
         "quadratic:kx=2,ky=4",
         optimiser,
         axis("x0", 0.0, 2.0, false),
@@ -17,6 +23,7 @@ fn first_steps(optimiser: &str) -> Vec<Vec<[f32; 3]>> {
         (1, 1),
         2,
         [0.0, 0.0],
+        options,
     );
     let mut runs = vec![cpu::trace(&s)];
     if let Some(mut gpu) = common::gpu() {
@@ -161,26 +168,10 @@ fn newton_takes_a_gradient_step_where_the_hessian_is_singular() {
 
 /// Iterates 1 and 2 under a schedule that halves the learning rate every step.
 fn halving(optimiser: &str) -> Vec<Vec<[f32; 3]>> {
-    use downhill::spec::{OptionsText, SpecBuilder};
-    let s = SpecBuilder {
-        landscape: "quadratic:kx=2,ky=4".into(),
-        optimiser: optimiser.into(),
-        start: None,
-        x: axis("x0", 0.0, 2.0, false),
-        y: axis("y0", -2.0, 0.0, false),
-        res: (1, 1),
-        steps: 2,
-        threshold: 1e6,
-        conv_tol: 1e-4,
-        options: OptionsText { schedule: Some("step:gamma=0.5,step_size=1".into()), ..Default::default() },
-    }
-    .build()
-    .unwrap();
-    let mut runs = vec![cpu::trace(&s)];
-    if let Some(mut gpu) = common::gpu() {
-        runs.push(gpu.trace(&s).unwrap());
-    }
-    runs
+    first_steps_with(
+        optimiser,
+        OptionsText { schedule: Some("step:gamma=0.5,step_size=1".into()), ..Default::default() },
+    )
 }
 
 #[test]

@@ -8,7 +8,7 @@ mod common;
 use common::axis;
 use downhill::cpu;
 use downhill::progress::Progress;
-use downhill::spec::{OptionsText, Spec, SpecBuilder};
+use downhill::spec::{OptionsText, Spec};
 
 fn spec(
     landscape: &str,
@@ -18,20 +18,9 @@ fn spec(
     steps: u32,
     options: OptionsText,
 ) -> Spec {
-    SpecBuilder {
-        landscape: landscape.into(),
-        optimiser: optimiser.into(),
-        start: None,
-        x: axis("x0", start[0] - 1.0, start[0] + 1.0, false),
-        y: axis("y0", start[1] - 1.0, start[1] + 1.0, false),
-        res: (res, res),
-        steps,
-        threshold: 1e6,
-        conv_tol: 1e-4,
-        options,
-    }
-    .build()
-    .expect("test specs are valid")
+    let x = axis("x0", start[0] - 1.0, start[0] + 1.0, false);
+    let y = axis("y0", start[1] - 1.0, start[1] + 1.0, false);
+    common::spec_with(landscape, optimiser, x, y, (res, res), steps, start, options)
 }
 
 fn noise(sigma: f64, seed: u32) -> OptionsText {
@@ -163,20 +152,16 @@ fn coupled_l2_adds_to_the_curvature() {
 
 #[test]
 fn options_can_be_sweep_axes() {
-    let s = SpecBuilder {
-        landscape: FLAT.into(),
-        optimiser: "gd:lr=1".into(),
-        start: Some([0.0, 0.0]),
-        x: axis("sigma", 0.0, 2.0, false),
-        y: axis("y0", -1.0, 1.0, false),
-        res: (4, 2),
-        steps: 10,
-        threshold: 1e6,
-        conv_tol: 1e-4,
-        options: OptionsText::default(),
-    }
-    .build()
-    .unwrap();
+    let s = common::spec_with(
+        FLAT,
+        "gd:lr=1",
+        axis("sigma", 0.0, 2.0, false),
+        axis("y0", -1.0, 1.0, false),
+        (4, 2),
+        10,
+        [0.0, 0.0],
+        OptionsText::default(),
+    );
     assert!(s.features().noise, "a sigma axis compiles the noise in");
     let out = cpu::run(&s, &Progress::hidden());
     // x moves by about sigma * sqrt(10): more noise, further.

@@ -3,7 +3,7 @@
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
 use downhill::gpu::GpuRunner;
-use downhill::spec::{AxisText, Scale, Spec, SpecBuilder};
+use downhill::spec::{AxisText, OptionsText, Scale, Spec, SpecBuilder};
 
 /// The GPU runner, or `None` with an explicit SKIP line when no adapter exists. With
 /// `DOWNHILL_REQUIRE_GPU=1` (as `.ci/run` sets) a missing adapter fails the test instead.
@@ -35,6 +35,21 @@ pub fn spec(
     steps: u32,
     start: [f64; 2],
 ) -> Spec {
+    spec_with(landscape, optimiser, x, y, res, steps, start, OptionsText::default())
+}
+
+/// [`spec`] with options (noise, schedule, clipping, L2).
+#[allow(clippy::too_many_arguments, reason = "mirrors SpecBuilder's fields one to one")]
+pub fn spec_with(
+    landscape: &str,
+    optimiser: &str,
+    x: AxisText,
+    y: AxisText,
+    res: (u32, u32),
+    steps: u32,
+    start: [f64; 2],
+    options: OptionsText,
+) -> Spec {
     SpecBuilder {
         landscape: landscape.into(),
         optimiser: optimiser.into(),
@@ -45,7 +60,7 @@ pub fn spec(
         steps,
         threshold: 1e6,
         conv_tol: 1e-4,
-        options: Default::default(),
+        options,
     }
     .build()
     .expect("test specs are valid")
