@@ -55,7 +55,7 @@ pub enum ColorArg {
     Loss,
     /// Steps to converge.
     Conv,
-    /// Nearest known minimum.
+    /// Attractor reached (known minimum or found cluster), shaded by steps to converge.
     Basin,
 }
 

@@ -9,7 +9,6 @@ use serde_json::json;
 
 use crate::analysis::{basins, boundary, fractal};
 use crate::error::Error;
-use crate::landscape::Minimum;
 use crate::outcome::Outcomes;
 use crate::output::{Array, OutputSet, with_ext};
 use crate::progress::Progress;
@@ -21,7 +20,7 @@ use crate::spec::Spec;
 /// What a figure shows, which sets its default colouring and overlays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    /// Start-point sweep coloured by the minimum reached.
+    /// Start-point sweep coloured by the attractor reached.
     Basins,
     /// Learning rate against curvature on the quadratic, with the analytic boundary.
     Stability,
@@ -51,8 +50,9 @@ pub enum ColorBy {
     /// Steps to converge on a log scale (viridis, fast = bright); never converged in grey;
     /// diverged in reds by how fast they left (log scale).
     Conv,
-    /// The known minimum nearest the end point (categorical); faded where the trajectory had
-    /// not converged; diverged in near-black.
+    /// The attractor nearest the end point (categorical), darker the longer it took to
+    /// converge (log scale); faded where the trajectory had not converged; diverged in
+    /// near-black.
     Basin,
 }
 
@@ -111,8 +111,12 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
     let run_seconds = started.elapsed().as_secs_f64();
     let rate = work as f64 / run_seconds.max(1e-9);
 
-    let minima = spec.landscape.minima_in(spec.landscape_params64(), spec.basin_domain());
-    let labels = basins::label(&out, &minima);
+    let domain = spec.basin_domain();
+    let params = spec.landscape_params64();
+    let tol = basins::CLUSTER_TOL * (domain[1] - domain[0]).max(domain[3] - domain[2]);
+    let known = spec.landscape.minima_in(params, domain);
+    let attractors = basins::attractors(&out, known, tol, |p| spec.landscape.loss64(p, params));
+    let labels = basins::label(&out, &attractors);
     let color = match (job.color, job.kind) {
         (ColorBy::Auto, Kind::Basins) => ColorBy::Basin,
         (ColorBy::Auto, Kind::Stability) => ColorBy::Conv,
@@ -120,7 +124,7 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
         (c, _) => c,
     };
     let scale = heatmap::scale_for(out.cols, out.rows, 512);
-    let mut img = colour(spec, &out, &labels, &minima, color, scale);
+    let mut img = colour(spec, &out, &labels, &attractors, color, scale);
     let theory = if job.kind == Kind::Stability { boundary::analytic(spec) } else { None };
     let rows = if job.kind == Kind::Stability { boundary::compare(spec, &out, theory) } else { Vec::new() };
     if let Some(t) = theory {
@@ -153,7 +157,7 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
         100.0 * out.diverged_fraction(),
         100.0 * out.converged_fraction()
     );
-    let shares = if minima.is_empty() { Vec::new() } else { basins::shares(&out, &labels, &minima) };
+    let shares = if attractors.is_empty() { Vec::new() } else { basins::shares(&out, &labels, &attractors) };
     if job.kind == Kind::Basins && !shares.is_empty() {
         // The six largest shares (minima, divergence, non-convergence) in one line.
         let mut top: Vec<&basins::BasinShare> = shares.iter().filter(|r| r.fraction > 0.0).collect();
@@ -219,7 +223,8 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
         "traj_steps_per_s": rate,
         "diverged_fraction": out.diverged_fraction(),
         "converged_fraction": out.converged_fraction(),
-        "minima": minima.iter().map(|m| json!({"label": m.label, "at": m.at, "loss": m.loss})).collect::<Vec<_>>(),
+        "attractors": attractors,
+        "cluster_tolerance": tol,
         "basins": shares,
         "analytic_boundary": theory.map(|t| json!({"formula": t.formula, "coefficient": t.coefficient})),
         "boundary": rows,
@@ -281,7 +286,7 @@ pub fn colour(
     spec: &Spec,
     out: &Outcomes,
     labels: &[i32],
-    minima: &[Minimum],
+    attractors: &[basins::Attractor],
     by: ColorBy,
     scale: u32,
 ) -> RgbImage {
@@ -293,7 +298,10 @@ pub fn colour(
             basins::DIVERGED => colormap::DIVERGED,
             l if l < 0 => colormap::MISSING,
             l if out.conv_step[i] < 0 => colormap::faded(colormap::category(l as usize)),
-            l => colormap::category(l as usize),
+            l => colormap::shaded(
+                colormap::category(l as usize),
+                (out.conv_step[i] as f64 + 1.0).ln() / log_steps,
+            ),
         }),
         ColorBy::Conv => heatmap::paint(out.cols, out.rows, scale, |i| {
             if out.diverged(i) {
@@ -305,7 +313,7 @@ pub fn colour(
             }
         }),
         ColorBy::Loss => {
-            let known = minima.first().map(|m| m.loss);
+            let known = attractors.iter().find(|a| !a.found).map(|m| m.loss);
             let alive = || (0..out.len()).filter(|&i| !out.diverged(i) && out.loss[i].is_finite());
             let floor =
                 known.unwrap_or_else(|| alive().map(|i| out.loss[i] as f64).fold(f64::INFINITY, f64::min));

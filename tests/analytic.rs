@@ -246,3 +246,78 @@ fn refined_boundaries_match_theory_to_the_requested_precision() {
         }
     }
 }
+
+/// Newton's method for the roots of z^3 - 1 as an optimiser run: the Newton step on
+/// `Re(z^4/4 - z)` is exactly `z - f(z)/f'(z)` (its gradient is `conj f`, its Hessian acts as
+/// multiplication by `f'`), and the three roots are saddles of that landscape.
+const NEWTON_Z3: &str = "expr:(x^4 - 6*x^2*y^2 + y^4)/4 - x";
+
+/// The root of z^3 - 1 (index k of e^{2 pi i k/3}) that Newton's method reaches from `z`,
+/// by complex arithmetic in f64, written independently of the tool.
+fn newton_root(mut re: f64, mut im: f64) -> Option<usize> {
+    for _ in 0..200 {
+        // z - (z^3 - 1) / (3 z^2) = (2 z^3 + 1) / (3 z^2)
+        let (z2r, z2i) = (re * re - im * im, 2.0 * re * im);
+        let (z3r, z3i) = (z2r * re - z2i * im, z2r * im + z2i * re);
+        let (nr, ni) = (2.0 * z3r + 1.0, 2.0 * z3i);
+        let (dr, di) = (3.0 * z2r, 3.0 * z2i);
+        let d = dr * dr + di * di;
+        if d == 0.0 {
+            return None;
+        }
+        (re, im) = ((nr * dr + ni * di) / d, (ni * dr - nr * di) / d);
+    }
+    (0..3).find(|&k| {
+        let t = k as f64 * std::f64::consts::TAU / 3.0;
+        (re - t.cos()).hypot(im - t.sin()) < 1e-6
+    })
+}
+
+/// The tool finds the three roots as attractors by itself, labels the start points as the
+/// independent f64 iteration does, and measures the Julia set's box-counting dimension.
+fn assert_newton_fractal(out: &Outcomes, s: &Spec, who: &str) {
+    use downhill::analysis::{basins, fractal};
+    let params = s.landscape_params64();
+    let found = basins::attractors(out, Vec::new(), 4e-3, |p| s.landscape.loss64(p, params));
+    assert_eq!(found.len(), 3, "{who}: attractors {found:?}");
+    let root_of: Vec<usize> =
+        found.iter().map(|a| newton_root(a.at[0], a.at[1]).expect("an attractor is a root")).collect();
+    let labels = basins::label(out, &found);
+    let (xs, ys) = (s.x.centres(), s.y.centres());
+    let mut truth = Vec::with_capacity(out.len());
+    let mut agree = 0;
+    for r in 0..out.rows {
+        for c in 0..out.cols {
+            let i = out.index(r, c);
+            let t = newton_root(xs[c as usize] as f64, ys[r as usize] as f64);
+            agree += (t == Some(root_of[labels[i] as usize])) as usize;
+            truth.push(t.map_or(-1, |k| k as i32));
+        }
+    }
+    let share = agree as f64 / out.len() as f64;
+    assert!(share > 0.99, "{who}: only {share} of the cells agree with the f64 iteration");
+    let dim = |labels: &[i32]| {
+        let edge = fractal::boundary(labels, out.cols, out.rows);
+        fractal::box_counting(&edge, out.cols, out.rows, 1).unwrap().dimension
+    };
+    let (measured, reference) = (dim(&labels), dim(&truth));
+    assert!((1.40..1.56).contains(&measured), "{who}: dimension {measured}");
+    assert!((measured - reference).abs() < 0.02, "{who}: {measured} vs f64 reference {reference}");
+}
+
+#[test]
+fn newtons_basins_for_z_cubed_minus_one_are_a_fractal_on_both_backends() {
+    let s = spec(
+        NEWTON_Z3,
+        "newton",
+        axis("x0", -2.0, 2.0, false),
+        axis("y0", -2.0, 2.0, false),
+        (256, 256),
+        100,
+        [0.0, 0.0],
+    );
+    assert_newton_fractal(&cpu::run(&s, &Progress::hidden()), &s, "cpu");
+    if let Some(mut gpu) = common::gpu() {
+        assert_newton_fractal(&gpu.run(&s, &Progress::hidden()).unwrap(), &s, "gpu");
+    }
+}

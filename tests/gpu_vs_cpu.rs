@@ -106,7 +106,8 @@ fn gpu_matches_the_cpu_twin_for_every_pair() {
             );
             let c = cpu::run(&s, &Progress::hidden());
             let g = gpu.run(&s, &Progress::hidden()).unwrap();
-            let minima = l.minima(s.landscape_params64());
+            let minima: Vec<basins::Attractor> =
+                l.minima(s.landscape_params64()).into_iter().map(basins::Attractor::from).collect();
             let params = s.landscape_params64();
             let at_rest = |out: &Outcomes, i: usize| {
                 let gr = l.grad64([out.x[i] as f64, out.y[i] as f64], params);

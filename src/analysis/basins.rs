@@ -1,4 +1,11 @@
-//! Basin labels: which known minimum each trajectory ended nearest to.
+//! Basin labels: which attractor each trajectory reached.
+//!
+//! Attractors are the landscape's known minima (found by [`crate::landscape::Landscape::minima_in`])
+//! plus, for landscapes where trajectories settle elsewhere (saddles, expression landscapes
+//! whose stationary points are not minima, minima outside the search window), clusters of the
+//! final points of converged trajectories found by [`attractors`].
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -7,19 +14,154 @@ use crate::outcome::Outcomes;
 
 /// Label of a diverged trajectory.
 pub const DIVERGED: i32 = -1;
-/// Label of a trajectory on a landscape with no known minima.
+/// Label of a trajectory on a map with no attractors at all.
 pub const UNLABELLED: i32 = -2;
 
-/// For each cell, the index into `minima` of the minimum nearest its final point (Euclidean),
-/// [`DIVERGED`] if it diverged, or [`UNLABELLED`] if there are no minima.
-pub fn label(out: &Outcomes, minima: &[Minimum]) -> Vec<i32> {
+/// Most clusters [`attractors`] reports; smaller ones beyond this are left out (their cells
+/// take the nearest reported attractor's label).
+pub const MAX_FOUND: usize = 64;
+
+/// Cluster tolerance of [`attractors`] as a fraction of the map window's larger side.
+pub const CLUSTER_TOL: f64 = 1e-3;
+
+/// A point trajectories end at: a known minimum or a cluster of final points.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Attractor {
+    /// Short label for legends and metadata: `(3.00, 2.00)` for a known minimum,
+    /// `attractor (1.00, 0.00)` for a found one.
+    pub label: String,
+    /// Location `(x, y)`: the minimum, or the cluster's member final point nearest its mean.
+    pub at: [f64; 2],
+    /// Loss at `at`.
+    pub loss: f64,
+    /// Whether it was found by clustering final points (not a known minimum).
+    pub found: bool,
+    /// For a found attractor, the largest distance of a member final point from `at`
+    /// (a ring or valley of stationary points shows up as a large extent); 0 for minima.
+    pub extent: f64,
+}
+
+impl From<Minimum> for Attractor {
+    fn from(m: Minimum) -> Self {
+        Attractor { label: m.label, at: m.at, loss: m.loss, found: false, extent: 0.0 }
+    }
+}
+
+/// Spatial hash of points into square bins of side `tol`.
+fn bin(p: [f64; 2], tol: f64) -> (i64, i64) {
+    ((p[0] / tol).floor() as i64, (p[1] / tol).floor() as i64)
+}
+
+const NEIGHBOURS: [(i64, i64); 9] =
+    [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 0), (0, 1), (1, -1), (1, 0), (1, 1)];
+
+fn find(parent: &mut [usize], mut i: usize) -> usize {
+    while parent[i] != i {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    i
+}
+
+/// The known minima, then clusters of the final points of converged trajectories that lie
+/// farther than `tol` (Euclidean, in landscape units) from every known minimum.
+///
+/// Final points are binned into squares of side `tol`; occupied bins that touch (8-neighbour)
+/// form one cluster, so points closer than `tol` always share a cluster and points farther
+/// than `2√2 tol` apart share one only through a chain of occupied bins. Clusters are ordered
+/// by size, largest first, at most [`MAX_FOUND`]; each is placed at its member nearest the
+/// mean, with `loss` evaluated there.
+pub fn attractors(
+    out: &Outcomes,
+    known: Vec<Minimum>,
+    tol: f64,
+    loss: impl Fn([f64; 2]) -> f64,
+) -> Vec<Attractor> {
+    assert!(tol > 0.0 && tol.is_finite(), "cluster tolerance must be positive");
+    let mut near_known: HashMap<(i64, i64), Vec<[f64; 2]>> = HashMap::new();
+    for m in &known {
+        near_known.entry(bin(m.at, tol)).or_default().push(m.at);
+    }
+    let is_known = |p: [f64; 2]| {
+        let (bx, by) = bin(p, tol);
+        NEIGHBOURS.iter().any(|(dx, dy)| {
+            near_known
+                .get(&(bx + dx, by + dy))
+                .is_some_and(|ms| ms.iter().any(|m| (m[0] - p[0]).hypot(m[1] - p[1]) <= tol))
+        })
+    };
+    let points: Vec<[f64; 2]> = (0..out.len())
+        .filter(|&i| !out.diverged(i) && out.conv_step[i] >= 0)
+        .map(|i| [out.x[i] as f64, out.y[i] as f64])
+        .filter(|&p| p[0].is_finite() && p[1].is_finite() && !is_known(p))
+        .collect();
+
+    let mut bins: HashMap<(i64, i64), usize> = HashMap::new();
+    let point_bin: Vec<usize> = points
+        .iter()
+        .map(|&p| {
+            let next = bins.len();
+            *bins.entry(bin(p, tol)).or_insert(next)
+        })
+        .collect();
+    let mut parent: Vec<usize> = (0..bins.len()).collect();
+    for (&(bx, by), &b) in &bins {
+        for (dx, dy) in NEIGHBOURS {
+            if let Some(&n) = bins.get(&(bx + dx, by + dy)) {
+                let (ra, rb) = (find(&mut parent, b), find(&mut parent, n));
+                parent[ra.max(rb)] = ra.min(rb);
+            }
+        }
+    }
+    // Per cluster root: sum of points and count, then the member nearest the mean.
+    let mut sums: HashMap<usize, ([f64; 2], usize)> = HashMap::new();
+    let roots: Vec<usize> = point_bin.iter().map(|&b| find(&mut parent, b)).collect();
+    for (p, &r) in points.iter().zip(&roots) {
+        let e = sums.entry(r).or_insert(([0.0, 0.0], 0));
+        e.0[0] += p[0];
+        e.0[1] += p[1];
+        e.1 += 1;
+    }
+    let mut best: HashMap<usize, ([f64; 2], f64)> = HashMap::new();
+    for (p, &r) in points.iter().zip(&roots) {
+        let (s, n) = sums[&r];
+        let d = (p[0] - s[0] / n as f64).hypot(p[1] - s[1] / n as f64);
+        let e = best.entry(r).or_insert((*p, f64::INFINITY));
+        if d < e.1 {
+            *e = (*p, d);
+        }
+    }
+    let mut extent: HashMap<usize, f64> = HashMap::new();
+    for (p, &r) in points.iter().zip(&roots) {
+        let at = best[&r].0;
+        let e = extent.entry(r).or_insert(0.0);
+        *e = e.max((p[0] - at[0]).hypot(p[1] - at[1]));
+    }
+    let mut clusters: Vec<(usize, [f64; 2], f64)> =
+        sums.iter().map(|(r, (_, n))| (*n, best[r].0, extent[r])).collect();
+    clusters.sort_by(|a, b| b.0.cmp(&a.0).then(a.1[0].total_cmp(&b.1[0])).then(a.1[1].total_cmp(&b.1[1])));
+
+    let mut all: Vec<Attractor> = known.into_iter().map(Attractor::from).collect();
+    all.extend(clusters.into_iter().take(MAX_FOUND).map(|(_, at, extent)| Attractor {
+        label: format!("attractor ({:.2}, {:.2})", at[0], at[1]),
+        at,
+        loss: loss(at),
+        found: true,
+        extent,
+    }));
+    all
+}
+
+/// For each cell, the index into `attractors` of the attractor nearest its final point
+/// (Euclidean), [`DIVERGED`] if it diverged, or [`UNLABELLED`] if there are no attractors.
+pub fn label(out: &Outcomes, attractors: &[Attractor]) -> Vec<i32> {
     (0..out.len())
         .map(|i| {
             if out.diverged(i) {
                 return DIVERGED;
             }
             let (x, y) = (out.x[i] as f64, out.y[i] as f64);
-            minima
+            attractors
                 .iter()
                 .enumerate()
                 .map(|(k, m)| (k, (m.at[0] - x).powi(2) + (m.at[1] - y).powi(2)))
@@ -32,9 +174,11 @@ pub fn label(out: &Outcomes, minima: &[Minimum]) -> Vec<i32> {
 /// Share of the grid in one basin, and how fast its trajectories converged.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct BasinShare {
-    /// The minimum's label, or `diverged` / `not converged`.
+    /// The attractor's label, or `diverged` / `not converged`.
     pub label: String,
-    /// Location of the minimum (absent for the `diverged` and `not converged` rows).
+    /// `minimum` (known), `attractor` (found by clustering), `diverged` or `not converged`.
+    pub kind: &'static str,
+    /// Location of the attractor (absent for the `diverged` and `not converged` rows).
     pub at: Option<[f64; 2]>,
     /// Fraction of all cells: for a minimum, every non-diverged cell that ended nearest it.
     pub fraction: f64,
@@ -60,9 +204,9 @@ fn mean_and_median(mut steps: Vec<i32>) -> (Option<f64>, Option<f64>) {
 
 /// Area fraction and convergence speed of every basin, then the `diverged` and
 /// `not converged` (no divergence, gradient never below the tolerance) shares.
-pub fn shares(out: &Outcomes, labels: &[i32], minima: &[Minimum]) -> Vec<BasinShare> {
+pub fn shares(out: &Outcomes, labels: &[i32], attractors: &[Attractor]) -> Vec<BasinShare> {
     let n = labels.len().max(1) as f64;
-    let mut rows: Vec<BasinShare> = minima
+    let mut rows: Vec<BasinShare> = attractors
         .iter()
         .enumerate()
         .map(|(k, m)| {
@@ -72,6 +216,7 @@ pub fn shares(out: &Outcomes, labels: &[i32], minima: &[Minimum]) -> Vec<BasinSh
             let (mean_steps, median_steps) = mean_and_median(steps);
             BasinShare {
                 label: m.label.clone(),
+                kind: if m.found { "attractor" } else { "minimum" },
                 at: Some(m.at),
                 fraction: inside.len() as f64 / n,
                 converged_fraction: converged as f64 / n,
@@ -85,6 +230,7 @@ pub fn shares(out: &Outcomes, labels: &[i32], minima: &[Minimum]) -> Vec<BasinSh
     for (label, count) in [("diverged", div), ("not converged", stuck)] {
         rows.push(BasinShare {
             label: label.into(),
+            kind: label,
             at: None,
             fraction: count as f64 / n,
             converged_fraction: 0.0,
@@ -95,15 +241,16 @@ pub fn shares(out: &Outcomes, labels: &[i32], minima: &[Minimum]) -> Vec<BasinSh
     rows
 }
 
-/// The shares as CSV: `label,x,y,fraction,converged_fraction,mean_steps,median_steps`.
+/// The shares as CSV: `label,kind,x,y,fraction,converged_fraction,mean_steps,median_steps`.
 pub fn csv(shares: &[BasinShare]) -> String {
     let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
-    let mut s = String::from("label,x,y,fraction,converged_fraction,mean_steps,median_steps\n");
+    let mut s = String::from("label,kind,x,y,fraction,converged_fraction,mean_steps,median_steps\n");
     for r in shares {
         let (x, y) = r.at.map_or((String::new(), String::new()), |a| (a[0].to_string(), a[1].to_string()));
         s.push_str(&format!(
-            "\"{}\",{x},{y},{},{},{},{}\n",
+            "\"{}\",{},{x},{y},{},{},{},{}\n",
             r.label,
+            r.kind,
             r.fraction,
             r.converged_fraction,
             opt(r.mean_steps),
@@ -134,14 +281,64 @@ mod tests {
             Minimum { label: "left".into(), at: [-1.0, 0.0], loss: 0.0 },
             Minimum { label: "right".into(), at: [1.0, 0.0], loss: 0.0 },
         ];
-        let labels = label(&out, &minima);
+        let attractors: Vec<Attractor> = minima.into_iter().map(Attractor::from).collect();
+        let labels = label(&out, &attractors);
         assert_eq!(labels, vec![0, 0, 1, DIVERGED]);
-        let rows = shares(&out, &labels, &minima);
+        let rows = shares(&out, &labels, &attractors);
         assert_eq!(rows[0].fraction, 0.5);
         assert_eq!((rows[0].mean_steps, rows[0].median_steps), (Some(20.0), Some(20.0)));
         assert_eq!((rows[1].fraction, rows[1].converged_fraction, rows[1].mean_steps), (0.25, 0.0, None));
         assert_eq!((rows[2].label.as_str(), rows[2].fraction), ("diverged", 0.25));
         assert_eq!((rows[3].label.as_str(), rows[3].fraction), ("not converged", 0.25));
-        assert!(csv(&rows).starts_with("label,x,y,fraction"));
+        assert!(csv(&rows).starts_with("label,kind,x,y,fraction"));
+        assert!(csv(&rows).contains("\"diverged\",diverged,,,0.25"));
+    }
+
+    fn ended_at(points: &[([f32; 2], i32)]) -> Outcomes {
+        let mut out = Outcomes::with_capacity(points.len() as u32, 1);
+        for &(pos, conv_step) in points {
+            out.push(&TrajState { pos, div_step: -1, conv_step, ..Default::default() });
+        }
+        out
+    }
+
+    #[test]
+    fn clusters_converged_end_points_away_from_known_minima() {
+        // Two tight clusters near (0.5, 0.5) (three points) and (-2, 1) (one point), one point on
+        // the known minimum, and one far point that never converged (not clustered).
+        let out = ended_at(&[
+            ([0.5, 0.5], 3),
+            ([0.5004, 0.5], 4),
+            ([0.4998, 0.5003], 5),
+            ([-2.0, 1.0], 6),
+            ([1.0, 0.0], 7),
+            ([7.0, 7.0], -1),
+        ]);
+        let known = vec![Minimum { label: "(1.00, 0.00)".into(), at: [1.0, 0.0], loss: 0.0 }];
+        let found = attractors(&out, known, 1e-3, |p| p[0] + p[1]);
+        let labels: Vec<&str> = found.iter().map(|a| a.label.as_str()).collect();
+        assert_eq!(labels, ["(1.00, 0.00)", "attractor (0.50, 0.50)", "attractor (-2.00, 1.00)"]);
+        assert!(!found[0].found && found[1].found && found[2].found);
+        assert_eq!(found[2].loss, -1.0);
+        assert_eq!(found[2].extent, 0.0);
+        // The member nearest the mean, and the farthest member's distance from it.
+        let (at, extent) = (found[1].at, found[1].extent);
+        assert!((at[0] - 0.5).abs() < 1e-6 && (at[1] - 0.5).abs() < 1e-6, "{at:?}");
+        assert!((extent - 0.0004).abs() < 1e-6, "{extent}");
+        assert_eq!(label(&out, &found), vec![1, 1, 1, 2, 0, 1]);
+    }
+
+    #[test]
+    fn chains_of_touching_bins_form_one_cluster() {
+        // A ring of converged end points (a valley of minima) is one attractor, not many.
+        let ring: Vec<([f32; 2], i32)> = (0..2000)
+            .map(|i| {
+                let t = i as f32 / 2000.0 * std::f32::consts::TAU;
+                ([t.cos(), t.sin()], 1)
+            })
+            .collect();
+        let found = attractors(&ended_at(&ring), Vec::new(), 0.01, |_| 0.0);
+        assert_eq!(found.len(), 1);
+        assert!((found[0].extent - 2.0).abs() < 0.01, "{}", found[0].extent);
     }
 }

@@ -33,6 +33,13 @@ pub fn category(k: usize) -> Rgb {
     rgb(colorous::TABLEAU10[PICK[k % PICK.len()]])
 }
 
+/// `c` darkened by `slowness` in [0, 1] (clamped): 0 keeps it, 1 takes it 55% of the way to
+/// black. Basin maps shade each converged cell by its convergence time this way.
+pub fn shaded(c: Rgb, slowness: f64) -> Rgb {
+    let keep = 1.0 - 0.55 * slowness.clamp(0.0, 1.0);
+    c.map(|v| (v as f64 * keep).round() as u8)
+}
+
 /// `c` mixed halfway towards white, for "in this basin but not converged".
 pub fn faded(c: Rgb) -> Rgb {
     c.map(|v| ((v as u16 + 255) / 2) as u8)
