@@ -110,6 +110,21 @@ pub struct FigureArgs {
     pub res: Option<String>,
 }
 
+/// Boundary refinement, shared by the map commands.
+#[derive(Args, Debug, Clone)]
+pub struct RefineArgs {
+    /// Refine every row's boundary (where divergence starts along the x axis; on basin maps
+    /// both edges of the region of starts that does not diverge) by rounds of probes on the
+    /// backend to this relative precision (1e-4 if given without a value); writes
+    /// PREFIX.boundary.csv.
+    #[arg(long, value_name = "PRECISION", num_args = 0..=1, default_missing_value = "1e-4")]
+    pub refine: Option<f64>,
+    /// Steps per refinement probe (default: twice what a relative excess of PRECISION needs
+    /// to reach the divergence threshold).
+    #[arg(long, value_name = "N")]
+    pub refine_steps: Option<u32>,
+}
+
 /// `downhill basins`.
 #[derive(Args, Debug)]
 pub struct BasinsArgs {
@@ -122,6 +137,8 @@ pub struct BasinsArgs {
     /// Start-point domain XLO:XHI:YLO:YHI (default: the landscape's own).
     #[arg(long, allow_hyphen_values = true)]
     pub domain: Option<String>,
+    #[command(flatten)]
+    pub refine: RefineArgs,
     #[command(flatten)]
     pub run: RunArgs,
     #[command(flatten)]
@@ -140,14 +157,8 @@ pub struct StabilityArgs {
     /// Curvature axis LO:HI[:log].
     #[arg(long, default_value = "0.1:10:log")]
     pub k: String,
-    /// Refine every row's critical learning rate by bisection-like rounds on the backend to
-    /// this relative precision (1e-4 if given without a value); writes PREFIX.boundary.csv.
-    #[arg(long, value_name = "PRECISION", num_args = 0..=1, default_missing_value = "1e-4")]
-    pub refine: Option<f64>,
-    /// Steps per refinement probe (default: twice what a relative excess of PRECISION needs
-    /// to reach the divergence threshold).
-    #[arg(long, value_name = "N")]
-    pub refine_steps: Option<u32>,
+    #[command(flatten)]
+    pub refine: RefineArgs,
     #[command(flatten)]
     pub run: RunArgs,
     #[command(flatten)]
@@ -172,6 +183,8 @@ pub struct SweepArgs {
     /// Start point X,Y for the coordinates that are not axes.
     #[arg(long, allow_hyphen_values = true)]
     pub start: Option<String>,
+    #[command(flatten)]
+    pub refine: RefineArgs,
     #[command(flatten)]
     pub run: RunArgs,
     #[command(flatten)]

@@ -18,7 +18,7 @@ use downhill::refine;
 use downhill::runner::{Backend, BackendChoice};
 use downhill::spec::{self, OptionsText, SpecBuilder};
 
-use crate::cli::{BackendArg, ColorArg, Command, FigureArgs, RunArgs};
+use crate::cli::{BackendArg, ColorArg, Command, FigureArgs, RefineArgs, RunArgs};
 
 fn backend_choice(b: BackendArg) -> BackendChoice {
     match b {
@@ -77,7 +77,7 @@ pub fn run(command: Command) -> Result<()> {
                 a.run.steps.unwrap_or(500),
             )?;
             apply_run(&mut b, &a.run);
-            figure_job(Kind::Basins, b, &a.run, &a.figure)
+            figure_job(Kind::Basins, b, &a.run, &a.figure, &a.refine)
         }
         Command::Stability(a) => {
             let lr = axis_range("--lr", "lr", &a.lr)?;
@@ -90,17 +90,7 @@ pub fn run(command: Command) -> Result<()> {
                 a.run.steps.unwrap_or(1000),
             );
             apply_run(&mut b, &a.run);
-            let refine = match a.refine {
-                None => None,
-                Some(p) if !(p.is_finite() && p > 0.0 && p < 1.0) => {
-                    return Err(Error::input("--refine", format!("precision {p} must be in (0, 1)")).into());
-                }
-                Some(p) => Some(Refinement {
-                    precision: p,
-                    steps: a.refine_steps.unwrap_or_else(|| refine::steps_for(p, a.run.threshold as f32)),
-                }),
-            };
-            figure_job_with(Kind::Stability, b, &a.run, &a.figure, refine)
+            figure_job(Kind::Stability, b, &a.run, &a.figure, &a.refine)
         }
         Command::Sweep(a) => {
             let mut b = SpecBuilder {
@@ -116,7 +106,7 @@ pub fn run(command: Command) -> Result<()> {
                 options: Default::default(),
             };
             apply_run(&mut b, &a.run);
-            figure_job(Kind::Sweep, b, &a.run, &a.figure)
+            figure_job(Kind::Sweep, b, &a.run, &a.figure, &a.refine)
         }
         Command::Trace(a) => {
             let start = spec::parse_point("--start", &a.start)?;
@@ -192,17 +182,28 @@ fn show_wgsl(run: &RunArgs, spec: &downhill::spec::Spec) -> Result<()> {
     Ok(())
 }
 
-fn figure_job(kind: Kind, b: SpecBuilder, run: &RunArgs, fig: &FigureArgs) -> Result<()> {
-    figure_job_with(kind, b, run, fig, None)
+/// The refinement settings, checked.
+fn refinement(a: &RefineArgs, threshold: f64) -> Result<Option<Refinement>, Error> {
+    match a.refine {
+        None => Ok(None),
+        Some(p) if !(p.is_finite() && p > 0.0 && p < 1.0) => {
+            Err(Error::input("--refine", format!("precision {p} must be in (0, 1)")))
+        }
+        Some(p) => Ok(Some(Refinement {
+            precision: p,
+            steps: a.refine_steps.unwrap_or_else(|| refine::steps_for(p, threshold as f32)),
+        })),
+    }
 }
 
-fn figure_job_with(
+fn figure_job(
     kind: Kind,
     b: SpecBuilder,
     run: &RunArgs,
     fig: &FigureArgs,
-    refine: Option<Refinement>,
+    refine: &RefineArgs,
 ) -> Result<()> {
+    let refine = refinement(refine, run.threshold)?;
     let spec = b.build()?;
     show_wgsl(run, &spec)?;
     let mut backend = open_backend(run.backend)?;

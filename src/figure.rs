@@ -125,26 +125,27 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
     };
     let scale = heatmap::scale_for(out.cols, out.rows, 512);
     let mut img = colour(spec, &out, &labels, &attractors, color, scale);
-    let theory = if job.kind == Kind::Stability { boundary::analytic(spec) } else { None };
-    let rows = if job.kind == Kind::Stability { boundary::compare(spec, &out, theory) } else { Vec::new() };
-    if let Some(t) = theory {
-        draw_lr_boundary(&mut img, spec, t, scale);
+    let theory = if job.kind == Kind::Basins { None } else { boundary::analytic(spec) };
+    let rows =
+        if job.kind == Kind::Basins { Vec::new() } else { boundary::compare(spec, &out, theory.as_ref()) };
+    if let Some(t) = &theory {
+        draw_theory(&mut img, spec, t, scale);
     }
     let refined = match job.refine {
-        Some(r) if job.kind == Kind::Stability => {
-            let rows = refine::refine(backend, spec, &out, r.precision, r.steps, theory)?;
-            for (i, row) in rows.iter().enumerate() {
+        Some(r) => {
+            let rows = refine::refine(backend, spec, &out, r.precision, r.steps, theory.as_ref())?;
+            for row in &rows {
                 if let Some(c) = row.critical {
                     let at = (
                         spec.x.position(c) * scale as f64,
-                        (spec.y.cells as f64 - i as f64 - 0.5) * scale as f64,
+                        (spec.y.cells as f64 - spec.y.position(row.y)) * scale as f64,
                     );
                     heatmap::dot(&mut img, at.0, at.1, colormap::DIVERGED, scale.max(2));
                 }
             }
             Some((r, rows))
         }
-        _ => None,
+        None => None,
     };
 
     let mut summary = format!(
@@ -166,7 +167,7 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
             top.iter().take(6).map(|r| format!("{} {:.1}%", r.label, 100.0 * r.fraction)).collect();
         summary.push_str(&format!("; basins: {}", named.join(", ")));
     }
-    if let Some(t) = theory {
+    if let Some(t) = &theory {
         let off: Vec<f64> = rows.iter().filter_map(|r| r.cells_off).collect();
         let worst = off.iter().fold(0f64, |m, v| m.max(v.abs()));
         summary.push_str(&format!(
@@ -181,8 +182,10 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
         let errs: Vec<f64> = rows.iter().filter_map(|row| row.rel_error).collect();
         let worst = errs.iter().fold(0f64, |m, v| m.max(v.abs()));
         let found = rows.iter().filter(|row| row.critical.is_some()).count();
-        summary
-            .push_str(&format!("; refined {found} rows to {:.0e} with {} steps each", r.precision, r.steps));
+        summary.push_str(&format!(
+            "; refined {found} boundary points to {:.0e} with {} steps each",
+            r.precision, r.steps
+        ));
         if !errs.is_empty() {
             summary.push_str(&format!(", worst relative error vs theory {worst:.2e}"));
         }
@@ -226,7 +229,7 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
         "attractors": attractors,
         "cluster_tolerance": tol,
         "basins": shares,
-        "analytic_boundary": theory.map(|t| json!({"formula": t.formula, "coefficient": t.coefficient})),
+        "analytic_boundary": theory.as_ref().map(|t| json!({"formula": t.formula})),
         "boundary": rows,
         "boundary_dimension": dimension,
         "refined_boundary": refined.as_ref().map(|(r, rows)| json!({
@@ -332,16 +335,23 @@ pub fn colour(
     }
 }
 
-/// Draws `lr = c / k` over a map whose x axis is the learning rate and y axis the curvature.
-fn draw_lr_boundary(img: &mut RgbImage, spec: &Spec, t: boundary::LrBoundary, scale: u32) {
+/// Draws the analytic boundary over a map whose x axis is the learning rate: one polyline per
+/// run of rows where theory gives a critical value.
+fn draw_theory(img: &mut RgbImage, spec: &Spec, t: &boundary::Theory, scale: u32) {
     let rows = spec.y.cells;
     let samples = (rows * scale * 2).max(2);
-    let points: Vec<(f64, f64)> = (0..=samples)
-        .map(|s| {
-            let r = s as f64 * rows as f64 / samples as f64;
-            let k = spec.y.value_at(r);
-            (spec.x.position(t.coefficient / k), r)
-        })
-        .collect();
-    heatmap::polyline(img, rows, scale, &points, colormap::OVERLAY, 2);
+    let mut run: Vec<(f64, f64)> = Vec::new();
+    for s in 0..=samples {
+        let r = s as f64 * rows as f64 / samples as f64;
+        let at = t.critical(spec.y.value_at(r)).map(|lr| spec.x.position(lr));
+        match at {
+            // Points far outside the map would only cost drawing time.
+            Some(c) if (-1.0..=spec.x.cells as f64 + 1.0).contains(&c) => run.push((c, r)),
+            _ => {
+                heatmap::polyline(img, rows, scale, &run, colormap::OVERLAY, 2);
+                run.clear();
+            }
+        }
+    }
+    heatmap::polyline(img, rows, scale, &run, colormap::OVERLAY, 2);
 }

@@ -103,7 +103,7 @@ fn stability(optimiser: &str) -> Spec {
 
 fn assert_boundary_within_one_cell(s: &Spec, out: &Outcomes, who: &str) {
     let theory = boundary::analytic(s).expect("the optimiser has a known boundary");
-    let rows = boundary::compare(s, out, Some(theory));
+    let rows = boundary::compare(s, out, Some(&theory));
     let mut checked = 0;
     let cell = (s.x.hi - s.x.lo) / s.x.cells as f64;
     for r in &rows {
@@ -196,53 +196,96 @@ fn gd_started_on_ackleys_kink_stays_there_on_both_backends() {
     }
 }
 
-/// Refines a 16x16 stability map's boundary to 1e-3 and checks every bracketed row.
-fn assert_refined(backend: &mut downhill::runner::Backend, optimiser: &str, who: &str) {
+/// Refines a 16x16 map's boundary to 1e-3 and checks every bracketed row against theory.
+fn assert_refined(backend: &mut downhill::runner::Backend, s: &Spec, who: &str) {
     use downhill::refine;
-    let s = spec(
+    let out = backend.run(s, &Progress::hidden()).unwrap();
+    let theory = boundary::analytic(s);
+    let rows = refine::refine(backend, s, &out, 1e-3, refine::steps_for(1e-3, 1e6), theory.as_ref()).unwrap();
+    let what = format!("{who} {} over {}", s.optimiser.name, s.y.param);
+    let mut checked = 0;
+    for r in &rows {
+        if let (Some(low), Some(high), Some(err)) = (r.stable, r.diverged, r.rel_error) {
+            assert!(high - low <= 1e-3 * high, "{what}={}: bracket [{low}, {high}] too wide", r.y);
+            assert!(err.abs() <= 1e-3, "{what}={}: refined {:?}, theory {:?}", r.y, r.critical, r.analytic);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "{what}: only {checked} rows refined");
+}
+
+/// The refined boundaries of GD, heavy ball and Nesterov over (lr, k), and of heavy ball over
+/// (lr, beta) at k = 1, where it is `lr = 2(1+beta)`.
+fn refined_cases() -> Vec<Spec> {
+    let lr_k = |opt: &str| {
+        spec(
+            "quadratic:ky=0",
+            opt,
+            axis("lr", 0.0, 4.0, false),
+            axis("kx", 0.1, 10.0, true),
+            (16, 16),
+            500,
+            [1.0, 0.0],
+        )
+    };
+    let lr_beta = spec(
         "quadratic:ky=0",
-        optimiser,
-        axis("lr", 0.0, 4.0, false),
-        axis("kx", 0.1, 10.0, true),
+        "momentum",
+        axis("lr", 0.0, 4.2, false),
+        axis("beta", 0.0, 0.99, false),
         (16, 16),
         500,
         [1.0, 0.0],
     );
-    let out = backend.run(&s, &Progress::hidden()).unwrap();
-    let theory = boundary::analytic(&s);
-    let rows = refine::refine(backend, &s, &out, 1e-3, refine::steps_for(1e-3, 1e6), theory).unwrap();
-    let mut checked = 0;
-    for r in &rows {
-        if let (Some(low), Some(high), Some(err)) = (r.low, r.high, r.rel_error) {
-            assert!(
-                high - low <= 1e-3 * high,
-                "{who} {optimiser} k={}: bracket [{low}, {high}] too wide",
-                r.y
-            );
-            assert!(
-                err.abs() <= 1e-3,
-                "{who} {optimiser} k={}: refined {:?}, theory {:?}",
-                r.y,
-                r.critical,
-                r.analytic
-            );
-            checked += 1;
-        }
-    }
-    assert!(checked >= 8, "{who} {optimiser}: only {checked} rows refined");
+    vec![lr_k("gd"), lr_k("momentum:beta=0.9"), lr_k("nesterov:beta=0.5"), lr_beta]
 }
 
 #[test]
 fn refined_boundaries_match_theory_to_the_requested_precision() {
     use downhill::runner::{Backend, BackendChoice};
     let mut cpu_backend = Backend::open(BackendChoice::Cpu, &mut |_| {}).unwrap();
-    for opt in ["gd", "momentum:beta=0.9", "nesterov:beta=0.5"] {
-        assert_refined(&mut cpu_backend, opt, "cpu");
+    for s in refined_cases() {
+        assert_refined(&mut cpu_backend, &s, "cpu");
     }
     if let Some(gpu) = common::gpu() {
         let mut gpu_backend = Backend::Gpu(Box::new(gpu));
-        for opt in ["gd", "momentum:beta=0.9", "nesterov:beta=0.5"] {
-            assert_refined(&mut gpu_backend, opt, "gpu");
+        for s in refined_cases() {
+            assert_refined(&mut gpu_backend, &s, "gpu");
+        }
+    }
+}
+
+/// GD on `x^4 + y^4` (lr 0.1) converges from a start exactly when `|x0|, |y0| < 1/sqrt(2 lr)`:
+/// there `|1 - 4 lr x^2| < 1` shrinks every coordinate, and at that edge `x -> -x` is a
+/// repelling 2-cycle. The refined edges of the start region on a basin map find it.
+#[test]
+fn refined_start_region_of_gd_on_a_quartic_matches_its_two_cycle() {
+    use downhill::refine::{self, Edge};
+    use downhill::runner::{Backend, BackendChoice};
+    let edge = 1.0 / (2.0f64 * 0.1).sqrt();
+    let s = spec(
+        "expr:x^4 + y^4",
+        "gd:lr=0.1",
+        axis("x0", -3.0, 3.0, false),
+        axis("y0", -3.0, 3.0, false),
+        (16, 16),
+        100,
+        [0.0, 0.0],
+    );
+    let mut backends = vec![("cpu", Backend::open(BackendChoice::Cpu, &mut |_| {}).unwrap())];
+    if let Some(gpu) = common::gpu() {
+        backends.push(("gpu", Backend::Gpu(Box::new(gpu))));
+    }
+    for (who, mut backend) in backends {
+        let out = backend.run(&s, &Progress::hidden()).unwrap();
+        let rows = refine::refine(&mut backend, &s, &out, 1e-5, 300, None).unwrap();
+        let inside = s.y.centres().iter().filter(|y| (y.abs() as f64) < edge).count();
+        let found: Vec<_> = rows.iter().filter(|r| r.critical.is_some()).collect();
+        assert_eq!(found.len(), 2 * inside, "{who}: two edges per row inside the square");
+        for r in found {
+            let c = r.critical.unwrap();
+            let want = if r.edge == Edge::First { -edge } else { edge };
+            assert!((c / want - 1.0).abs() < 1e-5, "{who} y0={}: edge at {c}, expected {want}", r.y);
         }
     }
 }
