@@ -108,6 +108,11 @@ pub struct FigureArgs {
     /// Grid cells: N (square) or COLSxROWS.
     #[arg(long)]
     pub res: Option<String>,
+    /// Zoom into the map: CX,CY,SPAN puts the window's centre at (CX, CY) in parameter units
+    /// and makes the x window SPAN wide (decades on a log axis); the y window shrinks by the
+    /// same factor.
+    #[arg(long, allow_hyphen_values = true, value_name = "CX,CY,SPAN")]
+    pub zoom: Option<String>,
 }
 
 /// Boundary refinement, shared by the map commands.

@@ -204,6 +204,10 @@ fn figure_job(
     refine: &RefineArgs,
 ) -> Result<()> {
     let refine = refinement(refine, run.threshold)?;
+    let mut b = b;
+    if let Some(z) = &fig.zoom {
+        (b.x, b.y) = spec::parse_zoom("--zoom", z)?.apply("--zoom", &b.x, &b.y)?;
+    }
     let spec = b.build()?;
     show_wgsl(run, &spec)?;
     let mut backend = open_backend(run.backend)?;

@@ -286,6 +286,65 @@ pub fn parse_point(flag: &str, text: &str) -> Result<[f64; 2], Error> {
     Ok([parse_number(flag, "x", a)?, parse_number(flag, "y", b)?])
 }
 
+/// A zoom window: centre `(cx, cy)` in parameter units and the x window's width `span`
+/// (decades on a log axis).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Zoom {
+    /// Centre of the window.
+    pub centre: [f64; 2],
+    /// Width of the x window, in x units (decades on a log x axis).
+    pub span: f64,
+}
+
+/// Parses `CX,CY,SPAN`.
+pub fn parse_zoom(flag: &str, text: &str) -> Result<Zoom, Error> {
+    let parts: Vec<&str> = text.split(',').collect();
+    let [cx, cy, span] = parts[..] else {
+        return Err(Error::input(flag, format!("`{text}` is not CX,CY,SPAN")));
+    };
+    let zoom = Zoom {
+        centre: [parse_number(flag, "centre x", cx)?, parse_number(flag, "centre y", cy)?],
+        span: parse_number(flag, "span", span)?,
+    };
+    if zoom.span <= 0.0 {
+        return Err(Error::input(flag, format!("span {} must be positive", zoom.span)));
+    }
+    Ok(zoom)
+}
+
+impl Zoom {
+    /// The axes' window narrowed to this zoom: the x window becomes `span` wide around
+    /// `cx`, and the y window shrinks by the same factor around `cy` (each in log10 space on
+    /// a log axis), so the picture keeps its aspect.
+    pub fn apply(&self, flag: &str, x: &AxisText, y: &AxisText) -> Result<(AxisText, AxisText), Error> {
+        let width = |a: &AxisText| match a.scale {
+            Scale::Lin => a.hi - a.lo,
+            Scale::Log => (a.hi / a.lo).log10(),
+        };
+        let factor = self.span / width(x);
+        let narrow = |a: &AxisText, c: f64, w: f64| -> Result<AxisText, Error> {
+            let (lo, hi) = match a.scale {
+                Scale::Lin => (c - 0.5 * w, c + 0.5 * w),
+                Scale::Log if c > 0.0 => (c / 10f64.powf(0.5 * w), c * 10f64.powf(0.5 * w)),
+                Scale::Log => {
+                    return Err(Error::input(
+                        flag,
+                        format!("centre {c} of the log axis `{}` must be positive", a.param),
+                    ));
+                }
+            };
+            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                return Err(Error::input(
+                    flag,
+                    format!("the `{}` window around {c} is not representable", a.param),
+                ));
+            }
+            Ok(AxisText { lo, hi, ..a.clone() })
+        };
+        Ok((narrow(x, self.centre[0], self.span)?, narrow(y, self.centre[1], width(y) * factor)?))
+    }
+}
+
 /// Finds the slot of a parameter name for this landscape and optimiser.
 pub fn slot_of(l: &Landscape, o: &Optimiser, name: &str) -> Result<usize, Error> {
     let in_l = l.params.iter().position(|p| p.name == name).map(|i| param::LANDSCAPE_BASE + i);
@@ -621,7 +680,36 @@ fn make_axis(flag: &str, t: &AxisText, cells: u32, l: &Landscape, o: &Optimiser)
             format!("`{}:{}:{}` has values that do not fit in f32", t.param, t.lo, t.hi),
         ));
     }
+    check_resolution(flag, &axis)?;
     Ok(axis)
+}
+
+/// Least spacing of neighbouring cell centres, in f32 units in the last place of the larger
+/// one: below it the f32 values the trajectories see repeat or step visibly.
+pub const MIN_CELL_ULPS: f32 = 8.0;
+
+/// Refuses an axis whose neighbouring cell centres are closer than [`MIN_CELL_ULPS`] f32
+/// units in the last place (trajectories, their parameters and start points are f32).
+fn check_resolution(flag: &str, axis: &Axis) -> Result<(), Error> {
+    let ulp = |v: f32| f32::from_bits(v.abs().to_bits() + 1) - v.abs();
+    let c = axis.centres();
+    for w in c.windows(2) {
+        let need = MIN_CELL_ULPS * ulp(w[0]).max(ulp(w[1]));
+        if (w[1] - w[0]).abs() < need {
+            return Err(Error::input(
+                flag,
+                format!(
+                    "`{}` cells near {} are {:.2e} apart, finer than f32 resolves there (at least {:.2e}); \
+                     trajectories run in f32 and this version has no f64 path: widen the window or use fewer cells",
+                    axis.param,
+                    w[0],
+                    (w[1] as f64 - w[0] as f64).abs(),
+                    need
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Refuses grids whose host-side arrays would not fit in memory.

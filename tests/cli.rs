@@ -342,6 +342,10 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
     rejects(&["stability", "--lr", "4:0", "--res", "8"], "--lr", "must be below");
     rejects(&["stability", "--refine", "2", "--res", "8"], "--refine", "(0, 1)");
     rejects(&["basins", "--domain", "-2:2:1", "--res", "8"], "--domain", "XLO:XHI:YLO:YHI");
+    rejects(&["basins", "--zoom=1,2", "--res", "8"], "--zoom", "CX,CY,SPAN");
+    rejects(&["basins", "--zoom=1,2,-1", "--res", "8"], "--zoom", "must be positive");
+    rejects(&["stability", "--zoom=2,-1,0.5", "--res", "8"], "--zoom", "log axis `kx` must be positive");
+    rejects(&["basins", "--zoom=0.3,0,1e-9", "--res", "8"], "--x", "finer than f32 resolves");
 }
 
 #[test]
@@ -410,4 +414,25 @@ fn basins_label_the_minima_of_the_window_swept() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("b.json")).unwrap()).unwrap();
     let attractors = meta["attractors"].as_array().unwrap();
     assert_eq!(attractors.iter().filter(|a| a["found"] == false).count(), 6, "{attractors:?}");
+}
+
+#[test]
+fn zoom_narrows_both_axes_around_the_centre() {
+    let dir = tempfile::tempdir().unwrap();
+    downhill()
+        .args(["stability", "--zoom", "2,1,0.5", "--res", "8", "--steps", "50", "--backend", backend(), "-o"])
+        .arg(dir.path().join("z"))
+        .assert()
+        .success();
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("z.json")).unwrap()).unwrap();
+    let bounds = |a: &str| (meta["axes"][a]["lo"].as_f64().unwrap(), meta["axes"][a]["hi"].as_f64().unwrap());
+    // lr: 0..4 (linear) becomes 1.75..2.25; kx: 0.1..10 (two decades, log) shrinks by the
+    // same factor 8 to a quarter decade around 1.
+    let ((xlo, xhi), (ylo, yhi)) = (bounds("x"), bounds("y"));
+    assert!((xlo - 1.75).abs() < 1e-12 && (xhi - 2.25).abs() < 1e-12, "{xlo} {xhi}");
+    assert!(
+        (ylo - 10f64.powf(-0.125)).abs() < 1e-12 && (yhi - 10f64.powf(0.125)).abs() < 1e-12,
+        "{ylo} {yhi}"
+    );
 }
