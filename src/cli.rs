@@ -108,6 +108,29 @@ pub struct FigureArgs {
     /// Grid cells: N (square) or COLSxROWS.
     #[arg(long)]
     pub res: Option<String>,
+    /// Colour map for continuous colourings: viridis, magma, inferno, plasma, cividis
+    /// (perceptually uniform sequential), rdbu, puor (diverging), sinebow (cyclic).
+    #[arg(long, default_value = "viridis")]
+    pub cmap: String,
+    /// Write the bare heatmap, without title, axes and key.
+    #[arg(long)]
+    pub plain: bool,
+    /// Pixel density: 2 doubles every length (plot, text, lines) for high-density screens.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=4))]
+    pub ratio: u32,
+    /// The plot's longer side is at least this many pixels (whole pixels per cell, at most 16
+    /// per cell).
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(16..=8192))]
+    pub size: u32,
+    /// Title over the plot (default: optimiser, landscape and steps).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// No contour lines of the landscape on basin maps.
+    #[arg(long)]
+    pub no_contours: bool,
+    /// No rings on the attractors on basin maps.
+    #[arg(long)]
+    pub no_markers: bool,
     /// Zoom into the map: CX,CY,SPAN puts the window's centre at (CX, CY) in parameter units
     /// and makes the x window SPAN wide (decades on a log axis); the y window shrinks by the
     /// same factor.

@@ -8,13 +8,14 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use downhill::error::Error;
-use downhill::figure::{self, ColorBy, Job, Kind, Refinement};
+use downhill::figure::{self, ColorBy, Job, Kind, Refinement, Style};
 use downhill::gallery;
 use downhill::landscape::LANDSCAPES;
 use downhill::optimiser::OPTIMISERS;
 use downhill::output::OutputSet;
 use downhill::param::ParamDef;
 use downhill::refine;
+use downhill::render::colormap::Cmap;
 use downhill::runner::{Backend, BackendChoice};
 use downhill::spec::{self, OptionsText, SpecBuilder};
 
@@ -182,6 +183,23 @@ fn show_wgsl(run: &RunArgs, spec: &downhill::spec::Spec) -> Result<()> {
     Ok(())
 }
 
+/// The figure style from the flags.
+fn style(fig: &FigureArgs) -> Result<Style, Error> {
+    let cmap = Cmap::from_name(&fig.cmap).ok_or_else(|| {
+        let names: Vec<&str> = Cmap::ALL.iter().map(|c| c.name()).collect();
+        Error::input("--cmap", format!("unknown colour map `{}`; known: {}", fig.cmap, names.join(", ")))
+    })?;
+    Ok(Style {
+        cmap,
+        frame: !fig.plain,
+        ratio: fig.ratio,
+        size: fig.size,
+        title: fig.title.clone(),
+        contours: !fig.no_contours,
+        markers: !fig.no_markers,
+    })
+}
+
 /// The refinement settings, checked.
 fn refinement(a: &RefineArgs, threshold: f64) -> Result<Option<Refinement>, Error> {
     match a.refine {
@@ -215,6 +233,7 @@ fn figure_job(
         kind,
         spec,
         color: color(fig.color),
+        style: style(fig)?,
         prefix: fig.out.clone(),
         raw: true,
         progress: std::io::stderr().is_terminal(),

@@ -11,9 +11,12 @@ use crate::analysis::{basins, boundary, fractal};
 use crate::error::Error;
 use crate::outcome::Outcomes;
 use crate::output::{Array, OutputSet, with_ext};
+use crate::paint;
 use crate::progress::Progress;
 use crate::refine;
-use crate::render::{colormap, heatmap};
+use crate::render::colormap::{self, Cmap};
+use crate::render::frame::{self, Frame};
+use crate::render::heatmap;
 use crate::runner::Backend;
 use crate::spec::Spec;
 
@@ -39,21 +42,41 @@ impl Kind {
     }
 }
 
-/// What colours the cells.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ColorBy {
-    /// Basins for basin maps, steps to converge for stability maps, loss for sweeps.
-    Auto,
-    /// log10 of the final loss above the landscape's minimum (viridis); diverged cells in reds
-    /// by how fast they left.
-    Loss,
-    /// Steps to converge on a log scale (viridis, fast = bright); never converged in grey;
-    /// diverged in reds by how fast they left (log scale).
-    Conv,
-    /// The attractor nearest the end point (categorical), darker the longer it took to
-    /// converge (log scale); faded where the trajectory had not converged; diverged in
-    /// near-black.
-    Basin,
+pub use crate::paint::ColorBy;
+
+/// How a figure looks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Style {
+    /// Continuous colour map (`--cmap`).
+    pub cmap: Cmap,
+    /// Whether to draw the frame (title, axes with ticks, colour bar or legend); without it
+    /// the PNG is the bare heatmap.
+    pub frame: bool,
+    /// Pixel density: 1 for ordinary screens, 2 for high-density ones (every length doubles).
+    pub ratio: u32,
+    /// The plot's longer side is at least this many pixels at ratio 1 (whole pixels per cell,
+    /// at most 16), so small grids are scaled up.
+    pub size: u32,
+    /// Title over the plot; by default the optimiser, landscape and step count.
+    pub title: Option<String>,
+    /// Contour lines of the landscape on basin maps.
+    pub contours: bool,
+    /// Rings on the attractors on basin maps.
+    pub markers: bool,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            cmap: Cmap::Viridis,
+            frame: true,
+            ratio: 1,
+            size: 512,
+            title: None,
+            contours: true,
+            markers: true,
+        }
+    }
 }
 
 /// One figure to render.
@@ -65,6 +88,8 @@ pub struct Job {
     pub spec: Spec,
     /// Colouring.
     pub color: ColorBy,
+    /// Colour map, frame, size and overlays.
+    pub style: Style,
     /// Output prefix: writes `PREFIX.png`, `PREFIX.json` and, with `raw`, `PREFIX.npz`.
     pub prefix: PathBuf,
     /// Whether to write the raw arrays.
@@ -123,13 +148,18 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
         (ColorBy::Auto, Kind::Sweep) => ColorBy::Loss,
         (c, _) => c,
     };
-    let scale = heatmap::scale_for(out.cols, out.rows, 512);
-    let mut img = colour(spec, &out, &labels, &attractors, color, scale);
+    let style = &job.style;
+    let ratio = style.ratio.max(1);
+    let scale = heatmap::scale_for(out.cols, out.rows, style.size * ratio);
+    let (mut img, key) = paint::colour(spec, &out, &labels, &attractors, color, scale, style.cmap);
+    if job.kind == Kind::Basins && style.contours {
+        paint::contours(&mut img, spec);
+    }
     let theory = if job.kind == Kind::Basins { None } else { boundary::analytic(spec) };
     let rows =
         if job.kind == Kind::Basins { Vec::new() } else { boundary::compare(spec, &out, theory.as_ref()) };
     if let Some(t) = &theory {
-        draw_theory(&mut img, spec, t, scale);
+        draw_theory(&mut img, spec, t, scale, ratio);
     }
     let refined = match job.refine {
         Some(r) => {
@@ -140,7 +170,7 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
                         spec.x.position(c) * scale as f64,
                         (spec.y.cells as f64 - spec.y.position(row.y)) * scale as f64,
                     );
-                    heatmap::dot(&mut img, at.0, at.1, colormap::DIVERGED, scale.max(2));
+                    heatmap::dot(&mut img, at.0, at.1, colormap::DIVERGED, scale.max(2 * ratio));
                 }
             }
             Some((r, rows))
@@ -206,6 +236,24 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
             d.box_sizes[d.box_sizes.len() - 1]
         ));
     }
+    if job.kind == Kind::Basins && style.markers {
+        paint::markers(&mut img, spec, &attractors, (9 * ratio).max(scale));
+    }
+    let (img, plot) = if style.frame {
+        let curvature_only = job.kind == Kind::Stability;
+        let f = Frame {
+            title: style.title.clone().unwrap_or_else(|| paint::title(spec)),
+            x: paint::axis_frame(&spec.x, curvature_only),
+            y: paint::axis_frame(&spec.y, curvature_only),
+            key,
+            ratio,
+        };
+        let framed = frame::compose(&img, &f);
+        (framed.image, framed.plot)
+    } else {
+        let (w, h) = img.dimensions();
+        (img, [0, 0, w, h])
+    };
     let meta = json!({
         "downhill": env!("CARGO_PKG_VERSION"),
         "command": job.command,
@@ -221,7 +269,15 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
         "threshold": spec.threshold,
         "conv_tol": spec.conv_tol,
         "color": format!("{color:?}").to_lowercase(),
-        "image": { "width": img.width(), "height": img.height(), "pixels_per_cell": scale, "y_axis": "high end at the top" },
+        "image": {
+            "width": img.width(),
+            "height": img.height(),
+            "plot": { "left": plot[0], "top": plot[1], "width": plot[2], "height": plot[3] },
+            "pixels_per_cell": scale,
+            "y_axis": "high end at the top",
+            "cmap": style.cmap.name(),
+            "ratio": ratio,
+        },
         "run_seconds": run_seconds,
         "traj_steps_per_s": rate,
         "diverged_fraction": out.diverged_fraction(),
@@ -284,60 +340,9 @@ fn write_npz(
     )
 }
 
-/// Colours every cell of the grid.
-pub fn colour(
-    spec: &Spec,
-    out: &Outcomes,
-    labels: &[i32],
-    attractors: &[basins::Attractor],
-    by: ColorBy,
-    scale: u32,
-) -> RgbImage {
-    let steps = spec.steps as f64;
-    let log_steps = (steps + 1.0).ln();
-    let div = |i: usize| colormap::divergence((out.div_step[i] as f64 + 1.0).ln() / log_steps);
-    match by {
-        ColorBy::Basin | ColorBy::Auto => heatmap::paint(out.cols, out.rows, scale, |i| match labels[i] {
-            basins::DIVERGED => colormap::DIVERGED,
-            l if l < 0 => colormap::MISSING,
-            l if out.conv_step[i] < 0 => colormap::faded(colormap::category(l as usize)),
-            l => colormap::shaded(
-                colormap::category(l as usize),
-                (out.conv_step[i] as f64 + 1.0).ln() / log_steps,
-            ),
-        }),
-        ColorBy::Conv => heatmap::paint(out.cols, out.rows, scale, |i| {
-            if out.diverged(i) {
-                div(i)
-            } else if out.conv_step[i] < 0 {
-                colormap::MISSING
-            } else {
-                colormap::sequential(1.0 - (out.conv_step[i] as f64 + 1.0).ln() / log_steps)
-            }
-        }),
-        ColorBy::Loss => {
-            let known = attractors.iter().find(|a| !a.found).map(|m| m.loss);
-            let alive = || (0..out.len()).filter(|&i| !out.diverged(i) && out.loss[i].is_finite());
-            let floor =
-                known.unwrap_or_else(|| alive().map(|i| out.loss[i] as f64).fold(f64::INFINITY, f64::min));
-            let value = |i: usize| (out.loss[i] as f64 - floor).max(1e-12).log10();
-            let (lo, hi) =
-                alive().map(value).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-            let span = if hi > lo { hi - lo } else { 1.0 };
-            heatmap::paint(out.cols, out.rows, scale, |i| {
-                if out.diverged(i) || !out.loss[i].is_finite() {
-                    div(i)
-                } else {
-                    colormap::sequential((value(i) - lo) / span)
-                }
-            })
-        }
-    }
-}
-
 /// Draws the analytic boundary over a map whose x axis is the learning rate: one polyline per
 /// run of rows where theory gives a critical value.
-fn draw_theory(img: &mut RgbImage, spec: &Spec, t: &boundary::Theory, scale: u32) {
+fn draw_theory(img: &mut RgbImage, spec: &Spec, t: &boundary::Theory, scale: u32, ratio: u32) {
     let rows = spec.y.cells;
     let samples = (rows * scale * 2).max(2);
     let mut run: Vec<(f64, f64)> = Vec::new();
@@ -348,10 +353,10 @@ fn draw_theory(img: &mut RgbImage, spec: &Spec, t: &boundary::Theory, scale: u32
             // Points far outside the map would only cost drawing time.
             Some(c) if (-1.0..=spec.x.cells as f64 + 1.0).contains(&c) => run.push((c, r)),
             _ => {
-                heatmap::polyline(img, rows, scale, &run, colormap::OVERLAY, 2);
+                heatmap::polyline(img, rows, scale, &run, colormap::OVERLAY, 2 * ratio);
                 run.clear();
             }
         }
     }
-    heatmap::polyline(img, rows, scale, &run, colormap::OVERLAY, 2);
+    heatmap::polyline(img, rows, scale, &run, colormap::OVERLAY, 2 * ratio);
 }

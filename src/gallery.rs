@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::error::Error;
-use crate::figure::{ColorBy, Job, Kind};
+use crate::figure::{ColorBy, Job, Kind, Style};
 use crate::spec::{AxisText, Scale, SpecBuilder};
 
 /// Grid resolution of the gallery's basin maps (cells per side).
@@ -26,6 +26,7 @@ pub fn jobs(dir: &Path, progress: bool) -> Result<Vec<Job>, Error> {
             kind: Kind::Basins,
             spec: b.build()?,
             color: ColorBy::Basin,
+            style: Style::default(),
             prefix: dir.join(format!("basins_bumpy_{name}")),
             raw: false,
             progress,
@@ -50,6 +51,7 @@ pub fn jobs(dir: &Path, progress: bool) -> Result<Vec<Job>, Error> {
             kind: Kind::Stability,
             spec: b.build()?,
             color: ColorBy::Auto,
+            style: Style::default(),
             prefix: dir.join(format!("stability_{name}")),
             raw: false,
             progress,

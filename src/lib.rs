@@ -18,6 +18,7 @@ pub mod optimiser;
 pub mod options;
 pub mod outcome;
 pub mod output;
+pub mod paint;
 pub mod param;
 pub mod progress;
 pub mod refine;

@@ -134,7 +134,8 @@ pub fn gaussian(seed: u32, cell: u32, t: u32) -> [f32; 2] {
     let u2 =
         ((pcg_hash(h.wrapping_add(2u32.wrapping_mul(t)).wrapping_add(1)) >> 8) as f32 + 1.0) / 16_777_216.0;
     let r = (-2.0 * u1.ln()).sqrt();
-    let a = 6.283_185_3_f32 * u2;
+    // The WGSL literal 6.2831853 rounds to this same f32.
+    let a = std::f32::consts::TAU * u2;
     [r * a.cos(), r * a.sin()]
 }
 
@@ -143,7 +144,8 @@ pub fn gaussian(seed: u32, cell: u32, t: u32) -> [f32; 2] {
 pub fn lr_factor(schedule: u32, t: u32, s: [f32; 4], steps: u32) -> f32 {
     let tf = t as f32;
     let horizon = if s[3] <= 0.0 { steps as f32 } else { s[3] };
-    let pi = 3.141_592_65_f32;
+    // The WGSL literal 3.14159265 rounds to this same f32.
+    let pi = std::f32::consts::PI;
     match schedule {
         1 => s[0].powf((tf / s[1].max(1.0)).floor()),
         2 => s[0].powf(tf),

@@ -70,10 +70,20 @@ fn sweep_writes_png_npz_and_json() {
         assert!(dir.path().join(format!("sub/adam_rosen.{ext}")).is_file(), "missing .{ext}");
     }
     let img = image::open(dir.path().join("sub/adam_rosen.png")).unwrap();
-    assert_eq!(img.width() * 8, img.height() * 12, "one square block per cell");
     let meta: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("sub/adam_rosen.json")).unwrap())
             .unwrap();
+    let plot = &meta["image"]["plot"];
+    assert_eq!(
+        (img.width() as u64, img.height() as u64),
+        (meta["image"]["width"].as_u64().unwrap(), meta["image"]["height"].as_u64().unwrap())
+    );
+    assert_eq!(
+        plot["width"].as_u64().unwrap() * 8,
+        plot["height"].as_u64().unwrap() * 12,
+        "one square block per cell"
+    );
+    assert!(img.width() > plot["width"].as_u64().unwrap() as u32, "framed: axes and key around the plot");
     assert_eq!(meta["axes"]["x"]["param"], "x0");
     assert_eq!(meta["parameters"]["b"], 100.0);
     assert_eq!(meta["steps"], 50);
@@ -435,4 +445,89 @@ fn zoom_narrows_both_axes_around_the_centre() {
         (ylo - 10f64.powf(-0.125)).abs() < 1e-12 && (yhi - 10f64.powf(0.125)).abs() < 1e-12,
         "{ylo} {yhi}"
     );
+}
+
+/// The plot rectangle `[left, top, width, height]` and pixels per cell from a figure's JSON.
+fn plot_rect(json: &std::path::Path) -> ([u32; 4], u32) {
+    let meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    let p = &meta["image"]["plot"];
+    let get = |k: &str| p[k].as_u64().unwrap() as u32;
+    (
+        [get("left"), get("top"), get("width"), get("height")],
+        meta["image"]["pixels_per_cell"].as_u64().unwrap() as u32,
+    )
+}
+
+#[test]
+fn overlays_land_on_the_pixels_of_their_coordinates() {
+    // GD's analytic boundary lr = 2/k passes through (lr 2, k 1): the middle of a map with
+    // lr in 0..4 and k in 0.1..10 (log), drawn in white.
+    let dir = tempfile::tempdir().unwrap();
+    downhill()
+        .args(["stability", "--res", "32", "--steps", "100", "--backend", backend(), "-o"])
+        .arg(dir.path().join("s"))
+        .assert()
+        .success();
+    let ([left, top, w, h], _) = plot_rect(&dir.path().join("s.json"));
+    let img = image::open(dir.path().join("s.png")).unwrap().to_rgb8();
+    let (cx, cy) = (left + w / 2, top + h / 2);
+    let white =
+        (cx - 2..=cx + 2).any(|x| (cy - 2..=cy + 2).any(|y| img.get_pixel(x, y).0 == [255, 255, 255]));
+    assert!(white, "no boundary pixel near ({cx}, {cy})");
+    // Far from the curve (lr 0.5, k 0.2 is stable; lr 3.5, k 8 diverged) there is none.
+    assert_ne!(img.get_pixel(left + w / 8, top + h * 7 / 8).0, [255, 255, 255]);
+
+    // Basin maps ring every minimum: bumpy's (-1.30, 1.30) on the default [-6, 6]^2 window.
+    downhill()
+        .args(["basins", "--res", "48", "--steps", "20", "--backend", backend(), "-o"])
+        .arg(dir.path().join("b"))
+        .assert()
+        .success();
+    let ([left, top, w, h], _) = plot_rect(&dir.path().join("b.json"));
+    let img = image::open(dir.path().join("b.png")).unwrap().to_rgb8();
+    let px = |x: f64, y: f64| {
+        (left + ((x + 6.0) / 12.0 * w as f64) as u32, top + ((6.0 - y) / 12.0 * h as f64) as u32)
+    };
+    let (mx, my) = px(-1.2977, 1.2977);
+    assert_eq!(img.get_pixel(mx, my).0, [255, 255, 255], "ring centre at ({mx}, {my})");
+}
+
+#[test]
+fn basin_legends_have_an_entry_per_basin() {
+    use downhill::render::colormap;
+    let dir = tempfile::tempdir().unwrap();
+    downhill()
+        .args([
+            "basins",
+            "--optimizer",
+            "gd:lr=0.1",
+            "--res",
+            "32",
+            "--steps",
+            "200",
+            "--backend",
+            backend(),
+            "-o",
+        ])
+        .arg(dir.path().join("b"))
+        .assert()
+        .success();
+    let ([left, _, w, _], _) = plot_rect(&dir.path().join("b.json"));
+    let img = image::open(dir.path().join("b.png")).unwrap().to_rgb8();
+    let csv = std::fs::read_to_string(dir.path().join("b.basins.csv")).unwrap();
+    let basins: Vec<usize> = csv
+        .lines()
+        .skip(1)
+        .enumerate()
+        .filter(|(_, l)| l.contains(",minimum,") || l.contains(",attractor,"))
+        // fraction is the fourth field from the end (labels contain commas).
+        .filter(|(_, l)| l.rsplit(',').nth(3).unwrap().parse::<f64>().unwrap() > 0.0)
+        .map(|(k, _)| k)
+        .collect();
+    assert!(basins.len() >= 4, "{csv}");
+    for k in basins {
+        let swatch = colormap::category(k);
+        let found = img.enumerate_pixels().any(|(x, _, p)| x > left + w && p.0 == swatch);
+        assert!(found, "no legend swatch for basin {k}");
+    }
 }

@@ -95,7 +95,8 @@ fn scheduled(schedule: &str, lr: f64, steps: u32) -> Vec<f64> {
 fn schedules_match_their_closed_form_products() {
     let steps = 20u32;
     let pi = std::f64::consts::PI;
-    let cases: [(&str, Box<dyn Fn(f64) -> f64>); 6] = [
+    type Factor = Box<dyn Fn(f64) -> f64>;
+    let cases: [(&str, Factor); 6] = [
         ("constant", Box::new(|_| 1.0)),
         ("step:gamma=0.5,step_size=5", Box::new(|t: f64| 0.5f64.powf((t / 5.0).floor()))),
         ("exp:gamma=0.9", Box::new(|t: f64| 0.9f64.powf(t))),

@@ -143,7 +143,7 @@ pub fn attractors(
 
     let mut all: Vec<Attractor> = known.into_iter().map(Attractor::from).collect();
     all.extend(clusters.into_iter().take(MAX_FOUND).map(|(_, at, extent)| Attractor {
-        label: format!("attractor ({:.2}, {:.2})", at[0], at[1]),
+        label: format!("attractor {}", crate::landscape::point_label(at)),
         at,
         loss: loss(at),
         found: true,

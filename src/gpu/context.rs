@@ -98,7 +98,7 @@ impl GpuContext {
             backend: format!("{:?}", info.backend),
             device_type: format!("{:?}", info.device_type),
             driver: format!("{} {}", info.driver, info.driver_info).trim().to_string(),
-            max_storage_buffer_binding_size: self.limits.max_storage_buffer_binding_size as u64,
+            max_storage_buffer_binding_size: self.limits.max_storage_buffer_binding_size,
             max_buffer_size: self.limits.max_buffer_size,
             max_compute_workgroups_per_dimension: self.limits.max_compute_workgroups_per_dimension,
             max_compute_invocations_per_workgroup: self.limits.max_compute_invocations_per_workgroup,

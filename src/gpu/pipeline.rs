@@ -127,14 +127,13 @@ impl Pipelines {
         let label = format!("downhill kernel {}+{}", key.landscape, key.optimiser);
         let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let pair = (key.landscape, key.optimiser);
-        if !self.modules.contains_key(&pair) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.modules.entry(pair) {
             let source = shader::compose(spec.landscape, spec.optimiser)?;
             shader::validate(&source)?;
-            let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            slot.insert(ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
                 label: Some(&label),
                 source: wgpu::ShaderSource::Wgsl(source.into()),
-            });
-            self.modules.insert(pair, module);
+            }));
         }
         let constants = [
             ("WG", WORKGROUP_SIZE as f64),

@@ -90,7 +90,8 @@ impl std::fmt::Debug for Landscape {
 }
 
 /// `(x, y)` to two decimals, without negative zeros.
-fn label(at: [f64; 2]) -> String {
+/// A point as a short label, `(1.30, -1.30)`, with values within 0.005 of zero shown as 0.
+pub fn point_label(at: [f64; 2]) -> String {
     let r = |v: f64| if v.abs() < 0.005 { 0.0 } else { v };
     format!("({:.2}, {:.2})", r(at[0]), r(at[1]))
 }
@@ -204,8 +205,10 @@ impl Landscape {
                 }
             }
         }
-        let mut minima: Vec<Minimum> =
-            found.into_iter().map(|at| Minimum { label: label(at), at, loss: self.loss64(at, c) }).collect();
+        let mut minima: Vec<Minimum> = found
+            .into_iter()
+            .map(|at| Minimum { label: point_label(at), at, loss: self.loss64(at, c) })
+            .collect();
         minima.sort_by(|a, b| {
             a.loss.total_cmp(&b.loss).then(a.at[0].total_cmp(&b.at[0])).then(a.at[1].total_cmp(&b.at[1]))
         });

@@ -2,6 +2,8 @@
 //! and `opt_step` of the same names and the same f32 operation order as the WGSL, including
 //! the flushing of subnormal state registers to zero.
 
+#![allow(clippy::too_many_arguments, reason = "opt_step mirrors the WGSL signature, argument for argument")]
+
 use super::OptState;
 use crate::cpu::flush_subnormal;
 use crate::landscape::Curvature;

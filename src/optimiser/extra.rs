@@ -1,6 +1,8 @@
 //! CPU twins of the later optimisers in `shaders/optimisers/` (adagrad, adamw, nadam, lion),
 //! each with `opt_init` and `opt_step` of the same names and f32 operation order as the WGSL.
 
+#![allow(clippy::too_many_arguments, reason = "opt_step mirrors the WGSL signature, argument for argument")]
+
 use super::OptState;
 use super::builtin::{BETA, BETA1, BETA2, BIAS_CORRECTION, EPS, LR, corrected, corrected_moments, moments};
 use crate::cpu::flush_subnormal;

@@ -1,5 +1,6 @@
-//! Colour maps, from the `colorous` crate: a perceptually uniform sequential map (viridis) for
-//! continuous values, a categorical palette for basins, and a red ramp for divergence speed.
+//! Colour maps, from the `colorous` crate: perceptually uniform sequential maps for continuous
+//! values (viridis by default, chosen with [`Cmap`]), diverging and cyclic maps on request, a
+//! categorical palette for basins, and a red ramp for divergence speed.
 
 /// An 8-bit RGB colour.
 pub type Rgb = [u8; 3];
@@ -15,9 +16,80 @@ fn rgb(c: colorous::Color) -> Rgb {
     [c.r, c.g, c.b]
 }
 
+/// A continuous colour map, by name (`--cmap`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cmap {
+    /// Perceptually uniform sequential, dark purple to yellow (the default).
+    #[default]
+    Viridis,
+    /// Perceptually uniform sequential, black to pale yellow through red.
+    Magma,
+    /// Perceptually uniform sequential, black to yellow through red.
+    Inferno,
+    /// Perceptually uniform sequential, blue to yellow through magenta.
+    Plasma,
+    /// Perceptually uniform sequential, readable with colour-vision deficiency.
+    Cividis,
+    /// Diverging, red to white to blue.
+    Rdbu,
+    /// Diverging, orange to white to purple.
+    Puor,
+    /// Cyclic (the two ends meet), for periodic quantities.
+    Sinebow,
+}
+
+impl Cmap {
+    /// Every map, in the order `--help` lists them.
+    pub const ALL: [Cmap; 8] = [
+        Cmap::Viridis,
+        Cmap::Magma,
+        Cmap::Inferno,
+        Cmap::Plasma,
+        Cmap::Cividis,
+        Cmap::Rdbu,
+        Cmap::Puor,
+        Cmap::Sinebow,
+    ];
+
+    /// The name `--cmap` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Cmap::Viridis => "viridis",
+            Cmap::Magma => "magma",
+            Cmap::Inferno => "inferno",
+            Cmap::Plasma => "plasma",
+            Cmap::Cividis => "cividis",
+            Cmap::Rdbu => "rdbu",
+            Cmap::Puor => "puor",
+            Cmap::Sinebow => "sinebow",
+        }
+    }
+
+    /// The map named `name`.
+    pub fn from_name(name: &str) -> Option<Cmap> {
+        Cmap::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// The colour at `t` in [0, 1] (clamped).
+    pub fn at(self, t: f64) -> Rgb {
+        let g = match self {
+            Cmap::Viridis => colorous::VIRIDIS,
+            Cmap::Magma => colorous::MAGMA,
+            Cmap::Inferno => colorous::INFERNO,
+            Cmap::Plasma => colorous::PLASMA,
+            Cmap::Cividis => colorous::CIVIDIS,
+            Cmap::Rdbu => colorous::RED_BLUE,
+            Cmap::Puor => colorous::PURPLE_ORANGE,
+            Cmap::Sinebow => colorous::SINEBOW,
+        };
+        rgb(g.eval_continuous(t.clamp(0.0, 1.0)))
+    }
+}
+
 /// Viridis at `t` in [0, 1] (clamped): dark purple at 0, yellow at 1.
 pub fn sequential(t: f64) -> Rgb {
-    rgb(colorous::VIRIDIS.eval_continuous(t.clamp(0.0, 1.0)))
+    Cmap::Viridis.at(t)
 }
 
 /// Divergence speed on a log scale: deep red for trajectories that left at once (`t` = 0),

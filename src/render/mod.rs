@@ -1,5 +1,9 @@
-//! Grids of values or labels to pixels: colour maps ([`colormap`]) and heatmaps with overlays
-//! ([`heatmap`]). Never touches wgpu or the file system.
+//! Grids of values or labels to pixels: colour maps ([`colormap`]), heatmaps with overlays
+//! ([`heatmap`]), text ([`text`]), axis ticks ([`ticks`]) and the frame around a figure
+//! ([`frame`]). Never touches wgpu or the file system.
 
 pub mod colormap;
+pub mod frame;
 pub mod heatmap;
+pub mod text;
+pub mod ticks;

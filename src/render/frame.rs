@@ -1,0 +1,341 @@
+//! The frame around a plot: title, axes with ticks and labels in parameter units, axis titles,
+//! and a key (a colour bar with its scale, or a legend of categories).
+//!
+//! The plot image is placed unchanged (pixel for pixel) inside the frame, so anything drawn on
+//! it in data coordinates stays where it was; [`Framed::plot`] says where it landed. Sizes
+//! scale with [`Frame::ratio`] (2 for high-density screens).
+
+use image::{Rgb as Pixel, RgbImage};
+
+use super::colormap::Rgb;
+use super::text::{self, Align};
+use super::ticks::{self, Tick};
+
+/// Colour of text, ticks and the plot border.
+pub const INK: Rgb = [34, 34, 34];
+/// Background of the frame.
+pub const PAPER: Rgb = [255, 255, 255];
+
+/// One axis of the plot: the range it shows and its title.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AxisFrame {
+    /// Title under (x) or beside (y) the axis, e.g. `learning rate η`.
+    pub title: String,
+    /// Value at the low edge (left, or bottom).
+    pub lo: f64,
+    /// Value at the high edge (right, or top).
+    pub hi: f64,
+    /// Whether values are spaced logarithmically.
+    pub log: bool,
+}
+
+impl AxisFrame {
+    /// Fraction of the way from the low to the high edge at which `v` sits.
+    pub fn fraction(&self, v: f64) -> f64 {
+        if self.log {
+            (v / self.lo).log10() / (self.hi / self.lo).log10()
+        } else {
+            (v - self.lo) / (self.hi - self.lo)
+        }
+    }
+
+    /// The ticks of this axis.
+    pub fn ticks(&self, target: usize) -> Vec<Tick> {
+        if self.log { ticks::log(self.lo, self.hi) } else { ticks::linear(self.lo, self.hi, target) }
+    }
+
+    /// The value at fraction `f` of the way from the low edge.
+    pub fn value_at(&self, f: f64) -> f64 {
+        if self.log { self.lo * (self.hi / self.lo).powf(f) } else { self.lo + f * (self.hi - self.lo) }
+    }
+}
+
+/// A colour bar: a continuous scale in value units.
+pub struct ColourBar {
+    /// Title beside the bar, e.g. `steps to converge`.
+    pub title: String,
+    /// The bar's scale (bottom = low).
+    pub scale: AxisFrame,
+    /// Colour of a value on the scale.
+    pub colour: Box<dyn Fn(f64) -> Rgb>,
+    /// Extra swatches under the bar for values off the scale (e.g. `diverged`).
+    pub swatches: Vec<(Rgb, String)>,
+}
+
+/// What explains the colours.
+pub enum Key {
+    /// Nothing.
+    None,
+    /// A continuous colour bar.
+    Bar(ColourBar),
+    /// Categories: a swatch and a label per entry, then notes (plain lines of text).
+    Legend {
+        /// Swatch colour and label per category.
+        entries: Vec<(Rgb, String)>,
+        /// Lines of explanation under the entries.
+        notes: Vec<String>,
+    },
+}
+
+/// Everything drawn around a plot.
+pub struct Frame {
+    /// Title above the plot.
+    pub title: String,
+    /// The horizontal axis.
+    pub x: AxisFrame,
+    /// The vertical axis (high end at the top).
+    pub y: AxisFrame,
+    /// Colour bar or legend at the right.
+    pub key: Key,
+    /// Scale of text and lines: 1 for ordinary screens, 2 for high-density ones.
+    pub ratio: u32,
+}
+
+/// A framed figure and where its plot sits inside it.
+pub struct Framed {
+    /// The whole figure.
+    pub image: RgbImage,
+    /// The plot's rectangle in the figure: left, top, width, height (pixels).
+    pub plot: [u32; 4],
+}
+
+/// Font size of tick labels and legends at ratio 1, pixels.
+const FONT: f32 = 13.0;
+/// Legend entries beyond this many are summarised in one line.
+const MAX_ENTRIES: usize = 24;
+
+fn fill(img: &mut RgbImage, x: i64, y: i64, w: i64, h: i64, colour: Rgb) {
+    for py in y.max(0)..(y + h).min(img.height() as i64) {
+        for px in x.max(0)..(x + w).min(img.width() as i64) {
+            img.put_pixel(px as u32, py as u32, Pixel(colour));
+        }
+    }
+}
+
+fn outline(img: &mut RgbImage, x: i64, y: i64, w: i64, h: i64, t: i64) {
+    fill(img, x - t, y - t, w + 2 * t, t, INK);
+    fill(img, x - t, y + h, w + 2 * t, t, INK);
+    fill(img, x - t, y, t, h, INK);
+    fill(img, x + w, y, t, h, INK);
+}
+
+/// Width the key needs, pixels.
+fn key_width(key: &Key, r: f32) -> f32 {
+    let font = FONT * r;
+    match key {
+        Key::None => 0.0,
+        Key::Bar(bar) => {
+            let labels = bar.scale.ticks(5).iter().map(|t| text::width(&t.label, font)).fold(0.0, f32::max);
+            let swatches =
+                bar.swatches.iter().map(|s| 22.0 * r + text::width(&s.1, font)).fold(0.0, f32::max);
+            (20.0 * r + 16.0 * r + 6.0 * r + labels + 10.0 * r + text::line_height(font)).max(swatches)
+                + 16.0 * r
+        }
+        Key::Legend { entries, notes } => {
+            let shown = entries.iter().take(MAX_ENTRIES).map(|e| 22.0 * r + text::width(&e.1, font));
+            let notes = notes.iter().map(|n| text::width(n, font * 0.9));
+            shown.chain(notes).fold(0.0, f32::max) + 24.0 * r
+        }
+    }
+}
+
+/// Draws `plot` inside `frame`.
+pub fn compose(plot: &RgbImage, frame: &Frame) -> Framed {
+    let r = frame.ratio.max(1) as f32;
+    let font = FONT * r;
+    let title_font = 15.0 * r;
+    let tick_len = 5.0 * r;
+    let pad = 8.0 * r;
+    let (pw, ph) = (plot.width() as f32, plot.height() as f32);
+
+    let xt = frame.x.ticks(((pw / (70.0 * r)) as usize).clamp(2, 10));
+    let yt = frame.y.ticks(((ph / (45.0 * r)) as usize).clamp(2, 10));
+    let y_label_w = yt.iter().map(|t| text::width(&t.label, font)).fold(0.0, f32::max);
+    let lh = text::line_height(font);
+
+    let left = (pad + text::line_height(font) + pad + y_label_w + tick_len + 4.0 * r).ceil();
+    let top = (pad + text::line_height(title_font) + pad).ceil();
+    let bottom = (tick_len + 3.0 * r + lh + pad * 0.5 + lh + pad).ceil();
+    let right = (key_width(&frame.key, r) + pad).ceil().max(2.0 * pad);
+    let legend_h = match &frame.key {
+        Key::Legend { entries, notes } => {
+            (entries.len().min(MAX_ENTRIES + 1) + notes.len()) as f32 * 1.5 * lh + 2.0 * pad
+        }
+        _ => 0.0,
+    };
+    // Wide enough for the title too.
+    let width = (left + pw + right).max(text::width(&frame.title, title_font) + 2.0 * pad) as u32;
+    let height = (top + ph + bottom).max(top + legend_h) as u32;
+    let mut img = RgbImage::from_pixel(width, height, Pixel(PAPER));
+    let (l, t) = (left as u32, top as u32);
+    image::imageops::replace(&mut img, plot, l as i64, t as i64);
+    let line = r.round().max(1.0) as i64;
+    outline(&mut img, l as i64, t as i64, pw as i64, ph as i64, line);
+
+    // Title, centred over the plot.
+    let title_x = (left + pw / 2.0).max(pad + text::width(&frame.title, title_font) / 2.0);
+    text::draw(&mut img, &frame.title, title_x, pad, title_font, INK, Align::Centre);
+
+    // x ticks and labels.
+    for tick in &xt {
+        let f = frame.x.fraction(tick.value);
+        if !(-1e-9..=1.0 + 1e-9).contains(&f) {
+            continue;
+        }
+        let px = left + (f as f32 * pw).min(pw - 1.0);
+        let len = if tick.is_major() { tick_len } else { tick_len * 0.6 };
+        fill(&mut img, px as i64, (top + ph) as i64 + line, line, len as i64, INK);
+        if tick.is_major() {
+            text::draw(&mut img, &tick.label, px, top + ph + tick_len + 3.0 * r, font, INK, Align::Centre);
+        }
+    }
+    text::draw(
+        &mut img,
+        &frame.x.title,
+        left + pw / 2.0,
+        top + ph + tick_len + 3.0 * r + lh + pad * 0.5,
+        font,
+        INK,
+        Align::Centre,
+    );
+
+    // y ticks and labels (high end at the top).
+    for tick in &yt {
+        let f = frame.y.fraction(tick.value);
+        if !(-1e-9..=1.0 + 1e-9).contains(&f) {
+            continue;
+        }
+        let py = top + ((1.0 - f as f32) * ph).min(ph - 1.0);
+        let len = if tick.is_major() { tick_len } else { tick_len * 0.6 };
+        fill(&mut img, (left - len) as i64 - line, py as i64, len as i64, line, INK);
+        if tick.is_major() {
+            text::draw(
+                &mut img,
+                &tick.label,
+                left - tick_len - 4.0 * r,
+                py - lh / 2.0,
+                font,
+                INK,
+                Align::Right,
+            );
+        }
+    }
+    text::draw_upwards(&mut img, &frame.y.title, pad, top + ph / 2.0, font, INK);
+
+    // The key.
+    let kx = left + pw + 2.0 * pad;
+    match &frame.key {
+        Key::None => {}
+        Key::Bar(bar) => draw_bar(&mut img, bar, kx, top, ph, r),
+        Key::Legend { entries, notes } => {
+            let mut y = top;
+            for (colour, label) in entries.iter().take(MAX_ENTRIES) {
+                let sw = 14.0 * r;
+                fill(&mut img, kx as i64, (y + (lh - sw) / 2.0) as i64, sw as i64, sw as i64, *colour);
+                text::draw(&mut img, label, kx + sw + 8.0 * r, y, font, INK, Align::Left);
+                y += 1.5 * lh;
+            }
+            if entries.len() > MAX_ENTRIES {
+                let more = format!("… and {} more", entries.len() - MAX_ENTRIES);
+                text::draw(&mut img, &more, kx, y, font, INK, Align::Left);
+                y += 1.5 * lh;
+            }
+            for note in notes {
+                text::draw(&mut img, note, kx, y, font * 0.9, INK, Align::Left);
+                y += 1.5 * lh;
+            }
+        }
+    }
+    Framed { image: img, plot: [l, t, plot.width(), plot.height()] }
+}
+
+fn draw_bar(img: &mut RgbImage, bar: &ColourBar, x: f32, top: f32, ph: f32, r: f32) {
+    let font = FONT * r;
+    let lh = text::line_height(font);
+    let bw = 16.0 * r;
+    // Leave room under the bar for the swatches.
+    let h = (ph - bar.swatches.len() as f32 * 1.5 * lh - if bar.swatches.is_empty() { 0.0 } else { lh })
+        .max(ph * 0.4);
+    for py in 0..h as u32 {
+        let f = 1.0 - (py as f64 + 0.5) / h as f64;
+        let c = (bar.colour)(bar.scale.value_at(f));
+        fill(img, x as i64, (top as u32 + py) as i64, bw as i64, 1, c);
+    }
+    let line = r.round().max(1.0) as i64;
+    outline(img, x as i64, top as i64, bw as i64, h as i64, line);
+    let mut label_w: f32 = 0.0;
+    for tick in bar.scale.ticks(((h / (40.0 * r)) as usize).clamp(2, 8)) {
+        let f = bar.scale.fraction(tick.value);
+        if !(-1e-9..=1.0 + 1e-9).contains(&f) {
+            continue;
+        }
+        let py = top + ((1.0 - f as f32) * h).min(h - 1.0);
+        let len = if tick.is_major() { 5.0 * r } else { 3.0 * r };
+        fill(img, (x + bw) as i64 + line, py as i64, len as i64, line, INK);
+        if tick.is_major() {
+            text::draw(img, &tick.label, x + bw + 8.0 * r, py - lh / 2.0, font, INK, Align::Left);
+            label_w = label_w.max(text::width(&tick.label, font));
+        }
+    }
+    text::draw_upwards(img, &bar.title, x + bw + 14.0 * r + label_w, top + h / 2.0, font, INK);
+    let mut y = top + h + lh;
+    for (colour, label) in &bar.swatches {
+        fill(img, x as i64, (y + (lh - 14.0 * r) / 2.0) as i64, bw as i64, (14.0 * r) as i64, *colour);
+        text::draw(img, label, x + bw + 8.0 * r, y, font, INK, Align::Left);
+        y += 1.5 * lh;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(key: Key) -> Frame {
+        Frame {
+            title: "gd on bumpy".into(),
+            x: AxisFrame { title: "x₀".into(), lo: -2.0, hi: 2.0, log: false },
+            y: AxisFrame { title: "curvature k".into(), lo: 0.1, hi: 10.0, log: true },
+            key,
+            ratio: 1,
+        }
+    }
+
+    #[test]
+    fn the_plot_is_copied_pixel_for_pixel_inside_a_border() {
+        let plot = RgbImage::from_fn(64, 48, |x, y| Pixel([x as u8, y as u8, 7]));
+        let f = compose(&plot, &frame(Key::None));
+        let [l, t, w, h] = f.plot;
+        assert_eq!((w, h), (64, 48));
+        assert!(f.image.width() > l + w && f.image.height() > t + h);
+        for (x, y, p) in plot.enumerate_pixels() {
+            assert_eq!(f.image.get_pixel(l + x, t + y), p);
+        }
+        assert_eq!(f.image.get_pixel(l - 1, t + 10).0, INK);
+        assert_eq!(f.image.get_pixel(l + w, t + 10).0, INK);
+    }
+
+    #[test]
+    fn legends_grow_with_their_entries_and_bars_show_their_colours() {
+        let plot = RgbImage::from_pixel(100, 100, Pixel([200; 3]));
+        let entries: Vec<(Rgb, String)> = (0..5).map(|i| ([i * 40, 0, 0], format!("minimum {i}"))).collect();
+        let small = compose(&plot, &frame(Key::Legend { entries: entries[..1].to_vec(), notes: vec![] }));
+        let big =
+            compose(&plot, &frame(Key::Legend { entries: entries.clone(), notes: vec!["note".into()] }));
+        assert!(big.image.height() >= small.image.height());
+        // Every entry's swatch colour appears right of the plot.
+        let right_of_plot = |f: &Framed, c: Rgb| {
+            f.image.enumerate_pixels().any(|(x, _, p)| x > f.plot[0] + f.plot[2] && p.0 == c)
+        };
+        assert!(entries.iter().all(|(c, _)| right_of_plot(&big, *c)));
+        let bar = ColourBar {
+            title: "steps".into(),
+            scale: AxisFrame { title: String::new(), lo: 1.0, hi: 1000.0, log: true },
+            colour: Box::new(|v| if v < 30.0 { [0, 0, 255] } else { [0, 255, 0] }),
+            swatches: vec![([255, 0, 0], "diverged".into())],
+        };
+        let f = compose(&plot, &frame(Key::Bar(bar)));
+        for c in [[0, 0, 255], [0, 255, 0], [255, 0, 0]] {
+            assert!(right_of_plot(&f, c), "{c:?}");
+        }
+    }
+}
