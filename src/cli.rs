@@ -27,11 +27,15 @@ pub enum Command {
     Sweep(SweepArgs),
     /// One trajectory, every iterate written as CSV (step,x,y,loss).
     Trace(TraceArgs),
+    /// Paths of several optimizers over a contour map of the landscape, and their loss curves.
+    Paths(PathsArgs),
     /// Landscapes and optimizers with their parameters and defaults.
     List,
     /// The GPU adapter downhill would use, its backend and limits.
     Info,
-    /// Render the default gallery.
+    /// Render every figure of a figure file (TOML), or a figure again from its PNG.
+    Render(RenderArgs),
+    /// Render the default gallery (results/gallery.toml) and its README.
     Gallery(GalleryArgs),
 }
 
@@ -108,6 +112,33 @@ pub struct FigureArgs {
     /// Grid cells: N (square) or COLSxROWS.
     #[arg(long)]
     pub res: Option<String>,
+    #[command(flatten)]
+    pub style: StyleArgs,
+    /// Zoom into the map: CX,CY,SPAN puts the window's centre at (CX, CY) in parameter units
+    /// and makes the x window SPAN wide (decades on a log axis); the y window shrinks by the
+    /// same factor.
+    #[arg(long, allow_hyphen_values = true, value_name = "CX,CY,SPAN")]
+    pub zoom: Option<String>,
+}
+
+/// Boundary refinement, shared by the map commands.
+#[derive(Args, Debug, Clone)]
+pub struct RefineArgs {
+    /// Refine every row's boundary (where divergence starts along the x axis; on basin maps
+    /// both edges of the region of starts that does not diverge) by rounds of probes on the
+    /// backend to this relative precision (1e-4 if given without a value); writes
+    /// PREFIX.boundary.csv.
+    #[arg(long, value_name = "PRECISION", num_args = 0..=1, default_missing_value = "1e-4")]
+    pub refine: Option<f64>,
+    /// Steps per refinement probe (default: twice what a relative excess of PRECISION needs
+    /// to reach the divergence threshold).
+    #[arg(long, value_name = "N")]
+    pub refine_steps: Option<u32>,
+}
+
+/// How a figure looks, shared by every command that draws one.
+#[derive(Args, Debug, Clone)]
+pub struct StyleArgs {
     /// Colour map for continuous colourings: viridis, magma, inferno, plasma, cividis
     /// (perceptually uniform sequential), rdbu, puor (diverging), sinebow (cyclic).
     #[arg(long, default_value = "viridis")]
@@ -131,26 +162,6 @@ pub struct FigureArgs {
     /// No rings on the attractors on basin maps.
     #[arg(long)]
     pub no_markers: bool,
-    /// Zoom into the map: CX,CY,SPAN puts the window's centre at (CX, CY) in parameter units
-    /// and makes the x window SPAN wide (decades on a log axis); the y window shrinks by the
-    /// same factor.
-    #[arg(long, allow_hyphen_values = true, value_name = "CX,CY,SPAN")]
-    pub zoom: Option<String>,
-}
-
-/// Boundary refinement, shared by the map commands.
-#[derive(Args, Debug, Clone)]
-pub struct RefineArgs {
-    /// Refine every row's boundary (where divergence starts along the x axis; on basin maps
-    /// both edges of the region of starts that does not diverge) by rounds of probes on the
-    /// backend to this relative precision (1e-4 if given without a value); writes
-    /// PREFIX.boundary.csv.
-    #[arg(long, value_name = "PRECISION", num_args = 0..=1, default_missing_value = "1e-4")]
-    pub refine: Option<f64>,
-    /// Steps per refinement probe (default: twice what a relative excess of PRECISION needs
-    /// to reach the divergence threshold).
-    #[arg(long, value_name = "N")]
-    pub refine_steps: Option<u32>,
 }
 
 /// `downhill basins`.
@@ -236,6 +247,50 @@ pub struct TraceArgs {
     pub csv: Option<PathBuf>,
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// `downhill paths`.
+#[derive(Args, Debug)]
+pub struct PathsArgs {
+    /// Landscape, as NAME or NAME:key=value,...
+    #[arg(long)]
+    pub landscape: String,
+    /// Optimizer, as NAME or NAME:key=value,...; repeat for several (one colour each).
+    #[arg(long = "optimizer", visible_alias = "optimiser", required = true)]
+    pub optimizers: Vec<String>,
+    /// Start point X,Y; repeat for several (every optimizer runs from each).
+    #[arg(long = "start", required = true, allow_hyphen_values = true)]
+    pub starts: Vec<String>,
+    /// Window XLO:XHI:YLO:YHI (default: the landscape's own domain).
+    #[arg(long, allow_hyphen_values = true)]
+    pub domain: Option<String>,
+    /// Output prefix: writes PREFIX.png, PREFIX.loss.png, PREFIX.csv and PREFIX.json.
+    #[arg(short = 'o', long = "out", value_name = "PREFIX")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub style: StyleArgs,
+}
+
+/// `downhill render`.
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// A figure file (TOML with [[figure]] tables), or a PNG written by downhill (it carries
+    /// the entry that made it).
+    pub file: PathBuf,
+    /// Directory to write into (default: the file's own directory).
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+    /// Render only the figure with this name (repeat for several).
+    #[arg(long)]
+    pub only: Vec<String>,
+    /// Also write README.md showing every figure with its entry.
+    #[arg(long)]
+    pub readme: bool,
+    /// Where to run.
+    #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
+    pub backend: BackendArg,
 }
 
 /// `downhill gallery`.

@@ -3,23 +3,24 @@
 //! stdout).
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use downhill::batch;
 use downhill::error::Error;
-use downhill::figure::{self, ColorBy, Job, Kind, Refinement, Style};
+use downhill::figure::{ColorBy, Style};
 use downhill::gallery;
 use downhill::landscape::LANDSCAPES;
 use downhill::optimiser::OPTIMISERS;
 use downhill::output::OutputSet;
 use downhill::param::ParamDef;
-use downhill::refine;
+use downhill::recipe::{self, FigureFile, Plan, Recipe, RecipeKind, Res};
 use downhill::render::colormap::Cmap;
 use downhill::runner::{Backend, BackendChoice};
 use downhill::spec::{self, OptionsText, SpecBuilder};
 
-use crate::cli::{BackendArg, ColorArg, Command, FigureArgs, RefineArgs, RunArgs};
+use crate::cli::{BackendArg, ColorArg, Command, FigureArgs, RefineArgs, RenderArgs, RunArgs, StyleArgs};
 
 fn backend_choice(b: BackendArg) -> BackendChoice {
     match b {
@@ -39,13 +40,6 @@ fn color(c: ColorArg) -> ColorBy {
         ColorArg::Loss => ColorBy::Loss,
         ColorArg::Conv => ColorBy::Conv,
         ColorArg::Basin => ColorBy::Basin,
-    }
-}
-
-fn res(figure: &FigureArgs, default: u32) -> Result<(u32, u32), Error> {
-    match &figure.res {
-        Some(r) => spec::parse_res("--res", r),
-        None => Ok((default, default)),
     }
 }
 
@@ -69,46 +63,29 @@ fn command_line() -> String {
 pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Basins(a) => {
-            let domain = a.domain.as_deref().map(parse_domain).transpose()?;
-            let mut b = SpecBuilder::basins(
-                &a.landscape,
-                &a.optimizer,
-                domain,
-                res(&a.figure, 512)?,
-                a.run.steps.unwrap_or(500),
-            )?;
-            apply_run(&mut b, &a.run);
-            figure_job(Kind::Basins, b, &a.run, &a.figure, &a.refine)
+            let mut r = map_recipe(RecipeKind::Basins, &a.figure, &a.run, &a.refine)?;
+            r.landscape = Some(a.landscape.clone());
+            r.optimizer = Some(a.optimizer.clone());
+            r.domain = a.domain.as_deref().map(parse_domain).transpose()?;
+            render_one(&r, &a.figure.out, &a.run)
         }
         Command::Stability(a) => {
-            let lr = axis_range("--lr", "lr", &a.lr)?;
-            let k = axis_range("--k", "kx", &a.k)?;
-            let mut b = SpecBuilder::stability(
-                &a.optimizer,
-                lr,
-                k,
-                res(&a.figure, 256)?,
-                a.run.steps.unwrap_or(1000),
-            );
-            apply_run(&mut b, &a.run);
-            figure_job(Kind::Stability, b, &a.run, &a.figure, &a.refine)
+            let mut r = map_recipe(RecipeKind::Stability, &a.figure, &a.run, &a.refine)?;
+            r.optimizer = Some(a.optimizer.clone());
+            r.lr = Some(a.lr.clone());
+            r.k = Some(a.k.clone());
+            render_one(&r, &a.figure.out, &a.run)
         }
         Command::Sweep(a) => {
-            let mut b = SpecBuilder {
-                landscape: a.landscape.clone(),
-                optimiser: a.optimizer.clone(),
-                start: a.start.as_deref().map(|s| spec::parse_point("--start", s)).transpose()?,
-                x: spec::parse_axis("--x", &a.x)?,
-                y: spec::parse_axis("--y", &a.y)?,
-                res: res(&a.figure, 256)?,
-                steps: a.run.steps.unwrap_or(1000),
-                threshold: 0.0,
-                conv_tol: 0.0,
-                options: Default::default(),
-            };
-            apply_run(&mut b, &a.run);
-            figure_job(Kind::Sweep, b, &a.run, &a.figure, &a.refine)
+            let mut r = map_recipe(RecipeKind::Sweep, &a.figure, &a.run, &a.refine)?;
+            r.landscape = Some(a.landscape.clone());
+            r.optimizer = Some(a.optimizer.clone());
+            r.x = Some(a.x.clone());
+            r.y = Some(a.y.clone());
+            r.start = a.start.as_deref().map(|s| spec::parse_point("--start", s)).transpose()?;
+            render_one(&r, &a.figure.out, &a.run)
         }
+        Command::Render(a) => run_render(a),
         Command::Trace(a) => {
             let start = spec::parse_point("--start", &a.start)?;
             let mut b = SpecBuilder::single(&a.landscape, &a.optimizer, start, a.run.steps.unwrap_or(1000));
@@ -137,6 +114,23 @@ pub fn run(command: Command) -> Result<()> {
             }
             Ok(())
         }
+        Command::Paths(a) => {
+            let starts = a
+                .starts
+                .iter()
+                .map(|s| spec::parse_point("--start", s))
+                .collect::<Result<Vec<_>, Error>>()?;
+            let mut r = Recipe {
+                kind: RecipeKind::Paths,
+                landscape: Some(a.landscape.clone()),
+                optimizers: Some(a.optimizers.clone()),
+                starts: Some(starts),
+                domain: a.domain.as_deref().map(parse_domain).transpose()?,
+                ..Default::default()
+            };
+            apply_run_and_style(&mut r, &a.run, &a.style)?;
+            render_one(&r, &a.out, &a.run)
+        }
         Command::List => write_stdout(&list()),
         Command::Info => {
             let backend = open_backend(BackendArg::Gpu)?;
@@ -159,18 +153,140 @@ pub fn run(command: Command) -> Result<()> {
     }
 }
 
-/// Renders the default gallery.
+/// Renders the default gallery into `dir` and writes its README there.
 pub fn run_gallery(dir: PathBuf, backend: BackendArg) -> Result<()> {
-    let started = std::time::Instant::now();
-    let jobs = gallery::jobs(&dir, std::io::stderr().is_terminal())?;
-    let mut backend = open_backend(backend)?;
-    eprintln!("downhill: rendering {} figures into {} on {}", jobs.len(), dir.display(), backend.describe());
-    for job in &jobs {
-        let report = figure::run_job(&mut backend, job)
-            .with_context(|| format!("rendering {}", job.prefix.display()))?;
-        eprintln!("  {}: {}", job.prefix.display(), report.summary);
+    let file = gallery::figures()?;
+    render_file(&file, gallery::PATH, &dir, backend, true)
+}
+
+/// `downhill render`: a figure file, or a PNG's embedded recipe.
+fn run_render(a: RenderArgs) -> Result<()> {
+    let name = a.file.display().to_string();
+    let is_png = a.file.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    let mut file = if is_png {
+        FigureFile { figure: vec![recipe::from_png(&a.file)?] }
+    } else {
+        let text =
+            std::fs::read_to_string(&a.file).map_err(|e| Error::input(&name, format!("cannot read: {e}")))?;
+        recipe::parse_file(&name, &text)?
+    };
+    if !a.only.is_empty() {
+        for only in &a.only {
+            if !file.figure.iter().any(|r| &r.name == only) {
+                let names: Vec<&str> = file.figure.iter().map(|r| r.name.as_str()).collect();
+                let hint = downhill::error::did_you_mean(only, names.iter().copied());
+                return Err(
+                    Error::input("--only", format!("no figure named `{only}` in {name}{hint}")).into()
+                );
+            }
+        }
+        file.figure.retain(|r| a.only.contains(&r.name));
     }
-    eprintln!("downhill: gallery done in {:.1} s", started.elapsed().as_secs_f64());
+    let dir = match &a.out {
+        Some(d) => d.clone(),
+        None => a.file.parent().map(PathBuf::from).unwrap_or_default(),
+    };
+    render_file(&file, &name, &dir, a.backend, a.readme)
+}
+
+/// Checks every figure of `file`, then renders them in order on one backend; with `readme`,
+/// writes `dir/README.md` showing each figure with its entry.
+fn render_file(file: &FigureFile, name: &str, dir: &Path, backend: BackendArg, readme: bool) -> Result<()> {
+    let started = std::time::Instant::now();
+    let progress = std::io::stderr().is_terminal();
+    let plans = batch::plan_all(file, name, dir, &format!("downhill render {name}"), progress)?;
+    let mut backend = open_backend(backend)?;
+    eprintln!("downhill: rendering {} figures into {} on {}", plans.len(), dir.display(), backend.describe());
+    for (r, plan) in file.figure.iter().zip(&plans) {
+        let t = std::time::Instant::now();
+        let report =
+            batch::run_plan(&mut backend, plan).with_context(|| format!("rendering figure `{}`", r.name))?;
+        eprintln!("  {} ({:.1} s): {}", r.name, t.elapsed().as_secs_f64(), report.summary);
+    }
+    if readme {
+        let mut set = OutputSet::new();
+        set.text(&dir.join("README.md"), &batch::readme(file, name))?;
+        set.commit()?;
+    }
+    eprintln!("downhill: {} figures done in {:.1} s", plans.len(), started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// `Some(v)` where `v` differs from the default, so recipes carry only what was chosen.
+fn chosen<T: PartialEq>(v: T, default: T) -> Option<T> {
+    (v != default).then_some(v)
+}
+
+/// Copies the run settings and the style flags into a recipe.
+fn apply_run_and_style(r: &mut Recipe, run: &RunArgs, st: &StyleArgs) -> Result<(), Error> {
+    r.steps = run.steps;
+    r.threshold = chosen(run.threshold, spec::DEFAULT_THRESHOLD as f64);
+    r.tol = chosen(run.tol, spec::DEFAULT_CONV_TOL as f64);
+    r.noise = chosen(run.noise, 0.0);
+    r.seed = chosen(run.seed, 0);
+    r.clip = chosen(run.clip, 0.0);
+    r.l2 = chosen(run.l2, 0.0);
+    r.schedule = run.schedule.clone();
+    let cmap = Cmap::from_name(&st.cmap).ok_or_else(|| {
+        let names: Vec<&str> = Cmap::ALL.iter().map(|c| c.name()).collect();
+        Error::input("--cmap", format!("unknown colour map `{}`; known: {}", st.cmap, names.join(", ")))
+    })?;
+    let d = Style::default();
+    r.cmap = chosen(cmap, d.cmap);
+    r.frame = chosen(!st.plain, d.frame);
+    r.ratio = chosen(st.ratio, d.ratio);
+    r.size = chosen(st.size, d.size);
+    r.title = st.title.clone();
+    r.contours = chosen(!st.no_contours, d.contours);
+    r.markers = chosen(!st.no_markers, d.markers);
+    Ok(())
+}
+
+/// The recipe fields every map command shares.
+fn map_recipe(
+    kind: RecipeKind,
+    fig: &FigureArgs,
+    run: &RunArgs,
+    refine: &RefineArgs,
+) -> Result<Recipe, Error> {
+    let mut r = Recipe {
+        kind,
+        res: fig.res.clone().map(Res::Text),
+        color: chosen(color(fig.color), ColorBy::Auto),
+        refine: refine.refine,
+        refine_steps: refine.refine_steps,
+        zoom: fig
+            .zoom
+            .as_deref()
+            .map(|z| spec::parse_zoom("--zoom", z).map(|z| [z.centre[0], z.centre[1], z.span]))
+            .transpose()?,
+        raw: Some(true),
+        ..Default::default()
+    };
+    apply_run_and_style(&mut r, run, &fig.style)?;
+    Ok(r)
+}
+
+/// Renders one recipe from the command line into `out` (a prefix: directory and name).
+fn render_one(r: &Recipe, out: &Path, run: &RunArgs) -> Result<()> {
+    let mut r = r.clone();
+    r.name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = out.parent().map(PathBuf::from).unwrap_or_default();
+    let plan = r.plan(&dir, &command_line(), std::io::stderr().is_terminal())?;
+    if let Plan::Map { jobs, .. } = &plan {
+        show_wgsl(run, &jobs[0].spec)?;
+    }
+    let mut backend = open_backend(run.backend)?;
+    let report = batch::run_plan(&mut backend, &plan)?;
+    let what = match r.kind {
+        RecipeKind::Basins => "basins",
+        RecipeKind::Stability => "stability",
+        RecipeKind::Sweep => "sweep",
+        RecipeKind::Paths => "paths",
+    };
+    eprintln!("downhill {what} on {}: {}", backend.describe(), report.summary);
+    let files: Vec<String> = report.files.iter().map(|f| f.display().to_string()).collect();
+    eprintln!("wrote {}", files.join(", "));
     Ok(())
 }
 
@@ -180,70 +296,6 @@ fn show_wgsl(run: &RunArgs, spec: &downhill::spec::Spec) -> Result<()> {
         let code = downhill::shader::landscape_source(spec.landscape).unwrap_or_default();
         write_stdout(&code)?;
     }
-    Ok(())
-}
-
-/// The figure style from the flags.
-fn style(fig: &FigureArgs) -> Result<Style, Error> {
-    let cmap = Cmap::from_name(&fig.cmap).ok_or_else(|| {
-        let names: Vec<&str> = Cmap::ALL.iter().map(|c| c.name()).collect();
-        Error::input("--cmap", format!("unknown colour map `{}`; known: {}", fig.cmap, names.join(", ")))
-    })?;
-    Ok(Style {
-        cmap,
-        frame: !fig.plain,
-        ratio: fig.ratio,
-        size: fig.size,
-        title: fig.title.clone(),
-        contours: !fig.no_contours,
-        markers: !fig.no_markers,
-    })
-}
-
-/// The refinement settings, checked.
-fn refinement(a: &RefineArgs, threshold: f64) -> Result<Option<Refinement>, Error> {
-    match a.refine {
-        None => Ok(None),
-        Some(p) if !(p.is_finite() && p > 0.0 && p < 1.0) => {
-            Err(Error::input("--refine", format!("precision {p} must be in (0, 1)")))
-        }
-        Some(p) => Ok(Some(Refinement {
-            precision: p,
-            steps: a.refine_steps.unwrap_or_else(|| refine::steps_for(p, threshold as f32)),
-        })),
-    }
-}
-
-fn figure_job(
-    kind: Kind,
-    b: SpecBuilder,
-    run: &RunArgs,
-    fig: &FigureArgs,
-    refine: &RefineArgs,
-) -> Result<()> {
-    let refine = refinement(refine, run.threshold)?;
-    let mut b = b;
-    if let Some(z) = &fig.zoom {
-        (b.x, b.y) = spec::parse_zoom("--zoom", z)?.apply("--zoom", &b.x, &b.y)?;
-    }
-    let spec = b.build()?;
-    show_wgsl(run, &spec)?;
-    let mut backend = open_backend(run.backend)?;
-    let job = Job {
-        kind,
-        spec,
-        color: color(fig.color),
-        style: style(fig)?,
-        prefix: fig.out.clone(),
-        raw: true,
-        progress: std::io::stderr().is_terminal(),
-        command: command_line(),
-        refine,
-    };
-    let report = figure::run_job(&mut backend, &job)?;
-    eprintln!("downhill {} on {}: {}", kind.name(), backend.describe(), report.summary);
-    let files: Vec<String> = report.files.iter().map(|f| f.display().to_string()).collect();
-    eprintln!("wrote {}", files.join(", "));
     Ok(())
 }
 
@@ -257,10 +309,6 @@ fn parse_domain(text: &str) -> Result<[f64; 4], Error> {
         *v = spec::parse_number("--domain", "bound", p)?;
     }
     Ok(d)
-}
-
-fn axis_range(flag: &str, param: &str, text: &str) -> Result<spec::AxisText, Error> {
-    spec::parse_axis(flag, &format!("{param}:{text}"))
 }
 
 fn write_stdout(text: &str) -> Result<()> {

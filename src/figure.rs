@@ -7,18 +7,20 @@ use std::time::Instant;
 use image::RgbImage;
 use serde_json::json;
 
-use crate::analysis::{basins, boundary, fractal};
+use crate::analysis::basins::{self, Attractor};
+use crate::analysis::{boundary, fractal};
 use crate::error::Error;
 use crate::outcome::Outcomes;
 use crate::output::{Array, OutputSet, with_ext};
 use crate::paint;
 use crate::progress::Progress;
+use crate::recipe::{self, Animate, Recipe};
 use crate::refine;
 use crate::render::colormap::{self, Cmap};
 use crate::render::frame::{self, Frame};
 use crate::render::heatmap;
 use crate::runner::Backend;
-use crate::spec::Spec;
+use crate::spec::{self, Spec};
 
 /// What a figure shows, which sets its default colouring and overlays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,6 +100,8 @@ pub struct Job {
     pub progress: bool,
     /// The command that reproduces this figure, recorded in the metadata.
     pub command: String,
+    /// The recipe this job came from, embedded in the PNG.
+    pub recipe: Recipe,
     /// For stability maps: refine each row's boundary to this relative precision with this
     /// many steps per probe (see [`crate::refine`]).
     pub refine: Option<Refinement>,
@@ -127,79 +131,325 @@ pub struct Report {
 
 /// Runs, analyses, renders and writes one figure.
 pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
-    let spec = &job.spec;
-    let work = spec.cells() as u64 * spec.steps as u64;
-    let progress = Progress::new(work, job.kind.name(), job.progress);
-    let started = Instant::now();
-    let out = backend.run(spec, &progress)?;
-    progress.finish();
-    let run_seconds = started.elapsed().as_secs_f64();
-    let rate = work as f64 / run_seconds.max(1e-9);
+    run_maps(backend, std::slice::from_ref(job), None)
+}
 
-    let domain = spec.basin_domain();
-    let params = spec.landscape_params64();
-    let tol = basins::CLUSTER_TOL * (domain[1] - domain[0]).max(domain[3] - domain[2]);
-    let known = spec.landscape.minima_in(params, domain);
-    let attractors = basins::attractors(&out, known, tol, |p| spec.landscape.loss64(p, params));
-    let labels = basins::label(&out, &attractors);
-    let color = match (job.color, job.kind) {
+/// One map of a figure (a panel of one frame): its run and its analysis.
+struct Map {
+    spec: Spec,
+    out: Outcomes,
+    run_seconds: f64,
+    attractors: Vec<Attractor>,
+    theory: Option<boundary::Theory>,
+    rows: Vec<boundary::BoundaryRow>,
+    refined: Option<Vec<refine::RefinedRow>>,
+}
+
+/// The colouring a job asks for, with `auto` resolved by kind.
+fn colouring(job: &Job) -> ColorBy {
+    match (job.color, job.kind) {
         (ColorBy::Auto, Kind::Basins) => ColorBy::Basin,
         (ColorBy::Auto, Kind::Stability) => ColorBy::Conv,
         (ColorBy::Auto, Kind::Sweep) => ColorBy::Loss,
         (c, _) => c,
+    }
+}
+
+/// Cluster tolerance of a spec's attractor search (see [`basins::CLUSTER_TOL`]).
+fn cluster_tol(spec: &Spec) -> f64 {
+    let d = spec.basin_domain();
+    basins::CLUSTER_TOL * (d[1] - d[0]).max(d[3] - d[2])
+}
+
+/// Runs one map and analyses it.
+fn run_map(backend: &mut Backend, job: &Job, spec: Spec) -> Result<Map, Error> {
+    let work = spec.cells() as u64 * spec.steps as u64;
+    let progress = Progress::new(work, job.kind.name(), job.progress);
+    let started = Instant::now();
+    let out = backend.run(&spec, &progress)?;
+    progress.finish();
+    let run_seconds = started.elapsed().as_secs_f64();
+    let params = spec.landscape_params64();
+    let known = spec.landscape.minima_in(params, spec.basin_domain());
+    let attractors =
+        basins::attractors(&out, known, cluster_tol(&spec), |p| spec.landscape.loss64(p, params));
+    let theory = if job.kind == Kind::Basins { None } else { boundary::analytic(&spec) };
+    let rows =
+        if job.kind == Kind::Basins { Vec::new() } else { boundary::compare(&spec, &out, theory.as_ref()) };
+    let refined = match job.refine {
+        Some(r) => Some(refine::refine(backend, &spec, &out, r.precision, r.steps, theory.as_ref())?),
+        None => None,
     };
+    Ok(Map { spec, out, run_seconds, attractors, theory, rows, refined })
+}
+
+/// Runs, analyses, renders and writes one figure made of several maps: one panel per job
+/// (side by side, sharing axes, attractor colours and the colour scale), and, with
+/// `animate`, one frame per value of the animated parameter (an animated PNG). The jobs share
+/// kind, axes, colouring, style and prefix.
+pub fn run_maps(
+    backend: &mut Backend,
+    jobs: &[Job],
+    animate: Option<(Animate, Vec<f64>)>,
+) -> Result<Report, Error> {
+    let job = &jobs[0];
     let style = &job.style;
     let ratio = style.ratio.max(1);
-    let scale = heatmap::scale_for(out.cols, out.rows, style.size * ratio);
-    let (mut img, key) = paint::colour(spec, &out, &labels, &attractors, color, scale, style.cmap);
-    if job.kind == Kind::Basins && style.contours {
-        paint::contours(&mut img, spec);
+    let color = colouring(job);
+    let (values, slot): (Vec<Option<f64>>, Option<usize>) = match &animate {
+        None => (vec![None], None),
+        Some((a, v)) => {
+            let s = &job.spec;
+            (v.iter().map(|&v| Some(v)).collect(), Some(spec::slot_of(s.landscape, s.optimiser, &a.param)?))
+        }
+    };
+    let n_maps = (values.len() * jobs.len()) as u32;
+    spec::check_memory("--animate", job.spec.x.cells, job.spec.y.cells.saturating_mul(n_maps))?;
+
+    // 1. Run every map.
+    let mut maps: Vec<Vec<Map>> = Vec::new();
+    for v in &values {
+        let mut frame = Vec::new();
+        for j in jobs {
+            let mut s = j.spec.clone();
+            if let (Some(v), Some(slot)) = (v, slot) {
+                s.values[slot] = *v as f32;
+            }
+            frame.push(run_map(backend, j, s)?);
+        }
+        maps.push(frame);
     }
-    let theory = if job.kind == Kind::Basins { None } else { boundary::analytic(spec) };
-    let rows =
-        if job.kind == Kind::Basins { Vec::new() } else { boundary::compare(spec, &out, theory.as_ref()) };
-    if let Some(t) = &theory {
-        draw_theory(&mut img, spec, t, scale, ratio);
-    }
-    let refined = match job.refine {
-        Some(r) => {
-            let rows = refine::refine(backend, spec, &out, r.precision, r.steps, theory.as_ref())?;
-            for row in &rows {
+    let all: Vec<&Map> = maps.iter().flatten().collect();
+
+    // 2. What every map shares: attractors (same index, same colour) and the loss scale.
+    let lists: Vec<Vec<Attractor>> = all.iter().map(|m| m.attractors.clone()).collect();
+    let attractors = basins::merge(&lists, cluster_tol(&job.spec));
+    let outs: Vec<&Outcomes> = all.iter().map(|m| &m.out).collect();
+    let loss_scale = paint::LossScale::over(&outs, &attractors);
+    let scale = heatmap::scale_for(job.spec.x.cells, job.spec.y.cells, style.size * ratio);
+
+    // 3. Colour and annotate every map.
+    let mut key = None;
+    let mut images: Vec<Vec<RgbImage>> = Vec::new();
+    let mut analyses: Vec<Vec<serde_json::Value>> = Vec::new();
+    let mut extra_files: Vec<(PathBuf, String)> = Vec::new();
+    let mut raw: Vec<(PathBuf, usize, usize, Vec<i32>)> = Vec::new();
+    let mut summaries = Vec::new();
+    for (f, frame) in maps.iter().enumerate() {
+        let mut imgs = Vec::new();
+        let mut notes = Vec::new();
+        for (p, m) in frame.iter().enumerate() {
+            let labels = basins::label(&m.out, &attractors);
+            let (mut img, k) =
+                paint::colour(&m.spec, &m.out, &labels, &attractors, color, scale, style.cmap, &loss_scale);
+            key.get_or_insert(k);
+            if job.kind == Kind::Basins && style.contours {
+                paint::contours(&mut img, &m.spec);
+            }
+            if let Some(t) = &m.theory {
+                draw_theory(&mut img, &m.spec, t, scale, ratio);
+            }
+            for row in m.refined.iter().flatten() {
                 if let Some(c) = row.critical {
                     let at = (
-                        spec.x.position(c) * scale as f64,
-                        (spec.y.cells as f64 - spec.y.position(row.y)) * scale as f64,
+                        m.spec.x.position(c) * scale as f64,
+                        (m.spec.y.cells as f64 - m.spec.y.position(row.y)) * scale as f64,
                     );
                     heatmap::dot(&mut img, at.0, at.1, colormap::DIVERGED, scale.max(2 * ratio));
                 }
             }
-            Some((r, rows))
+            if job.kind == Kind::Basins && style.markers {
+                paint::markers(&mut img, &m.spec, &attractors, (9 * ratio).max(scale));
+            }
+            let (analysis, summary, shares) = analyse(job.kind, m, &labels, &attractors, values.len() == 1);
+            // Panels and frames of one figure write their tables and arrays with a suffix.
+            let suffix = match (maps.len(), frame.len()) {
+                (1, 1) => String::new(),
+                (1, _) => format!(".panel{}", p + 1),
+                (_, 1) => format!(".frame{}", f + 1),
+                _ => format!(".frame{}.panel{}", f + 1, p + 1),
+            };
+            let base = PathBuf::from(format!("{}{suffix}", job.prefix.display()));
+            if let Some(rows) = &m.refined {
+                extra_files.push((
+                    with_ext(&base, "boundary.csv"),
+                    refine::csv(&m.spec.y.param, &m.spec.x.param, rows),
+                ));
+            }
+            // Animations keep per-frame shares in the JSON only.
+            if job.kind == Kind::Basins && !shares.is_empty() && maps.len() == 1 {
+                extra_files.push((with_ext(&base, "basins.csv"), basins::csv(&shares)));
+            }
+            if job.raw && maps.len() == 1 {
+                raw.push((with_ext(&base, "npz"), f, p, labels));
+            }
+            notes.push(if frame.len() > 1 {
+                format!("{}: {summary}", paint::optimiser_title(&m.spec))
+            } else {
+                summary
+            });
+            analyses.push(vec![analysis]);
+            imgs.push(img);
         }
-        None => None,
-    };
+        summaries.push(notes.join(" | "));
+        images.push(imgs);
+    }
 
-    let mut summary = format!(
-        "{}x{} trajectories x {} steps in {:.2} s ({:.3e} trajectory-steps/s); diverged {:.1}%, converged {:.1}%",
-        out.cols,
-        out.rows,
-        spec.steps,
+    // 4. Frame every frame's panels.
+    let key = key.expect("a figure has at least one map");
+    let curvature_only = job.kind == Kind::Stability;
+    let first = &maps[0][0].spec;
+    let panel_titles: Vec<String> = if jobs.len() > 1 {
+        maps[0].iter().map(|m| paint::optimiser_title(&m.spec)).collect()
+    } else {
+        vec![String::new()]
+    };
+    let base_title = style.title.clone().unwrap_or_else(|| {
+        if jobs.len() > 1 {
+            format!("{}, {} steps", paint::landscape_title(first), first.steps)
+        } else {
+            paint::title(first)
+        }
+    });
+    let mut pngs = Vec::new();
+    let mut plots = Vec::new();
+    for (f, imgs) in images.iter().enumerate() {
+        if !style.frame {
+            // Bare heatmaps: panels side by side without gaps.
+            let (w, h) = imgs[0].dimensions();
+            let mut img = RgbImage::new(w * imgs.len() as u32, h);
+            for (p, i) in imgs.iter().enumerate() {
+                image::imageops::replace(&mut img, i, (p as u32 * w) as i64, 0);
+                plots.push([p as u32 * w, 0, w, h]);
+            }
+            pngs.push(img);
+            continue;
+        }
+        let title = match (&animate, values[f]) {
+            (Some((a, _)), Some(v)) => format!("{base_title}; {} = {}", a.param, paint::short(v as f32)),
+            _ => base_title.clone(),
+        };
+        let fr = Frame {
+            title,
+            x: paint::axis_frame(&first.x, curvature_only),
+            y: paint::axis_frame(&first.y, curvature_only),
+            key: key.clone(),
+            ratio,
+        };
+        let panels: Vec<(&RgbImage, String)> =
+            imgs.iter().zip(&panel_titles).map(|(i, t)| (i, t.clone())).collect();
+        let framed = frame::compose_panels(&panels, &fr);
+        if f == 0 {
+            plots = framed.plots.clone();
+        }
+        pngs.push(framed.image);
+    }
+    // Frames must share one size; a frame whose title is longer is cropped or padded.
+    let (w, h) = pngs[0].dimensions();
+    for p in pngs.iter_mut().skip(1) {
+        if p.dimensions() != (w, h) {
+            let mut fitted = RgbImage::from_pixel(w, h, image::Rgb(frame::PAPER));
+            image::imageops::replace(&mut fitted, p, 0, 0);
+            *p = fitted;
+        }
+    }
+
+    // 5. Write everything at once.
+    let run_seconds: f64 = all.iter().map(|m| m.run_seconds).sum();
+    let work: f64 = all.iter().map(|m| m.spec.cells() as f64 * m.spec.steps as f64).sum();
+    let rate = work / run_seconds.max(1e-9);
+    let mut meta = serde_json::Map::new();
+    meta.insert("downhill".into(), json!(env!("CARGO_PKG_VERSION")));
+    meta.insert("command".into(), json!(job.command));
+    meta.insert("figure".into(), json!(job.kind.name()));
+    meta.insert("backend".into(), json!(backend.describe()));
+    meta.insert("adapter".into(), json!(backend.adapter()));
+    if let serde_json::Value::Object(first) = analyses[0][0].clone() {
+        meta.extend(first);
+    }
+    meta.insert("color".into(), json!(format!("{color:?}").to_lowercase()));
+    meta.insert("attractors".into(), json!(attractors));
+    meta.insert("cluster_tolerance".into(), json!(cluster_tol(first)));
+    meta.insert(
+        "image".into(),
+        json!({
+            "width": w,
+            "height": h,
+            "plot": { "left": plots[0][0], "top": plots[0][1], "width": plots[0][2], "height": plots[0][3] },
+            "panels": plots.iter().map(|p| json!({"left": p[0], "top": p[1], "width": p[2], "height": p[3]})).collect::<Vec<_>>(),
+            "pixels_per_cell": scale,
+            "y_axis": "high end at the top",
+            "cmap": style.cmap.name(),
+            "ratio": ratio,
+            "frames": pngs.len(),
+        }),
+    );
+    if all.len() > 1 {
+        meta.insert("maps".into(), json!(analyses.iter().flatten().collect::<Vec<_>>()));
+    }
+    if let Some((a, v)) = &animate {
+        meta.insert("animate".into(), json!({ "param": a.param, "values": v, "fps": a.fps.unwrap_or(8) }));
+    }
+    meta.insert("run_seconds".into(), json!(run_seconds));
+    meta.insert("traj_steps_per_s".into(), json!(rate));
+
+    let mut set = OutputSet::new();
+    let fps = animate.as_ref().map_or(1, |(a, _)| a.fps.unwrap_or(8));
+    set.apng(&with_ext(&job.prefix, "png"), &pngs, fps, &recipe::png_text(&job.recipe, &job.command))?;
+    for (path, f, p, labels) in &raw {
+        let m = &maps[*f][*p];
+        write_npz(&mut set, path, &m.spec, &m.out, labels)?;
+    }
+    for (path, text) in &extra_files {
+        set.text(path, text)?;
+    }
+    let text =
+        serde_json::to_string_pretty(&serde_json::Value::Object(meta)).expect("metadata is plain JSON");
+    set.text(&with_ext(&job.prefix, "json"), &(text + "\n"))?;
+    let files = set.commit()?;
+    let head = format!(
+        "{} map(s) of {}x{} trajectories x {} steps in {:.2} s ({:.3e} trajectory-steps/s)",
+        all.len(),
+        first.x.cells,
+        first.y.cells,
+        first.steps,
         run_seconds,
-        rate,
+        rate
+    );
+    let summary = if summaries.len() == 1 {
+        format!("{head}; {}", summaries[0])
+    } else {
+        format!("{head}; first frame: {}", summaries[0])
+    };
+    Ok(Report { files, run_seconds, traj_steps_per_s: rate, summary })
+}
+
+/// A map's analysis as JSON, its one-line summary, and its basin shares.
+fn analyse(
+    kind: Kind,
+    m: &Map,
+    labels: &[i32],
+    attractors: &[Attractor],
+    detailed: bool,
+) -> (serde_json::Value, String, Vec<basins::BasinShare>) {
+    let (spec, out) = (&m.spec, &m.out);
+    let mut summary = format!(
+        "diverged {:.1}%, converged {:.1}%",
         100.0 * out.diverged_fraction(),
         100.0 * out.converged_fraction()
     );
-    let shares = if attractors.is_empty() { Vec::new() } else { basins::shares(&out, &labels, &attractors) };
-    if job.kind == Kind::Basins && !shares.is_empty() {
-        // The six largest shares (minima, divergence, non-convergence) in one line.
+    let shares = if attractors.is_empty() { Vec::new() } else { basins::shares(out, labels, attractors) };
+    if kind == Kind::Basins && !shares.is_empty() {
+        // The six largest shares (attractors, divergence, non-convergence) in one line.
         let mut top: Vec<&basins::BasinShare> = shares.iter().filter(|r| r.fraction > 0.0).collect();
         top.sort_by(|a, b| b.fraction.total_cmp(&a.fraction));
         let named: Vec<String> =
             top.iter().take(6).map(|r| format!("{} {:.1}%", r.label, 100.0 * r.fraction)).collect();
         summary.push_str(&format!("; basins: {}", named.join(", ")));
     }
-    if let Some(t) = &theory {
-        let off: Vec<f64> = rows.iter().filter_map(|r| r.cells_off).collect();
-        let worst = off.iter().fold(0f64, |m, v| m.max(v.abs()));
+    if let Some(t) = &m.theory {
+        let off: Vec<f64> = m.rows.iter().filter_map(|r| r.cells_off).collect();
+        let worst = off.iter().fold(0f64, |a, v| a.max(v.abs()));
         summary.push_str(&format!(
             "; measured boundary vs {}: worst {:.2} cells over {} rows",
             t.formula,
@@ -207,26 +457,22 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
             off.len()
         ));
     }
-
-    if let Some((r, rows)) = &refined {
+    if let Some(rows) = &m.refined {
         let errs: Vec<f64> = rows.iter().filter_map(|row| row.rel_error).collect();
-        let worst = errs.iter().fold(0f64, |m, v| m.max(v.abs()));
+        let worst = errs.iter().fold(0f64, |a, v| a.max(v.abs()));
         let found = rows.iter().filter(|row| row.critical.is_some()).count();
-        summary.push_str(&format!(
-            "; refined {found} boundary points to {:.0e} with {} steps each",
-            r.precision, r.steps
-        ));
+        summary.push_str(&format!("; refined {found} boundary points"));
         if !errs.is_empty() {
             summary.push_str(&format!(", worst relative error vs theory {worst:.2e}"));
         }
     }
     // The boundary between basins (basin maps) or between diverging and other cells.
-    let edge = if job.kind == Kind::Basins {
-        fractal::boundary(&labels, out.cols, out.rows)
+    let edge = if kind == Kind::Basins {
+        fractal::boundary(labels, out.cols, out.rows)
     } else {
         fractal::boundary(&out.div_step.iter().map(|&d| d >= 0).collect::<Vec<_>>(), out.cols, out.rows)
     };
-    let dimension = fractal::box_counting(&edge, out.cols, out.rows, 1);
+    let dimension = if detailed { fractal::box_counting(&edge, out.cols, out.rows, 1) } else { None };
     if let Some(d) = &dimension {
         summary.push_str(&format!(
             "; boundary box-counting dimension {:.3} +- {:.3} (boxes {}..{} cells)",
@@ -236,30 +482,7 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
             d.box_sizes[d.box_sizes.len() - 1]
         ));
     }
-    if job.kind == Kind::Basins && style.markers {
-        paint::markers(&mut img, spec, &attractors, (9 * ratio).max(scale));
-    }
-    let (img, plot) = if style.frame {
-        let curvature_only = job.kind == Kind::Stability;
-        let f = Frame {
-            title: style.title.clone().unwrap_or_else(|| paint::title(spec)),
-            x: paint::axis_frame(&spec.x, curvature_only),
-            y: paint::axis_frame(&spec.y, curvature_only),
-            key,
-            ratio,
-        };
-        let framed = frame::compose(&img, &f);
-        (framed.image, framed.plot)
-    } else {
-        let (w, h) = img.dimensions();
-        (img, [0, 0, w, h])
-    };
-    let meta = json!({
-        "downhill": env!("CARGO_PKG_VERSION"),
-        "command": job.command,
-        "figure": job.kind.name(),
-        "backend": backend.describe(),
-        "adapter": backend.adapter(),
+    let json = json!({
         "landscape": { "name": spec.landscape.name, "formula": spec.landscape.formula },
         "optimizer": { "name": spec.optimiser.name, "rule": spec.optimiser.rule },
         "parameters": spec.named_values().into_iter().map(|(k, v)| (k, json!(v))).collect::<serde_json::Map<_, _>>(),
@@ -268,49 +491,16 @@ pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
         "steps": spec.steps,
         "threshold": spec.threshold,
         "conv_tol": spec.conv_tol,
-        "color": format!("{color:?}").to_lowercase(),
-        "image": {
-            "width": img.width(),
-            "height": img.height(),
-            "plot": { "left": plot[0], "top": plot[1], "width": plot[2], "height": plot[3] },
-            "pixels_per_cell": scale,
-            "y_axis": "high end at the top",
-            "cmap": style.cmap.name(),
-            "ratio": ratio,
-        },
-        "run_seconds": run_seconds,
-        "traj_steps_per_s": rate,
+        "run_seconds": m.run_seconds,
         "diverged_fraction": out.diverged_fraction(),
         "converged_fraction": out.converged_fraction(),
-        "attractors": attractors,
-        "cluster_tolerance": tol,
         "basins": shares,
-        "analytic_boundary": theory.as_ref().map(|t| json!({"formula": t.formula})),
-        "boundary": rows,
+        "analytic_boundary": m.theory.as_ref().map(|t| json!({"formula": t.formula})),
+        "boundary": m.rows,
         "boundary_dimension": dimension,
-        "refined_boundary": refined.as_ref().map(|(r, rows)| json!({
-            "precision": r.precision,
-            "steps": r.steps,
-            "rows": rows,
-        })),
+        "refined_boundary": m.refined.as_ref().map(|rows| json!({ "rows": rows })),
     });
-
-    let mut set = OutputSet::new();
-    let png = with_ext(&job.prefix, "png");
-    set.png(&png, &img)?;
-    if job.raw {
-        write_npz(&mut set, &with_ext(&job.prefix, "npz"), spec, &out, &labels)?;
-    }
-    if let Some((_, rows)) = &refined {
-        set.text(&with_ext(&job.prefix, "boundary.csv"), &refine::csv(&spec.y.param, &spec.x.param, rows))?;
-    }
-    if job.kind == Kind::Basins && !shares.is_empty() {
-        set.text(&with_ext(&job.prefix, "basins.csv"), &basins::csv(&shares))?;
-    }
-    let text = serde_json::to_string_pretty(&meta).expect("metadata is plain JSON");
-    set.text(&with_ext(&job.prefix, "json"), &(text + "\n"))?;
-    let files = set.commit()?;
-    Ok(Report { files, run_seconds, traj_steps_per_s: rate, summary })
+    (json, summary, shares)
 }
 
 fn write_npz(

@@ -7,6 +7,7 @@
 //! turns grids into pixels, and [`output`] is the only code that writes files.
 
 pub mod analysis;
+pub mod batch;
 pub mod cpu;
 pub mod error;
 pub mod expr;
@@ -20,7 +21,9 @@ pub mod outcome;
 pub mod output;
 pub mod paint;
 pub mod param;
+pub mod paths;
 pub mod progress;
+pub mod recipe;
 pub mod refine;
 pub mod render;
 pub mod runner;

@@ -64,11 +64,42 @@ impl OutputSet {
         Ok(())
     }
 
-    /// Stages a PNG.
-    pub fn png(&mut self, target: &Path, img: &RgbImage) -> Result<(), Error> {
+    /// Stages a PNG carrying `text` as UTF-8 (iTXt) chunks, keyword first.
+    pub fn png(&mut self, target: &Path, img: &RgbImage, text: &[(&str, String)]) -> Result<(), Error> {
+        self.apng(target, std::slice::from_ref(img), 1, text)
+    }
+
+    /// Stages an animated PNG: `frames` (all the size of the first) shown at `fps` frames per
+    /// second and looped; one frame writes a plain PNG. Viewers without APNG support show the
+    /// first frame.
+    pub fn apng(
+        &mut self,
+        target: &Path,
+        frames: &[RgbImage],
+        fps: u32,
+        text: &[(&str, String)],
+    ) -> Result<(), Error> {
+        let png_err = |e: png::EncodingError| Error::Write {
+            path: target.to_path_buf(),
+            source: std::io::Error::other(e),
+        };
+        let first = frames.first().expect("a PNG has at least one frame");
         self.stage(target, |w| {
-            img.write_to(w, image::ImageFormat::Png)
-                .map_err(|e| Error::Write { path: target.to_path_buf(), source: std::io::Error::other(e) })
+            let mut enc = png::Encoder::new(w, first.width(), first.height());
+            enc.set_color(png::ColorType::Rgb);
+            enc.set_depth(png::BitDepth::Eight);
+            for (k, v) in text {
+                enc.add_itxt_chunk(k.to_string(), v.clone()).map_err(png_err)?;
+            }
+            if frames.len() > 1 {
+                enc.set_animated(frames.len() as u32, 0).map_err(png_err)?;
+                enc.set_frame_delay(1, fps.clamp(1, 100) as u16).map_err(png_err)?;
+            }
+            let mut writer = enc.write_header().map_err(png_err)?;
+            for f in frames {
+                writer.write_image_data(f.as_raw()).map_err(png_err)?;
+            }
+            writer.finish().map_err(png_err)
         })
     }
 

@@ -30,8 +30,59 @@ pub enum ColorBy {
     Basin,
 }
 
+/// The scales of a figure's colourings, shared by every panel and frame: the final loss above
+/// `floor` on a log10 scale from `lo` to `hi`, and the steps to converge (basin shading, log
+/// scale) from `fastest` to `slowest`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LossScale {
+    /// Fewest steps any trajectory took to converge.
+    pub fastest: i32,
+    /// Most steps any trajectory took to converge.
+    pub slowest: i32,
+    /// Subtracted from every loss: the global known minimum, else the lowest final loss.
+    pub floor: f64,
+    /// Whether `floor` is a known minimum.
+    pub known: bool,
+    /// log10 of the smallest shown gap.
+    pub lo: f64,
+    /// log10 of the largest shown gap.
+    pub hi: f64,
+}
+
+impl LossScale {
+    /// The scale covering every non-diverged cell of `outs`.
+    pub fn over(outs: &[&Outcomes], attractors: &[Attractor]) -> LossScale {
+        let known = attractors.iter().filter(|a| !a.found).map(|a| a.loss).reduce(f64::min);
+        let alive = || {
+            outs.iter().flat_map(|o| {
+                (0..o.len()).filter(|&i| !o.diverged(i) && o.loss[i].is_finite()).map(|i| o.loss[i] as f64)
+            })
+        };
+        let floor = known.unwrap_or_else(|| alive().fold(f64::INFINITY, f64::min));
+        let gap = |v: f64| (v - floor).max(1e-12).log10();
+        let (lo, hi) =
+            alive().map(gap).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+        let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (-12.0, 0.0) };
+        let conv = outs.iter().flat_map(|o| o.conv_step.iter().copied().filter(|&c| c >= 0));
+        let (fastest, slowest) = conv.fold((i32::MAX, 0), |(a, b), c| (a.min(c), b.max(c)));
+        LossScale { fastest: fastest.min(slowest), slowest, floor, known: known.is_some(), lo, hi }
+    }
+
+    /// Where `steps` to converge sits between the fastest and slowest (log scale), in [0, 1].
+    pub fn slowness(&self, steps: i32) -> f64 {
+        let (a, b) = ((self.fastest as f64 + 1.0).ln(), (self.slowest as f64 + 1.0).ln());
+        if b > a { ((steps as f64 + 1.0).ln() - a) / (b - a) } else { 0.0 }
+    }
+
+    /// Position of a loss on the scale, in [0, 1] inside it.
+    pub fn position(&self, loss: f64) -> f64 {
+        ((loss - self.floor).max(1e-12).log10() - self.lo) / (self.hi - self.lo)
+    }
+}
+
 /// Colours every cell of the grid (`scale` pixels per cell) and returns the key that explains
-/// the colours.
+/// the colours; `loss` is the shared scale of loss colourings.
+#[allow(clippy::too_many_arguments, reason = "each is one independent input of the colouring")]
 pub fn colour(
     spec: &Spec,
     out: &Outcomes,
@@ -40,6 +91,7 @@ pub fn colour(
     by: ColorBy,
     scale: u32,
     cmap: Cmap,
+    loss: &LossScale,
 ) -> (RgbImage, Key) {
     let steps = spec.steps as f64;
     let log_steps = (steps + 1.0).ln();
@@ -61,10 +113,7 @@ pub fn colour(
                 basins::DIVERGED => colormap::DIVERGED,
                 l if l < 0 => colormap::MISSING,
                 l if out.conv_step[i] < 0 => colormap::faded(colormap::category(l as usize)),
-                l => colormap::shaded(
-                    colormap::category(l as usize),
-                    (out.conv_step[i] as f64 + 1.0).ln() / log_steps,
-                ),
+                l => colormap::shaded(colormap::category(l as usize), loss.slowness(out.conv_step[i])),
             });
             let mut present = vec![false; attractors.len()];
             let mut diverged = false;
@@ -104,34 +153,30 @@ pub fn colour(
             let bar = ColourBar {
                 title: "steps to converge".into(),
                 scale: AxisFrame { title: String::new(), lo: 1.0, hi: steps.max(10.0), log: true },
-                colour: Box::new(move |s| cmap.at(t(s))),
+                colour: std::sync::Arc::new(move |s| cmap.at(t(s))),
                 swatches,
             };
             (img, Key::Bar(bar))
         }
         ColorBy::Loss => {
-            let known = attractors.iter().find(|a| !a.found).map(|m| m.loss);
-            let alive = || (0..out.len()).filter(|&i| !out.diverged(i) && out.loss[i].is_finite());
-            let floor =
-                known.unwrap_or_else(|| alive().map(|i| out.loss[i] as f64).fold(f64::INFINITY, f64::min));
-            let value = |i: usize| (out.loss[i] as f64 - floor).max(1e-12).log10();
-            let (lo, hi) =
-                alive().map(value).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-            let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (-12.0, 0.0) };
-            let span = hi - lo;
+            let ls = *loss;
             let img = heatmap::paint(out.cols, out.rows, scale, |i| {
                 if out.diverged(i) || !out.loss[i].is_finite() {
                     div(i)
                 } else {
-                    cmap.at((value(i) - lo) / span)
+                    cmap.at(ls.position(out.loss[i] as f64))
                 }
             });
-            let title =
-                if known.is_some() { "final loss − minimum" } else { "final loss − lowest final loss" };
+            let title = if ls.known { "final loss − minimum" } else { "final loss − lowest final loss" };
             let bar = ColourBar {
                 title: title.into(),
-                scale: AxisFrame { title: String::new(), lo: 10f64.powf(lo), hi: 10f64.powf(hi), log: true },
-                colour: Box::new(move |v| cmap.at((v.log10() - lo) / span)),
+                scale: AxisFrame {
+                    title: String::new(),
+                    lo: 10f64.powf(ls.lo),
+                    hi: 10f64.powf(ls.hi),
+                    log: true,
+                },
+                colour: std::sync::Arc::new(move |v| cmap.at((v.log10() - ls.lo) / (ls.hi - ls.lo))),
                 swatches: diverged_swatches(),
             };
             (img, Key::Bar(bar))
@@ -176,6 +221,19 @@ pub fn short(v: f32) -> String {
     if a != 0.0 && !(1e-3..1e5).contains(&a) { format!("{v:e}") } else { format!("{v}") }
 }
 
+/// A number to three significant digits: `0.0277`, `1.92e-3`, `66.4`.
+pub fn sig3(v: f32) -> String {
+    let a = v.abs();
+    if a == 0.0 || !a.is_finite() {
+        format!("{v}")
+    } else if (1e-2..1e4).contains(&a) {
+        let decimals = (2 - a.log10().floor() as i32).max(0) as usize;
+        format!("{v:.decimals$}")
+    } else {
+        format!("{v:.2e}")
+    }
+}
+
 /// `name (p=v, ...)` with the parameters that are not axes and differ from their defaults,
 /// plus `lr` always (it matters to every reader).
 fn described(name: &str, params: &[param::ParamDef], base: usize, spec: &Spec) -> String {
@@ -192,17 +250,25 @@ fn described(name: &str, params: &[param::ParamDef], base: usize, spec: &Spec) -
     if shown.is_empty() { name.to_string() } else { format!("{name} ({})", shown.join(", ")) }
 }
 
-/// A default title: `gd (lr=0.1) on bumpy, 500 steps`.
-pub fn title(spec: &Spec) -> String {
+/// The landscape in words: `bumpy`, `quadratic (ky=0)`, or an expression's first 40 characters.
+pub fn landscape_title(spec: &Spec) -> String {
     let l = spec.landscape;
-    let landscape = if l.name == "expr" {
+    if l.name == "expr" {
         let f: String = l.formula.chars().take(40).collect();
         if f.len() < l.formula.len() { format!("{f}…") } else { f }
     } else {
         described(l.name, l.params, param::LANDSCAPE_BASE, spec)
-    };
-    let optimiser = described(spec.optimiser.name, spec.optimiser.params, param::OPTIMISER_BASE, spec);
-    format!("{optimiser} on {landscape}, {} steps", spec.steps)
+    }
+}
+
+/// The optimiser in words: `momentum (lr=0.05, beta=0.9)`.
+pub fn optimiser_title(spec: &Spec) -> String {
+    described(spec.optimiser.name, spec.optimiser.params, param::OPTIMISER_BASE, spec)
+}
+
+/// A default title: `gd (lr=0.1) on bumpy, 500 steps`.
+pub fn title(spec: &Spec) -> String {
+    format!("{} on {}, {} steps", optimiser_title(spec), landscape_title(spec), spec.steps)
 }
 
 /// Blends `c` over a pixel with opacity `a`.
@@ -214,46 +280,70 @@ fn blend(img: &mut RgbImage, x: u32, y: u32, c: Rgb, a: f32) {
 /// Number of contour levels drawn.
 pub const CONTOUR_LEVELS: f64 = 14.0;
 
-/// Draws contour lines of the landscape's loss over a basin map (`x0`, `y0` axes), at levels
-/// evenly spaced in `log10(loss - min + 1e-3 * range)` between the lowest and highest loss in
-/// the window: a pixel is on a line when its level differs from its right or lower neighbour.
-pub fn contours(img: &mut RgbImage, spec: &Spec) {
-    if spec.x.slot != param::SLOT_X0 || spec.y.slot != param::SLOT_Y0 {
-        return;
-    }
-    let (w, h) = (img.width(), img.height());
+/// The landscape's loss at the centre of every pixel of a `w x h` image showing the window
+/// `[x_lo, x_hi] x [y_lo, y_hi]` (linear axes, high y at the top), row by row from the top.
+pub fn loss_pixels(spec: &Spec, window: [f64; 4], w: u32, h: u32) -> Vec<f64> {
     let c = spec.landscape_params64();
-    let at = |px: u32, py: u32| {
-        let x = spec.x.value_at((px as f64 + 0.5) / w as f64 * spec.x.cells as f64);
-        let y = spec.y.value_at((1.0 - (py as f64 + 0.5) / h as f64) * spec.y.cells as f64);
-        spec.landscape.loss64([x, y], c)
-    };
-    let loss: Vec<f64> =
-        (0..h).flat_map(|py| (0..w).map(move |px| (px, py))).map(|(px, py)| at(px, py)).collect();
+    (0..h)
+        .flat_map(|py| (0..w).map(move |px| (px, py)))
+        .map(|(px, py)| {
+            let x = window[0] + (px as f64 + 0.5) / w as f64 * (window[1] - window[0]);
+            let y = window[3] - (py as f64 + 0.5) / h as f64 * (window[3] - window[2]);
+            spec.landscape.loss64([x, y], c)
+        })
+        .collect()
+}
+
+/// Each pixel's contour level: `log10(loss - min + 1e-3 * range)` split evenly into
+/// [`CONTOUR_LEVELS`] bands between the lowest and highest finite loss, with the band's
+/// position in [0, 1]; `None` where there is no finite range.
+pub fn contour_bands(loss: &[f64]) -> Option<Vec<(i64, f64)>> {
     let finite = loss.iter().copied().filter(|v| v.is_finite());
     let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
-        return;
+        return None;
     }
     let eps = 1e-3 * (hi - lo);
-    let (a, b) = ((eps).log10(), (hi - lo + eps).log10());
-    let level = |v: f64| {
-        if v.is_finite() {
-            (((v - lo + eps).log10() - a) / (b - a) * CONTOUR_LEVELS).floor() as i64
-        } else {
-            i64::MAX
-        }
-    };
-    let levels: Vec<i64> = loss.iter().map(|&v| level(v)).collect();
+    let (a, b) = (eps.log10(), (hi - lo + eps).log10());
+    Some(
+        loss.iter()
+            .map(|&v| {
+                if v.is_finite() {
+                    let t = ((v - lo + eps).log10() - a) / (b - a);
+                    ((t * CONTOUR_LEVELS).floor() as i64, t)
+                } else {
+                    (i64::MAX, 1.0)
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Lightens every pixel where the band changes towards its right or lower neighbour.
+pub fn draw_contours(img: &mut RgbImage, bands: &[(i64, f64)], colour: Rgb, opacity: f32) {
+    let (w, h) = img.dimensions();
     for py in 0..h {
         for px in 0..w {
             let i = (py * w + px) as usize;
-            let right = px + 1 < w && levels[i + 1] != levels[i];
-            let down = py + 1 < h && levels[i + w as usize] != levels[i];
+            let right = px + 1 < w && bands[i + 1].0 != bands[i].0;
+            let down = py + 1 < h && bands[i + w as usize].0 != bands[i].0;
             if right || down {
-                blend(img, px, py, [255, 255, 255], 0.45);
+                blend(img, px, py, colour, opacity);
             }
         }
+    }
+}
+
+/// Draws contour lines of the landscape's loss over a basin map (`x0`, `y0` axes, linear).
+pub fn contours(img: &mut RgbImage, spec: &Spec) {
+    let linear = spec.x.scale == Scale::Lin && spec.y.scale == Scale::Lin;
+    if spec.x.slot != param::SLOT_X0 || spec.y.slot != param::SLOT_Y0 || !linear {
+        return;
+    }
+    let (w, h) = img.dimensions();
+    let loss = loss_pixels(spec, [spec.x.lo, spec.x.hi, spec.y.lo, spec.y.hi], w, h);
+    if let Some(bands) = contour_bands(&loss) {
+        draw_contours(img, &bands, [255, 255, 255], 0.45);
     }
 }
 
@@ -264,27 +354,11 @@ pub fn markers(img: &mut RgbImage, spec: &Spec, attractors: &[Attractor], size: 
         return;
     }
     let (w, h) = (img.width() as f64, img.height() as f64);
-    let r = size as f64 / 2.0;
     for a in attractors {
         let (fx, fy) =
             (spec.x.position(a.at[0]) / spec.x.cells as f64, spec.y.position(a.at[1]) / spec.y.cells as f64);
-        if !((0.0..=1.0).contains(&fx) && (0.0..=1.0).contains(&fy)) {
-            continue;
-        }
-        let (cx, cy) = (fx * w, (1.0 - fy) * h);
-        let (x0, x1) =
-            ((cx - r - 2.0).floor().max(0.0) as u32, ((cx + r + 2.0).ceil() as u32).min(img.width()));
-        let (y0, y1) =
-            ((cy - r - 2.0).floor().max(0.0) as u32, ((cy + r + 2.0).ceil() as u32).min(img.height()));
-        for py in y0..y1 {
-            for px in x0..x1 {
-                let d = ((px as f64 + 0.5 - cx).powi(2) + (py as f64 + 0.5 - cy).powi(2)).sqrt();
-                if d <= r - 1.5 {
-                    img.put_pixel(px, py, Pixel([255, 255, 255]));
-                } else if d <= r + 0.5 {
-                    img.put_pixel(px, py, Pixel([20, 20, 20]));
-                }
-            }
+        if (0.0..=1.0).contains(&fx) && (0.0..=1.0).contains(&fy) {
+            heatmap::disc(img, fx * w, (1.0 - fy) * h, size as f64 / 2.0, [255, 255, 255], [20, 20, 20]);
         }
     }
 }

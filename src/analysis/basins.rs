@@ -152,6 +152,20 @@ pub fn attractors(
     all
 }
 
+/// One list of attractors for several maps of the same landscape (panels, frames): the first
+/// list in order, then every attractor of the later lists farther than `tol` from all kept
+/// so far. Labels computed against the merged list give the same attractor the same index
+/// (and colour) in every map.
+pub fn merge(lists: &[Vec<Attractor>], tol: f64) -> Vec<Attractor> {
+    let mut all: Vec<Attractor> = Vec::new();
+    for a in lists.iter().flatten() {
+        if !all.iter().any(|b| (a.at[0] - b.at[0]).hypot(a.at[1] - b.at[1]) <= tol) {
+            all.push(a.clone());
+        }
+    }
+    all
+}
+
 /// For each cell, the index into `attractors` of the attractor nearest its final point
 /// (Euclidean), [`DIVERGED`] if it diverged, or [`UNLABELLED`] if there are no attractors.
 pub fn label(out: &Outcomes, attractors: &[Attractor]) -> Vec<i32> {

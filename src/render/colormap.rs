@@ -99,16 +99,26 @@ pub fn divergence(t: f64) -> Rgb {
     rgb(colorous::REDS.eval_continuous(0.85 - 0.6 * t.clamp(0.0, 1.0)))
 }
 
-/// Categorical colour `k` (Tableau 10 without its red and grey, which mean other things here).
+/// Number of distinct categorical colours before [`category`] repeats.
+pub const CATEGORIES: usize = 20;
+
+/// Categorical colour `k`: Tableau 10 without its red and grey (which mean other things
+/// here), then Dark2, then the darker half of Paired; repeats after [`CATEGORIES`].
 pub fn category(k: usize) -> Rgb {
-    const PICK: [usize; 8] = [0, 1, 3, 4, 5, 6, 7, 8];
-    rgb(colorous::TABLEAU10[PICK[k % PICK.len()]])
+    const TABLEAU: [usize; 8] = [0, 1, 3, 4, 5, 6, 7, 8];
+    const DARK2: [usize; 7] = [0, 1, 2, 3, 4, 5, 6];
+    const PAIRED: [usize; 5] = [1, 3, 7, 9, 11];
+    match k % CATEGORIES {
+        k if k < 8 => rgb(colorous::TABLEAU10[TABLEAU[k]]),
+        k if k < 15 => rgb(colorous::DARK2[DARK2[k - 8]]),
+        k => rgb(colorous::PAIRED[PAIRED[k - 15]]),
+    }
 }
 
-/// `c` darkened by `slowness` in [0, 1] (clamped): 0 keeps it, 1 takes it 55% of the way to
+/// `c` darkened by `slowness` in [0, 1] (clamped): 0 keeps it, 1 takes it 45% of the way to
 /// black. Basin maps shade each converged cell by its convergence time this way.
 pub fn shaded(c: Rgb, slowness: f64) -> Rgb {
-    let keep = 1.0 - 0.55 * slowness.clamp(0.0, 1.0);
+    let keep = 1.0 - 0.45 * slowness.clamp(0.0, 1.0);
     c.map(|v| (v as f64 * keep).round() as u8)
 }
 

@@ -51,18 +51,20 @@ impl AxisFrame {
 }
 
 /// A colour bar: a continuous scale in value units.
+#[derive(Clone)]
 pub struct ColourBar {
     /// Title beside the bar, e.g. `steps to converge`.
     pub title: String,
     /// The bar's scale (bottom = low).
     pub scale: AxisFrame,
     /// Colour of a value on the scale.
-    pub colour: Box<dyn Fn(f64) -> Rgb>,
+    pub colour: std::sync::Arc<dyn Fn(f64) -> Rgb + Send + Sync>,
     /// Extra swatches under the bar for values off the scale (e.g. `diverged`).
     pub swatches: Vec<(Rgb, String)>,
 }
 
 /// What explains the colours.
+#[derive(Clone)]
 pub enum Key {
     /// Nothing.
     None,
@@ -141,12 +143,29 @@ fn key_width(key: &Key, r: f32) -> f32 {
 
 /// Draws `plot` inside `frame`.
 pub fn compose(plot: &RgbImage, frame: &Frame) -> Framed {
+    let mut f = compose_panels(&[(plot, String::new())], frame);
+    Framed { image: std::mem::take(&mut f.image), plot: f.plots[0] }
+}
+
+/// Panels framed together: plots side by side (all the size of the first), each with its own
+/// subtitle and x axis, sharing the y axis (labelled on the left) and the key (on the right).
+pub struct FramedPanels {
+    /// The whole figure.
+    pub image: RgbImage,
+    /// Each panel's rectangle: left, top, width, height (pixels).
+    pub plots: Vec<[u32; 4]>,
+}
+
+/// Draws `panels` (plot and subtitle) inside `frame`.
+pub fn compose_panels(panels: &[(&RgbImage, String)], frame: &Frame) -> FramedPanels {
     let r = frame.ratio.max(1) as f32;
     let font = FONT * r;
     let title_font = 15.0 * r;
     let tick_len = 5.0 * r;
     let pad = 8.0 * r;
-    let (pw, ph) = (plot.width() as f32, plot.height() as f32);
+    let (pw, ph) = (panels[0].0.width() as f32, panels[0].0.height() as f32);
+    let gap = if panels.len() > 1 { 3.0 * pad } else { 0.0 };
+    let subtitled = panels.iter().any(|p| !p.1.is_empty());
 
     let xt = frame.x.ticks(((pw / (70.0 * r)) as usize).clamp(2, 10));
     let yt = frame.y.ticks(((ph / (45.0 * r)) as usize).clamp(2, 10));
@@ -154,7 +173,8 @@ pub fn compose(plot: &RgbImage, frame: &Frame) -> Framed {
     let lh = text::line_height(font);
 
     let left = (pad + text::line_height(font) + pad + y_label_w + tick_len + 4.0 * r).ceil();
-    let top = (pad + text::line_height(title_font) + pad).ceil();
+    let top =
+        (pad + text::line_height(title_font) + pad + if subtitled { lh + pad * 0.5 } else { 0.0 }).ceil();
     let bottom = (tick_len + 3.0 * r + lh + pad * 0.5 + lh + pad).ceil();
     let right = (key_width(&frame.key, r) + pad).ceil().max(2.0 * pad);
     let legend_h = match &frame.key {
@@ -163,43 +183,53 @@ pub fn compose(plot: &RgbImage, frame: &Frame) -> Framed {
         }
         _ => 0.0,
     };
+    let n = panels.len() as f32;
+    let plots_w = n * pw + (n - 1.0) * gap;
     // Wide enough for the title too.
-    let width = (left + pw + right).max(text::width(&frame.title, title_font) + 2.0 * pad) as u32;
+    let width = (left + plots_w + right).max(text::width(&frame.title, title_font) + 2.0 * pad) as u32;
     let height = (top + ph + bottom).max(top + legend_h) as u32;
     let mut img = RgbImage::from_pixel(width, height, Pixel(PAPER));
-    let (l, t) = (left as u32, top as u32);
-    image::imageops::replace(&mut img, plot, l as i64, t as i64);
     let line = r.round().max(1.0) as i64;
-    outline(&mut img, l as i64, t as i64, pw as i64, ph as i64, line);
 
-    // Title, centred over the plot.
-    let title_x = (left + pw / 2.0).max(pad + text::width(&frame.title, title_font) / 2.0);
+    // Title, centred over the plots.
+    let title_x = (left + plots_w / 2.0).max(pad + text::width(&frame.title, title_font) / 2.0);
     text::draw(&mut img, &frame.title, title_x, pad, title_font, INK, Align::Centre);
 
-    // x ticks and labels.
-    for tick in &xt {
-        let f = frame.x.fraction(tick.value);
-        if !(-1e-9..=1.0 + 1e-9).contains(&f) {
-            continue;
+    let mut plots = Vec::new();
+    for (i, (plot, subtitle)) in panels.iter().enumerate() {
+        let pl = (left + i as f32 * (pw + gap)).round();
+        image::imageops::replace(&mut img, *plot, pl as i64, top as i64);
+        outline(&mut img, pl as i64, top as i64, pw as i64, ph as i64, line);
+        plots.push([pl as u32, top as u32, plot.width(), plot.height()]);
+        if !subtitle.is_empty() {
+            text::draw(&mut img, subtitle, pl + pw / 2.0, top - lh - pad * 0.5, font, INK, Align::Centre);
         }
-        let px = left + (f as f32 * pw).min(pw - 1.0);
-        let len = if tick.is_major() { tick_len } else { tick_len * 0.6 };
-        fill(&mut img, px as i64, (top + ph) as i64 + line, line, len as i64, INK);
-        if tick.is_major() {
-            text::draw(&mut img, &tick.label, px, top + ph + tick_len + 3.0 * r, font, INK, Align::Centre);
+        // x ticks and labels.
+        for tick in &xt {
+            let f = frame.x.fraction(tick.value);
+            if !(-1e-9..=1.0 + 1e-9).contains(&f) {
+                continue;
+            }
+            let px = pl + (f as f32 * pw).min(pw - 1.0);
+            let len = if tick.is_major() { tick_len } else { tick_len * 0.6 };
+            fill(&mut img, px as i64, (top + ph) as i64 + line, line, len as i64, INK);
+            if tick.is_major() {
+                text::draw(
+                    &mut img,
+                    &tick.label,
+                    px,
+                    top + ph + tick_len + 3.0 * r,
+                    font,
+                    INK,
+                    Align::Centre,
+                );
+            }
         }
+        let below = top + ph + tick_len + 3.0 * r + lh + pad * 0.5;
+        text::draw(&mut img, &frame.x.title, pl + pw / 2.0, below, font, INK, Align::Centre);
     }
-    text::draw(
-        &mut img,
-        &frame.x.title,
-        left + pw / 2.0,
-        top + ph + tick_len + 3.0 * r + lh + pad * 0.5,
-        font,
-        INK,
-        Align::Centre,
-    );
 
-    // y ticks and labels (high end at the top).
+    // y ticks and labels (high end at the top), on the first panel.
     for tick in &yt {
         let f = frame.y.fraction(tick.value);
         if !(-1e-9..=1.0 + 1e-9).contains(&f) {
@@ -223,7 +253,7 @@ pub fn compose(plot: &RgbImage, frame: &Frame) -> Framed {
     text::draw_upwards(&mut img, &frame.y.title, pad, top + ph / 2.0, font, INK);
 
     // The key.
-    let kx = left + pw + 2.0 * pad;
+    let kx = left + plots_w + 2.0 * pad;
     match &frame.key {
         Key::None => {}
         Key::Bar(bar) => draw_bar(&mut img, bar, kx, top, ph, r),
@@ -246,7 +276,7 @@ pub fn compose(plot: &RgbImage, frame: &Frame) -> Framed {
             }
         }
     }
-    Framed { image: img, plot: [l, t, plot.width(), plot.height()] }
+    FramedPanels { image: img, plots }
 }
 
 fn draw_bar(img: &mut RgbImage, bar: &ColourBar, x: f32, top: f32, ph: f32, r: f32) {
@@ -290,6 +320,24 @@ fn draw_bar(img: &mut RgbImage, bar: &ColourBar, x: f32, top: f32, ph: f32, r: f
 mod tests {
     use super::*;
 
+    #[test]
+    fn panels_sit_side_by_side_with_their_subtitles() {
+        let a = RgbImage::from_pixel(60, 40, Pixel([10, 200, 10]));
+        let b = RgbImage::from_pixel(60, 40, Pixel([10, 10, 200]));
+        let f = compose_panels(&[(&a, "gd".into()), (&b, "adam".into())], &frame(Key::None));
+        let [l0, t0, ..] = f.plots[0];
+        let [l1, t1, ..] = f.plots[1];
+        assert_eq!(t0, t1);
+        assert!(l1 >= l0 + 60, "{l0} {l1}");
+        assert_eq!(f.image.get_pixel(l0 + 5, t0 + 5).0, [10, 200, 10]);
+        assert_eq!(f.image.get_pixel(l1 + 5, t1 + 5).0, [10, 10, 200]);
+        // Ink above each panel: its subtitle.
+        for l in [l0, l1] {
+            let ink = (l..l + 60).any(|x| (t0 - 18..t0 - 2).any(|y| f.image.get_pixel(x, y).0[0] < 128));
+            assert!(ink);
+        }
+    }
+
     fn frame(key: Key) -> Frame {
         Frame {
             title: "gd on bumpy".into(),
@@ -330,7 +378,7 @@ mod tests {
         let bar = ColourBar {
             title: "steps".into(),
             scale: AxisFrame { title: String::new(), lo: 1.0, hi: 1000.0, log: true },
-            colour: Box::new(|v| if v < 30.0 { [0, 0, 255] } else { [0, 255, 0] }),
+            colour: std::sync::Arc::new(|v| if v < 30.0 { [0, 0, 255] } else { [0, 255, 0] }),
             swatches: vec![([255, 0, 0], "diverged".into())],
         };
         let f = compose(&plot, &frame(Key::Bar(bar)));

@@ -47,6 +47,25 @@ pub fn dot(img: &mut RgbImage, x: f64, y: f64, colour: Rgb, width: u32) {
     }
 }
 
+/// Fills a disc of radius `r` pixels centred on pixel coordinates `(cx, cy)` with `fill`,
+/// inside a 1.5-pixel `edge` ring (clipped).
+pub fn disc(img: &mut RgbImage, cx: f64, cy: f64, r: f64, fill: Rgb, edge: Rgb) {
+    let x0 = (cx - r - 2.0).floor().max(0.0) as u32;
+    let y0 = (cy - r - 2.0).floor().max(0.0) as u32;
+    let x1 = ((cx + r + 2.0).ceil().max(0.0) as u32).min(img.width());
+    let y1 = ((cy + r + 2.0).ceil().max(0.0) as u32).min(img.height());
+    for py in y0..y1 {
+        for px in x0..x1 {
+            let d = (px as f64 + 0.5 - cx).hypot(py as f64 + 0.5 - cy);
+            if d <= r - 1.5 {
+                img.put_pixel(px, py, Pixel(fill));
+            } else if d <= r + 0.5 {
+                img.put_pixel(px, py, Pixel(edge));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

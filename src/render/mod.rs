@@ -2,6 +2,7 @@
 //! ([`heatmap`]), text ([`text`]), axis ticks ([`ticks`]) and the frame around a figure
 //! ([`frame`]). Never touches wgpu or the file system.
 
+pub mod chart;
 pub mod colormap;
 pub mod frame;
 pub mod heatmap;

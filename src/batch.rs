@@ -1,0 +1,67 @@
+//! Rendering figure files: every recipe of a file in order, on one backend (so GPU pipelines
+//! are compiled once and reused across figures), and the README that shows each image with
+//! the entry that made it.
+
+use std::path::Path;
+
+use crate::error::Error;
+use crate::figure::{self, Report};
+use crate::paths;
+use crate::recipe::{self, FigureFile, Plan, Recipe, RecipeKind};
+use crate::runner::Backend;
+
+/// Checks every recipe of `file` (named `file_name` in errors) before anything runs, so a bad
+/// entry late in the file fails at once and writes nothing.
+pub fn plan_all(
+    file: &FigureFile,
+    file_name: &str,
+    dir: &Path,
+    command: &str,
+    progress: bool,
+) -> Result<Vec<Plan>, Error> {
+    file.figure
+        .iter()
+        .map(|r| {
+            r.plan(dir, command, progress).map_err(|e| match e {
+                Error::Input { culprit, message } => {
+                    Error::input(recipe::culprit(file_name, &r.name, &culprit), message)
+                }
+                other => other,
+            })
+        })
+        .collect()
+}
+
+/// Renders one plan.
+pub fn run_plan(backend: &mut Backend, plan: &Plan) -> Result<Report, Error> {
+    match plan {
+        Plan::Map { jobs, animate } => figure::run_maps(backend, jobs, animate.clone()),
+        Plan::Paths(job) => paths::run_paths(backend, job),
+    }
+}
+
+/// `results/README.md` for a rendered figure file: every figure's image (and loss curves for
+/// path figures), its caption, and the TOML entry that made it.
+pub fn readme(file: &FigureFile, file_path: &str) -> String {
+    let mut s = format!(
+        "# Gallery\n\nRendered by `cargo run --release` (or `downhill render {file_path} -o results`) from \
+         [`gallery.toml`](gallery.toml). Every PNG also carries its entry, so \
+         `downhill render FIGURE.png -o DIR` renders it again.\n"
+    );
+    for r in &file.figure {
+        s.push_str(&format!("\n## {}\n\n", r.name));
+        if let Some(c) = &r.caption {
+            s.push_str(&format!("{c}\n\n"));
+        }
+        s.push_str(&format!("![{0}]({0}.png)\n", r.name));
+        if r.kind == RecipeKind::Paths {
+            s.push_str(&format!("\n![{0} loss]({0}.loss.png)\n", r.name));
+        }
+        let mut entry = Recipe { caption: None, ..r.clone() }.to_toml();
+        if entry.ends_with('\n') {
+            entry.pop();
+        }
+        s.push_str(&format!("\n```toml\n{entry}\n```\n"));
+    }
+    s
+}

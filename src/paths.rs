@@ -1,0 +1,284 @@
+//! Trajectory figures: the paths of several optimisers from one or more starts over a contour
+//! map of the landscape (the classic "GD zig-zags down the ravine while momentum and Adam
+//! slide" picture), and their loss against step on a log axis.
+//!
+//! Writes `PREFIX.png` (paths), `PREFIX.loss.png` (loss curves), `PREFIX.csv` (every iterate:
+//! `optimizer,start_x,start_y,step,x,y,loss`) and `PREFIX.json`, atomically.
+
+use std::path::PathBuf;
+
+use image::RgbImage;
+use serde_json::json;
+
+use crate::error::Error;
+use crate::figure::{Report, Style};
+use crate::output::{OutputSet, with_ext};
+use crate::paint;
+use crate::recipe::{self, Recipe};
+use crate::render::chart::{self, Series};
+use crate::render::colormap::{self, Rgb};
+use crate::render::frame::{self, AxisFrame, Frame, Key};
+use crate::render::heatmap;
+use crate::runner::Backend;
+use crate::spec::{OptionsText, SpecBuilder};
+
+/// Most optimisers or starts in one figure.
+pub const MAX_PATHS: usize = 64;
+
+/// A trajectory figure to render.
+#[derive(Clone, Debug)]
+pub struct PathsJob {
+    /// Landscape, as `NAME[:key=value,...]` or `expr:...`.
+    pub landscape: String,
+    /// Optimisers, each as `NAME[:key=value,...]`; one colour each.
+    pub optimisers: Vec<String>,
+    /// Start points; every optimiser runs from each.
+    pub starts: Vec<[f64; 2]>,
+    /// Steps per trajectory.
+    pub steps: u32,
+    /// Window `[x_lo, x_hi, y_lo, y_hi]`; the landscape's domain by default.
+    pub domain: Option<[f64; 4]>,
+    /// Divergence threshold (|x| or |y| beyond it ends a path).
+    pub threshold: f64,
+    /// Options applied to every optimiser (noise, clipping, L2, schedule).
+    pub options: OptionsText,
+    /// Look of the figures.
+    pub style: Style,
+    /// Output prefix.
+    pub prefix: PathBuf,
+    /// The command that reproduces this figure, recorded in the metadata.
+    pub command: String,
+    /// The recipe this job came from, embedded in the PNGs.
+    pub recipe: Recipe,
+}
+
+/// One optimiser's path from one start.
+struct Path {
+    optimiser: usize,
+    start: [f64; 2],
+    points: Vec<[f32; 3]>,
+}
+
+/// Runs every (optimiser, start) pair and writes the figures.
+pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error> {
+    if job.optimisers.is_empty() || job.starts.is_empty() {
+        return Err(Error::input(
+            "--optimizer",
+            "a path figure needs at least one optimizer and one --start",
+        ));
+    }
+    if job.optimisers.len() > MAX_PATHS || job.starts.len() > MAX_PATHS {
+        return Err(Error::input(
+            "--optimizer",
+            format!("at most {MAX_PATHS} optimizers and {MAX_PATHS} starts"),
+        ));
+    }
+    let started = std::time::Instant::now();
+    let mut specs = Vec::new();
+    for (k, opt) in job.optimisers.iter().enumerate() {
+        let mut b = SpecBuilder::single(&job.landscape, opt, job.starts[0], job.steps);
+        b.threshold = job.threshold;
+        b.options = job.options.clone();
+        specs.push((k, b.build()?));
+    }
+    let landscape = specs[0].1.landscape;
+    let window = job.domain.unwrap_or(landscape.domain);
+    let mut paths = Vec::new();
+    for (k, spec) in &specs {
+        for &start in &job.starts {
+            let mut s = spec.clone();
+            s.values[0] = start[0] as f32;
+            s.values[1] = start[1] as f32;
+            s.x.lo = start[0] - 1.0;
+            s.x.hi = start[0] + 1.0;
+            s.y.lo = start[1] - 1.0;
+            s.y.hi = start[1] + 1.0;
+            paths.push(Path { optimiser: *k, start, points: backend.trace(&s)? });
+        }
+    }
+    let run_seconds = started.elapsed().as_secs_f64();
+    let names: Vec<String> = specs.iter().map(|(_, s)| paint::optimiser_title(s)).collect();
+    let colour = |k: usize| colormap::category(k);
+    let ratio = job.style.ratio.max(1);
+
+    // The map: the landscape lightened under its contour lines, then the paths.
+    let (xspan, yspan) = (window[1] - window[0], window[3] - window[2]);
+    let side = job.style.size * ratio;
+    let (w, h) = if xspan >= yspan {
+        (side, ((side as f64 * yspan / xspan).round() as u32).max(16))
+    } else {
+        (((side as f64 * xspan / yspan).round() as u32).max(16), side)
+    };
+    let loss = paint::loss_pixels(&specs[0].1, window, w, h);
+    let mut map = RgbImage::new(w, h);
+    let bands = paint::contour_bands(&loss);
+    for (i, p) in map.pixels_mut().enumerate() {
+        let t = bands.as_ref().map_or(0.5, |b| b[i].1);
+        let c = job.style.cmap.at(t);
+        // Lightened so the paths stand out.
+        p.0 = c.map(|v| (0.45 * v as f64 + 0.55 * 255.0) as u8);
+    }
+    if let Some(b) = &bands {
+        paint::draw_contours(&mut map, b, [90, 90, 90], 0.5);
+    }
+    let xa = AxisFrame { title: "x".into(), lo: window[0], hi: window[1], log: false };
+    let ya = AxisFrame { title: "y".into(), lo: window[2], hi: window[3], log: false };
+    for path in &paths {
+        let pts: Vec<Option<(f64, f64)>> =
+            path.points.iter().map(|p| chart::to_pixel(&xa, &ya, w, h, (p[0] as f64, p[1] as f64))).collect();
+        chart::draw_line(&mut map, &pts, colour(path.optimiser), 2 * ratio);
+    }
+    let r = 5.0 * ratio as f64;
+    for path in &paths {
+        let c = colour(path.optimiser);
+        if let Some((x, y)) = chart::to_pixel(&xa, &ya, w, h, (path.start[0], path.start[1])) {
+            heatmap::disc(&mut map, x, y, r, [255, 255, 255], c);
+        }
+        let end = path.points.last().expect("a trace has its start");
+        if let Some((x, y)) = chart::to_pixel(&xa, &ya, w, h, (end[0] as f64, end[1] as f64)) {
+            heatmap::disc(&mut map, x, y, r, c, [20, 20, 20]);
+        }
+    }
+    let final_loss = |k: usize| {
+        let ends: Vec<f32> =
+            paths.iter().filter(|p| p.optimiser == k).map(|p| p.points.last().unwrap()[2]).collect();
+        if ends.len() == 1 { format!(": loss {}", paint::sig3(ends[0])) } else { String::new() }
+    };
+    let entries: Vec<(Rgb, String)> =
+        names.iter().enumerate().map(|(k, n)| (colour(k), format!("{n}{}", final_loss(k)))).collect();
+    let notes = vec!["○ start   ● end".to_string(), format!("{} steps", job.steps)];
+    let title = job
+        .style
+        .title
+        .clone()
+        .unwrap_or_else(|| format!("paths on {}", paint::landscape_title(&specs[0].1)));
+    let framed = frame::compose(
+        &map,
+        &Frame {
+            title: title.clone(),
+            x: AxisFrame { title: "x".into(), ..xa.clone() },
+            y: AxisFrame { title: "y".into(), ..ya.clone() },
+            key: Key::Legend { entries: entries.clone(), notes },
+            ratio,
+        },
+    );
+
+    // Loss against step, above the landscape's minimum where one is known.
+    let c = specs[0].1.landscape_params64();
+    let floor = landscape.minima_in(c, window).first().map(|m| m.loss).unwrap_or_else(|| {
+        paths
+            .iter()
+            .flat_map(|p| p.points.iter().map(|q| q[2] as f64))
+            .filter(|v| v.is_finite())
+            .fold(f64::INFINITY, f64::min)
+    });
+    let gap = |l: f32| (l as f64 - floor).max(1e-12);
+    let series: Vec<Series> = paths
+        .iter()
+        .map(|p| Series {
+            colour: colour(p.optimiser),
+            points: p.points.iter().enumerate().map(|(t, q)| (t as f64, gap(q[2]))).collect(),
+        })
+        .collect();
+    let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| v.is_finite());
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let (lo, hi) =
+        if lo.is_finite() && hi > lo { (lo.log10().floor(), hi.log10().ceil()) } else { (-12.0, 0.0) };
+    let sx = AxisFrame { title: "step".into(), lo: 0.0, hi: job.steps.max(1) as f64, log: false };
+    let sy = AxisFrame {
+        title: "loss − minimum".into(),
+        lo: 10f64.powf(lo),
+        hi: 10f64.powf(hi.max(lo + 1.0)),
+        log: true,
+    };
+    let (cw, ch) = (side, (side as f64 * 0.6) as u32);
+    let plot = chart::lines(cw, ch, &sx, &sy, &series, 2 * ratio);
+    let loss_fig = frame::compose(
+        &plot,
+        &Frame {
+            title: format!("loss on {}", paint::landscape_title(&specs[0].1)),
+            x: sx.clone(),
+            y: sy.clone(),
+            key: Key::Legend {
+                entries: names.iter().enumerate().map(|(k, n)| (colour(k), n.clone())).collect(),
+                notes: vec![],
+            },
+            ratio,
+        },
+    );
+
+    let mut csv = String::from("optimizer,start_x,start_y,step,x,y,loss\n");
+    for p in &paths {
+        for (t, q) in p.points.iter().enumerate() {
+            csv.push_str(&format!(
+                "\"{}\",{},{},{t},{},{},{}\n",
+                job.optimisers[p.optimiser], p.start[0], p.start[1], q[0], q[1], q[2]
+            ));
+        }
+    }
+    let meta = json!({
+        "downhill": env!("CARGO_PKG_VERSION"),
+        "command": job.command,
+        "figure": "paths",
+        "backend": backend.describe(),
+        "landscape": { "name": landscape.name, "formula": landscape.formula },
+        "optimizers": job.optimisers,
+        "starts": job.starts,
+        "steps": job.steps,
+        "window": window,
+        "threshold": job.threshold,
+        "title": title,
+        "loss_floor": floor,
+        "paths": paths.iter().map(|p| {
+            let end = p.points.last().unwrap();
+            json!({
+                "optimizer": job.optimisers[p.optimiser],
+                "start": p.start,
+                "end": [end[0], end[1]],
+                "final_loss": end[2],
+                "iterates": p.points.len(),
+            })
+        }).collect::<Vec<_>>(),
+        "image": {
+            "width": framed.image.width(),
+            "height": framed.image.height(),
+            "plot": { "left": framed.plot[0], "top": framed.plot[1], "width": framed.plot[2], "height": framed.plot[3] },
+            "y_axis": "high end at the top",
+        },
+    });
+    let mut set = OutputSet::new();
+    let text = recipe::png_text(&job.recipe, &job.command);
+    set.png(&with_ext(&job.prefix, "png"), &framed.image, &text)?;
+    set.png(&with_ext(&job.prefix, "loss.png"), &loss_fig.image, &text)?;
+    set.text(&with_ext(&job.prefix, "csv"), &csv)?;
+    set.text(
+        &with_ext(&job.prefix, "json"),
+        &(serde_json::to_string_pretty(&meta).expect("plain JSON") + "\n"),
+    )?;
+    let files = set.commit()?;
+    let work = (paths.len() as u64 * job.steps as u64) as f64;
+    let ends: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            format!(
+                "{} from ({}, {}): loss {}",
+                names[p.optimiser],
+                p.start[0],
+                p.start[1],
+                paint::sig3(p.points.last().unwrap()[2])
+            )
+        })
+        .collect();
+    Ok(Report {
+        files,
+        run_seconds,
+        traj_steps_per_s: work / run_seconds.max(1e-9),
+        summary: format!(
+            "{} paths x {} steps in {:.2} s; {}",
+            paths.len(),
+            job.steps,
+            run_seconds,
+            ends.join("; ")
+        ),
+    })
+}

@@ -1,0 +1,524 @@
+//! Figure recipes: everything needed to render one figure. A recipe is one `[[figure]]` table
+//! of a figure file (TOML, rendered with `downhill render FILE`); every map and path command
+//! builds one from its flags; and every PNG written carries its recipe, so a figure can be
+//! rendered again from itself (`downhill render FIGURE.png`).
+//!
+//! Field names are the command-line flags without their dashes (`optimizer`, `res`, `x`,
+//! `lr`, `refine`, ...), so an error about a field names it the same way in both places.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, did_you_mean};
+use crate::figure::{ColorBy, Job, Kind, Refinement, Style};
+use crate::paths::PathsJob;
+use crate::refine;
+use crate::render::colormap::Cmap;
+use crate::spec::{self, AxisText, OptionsText, Spec, SpecBuilder, Zoom};
+
+/// What a recipe draws.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecipeKind {
+    /// Basin-of-attraction map over the start plane.
+    #[default]
+    Basins,
+    /// Learning rate against curvature on the quadratic.
+    Stability,
+    /// Any two parameters.
+    Sweep,
+    /// Optimiser paths over a contour map, and their loss curves.
+    Paths,
+}
+
+/// A grid size: `N` (square) or `"COLSxROWS"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Res {
+    /// `N x N` cells.
+    Square(u32),
+    /// `COLSxROWS`.
+    Text(String),
+}
+
+/// Extra frames sweeping one more parameter, written as an animated PNG.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Animate {
+    /// The parameter swept across frames (a landscape, optimiser or option parameter).
+    pub param: String,
+    /// Its value in the first frame.
+    pub from: f64,
+    /// Its value in the last frame.
+    pub to: f64,
+    /// Number of frames (2 to 600).
+    pub frames: u32,
+    /// Space the values logarithmically.
+    #[serde(default)]
+    pub log: bool,
+    /// Frames per second (default 8).
+    #[serde(default)]
+    pub fps: Option<u32>,
+}
+
+/// One figure, as written in a figure file. Unset fields take the command-line defaults.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipe {
+    /// Output prefix, relative to the output directory (`basins_bumpy_gd` writes
+    /// `basins_bumpy_gd.png`, ...).
+    pub name: String,
+    /// What to draw.
+    #[serde(default)]
+    pub kind: RecipeKind,
+    /// Landscape, `NAME[:key=value,...]` or `expr:...` (default `bumpy`; `quadratic` for
+    /// stability maps, which fix it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub landscape: Option<String>,
+    /// Optimiser, `NAME[:key=value,...]` (default `gd`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optimizer: Option<String>,
+    /// Several optimisers: side-by-side panels sharing axes and colour scale (map kinds), or
+    /// one path each (`paths`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optimizers: Option<Vec<String>>,
+    /// Grid cells.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub res: Option<Res>,
+    /// Steps per trajectory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steps: Option<u32>,
+    /// Window `[x_lo, x_hi, y_lo, y_hi]` of a basin map or path figure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<[f64; 4]>,
+    /// Sweep column axis `PARAM:LO:HI[:log]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+    /// Sweep row axis `PARAM:LO:HI[:log]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub y: Option<String>,
+    /// Stability learning-rate axis `LO:HI[:log]` (default `0:4`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lr: Option<String>,
+    /// Stability curvature axis `LO:HI[:log]` (default `0.1:10:log`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k: Option<String>,
+    /// Start point for the coordinates that are not axes (sweeps).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<[f64; 2]>,
+    /// Start points of a path figure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starts: Option<Vec<[f64; 2]>>,
+    /// Divergence threshold on |x| and |y| (default 1e6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    /// Convergence tolerance on the gradient norm (default 1e-4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tol: Option<f64>,
+    /// Gradient noise standard deviation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noise: Option<f64>,
+    /// Seed of the gradient noise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u32>,
+    /// Gradient-norm clip.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clip: Option<f64>,
+    /// Coupled L2 weight decay.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub l2: Option<f64>,
+    /// Learning-rate schedule, `NAME[:key=value,...]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// Colouring of map cells.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color: Option<ColorBy>,
+    /// Continuous colour map.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cmap: Option<Cmap>,
+    /// Title over the plot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// One line describing the figure, for the gallery's README.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    /// Pixel density (1 or 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<u32>,
+    /// Minimum pixels on the plot's longer side at ratio 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u32>,
+    /// Contour lines on basin maps (default true).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contours: Option<bool>,
+    /// Rings on attractors on basin maps (default true).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub markers: Option<bool>,
+    /// Title, axes and key around the plot (default true).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame: Option<bool>,
+    /// Refine each row's boundary to this relative precision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refine: Option<f64>,
+    /// Steps per refinement probe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refine_steps: Option<u32>,
+    /// Zoom window `[cx, cy, span]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zoom: Option<[f64; 3]>,
+    /// Sweep one more parameter across the frames of an animated PNG.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub animate: Option<Animate>,
+    /// Write the raw `.npz` arrays (default true on the command line, false in figure files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw: Option<bool>,
+}
+
+/// A figure file: `[[figure]]` tables.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FigureFile {
+    /// The figures, in order.
+    #[serde(default)]
+    pub figure: Vec<Recipe>,
+}
+
+/// What a recipe turns into.
+pub enum Plan {
+    /// One map per optimiser (one optimiser: a single map; several: side-by-side panels),
+    /// optionally animated.
+    Map {
+        /// The panels' jobs, in order; they share kind, axes, colouring and style.
+        jobs: Vec<Job>,
+        /// Frames of an animation, each with one job per panel.
+        animate: Option<(Animate, Vec<f64>)>,
+    },
+    /// A path figure.
+    Paths(Box<PathsJob>),
+}
+
+/// The culprit of an error about `field` of the recipe named `name` in `file`.
+pub fn culprit(file: &str, name: &str, field: &str) -> String {
+    format!("{file}: figure `{name}`: {}", field.trim_start_matches("--"))
+}
+
+impl Recipe {
+    /// The recipe's own options, as the spec builder takes them.
+    fn options(&self) -> OptionsText {
+        OptionsText {
+            sigma: self.noise.unwrap_or(0.0),
+            seed: self.seed.unwrap_or(0),
+            clip: self.clip.unwrap_or(0.0),
+            l2: self.l2.unwrap_or(0.0),
+            schedule: self.schedule.clone(),
+        }
+    }
+
+    /// The style the recipe asks for.
+    pub fn style(&self) -> Style {
+        let d = Style::default();
+        Style {
+            cmap: self.cmap.unwrap_or(d.cmap),
+            frame: self.frame.unwrap_or(d.frame),
+            ratio: self.ratio.unwrap_or(d.ratio),
+            size: self.size.unwrap_or(d.size),
+            title: self.title.clone(),
+            contours: self.contours.unwrap_or(d.contours),
+            markers: self.markers.unwrap_or(d.markers),
+        }
+    }
+
+    fn res(&self, default: u32) -> Result<(u32, u32), Error> {
+        match &self.res {
+            None => Ok((default, default)),
+            Some(Res::Square(n)) => spec::parse_res("--res", &n.to_string()),
+            Some(Res::Text(t)) => spec::parse_res("--res", t),
+        }
+    }
+
+    /// The optimisers: `optimizers`, else `optimizer`, else `gd`.
+    pub fn optimisers(&self) -> Result<Vec<String>, Error> {
+        match (&self.optimizer, &self.optimizers) {
+            (Some(_), Some(_)) => {
+                Err(Error::input("--optimizers", "give `optimizer` or `optimizers`, not both"))
+            }
+            (_, Some(list)) if list.is_empty() => Err(Error::input("--optimizers", "the list is empty")),
+            (_, Some(list)) => Ok(list.clone()),
+            (Some(o), None) => Ok(vec![o.clone()]),
+            (None, None) => Ok(vec!["gd".into()]),
+        }
+    }
+
+    /// The spec of one map of this recipe with optimiser `opt`.
+    fn map_spec(&self, opt: &str) -> Result<Spec, Error> {
+        let landscape = self.landscape.clone().unwrap_or_else(|| "bumpy".into());
+        let mut b = match self.kind {
+            RecipeKind::Basins => {
+                SpecBuilder::basins(&landscape, opt, self.domain, self.res(512)?, self.steps.unwrap_or(500))?
+            }
+            RecipeKind::Stability => {
+                if self.landscape.is_some() {
+                    return Err(Error::input(
+                        "--landscape",
+                        "a stability map is always on quadratic:ky=0; use kind = \"sweep\" for others",
+                    ));
+                }
+                let lr = spec::parse_axis("--lr", &format!("lr:{}", self.lr.as_deref().unwrap_or("0:4")))?;
+                let k =
+                    spec::parse_axis("--k", &format!("kx:{}", self.k.as_deref().unwrap_or("0.1:10:log")))?;
+                SpecBuilder::stability(opt, lr, k, self.res(256)?, self.steps.unwrap_or(1000))
+            }
+            RecipeKind::Sweep => {
+                let axis = |flag: &str, v: &Option<String>| -> Result<AxisText, Error> {
+                    let text = v
+                        .as_deref()
+                        .ok_or_else(|| Error::input(flag, "a sweep needs both axes, `x` and `y`"))?;
+                    spec::parse_axis(flag, text)
+                };
+                SpecBuilder {
+                    landscape,
+                    optimiser: opt.into(),
+                    start: self.start,
+                    x: axis("--x", &self.x)?,
+                    y: axis("--y", &self.y)?,
+                    res: self.res(256)?,
+                    steps: self.steps.unwrap_or(1000),
+                    threshold: 0.0,
+                    conv_tol: 0.0,
+                    options: OptionsText::default(),
+                }
+            }
+            RecipeKind::Paths => unreachable!("paths have no map spec"),
+        };
+        b.threshold = self.threshold.unwrap_or(spec::DEFAULT_THRESHOLD as f64);
+        b.conv_tol = self.tol.unwrap_or(spec::DEFAULT_CONV_TOL as f64);
+        b.options = self.options();
+        if let Some([cx, cy, span]) = self.zoom {
+            let z = Zoom { centre: [cx, cy], span };
+            if !(span > 0.0 && span.is_finite() && cx.is_finite() && cy.is_finite()) {
+                return Err(Error::input(
+                    "--zoom",
+                    format!("centre ({cx}, {cy}) and span {span} must be finite, span positive"),
+                ));
+            }
+            (b.x, b.y) = z.apply("--zoom", &b.x, &b.y)?;
+        }
+        b.build()
+    }
+
+    fn refinement(&self) -> Result<Option<Refinement>, Error> {
+        match self.refine {
+            None => Ok(None),
+            Some(p) if !(p.is_finite() && p > 0.0 && p < 1.0) => {
+                Err(Error::input("--refine", format!("precision {p} must be in (0, 1)")))
+            }
+            Some(p) => {
+                let threshold = self.threshold.unwrap_or(spec::DEFAULT_THRESHOLD as f64) as f32;
+                Ok(Some(Refinement {
+                    precision: p,
+                    steps: self.refine_steps.unwrap_or_else(|| refine::steps_for(p, threshold)),
+                }))
+            }
+        }
+    }
+
+    /// Checks the recipe and turns it into jobs writing under `dir`; `command` is recorded in
+    /// the outputs' metadata, `progress` draws progress bars.
+    pub fn plan(&self, dir: &Path, command: &str, progress: bool) -> Result<Plan, Error> {
+        check_name(&self.name)?;
+        let prefix: PathBuf = dir.join(&self.name);
+        if self.kind == RecipeKind::Paths {
+            let starts = match (&self.starts, self.start) {
+                (Some(s), None) => s.clone(),
+                (None, Some(s)) => vec![s],
+                _ => return Err(Error::input("--starts", "a path figure needs `starts` (or one `start`)")),
+            };
+            return Ok(Plan::Paths(Box::new(PathsJob {
+                landscape: self.landscape.clone().unwrap_or_else(|| "bumpy".into()),
+                optimisers: self.optimisers()?,
+                starts,
+                steps: self.steps.unwrap_or(500),
+                domain: self.domain,
+                threshold: self.threshold.unwrap_or(spec::DEFAULT_THRESHOLD as f64),
+                options: self.options(),
+                style: self.style(),
+                prefix,
+                command: command.into(),
+                recipe: self.clone(),
+            })));
+        }
+        let kind = match self.kind {
+            RecipeKind::Basins => Kind::Basins,
+            RecipeKind::Stability => Kind::Stability,
+            _ => Kind::Sweep,
+        };
+        let refine = self.refinement()?;
+        let jobs = self
+            .optimisers()?
+            .iter()
+            .map(|opt| {
+                Ok(Job {
+                    kind,
+                    spec: self.map_spec(opt)?,
+                    color: self.color.unwrap_or(ColorBy::Auto),
+                    style: self.style(),
+                    prefix: prefix.clone(),
+                    raw: self.raw.unwrap_or(false),
+                    progress,
+                    command: command.into(),
+                    refine,
+                    recipe: self.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let animate = match &self.animate {
+            None => None,
+            Some(a) => Some((a.clone(), animation_values(a, &jobs[0].spec)?)),
+        };
+        Ok(Plan::Map { jobs, animate })
+    }
+
+    /// The recipe as a TOML `[[figure]]` table.
+    pub fn to_toml(&self) -> String {
+        let file = FigureFile { figure: vec![self.clone()] };
+        toml::to_string(&file).expect("a recipe is plain TOML")
+    }
+}
+
+/// The values an animation sweeps, checked against the parameter's slot.
+fn animation_values(a: &Animate, spec: &Spec) -> Result<Vec<f64>, Error> {
+    if !(2..=600).contains(&a.frames) {
+        return Err(Error::input("--animate", format!("frames {} must be 2 to 600", a.frames)));
+    }
+    if !(a.from.is_finite() && a.to.is_finite()) || (a.log && (a.from <= 0.0 || a.to <= 0.0)) {
+        return Err(Error::input(
+            "--animate",
+            format!("from {} and to {} must be finite (and positive when log)", a.from, a.to),
+        ));
+    }
+    let slot = spec::slot_of(spec.landscape, spec.optimiser, &a.param).map_err(|e| match e {
+        Error::Input { message, .. } => Error::input("--animate", message),
+        other => other,
+    })?;
+    if slot == spec.x.slot || slot == spec.y.slot {
+        return Err(Error::input("--animate", format!("`{}` is already an axis of the map", a.param)));
+    }
+    let n = a.frames as f64 - 1.0;
+    Ok((0..a.frames)
+        .map(|i| {
+            let t = i as f64 / n;
+            if a.log { a.from * (a.to / a.from).powf(t) } else { a.from + t * (a.to - a.from) }
+        })
+        .collect())
+}
+
+/// A figure name is a relative path of plain components (no `..`, not absolute, not empty).
+fn check_name(name: &str) -> Result<(), Error> {
+    let p = Path::new(name);
+    let plain = p.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+    if name.trim().is_empty() || !plain {
+        return Err(Error::input(
+            "--name",
+            format!("`{name}` must be a relative path such as `basins_bumpy_gd`"),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses a figure file; `file` names it in errors (with the TOML line and column, or the
+/// figure and field at fault). Figure names must be unique.
+pub fn parse_file(file: &str, text: &str) -> Result<FigureFile, Error> {
+    let parsed: FigureFile = toml::from_str(text).map_err(|e| {
+        let mut message = e.message().to_string();
+        if let Some(field) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
+            let known: Vec<&str> = RECIPE_FIELDS.to_vec();
+            message.push_str(&did_you_mean(field, known));
+        }
+        let at = e.span().map(|s| {
+            let line = text[..s.start].matches('\n').count() + 1;
+            format!(" (line {line})")
+        });
+        Error::input(file, format!("{message}{}", at.unwrap_or_default()))
+    })?;
+    if parsed.figure.is_empty() {
+        return Err(Error::input(file, "no [[figure]] tables"));
+    }
+    for (i, r) in parsed.figure.iter().enumerate() {
+        if parsed.figure[..i].iter().any(|q| q.name == r.name) {
+            return Err(Error::input(culprit(file, &r.name, "name"), "two figures have this name"));
+        }
+    }
+    Ok(parsed)
+}
+
+/// Every field a recipe may have, for suggestions.
+pub const RECIPE_FIELDS: [&str; 37] = [
+    "name",
+    "kind",
+    "landscape",
+    "optimizer",
+    "optimizers",
+    "res",
+    "steps",
+    "domain",
+    "x",
+    "y",
+    "lr",
+    "k",
+    "start",
+    "starts",
+    "threshold",
+    "tol",
+    "noise",
+    "seed",
+    "clip",
+    "l2",
+    "schedule",
+    "color",
+    "cmap",
+    "title",
+    "caption",
+    "ratio",
+    "size",
+    "contours",
+    "markers",
+    "frame",
+    "refine",
+    "refine_steps",
+    "zoom",
+    "animate",
+    "raw",
+    "figure",
+    "param",
+];
+
+/// Reads the recipe a PNG written by `downhill` carries.
+pub fn from_png(path: &Path) -> Result<Recipe, Error> {
+    let culprit = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| Error::input(&culprit, format!("cannot open: {e}")))?;
+    let decoder = png::Decoder::new(std::io::BufReader::new(file));
+    let reader = decoder.read_info().map_err(|e| Error::input(&culprit, format!("not a PNG: {e}")))?;
+    let text = reader
+        .info()
+        .utf8_text
+        .iter()
+        .find(|c| c.keyword == RECIPE_KEY)
+        .and_then(|c| c.get_text().ok())
+        .ok_or_else(|| Error::input(&culprit, "this PNG carries no downhill recipe"))?;
+    let mut file = parse_file(&culprit, &text)?;
+    Ok(file.figure.remove(0))
+}
+
+/// The text chunks every PNG carries: the tool and version (`Software`), the recipe
+/// ([`RECIPE_KEY`]) and the command that rendered it (`downhill-command`).
+pub fn png_text(recipe: &Recipe, command: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("Software", format!("downhill {}", env!("CARGO_PKG_VERSION"))),
+        (RECIPE_KEY, recipe.to_toml()),
+        ("downhill-command", command.to_string()),
+    ]
+}
+
+/// The PNG text keyword under which figures carry their recipe.
+pub const RECIPE_KEY: &str = "downhill-recipe";

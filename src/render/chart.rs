@@ -1,0 +1,89 @@
+//! Line charts: the plot area of a chart (white, light grid lines at the axes' major ticks,
+//! one polyline per series in data coordinates), to be framed by [`super::frame`].
+
+use image::{Rgb as Pixel, RgbImage};
+
+use super::colormap::Rgb;
+use super::frame::AxisFrame;
+use super::heatmap;
+
+/// Colour of grid lines.
+pub const GRID: Rgb = [232, 232, 232];
+
+/// One line of a chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    /// Line colour.
+    pub colour: Rgb,
+    /// Points `(x, y)` in axis units, in drawing order; a non-finite or (on a log axis)
+    /// non-positive `y` breaks the line.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Pixel position of `(x, y)` in a `w x h` plot area, or `None` where it cannot be placed.
+pub fn to_pixel(x: &AxisFrame, y: &AxisFrame, w: u32, h: u32, p: (f64, f64)) -> Option<(f64, f64)> {
+    let ok = |a: &AxisFrame, v: f64| v.is_finite() && (!a.log || v > 0.0);
+    if !(ok(x, p.0) && ok(y, p.1)) {
+        return None;
+    }
+    // Far-off points are pulled in to just outside the area, so lines leave it at the right angle
+    // without costing drawing time.
+    let fx = x.fraction(p.0).clamp(-1.0, 2.0);
+    let fy = y.fraction(p.1).clamp(-1.0, 2.0);
+    Some((fx * w as f64, (1.0 - fy) * h as f64))
+}
+
+/// Draws `points` (pixel coordinates, `None` breaks the line) `width` pixels wide.
+pub fn draw_line(img: &mut RgbImage, points: &[Option<(f64, f64)>], colour: Rgb, width: u32) {
+    for pair in points.windows(2) {
+        if let [Some(a), Some(b)] = pair {
+            let steps = ((b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil() as usize).max(1);
+            for s in 0..=steps {
+                let t = s as f64 / steps as f64;
+                heatmap::dot(img, a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1), colour, width);
+            }
+        }
+    }
+}
+
+/// The plot area of a line chart, `w x h` pixels.
+pub fn lines(w: u32, h: u32, x: &AxisFrame, y: &AxisFrame, series: &[Series], width: u32) -> RgbImage {
+    let mut img = RgbImage::from_pixel(w, h, Pixel([255, 255, 255]));
+    for t in x.ticks(((w / 70) as usize).clamp(2, 10)).iter().filter(|t| t.is_major()) {
+        let px = (x.fraction(t.value) * w as f64).round() as i64;
+        if (0..w as i64).contains(&px) {
+            (0..h).for_each(|py| img.put_pixel(px as u32, py, Pixel(GRID)));
+        }
+    }
+    for t in y.ticks(((h / 45) as usize).clamp(2, 10)).iter().filter(|t| t.is_major()) {
+        let py = ((1.0 - y.fraction(t.value)) * h as f64).round() as i64;
+        if (0..h as i64).contains(&py) {
+            (0..w).for_each(|px| img.put_pixel(px, py as u32, Pixel(GRID)));
+        }
+    }
+    for s in series {
+        let pts: Vec<Option<(f64, f64)>> = s.points.iter().map(|&p| to_pixel(x, y, w, h, p)).collect();
+        draw_line(&mut img, &pts, s.colour, width);
+    }
+    img
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_land_on_their_data_coordinates() {
+        let x = AxisFrame { title: "step".into(), lo: 0.0, hi: 100.0, log: false };
+        let y = AxisFrame { title: "loss".into(), lo: 1e-4, hi: 1.0, log: true };
+        let red = [200, 0, 0];
+        let s =
+            Series { colour: red, points: vec![(0.0, 1e-2), (100.0, 1e-2), (50.0, f64::NAN), (50.0, -1.0)] };
+        let img = lines(200, 80, &x, &y, &[s], 2);
+        // y = 1e-2 is half way up the log axis: row 40, across the whole width.
+        assert_eq!(img.get_pixel(100, 40).0, red);
+        assert_eq!(img.get_pixel(90, 30).0, [255, 255, 255]);
+        // A grid line at x = 50 (major tick), away from the series.
+        assert_eq!(img.get_pixel(100, 70).0, GRID);
+    }
+}
