@@ -196,6 +196,29 @@ fn gd_started_on_ackleys_kink_stays_there_on_both_backends() {
     }
 }
 
+/// A run longer than one dispatch's loop limit on lavapipe (65535 iterations) takes every step:
+/// GD at lr 1e-5 on 0.5 x^2 for 100000 steps ends at (1 - 1e-5)^100000 = 0.368 on both backends.
+#[test]
+fn long_runs_take_every_step_on_both_backends() {
+    let s = spec(
+        "quadratic:ky=0",
+        "gd:lr=0.00001",
+        axis("x0", 0.5, 1.5, false),
+        axis("y0", -0.5, 0.5, false),
+        (1, 1),
+        100_000,
+        [1.0, 0.0],
+    );
+    let want = (1.0f64 - 1e-5).powi(100_000);
+    let check = |out: &Outcomes, who: &str| {
+        assert!((out.x[0] as f64 / want - 1.0).abs() < 1e-3, "{who}: x = {}, closed form {want}", out.x[0]);
+    };
+    check(&cpu::run(&s, &Progress::hidden()), "cpu");
+    if let Some(mut gpu) = common::gpu() {
+        check(&gpu.run(&s, &Progress::hidden()).unwrap(), "gpu");
+    }
+}
+
 /// Refines a 16x16 map's boundary to 1e-3 and checks every bracketed row against theory.
 fn assert_refined(backend: &mut downhill::runner::Backend, s: &Spec, who: &str) {
     use downhill::refine;

@@ -2,7 +2,7 @@
 //!
 //! A grid is cut into tiles of contiguous row-major cells that fit one storage binding (at most
 //! [`TILE_TARGET_CELLS`]); each tile's steps are cut into chunks of at least
-//! [`MIN_CHUNK_STEPS`] so that no dispatch runs for long, and chunks are grouped into submits
+//! [`MIN_CHUNK_STEPS`] (at most [`MAX_CHUNK_STEPS`]) so that no dispatch runs for long, and chunks are grouped into submits
 //! of about [`SUBMIT_WORK`] trajectory-steps, after each of which progress is reported. A
 //! tile's state stays on the GPU between its chunks and is read back once, through a staging
 //! buffer reused across tiles and runs.
@@ -24,6 +24,10 @@ pub const TILE_TARGET_CELLS: u64 = 1 << 22;
 pub const DISPATCH_WORK: u64 = 1 << 28;
 /// Fewest steps per dispatch: below this, per-dispatch overhead dominates on lavapipe.
 pub const MIN_CHUNK_STEPS: u32 = 128;
+/// Most steps per dispatch. Mesa's llvmpipe (lavapipe) stops every loop of an invocation after
+/// 65535 iterations in total, silently, so one dispatch must never run more steps than that;
+/// this bound leaves room and costs nothing measurable elsewhere.
+pub const MAX_CHUNK_STEPS: u32 = 16_384;
 /// Trajectory-steps one submit aims for.
 pub const SUBMIT_WORK: u64 = 1 << 30;
 /// Most dispatches in one submit (bounds the chunk uniform buffer).
@@ -50,7 +54,9 @@ impl Plan {
         let wg = WORKGROUP_SIZE as u64;
         let max_tile = (tile_cap.min(by_binding) / wg * wg).max(wg);
         let tile = cells.min(max_tile);
-        let chunk_steps = (DISPATCH_WORK / tile).max(MIN_CHUNK_STEPS as u64).min(steps as u64) as u32;
+        let chunk_steps =
+            (DISPATCH_WORK / tile).max(MIN_CHUNK_STEPS as u64).min(MAX_CHUNK_STEPS as u64).min(steps as u64)
+                as u32;
         let per_submit = (SUBMIT_WORK / (tile * chunk_steps as u64)).clamp(1, MAX_CHUNKS_PER_SUBMIT as u64);
         Plan { tile_cells: tile as u32, chunk_steps, chunks_per_submit: per_submit as u32 }
     }
@@ -77,6 +83,7 @@ pub struct GpuRunner {
     pipelines: Pipelines,
     tiles: Option<TileBuffers>,
     tile_cap: u64,
+    nn: Option<crate::nn::gpu::NnPipeline>,
 }
 
 impl GpuRunner {
@@ -84,13 +91,25 @@ impl GpuRunner {
     pub fn new() -> Result<Self, Error> {
         let ctx = GpuContext::new()?;
         let pipelines = Pipelines::new(&ctx);
-        Ok(GpuRunner { ctx, pipelines, tiles: None, tile_cap: TILE_TARGET_CELLS })
+        Ok(GpuRunner { ctx, pipelines, tiles: None, tile_cap: TILE_TARGET_CELLS, nn: None })
     }
 
     /// Caps tiles at `cells` (rounded down to a whole workgroup, at least one); the default is
     /// [`TILE_TARGET_CELLS`]. Small caps exercise the tiling on small grids in tests.
     pub fn set_tile_cap(&mut self, cells: u64) {
         self.tile_cap = cells;
+    }
+
+    /// Trains every cell of a trainability map (the pipeline is compiled on first use).
+    pub fn train(
+        &mut self,
+        spec: &crate::nn::train::TrainSpec,
+        progress: &Progress,
+    ) -> Result<crate::nn::train::TrainOutcomes, Error> {
+        if self.nn.is_none() {
+            self.nn = Some(crate::nn::gpu::NnPipeline::new(&self.ctx)?);
+        }
+        self.nn.as_ref().expect("just compiled").run(&self.ctx, spec, progress)
     }
 
     /// The device context.
@@ -303,7 +322,7 @@ impl GpuRunner {
 }
 
 /// Maps the first `bytes` of a MAP_READ buffer, copies them out and unmaps it.
-fn read_mapped<T: bytemuck::Pod>(
+pub fn read_mapped<T: bytemuck::Pod>(
     ctx: &GpuContext,
     buffer: &wgpu::Buffer,
     bytes: u64,
@@ -351,5 +370,7 @@ mod tests {
         assert!(p.chunk_steps >= MIN_CHUNK_STEPS);
         let small = Plan::new(16, 5, &lim, TILE_TARGET_CELLS);
         assert_eq!((small.tile_cells, small.chunk_steps), (16, 5));
+        // Few cells, many steps: still no more than MAX_CHUNK_STEPS per dispatch.
+        assert_eq!(Plan::new(16, 1_000_000, &lim, TILE_TARGET_CELLS).chunk_steps, MAX_CHUNK_STEPS);
     }
 }
