@@ -37,6 +37,7 @@ pub fn run_plan(backend: &mut Backend, plan: &Plan) -> Result<Report, Error> {
     match plan {
         Plan::Map { jobs, animate } => figure::run_maps(backend, jobs, animate.clone()),
         Plan::Paths(job) => paths::run_paths(backend, job),
+        Plan::Train(job) => crate::nn::job::run_train(backend, job),
     }
 }
 

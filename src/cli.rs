@@ -29,6 +29,9 @@ pub enum Command {
     Trace(TraceArgs),
     /// Paths of several optimizers over a contour map of the landscape, and their loss curves.
     Paths(PathsArgs),
+    /// Trainability map: a tiny neural network trained by gradient descent in every cell of a
+    /// grid of per-layer learning rates, coloured by whether and how fast it trains.
+    Trainability(TrainabilityArgs),
     /// Landscapes and optimizers with their parameters and defaults.
     List,
     /// The GPU adapter downhill would use, its backend and limits.
@@ -141,8 +144,9 @@ pub struct RefineArgs {
 pub struct StyleArgs {
     /// Colour map for continuous colourings: viridis, magma, inferno, plasma, cividis
     /// (perceptually uniform sequential), rdbu, puor (diverging), sinebow (cyclic).
-    #[arg(long, default_value = "viridis")]
-    pub cmap: String,
+    /// Default: viridis (rdbu for trainability maps).
+    #[arg(long)]
+    pub cmap: Option<String>,
     /// Write the bare heatmap, without title, axes and key.
     #[arg(long)]
     pub plain: bool,
@@ -291,6 +295,60 @@ pub struct RenderArgs {
     /// Where to run.
     #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
     pub backend: BackendArg,
+}
+
+/// `downhill trainability`.
+#[derive(Args, Debug)]
+pub struct TrainabilityArgs {
+    /// Hidden nonlinearity: tanh (tanh(sqrt(2) z)), relu (sqrt(2) max(z, 0)) or identity.
+    #[arg(long, default_value = "tanh")]
+    pub activation: String,
+    /// Input dimension d (default 16).
+    #[arg(long)]
+    pub dim: Option<usize>,
+    /// Hidden width (default 16).
+    #[arg(long)]
+    pub width: Option<usize>,
+    /// Number of data points (default: the number of parameters, d*width + width).
+    #[arg(long)]
+    pub data: Option<usize>,
+    /// Seed of the data and the initial weights (all standard normal).
+    #[arg(long)]
+    pub net_seed: Option<u32>,
+    /// Read the data and initial weights from an .npz file (arrays X, Y, W0, W1) instead.
+    #[arg(long)]
+    pub npz: Option<PathBuf>,
+    /// Column axis PARAM:LO:HI[:log], PARAM one of lr0, lr1, lr (both layers), offset
+    /// (default lr0:0.01:100:log).
+    #[arg(long, allow_hyphen_values = true)]
+    pub x: Option<String>,
+    /// Row axis (default lr1:0.01:100:log).
+    #[arg(long, allow_hyphen_values = true)]
+    pub y: Option<String>,
+    /// Input-layer learning rate where no axis sets it (default 1).
+    #[arg(long)]
+    pub lr0: Option<f64>,
+    /// Output-layer learning rate where no axis sets it (default 1).
+    #[arg(long)]
+    pub lr1: Option<f64>,
+    /// Offset added to every initial input-layer weight where no axis sets it (default 0).
+    #[arg(long, allow_hyphen_values = true)]
+    pub offset: Option<f64>,
+    /// Minibatch size of the gradient (default: the full batch; the loss is always measured
+    /// on the full batch).
+    #[arg(long)]
+    pub batch: Option<u32>,
+    /// Seed of the minibatch positions.
+    #[arg(long)]
+    pub batch_seed: Option<u32>,
+    /// Gradient-descent steps per cell (default 500).
+    #[arg(long)]
+    pub steps: Option<u32>,
+    /// Where to run.
+    #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
+    pub backend: BackendArg,
+    #[command(flatten)]
+    pub figure: FigureArgs,
 }
 
 /// `downhill gallery`.

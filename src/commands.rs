@@ -86,6 +86,39 @@ pub fn run(command: Command) -> Result<()> {
             render_one(&r, &a.figure.out, &a.run)
         }
         Command::Render(a) => run_render(a),
+        Command::Trainability(a) => {
+            if a.figure.color != ColorArg::Auto {
+                return Err(Error::input(
+                    "--color",
+                    "trainability maps are coloured by class and speed only",
+                )
+                .into());
+            }
+            let run = RunArgs {
+                steps: a.steps,
+                threshold: spec::DEFAULT_THRESHOLD as f64,
+                tol: spec::DEFAULT_CONV_TOL as f64,
+                backend: a.backend,
+                noise: 0.0,
+                seed: 0,
+                clip: 0.0,
+                l2: 0.0,
+                schedule: None,
+                show_wgsl: false,
+            };
+            let mut r = map_recipe(
+                RecipeKind::Trainability,
+                &a.figure,
+                &run,
+                &RefineArgs { refine: None, refine_steps: None },
+            )?;
+            r.activation = Some(downhill::nn::Activation::from_name(&a.activation)?);
+            (r.dim, r.width, r.data, r.net_seed) = (a.dim, a.width, a.data, a.net_seed);
+            r.npz = a.npz.as_ref().map(|p| p.display().to_string());
+            (r.x, r.y) = (a.x.clone(), a.y.clone());
+            (r.lr0, r.lr1, r.offset, r.batch, r.batch_seed) = (a.lr0, a.lr1, a.offset, a.batch, a.batch_seed);
+            render_one(&r, &a.figure.out, &run)
+        }
         Command::Trace(a) => {
             let start = spec::parse_point("--start", &a.start)?;
             let mut b = SpecBuilder::single(&a.landscape, &a.optimizer, start, a.run.steps.unwrap_or(1000));
@@ -227,12 +260,14 @@ fn apply_run_and_style(r: &mut Recipe, run: &RunArgs, st: &StyleArgs) -> Result<
     r.clip = chosen(run.clip, 0.0);
     r.l2 = chosen(run.l2, 0.0);
     r.schedule = run.schedule.clone();
-    let cmap = Cmap::from_name(&st.cmap).ok_or_else(|| {
-        let names: Vec<&str> = Cmap::ALL.iter().map(|c| c.name()).collect();
-        Error::input("--cmap", format!("unknown colour map `{}`; known: {}", st.cmap, names.join(", ")))
-    })?;
+    r.cmap = match &st.cmap {
+        None => None,
+        Some(name) => Some(Cmap::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = Cmap::ALL.iter().map(|c| c.name()).collect();
+            Error::input("--cmap", format!("unknown colour map `{name}`; known: {}", names.join(", ")))
+        })?),
+    };
     let d = Style::default();
-    r.cmap = chosen(cmap, d.cmap);
     r.frame = chosen(!st.plain, d.frame);
     r.ratio = chosen(st.ratio, d.ratio);
     r.size = chosen(st.size, d.size);
@@ -283,6 +318,7 @@ fn render_one(r: &Recipe, out: &Path, run: &RunArgs) -> Result<()> {
         RecipeKind::Stability => "stability",
         RecipeKind::Sweep => "sweep",
         RecipeKind::Paths => "paths",
+        RecipeKind::Trainability => "trainability",
     };
     eprintln!("downhill {what} on {}: {}", backend.describe(), report.summary);
     let files: Vec<String> = report.files.iter().map(|f| f.display().to_string()).collect();

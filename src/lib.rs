@@ -15,6 +15,7 @@ pub mod figure;
 pub mod gallery;
 pub mod gpu;
 pub mod landscape;
+pub mod nn;
 pub mod optimiser;
 pub mod options;
 pub mod outcome;

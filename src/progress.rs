@@ -41,6 +41,14 @@ impl Progress {
         self.bar.set_position(done);
     }
 
+    /// Records `more` trajectory-steps completed (from any thread).
+    pub fn add(&self, more: u64) {
+        if self.enabled && self.bar.is_hidden() && self.started.elapsed() > SHOW_AFTER {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        self.bar.inc(more);
+    }
+
     /// Clears the bar from the terminal.
     pub fn finish(&self) {
         self.bar.finish_and_clear();

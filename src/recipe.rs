@@ -12,10 +12,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, did_you_mean};
 use crate::figure::{ColorBy, Job, Kind, Refinement, Style};
+use crate::nn::Shape;
+use crate::nn::job::{Source, TrainJob};
 use crate::paths::PathsJob;
 use crate::refine;
 use crate::render::colormap::Cmap;
 use crate::spec::{self, AxisText, OptionsText, Spec, SpecBuilder, Zoom};
+
+/// Default column axis of trainability maps.
+pub const DEFAULT_NN_X: &str = "lr0:0.01:100:log";
+/// Default row axis of trainability maps.
+pub const DEFAULT_NN_Y: &str = "lr1:0.01:100:log";
 
 /// What a recipe draws.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +37,8 @@ pub enum RecipeKind {
     Sweep,
     /// Optimiser paths over a contour map, and their loss curves.
     Paths,
+    /// A tiny neural network trained by gradient descent per cell of a learning-rate grid.
+    Trainability,
 }
 
 /// A grid size: `N` (square) or `"COLSxROWS"`.
@@ -173,6 +182,39 @@ pub struct Recipe {
     /// Write the raw `.npz` arrays (default true on the command line, false in figure files).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub raw: Option<bool>,
+    /// Trainability: hidden nonlinearity (default tanh).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activation: Option<crate::nn::Activation>,
+    /// Trainability: hidden width (default 16).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<usize>,
+    /// Trainability: input dimension (default 16).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dim: Option<usize>,
+    /// Trainability: number of data points (default: the number of parameters).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<usize>,
+    /// Trainability: seed of the data and initial weights (default 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub net_seed: Option<u32>,
+    /// Trainability: read data and initial weights from this `.npz` (arrays X, Y, W0, W1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub npz: Option<String>,
+    /// Trainability: input-layer learning rate where no axis sets it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lr0: Option<f64>,
+    /// Trainability: output-layer learning rate where no axis sets it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lr1: Option<f64>,
+    /// Trainability: offset added to every initial input-layer weight where no axis sets it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<f64>,
+    /// Trainability: minibatch size of the gradient (default: the full batch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch: Option<u32>,
+    /// Trainability: seed of the minibatch positions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch_seed: Option<u32>,
 }
 
 /// A figure file: `[[figure]]` tables.
@@ -196,6 +238,8 @@ pub enum Plan {
     },
     /// A path figure.
     Paths(Box<PathsJob>),
+    /// A trainability map.
+    Train(Box<TrainJob>),
 }
 
 /// The culprit of an error about `field` of the recipe named `name` in `file`.
@@ -289,7 +333,7 @@ impl Recipe {
                     options: OptionsText::default(),
                 }
             }
-            RecipeKind::Paths => unreachable!("paths have no map spec"),
+            RecipeKind::Paths | RecipeKind::Trainability => unreachable!("only map kinds have a map spec"),
         };
         b.threshold = self.threshold.unwrap_or(spec::DEFAULT_THRESHOLD as f64);
         b.conv_tol = self.tol.unwrap_or(spec::DEFAULT_CONV_TOL as f64);
@@ -348,6 +392,9 @@ impl Recipe {
                 recipe: self.clone(),
             })));
         }
+        if self.kind == RecipeKind::Trainability {
+            return Ok(Plan::Train(Box::new(self.train_job(prefix, command, progress)?)));
+        }
         let kind = match self.kind {
             RecipeKind::Basins => Kind::Basins,
             RecipeKind::Stability => Kind::Stability,
@@ -377,6 +424,54 @@ impl Recipe {
             Some(a) => Some((a.clone(), animation_values(a, &jobs[0].spec)?)),
         };
         Ok(Plan::Map { jobs, animate })
+    }
+
+    /// The trainability job of this recipe.
+    fn train_job(&self, prefix: PathBuf, command: &str, progress: bool) -> Result<TrainJob, Error> {
+        let source = match &self.npz {
+            Some(path) => Source::Npz(PathBuf::from(path)),
+            None => {
+                let (d, width) = (self.dim.unwrap_or(16), self.width.unwrap_or(16));
+                let n = self.data.unwrap_or(d * width + width);
+                Source::Seed(Shape { d, width, n }, self.net_seed.unwrap_or(0))
+            }
+        };
+        let activation = self.activation.unwrap_or(crate::nn::Activation::Tanh);
+        let x = spec::parse_axis("--x", self.x.as_deref().unwrap_or(DEFAULT_NN_X))?;
+        let y = spec::parse_axis("--y", self.y.as_deref().unwrap_or(DEFAULT_NN_Y))?;
+        let (x, y) = match self.zoom {
+            Some([cx, cy, span]) => Zoom { centre: [cx, cy], span }.apply("--zoom", &x, &y)?,
+            None => (x, y),
+        };
+        let base = [
+            self.lr0.unwrap_or(1.0) as f32,
+            self.lr1.unwrap_or(1.0) as f32,
+            self.offset.unwrap_or(0.0) as f32,
+        ];
+        let spec = crate::nn::job::spec(
+            &source,
+            activation,
+            &x,
+            &y,
+            self.res(256)?,
+            self.steps.unwrap_or(500),
+            base,
+            (self.batch.unwrap_or(0), self.batch_seed.unwrap_or(0)),
+        )?;
+        let mut style = self.style();
+        if self.cmap.is_none() {
+            style.cmap = Cmap::Rdbu;
+        }
+        Ok(TrainJob {
+            spec,
+            source,
+            style,
+            prefix,
+            raw: self.raw.unwrap_or(false),
+            progress,
+            command: command.into(),
+            recipe: self.clone(),
+        })
     }
 
     /// The recipe as a TOML `[[figure]]` table.
@@ -453,7 +548,7 @@ pub fn parse_file(file: &str, text: &str) -> Result<FigureFile, Error> {
 }
 
 /// Every field a recipe may have, for suggestions.
-pub const RECIPE_FIELDS: [&str; 37] = [
+pub const RECIPE_FIELDS: [&str; 48] = [
     "name",
     "kind",
     "landscape",
@@ -491,6 +586,17 @@ pub const RECIPE_FIELDS: [&str; 37] = [
     "raw",
     "figure",
     "param",
+    "activation",
+    "width",
+    "dim",
+    "data",
+    "net_seed",
+    "npz",
+    "lr0",
+    "lr1",
+    "offset",
+    "batch",
+    "batch_seed",
 ];
 
 /// Reads the recipe a PNG written by `downhill` carries.

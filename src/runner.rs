@@ -75,6 +75,18 @@ impl Backend {
         }
     }
 
+    /// Trains every cell of a trainability map.
+    pub fn train(
+        &mut self,
+        spec: &crate::nn::train::TrainSpec,
+        progress: &Progress,
+    ) -> Result<crate::nn::train::TrainOutcomes, Error> {
+        match self {
+            Backend::Cpu => Ok(crate::nn::cpu::run(spec, progress)),
+            Backend::Gpu(g) => g.train(spec, progress),
+        }
+    }
+
     /// One trajectory's iterates `(x, y, loss)` (the spec must be a single cell).
     pub fn trace(&mut self, spec: &Spec) -> Result<Vec<[f32; 3]>, Error> {
         match self {

@@ -16,6 +16,8 @@ pub static SOURCES: &[(&str, &str)] = &[
     ("kernel", include_str!("../shaders/kernel.wgsl")),
     ("common/numerics", include_str!("../shaders/common/numerics.wgsl")),
     ("common/options", include_str!("../shaders/common/options.wgsl")),
+    ("common/hash", include_str!("../shaders/common/hash.wgsl")),
+    ("nn/train", include_str!("../shaders/nn/train.wgsl")),
     ("common/moments", include_str!("../shaders/common/moments.wgsl")),
     ("common/state", include_str!("../shaders/common/state.wgsl")),
     ("landscapes/quadratic", include_str!("../shaders/landscapes/quadratic.wgsl")),
@@ -102,7 +104,8 @@ pub fn compose(landscape: &Landscape, optimiser: &Optimiser) -> Result<String, E
     })
 }
 
-fn source(path: &str) -> Option<String> {
+/// The WGSL file at `path` (e.g. `common/hash`), from the built-in table.
+pub fn source(path: &str) -> Option<String> {
     SOURCES.iter().find(|(p, _)| *p == path).map(|(_, s)| s.to_string())
 }
 

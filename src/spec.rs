@@ -690,7 +690,7 @@ pub const MIN_CELL_ULPS: f32 = 8.0;
 
 /// Refuses an axis whose neighbouring cell centres are closer than [`MIN_CELL_ULPS`] f32
 /// units in the last place (trajectories, their parameters and start points are f32).
-fn check_resolution(flag: &str, axis: &Axis) -> Result<(), Error> {
+pub fn check_resolution(flag: &str, axis: &Axis) -> Result<(), Error> {
     let ulp = |v: f32| f32::from_bits(v.abs().to_bits() + 1) - v.abs();
     let c = axis.centres();
     for w in c.windows(2) {

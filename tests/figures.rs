@@ -92,6 +92,7 @@ fn the_gallery_covers_the_figures_a_post_needs() {
     assert!(has(&|r| r.kind == RecipeKind::Stability && opts(r).starts_with("momentum")), "heavy ball");
     assert!(has(&|r| opts(r).contains("bias_correction=0")), "Adam without bias correction");
     assert!(has(&|r| r.animate.is_some()), "an animation");
+    assert!(has(&|r| r.kind == RecipeKind::Trainability), "a trainability map");
 }
 
 #[test]

@@ -23,7 +23,7 @@ fn every_landscape_optimiser_pair_composes_and_validates() {
 fn every_shader_file_is_registered() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
     let mut on_disk = Vec::new();
-    for sub in ["", "common", "landscapes", "optimisers"] {
+    for sub in ["", "common", "landscapes", "optimisers", "nn"] {
         for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
             let p = entry.unwrap().path();
             if p.extension().is_some_and(|e| e == "wgsl") {
@@ -42,4 +42,10 @@ fn every_shader_file_is_registered() {
     for o in OPTIMISERS {
         assert!(registered.contains(&format!("optimisers/{}", o.name)));
     }
+}
+
+#[test]
+fn the_trainability_kernel_composes_and_validates() {
+    let source = shader::resolve("nn/train", &shader::source).unwrap();
+    shader::validate(&source).unwrap_or_else(|e| panic!("nn/train: {e}"));
 }

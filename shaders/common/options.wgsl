@@ -1,17 +1,12 @@
 // Options that apply to every optimiser: Gaussian gradient noise, learning-rate schedules,
 // coupled L2 weight decay and gradient clipping. Which of them are compiled in is decided by
 // the kernel's override constants NOISE, L2, CLIP and SCHEDULE.
-// Rust twins: `pcg_hash`, `gaussian`, `lr_factor` and `perturb` in src/options.rs.
+// Rust twins: `gaussian`, `lr_factor` and `perturb` in src/options.rs.
+
+#import common/hash
 
 const TWO_PI: f32 = 6.2831853;
 const PI_F: f32 = 3.14159265;
-
-// PCG hash (Jarzynski & Olano 2020): one round of a PCG generator as a 32-bit hash.
-fn pcg_hash(v: u32) -> u32 {
-    let s = v * 747796405u + 2891336453u;
-    let w = ((s >> ((s >> 28u) + 4u)) ^ s) * 277803737u;
-    return (w >> 22u) ^ w;
-}
 
 // Two independent standard normal draws for trajectory `cell`, step `t`, from `seed`:
 // counter-based (no state), so the numbers depend only on (seed, cell, t) and not on how the

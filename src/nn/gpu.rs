@@ -1,0 +1,336 @@
+//! The trainability kernel on the GPU (`shaders/nn/train.wgsl`): one invocation per cell, the
+//! data set in one read-only storage buffer shared by all, each cell's weights and residuals
+//! in storage. The grid is cut into tiles that fit the binding limits, and each tile's steps
+//! into dispatches of bounded work (state stays on the GPU between them).
+
+use bytemuck::{Pod, Zeroable};
+use wgpu::util::DeviceExt;
+
+use super::train::{CellStats, TrainOutcomes, TrainSpec};
+use crate::error::Error;
+use crate::gpu::context::GpuContext;
+use crate::gpu::runner::dispatch_size;
+use crate::progress::Progress;
+
+/// Most cells per tile (each holds its weights and residuals: about 2 KB at the defaults).
+pub const TILE_CELLS: u64 = 1 << 16;
+/// Invocations per workgroup (must match the kernel's `WG` override, which it sets).
+pub const WORKGROUP: u32 = 64;
+
+/// The kernel's `Net` uniform (80 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+struct NetUniform {
+    n: u32,
+    d: u32,
+    w: u32,
+    steps: u32,
+    cols: u32,
+    rows: u32,
+    act: u32,
+    batch: u32,
+    batch_seed: u32,
+    x_param: u32,
+    y_param: u32,
+    params: u32,
+    base_lr0: f32,
+    base_lr1: f32,
+    base_offset: f32,
+    inv_sqrt_d: f32,
+    inv_sqrt_w: f32,
+    pad: [u32; 3],
+}
+
+/// The kernel's `Phase` uniform: one dispatch.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+struct PhaseUniform {
+    first_cell: u32,
+    cells: u32,
+    step: u32,
+    phase: u32,
+    lo: u32,
+    hi: u32,
+    pad: [u32; 2],
+}
+
+/// Loop iterations one invocation may run per dispatch: llvmpipe stops every loop of an
+/// invocation after 65535 iterations in total, so on it the phases are cut into ranges of at
+/// most this many; elsewhere ranges cover all the data.
+pub fn loop_budget(ctx: &GpuContext) -> u64 {
+    let info = ctx.adapter.get_info();
+    if info.name.contains("llvmpipe") || info.driver.contains("llvmpipe") { 32_768 } else { 1 << 40 }
+}
+
+/// Splits `0..len` into ranges of at most `size` (at least 1).
+fn ranges(len: u32, size: u64) -> Vec<(u32, u32)> {
+    let size = size.clamp(1, u32::MAX as u64) as u32;
+    (0..len.div_ceil(size)).map(|r| (r * size, ((r + 1) * size).min(len))).collect()
+}
+
+/// Most dispatches recorded into one submit.
+const DISPATCHES_PER_SUBMIT: usize = 512;
+
+/// The compiled trainability pipeline.
+pub struct NnPipeline {
+    layout: wgpu::BindGroupLayout,
+    pipeline: wgpu::ComputePipeline,
+}
+
+fn entry(binding: u32, ty: wgpu::BufferBindingType) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer { ty, has_dynamic_offset: false, min_binding_size: None },
+        count: None,
+    }
+}
+
+fn entry_dynamic(binding: u32) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: true,
+            min_binding_size: wgpu::BufferSize::new(size_of::<PhaseUniform>() as u64),
+        },
+        count: None,
+    }
+}
+
+impl NnPipeline {
+    /// Composes, validates and compiles the kernel.
+    pub fn new(ctx: &GpuContext) -> Result<NnPipeline, Error> {
+        let source = crate::shader::resolve("nn/train", &crate::shader::source)?;
+        crate::shader::validate(&source)?;
+        let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("downhill trainability kernel"),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
+        });
+        use wgpu::BufferBindingType::{Storage, Uniform};
+        let layout = ctx.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("downhill trainability bindings"),
+            entries: &[
+                entry(0, Uniform),
+                entry_dynamic(1),
+                entry(2, Storage { read_only: true }),
+                entry(3, Storage { read_only: true }),
+                entry(4, Storage { read_only: false }),
+                entry(5, Storage { read_only: false }),
+                entry(6, Storage { read_only: false }),
+            ],
+        });
+        let pipeline_layout = ctx.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("downhill trainability layout"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let pipeline = ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("downhill trainability pipeline"),
+            layout: Some(&pipeline_layout),
+            module: &module,
+            entry_point: Some("main"),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &[("WG", WORKGROUP as f64)],
+                ..Default::default()
+            },
+            cache: None,
+        });
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(Error::Gpu(format!("compiling the trainability kernel: {e}")));
+        }
+        Ok(NnPipeline { layout, pipeline })
+    }
+
+    /// Trains every cell of `spec`.
+    pub fn run(
+        &self,
+        ctx: &GpuContext,
+        spec: &TrainSpec,
+        progress: &Progress,
+    ) -> Result<TrainOutcomes, Error> {
+        let data = &spec.data;
+        let shape = data.shape;
+        let params = shape.params() as u64;
+        let limit = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
+        let per_cell = (params * 4).max(shape.n as u64 * 4);
+        let cells = spec.cells() as u64;
+        let wg = WORKGROUP as u64;
+        let tile_cap = (TILE_CELLS.min(limit / per_cell) / wg * wg).max(wg);
+        let tile_max = cells.min(tile_cap);
+
+        // The phases of one step, cut to the loop budget.
+        let budget = loop_budget(ctx);
+        let (n, d, w) = (shape.n as u64, shape.d as u64, shape.width as u64);
+        let batch = if spec.batch == 0 || spec.batch as u64 >= n { n } else { spec.batch as u64 };
+        let pass1 = ranges(n as u32, budget / (w * (d + 1) + 1));
+        let pass2 = ranges(batch as u32, (budget / w).saturating_sub(2 * d) / (2 * d + 1));
+
+        let device = &ctx.device;
+        let uniform = NetUniform {
+            n: shape.n as u32,
+            d: shape.d as u32,
+            w: shape.width as u32,
+            steps: spec.steps,
+            cols: spec.x.cells,
+            rows: spec.y.cells,
+            act: spec.activation.code(),
+            batch: spec.batch,
+            batch_seed: spec.batch_seed,
+            x_param: spec.x.slot as u32,
+            y_param: spec.y.slot as u32,
+            params: params as u32,
+            base_lr0: spec.base[0],
+            base_lr1: spec.base[1],
+            base_offset: spec.base[2],
+            inv_sqrt_d: 1.0 / (shape.d as f32).sqrt(),
+            inv_sqrt_w: 1.0 / (shape.width as f32).sqrt(),
+            pad: [0; 3],
+        };
+        let init = |label: &str, contents: &[u8], usage| {
+            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents,
+                usage,
+            })
+        };
+        let net = init("downhill net uniform", bytemuck::bytes_of(&uniform), wgpu::BufferUsages::UNIFORM);
+        let align = ctx.limits.min_uniform_buffer_offset_alignment.max(32) as u64;
+        let phases = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("downhill net phases"),
+            size: align * DISPATCHES_PER_SUBMIT as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut all = data.x.clone();
+        all.extend(&data.y);
+        all.extend(&data.w0);
+        all.extend(&data.w1);
+        let data_buf = init("downhill net data", bytemuck::cast_slice(&all), wgpu::BufferUsages::STORAGE);
+        let mut axes = spec.x.centres();
+        axes.extend(spec.y.centres());
+        let axes_buf = init("downhill net axes", bytemuck::cast_slice(&axes), wgpu::BufferUsages::STORAGE);
+        let make = |label: &str, size: u64, usage| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size,
+                usage,
+                mapped_at_creation: false,
+            })
+        };
+        let weights = make(
+            "downhill net weights and gradients",
+            2 * tile_max * params * 4,
+            wgpu::BufferUsages::STORAGE,
+        );
+        let resid =
+            make("downhill net residuals", tile_max * shape.n as u64 * 4, wgpu::BufferUsages::STORAGE);
+        let stats_bytes = tile_max * size_of::<CellStats>() as u64;
+        let stats = make(
+            "downhill net stats",
+            stats_bytes,
+            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+        );
+        let staging = make(
+            "downhill net staging",
+            stats_bytes,
+            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        );
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("downhill trainability bind group"),
+            layout: &self.layout,
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: net.as_entire_binding() },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: &phases,
+                        offset: 0,
+                        size: wgpu::BufferSize::new(size_of::<PhaseUniform>() as u64),
+                    }),
+                },
+                wgpu::BindGroupEntry { binding: 2, resource: data_buf.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 3, resource: axes_buf.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 4, resource: weights.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 5, resource: resid.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 6, resource: stats.as_entire_binding() },
+            ],
+        });
+        let max_dim = ctx.limits.max_compute_workgroups_per_dimension;
+        let mut out = Vec::with_capacity(cells as usize);
+        let mut first = 0u64;
+        while first < cells {
+            let tile = (cells - first).min(tile_max) as u32;
+            let (wx, wy) = dispatch_size(tile, max_dim);
+            let phase = |step: u32, phase: u32, (lo, hi): (u32, u32)| PhaseUniform {
+                first_cell: first as u32,
+                cells: tile,
+                step,
+                phase,
+                lo,
+                hi,
+                pad: [0; 2],
+            };
+            // Every dispatch of the tile, in order; the last step needs no update.
+            let mut list = vec![(0u32, phase(0, 0, (0, 0)))];
+            for t in 0..spec.steps {
+                list.extend(pass1.iter().map(|&r| (t, phase(t, 1, r))));
+                list.push((t, phase(t, 2, (0, 0))));
+                if t + 1 < spec.steps {
+                    list.extend(pass2.iter().map(|&r| (t, phase(t, 3, r))));
+                    list.push((t, phase(t, 4, (0, 0))));
+                }
+            }
+            let mut done_steps = 0u32;
+            let groups = list.len().div_ceil(DISPATCHES_PER_SUBMIT);
+            for (gi, group) in list.chunks(DISPATCHES_PER_SUBMIT).enumerate() {
+                let mut bytes = vec![0u8; align as usize * group.len()];
+                for (k, (_, p)) in group.iter().enumerate() {
+                    let at = k * align as usize;
+                    bytes[at..at + size_of::<PhaseUniform>()].copy_from_slice(bytemuck::bytes_of(p));
+                }
+                ctx.queue.write_buffer(&phases, 0, &bytes);
+                let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                    label: Some("downhill net steps"),
+                });
+                {
+                    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                        label: Some("downhill net steps"),
+                        timestamp_writes: None,
+                    });
+                    pass.set_pipeline(&self.pipeline);
+                    for k in 0..group.len() {
+                        pass.set_bind_group(0, &bind_group, &[(k as u64 * align) as u32]);
+                        pass.dispatch_workgroups(wx, wy, 1);
+                    }
+                }
+                if gi + 1 == groups {
+                    encoder.copy_buffer_to_buffer(
+                        &stats,
+                        0,
+                        &staging,
+                        0,
+                        tile as u64 * size_of::<CellStats>() as u64,
+                    );
+                }
+                let index = ctx.queue.submit([encoder.finish()]);
+                device
+                    .poll(wgpu::PollType::Wait { submission_index: Some(index), timeout: None })
+                    .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
+                ctx.take_error()?;
+                let reached = group.last().map_or(0, |g| g.0 + 1);
+                progress.add(tile as u64 * (reached - done_steps) as u64);
+                done_steps = reached;
+            }
+            out.extend(crate::gpu::runner::read_mapped::<CellStats>(
+                ctx,
+                &staging,
+                tile as u64 * size_of::<CellStats>() as u64,
+            )?);
+            first += tile as u64;
+        }
+        Ok(TrainOutcomes { cols: spec.x.cells, rows: spec.y.cells, stats: out })
+    }
+}

@@ -1,0 +1,293 @@
+//! Trainability figures: run a map, classify and colour its cells, and write the PNG (framed,
+//! with a key for the two classes), the raw `.npz` arrays and the `.json` metadata as one set.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::json;
+
+use super::map;
+use super::train::{NnParam, TrainSpec};
+use super::{Activation, NetData, Shape};
+use crate::analysis::fractal;
+use crate::error::Error;
+use crate::figure::{Report, Style};
+use crate::output::{Array, OutputSet, with_ext};
+use crate::progress::Progress;
+use crate::recipe::{self, Recipe};
+use crate::render::frame::{self, AxisFrame, Frame, Key};
+use crate::render::heatmap;
+use crate::runner::Backend;
+use crate::spec::{Axis, AxisText, Scale};
+
+/// Where a network comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// Drawn from a seed with these sizes.
+    Seed(Shape, u32),
+    /// Read from an `.npz` file.
+    Npz(PathBuf),
+}
+
+impl Source {
+    /// The data and initial weights.
+    pub fn load(&self) -> Result<NetData, Error> {
+        match self {
+            Source::Seed(shape, seed) => NetData::from_seed(*shape, *seed),
+            Source::Npz(path) => NetData::from_npz(path),
+        }
+    }
+}
+
+/// A trainability axis from its text (`lr0`, `lr1`, `lr` or `offset`; learning rates on log
+/// axes must be positive).
+pub fn axis(flag: &str, t: &AxisText, cells: u32) -> Result<Axis, Error> {
+    let param = NnParam::from_name(&t.param).ok_or_else(|| {
+        let names: Vec<&str> = NnParam::ALL.iter().map(|(n, _)| *n).collect();
+        Error::input(
+            flag,
+            format!(
+                "`{}` is not a trainability axis{}; known: {}",
+                t.param,
+                crate::error::did_you_mean(&t.param, names.iter().copied()),
+                names.join(", ")
+            ),
+        )
+    })?;
+    if param != NnParam::Offset && t.lo < 0.0 {
+        return Err(Error::input(flag, format!("learning rate {} must not be negative", t.lo)));
+    }
+    let axis =
+        Axis { param: t.param.clone(), slot: param as usize, lo: t.lo, hi: t.hi, scale: t.scale, cells };
+    if axis.centres().iter().any(|c| !c.is_finite()) {
+        return Err(Error::input(
+            flag,
+            format!("`{}:{}:{}` has values that do not fit in f32", t.param, t.lo, t.hi),
+        ));
+    }
+    crate::spec::check_resolution(flag, &axis)?;
+    Ok(axis)
+}
+
+/// One trainability figure to render.
+#[derive(Clone, Debug)]
+pub struct TrainJob {
+    /// The map.
+    pub spec: TrainSpec,
+    /// Where the network came from, for the metadata.
+    pub source: Source,
+    /// Colour map (diverging by default), frame and size.
+    pub style: Style,
+    /// Output prefix.
+    pub prefix: PathBuf,
+    /// Whether to write the raw arrays.
+    pub raw: bool,
+    /// Whether to draw a progress bar.
+    pub progress: bool,
+    /// The command that reproduces the figure.
+    pub command: String,
+    /// The recipe, embedded in the PNG.
+    pub recipe: Recipe,
+}
+
+/// Builds the spec of a trainability map.
+#[allow(clippy::too_many_arguments, reason = "each is one field of the map")]
+pub fn spec(
+    source: &Source,
+    activation: Activation,
+    x: &AxisText,
+    y: &AxisText,
+    res: (u32, u32),
+    steps: u32,
+    base: [f32; 3],
+    batch: (u32, u32),
+) -> Result<TrainSpec, Error> {
+    if steps == 0 {
+        return Err(Error::input("--steps", "must be at least 1"));
+    }
+    if base.iter().any(|v| !v.is_finite()) || base[0] < 0.0 || base[1] < 0.0 {
+        return Err(Error::input(
+            "--lr0",
+            format!("base values {base:?} must be finite, learning rates non-negative"),
+        ));
+    }
+    crate::spec::check_memory("--res", res.0, res.1)?;
+    let (xa, ya) = (axis("--x", x, res.0)?, axis("--y", y, res.1)?);
+    if xa.slot == ya.slot {
+        return Err(Error::input("--y", format!("`{}` is already the x axis", ya.param)));
+    }
+    let data = Arc::new(source.load()?);
+    Ok(TrainSpec { data, activation, x: xa, y: ya, steps, base, batch: batch.0, batch_seed: batch.1 })
+}
+
+fn axis_title(param: &str) -> String {
+    match param {
+        "lr0" => "input-layer learning rate η₀".into(),
+        "lr1" => "output-layer learning rate η₁".into(),
+        "lr" => "learning rate η (both layers)".into(),
+        "offset" => "offset added to initial W₀".into(),
+        other => other.into(),
+    }
+}
+
+/// Runs, classifies, renders and writes one trainability figure.
+pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error> {
+    let spec = &job.spec;
+    let shape = spec.data.shape;
+    let work = spec.cells() as u64 * spec.steps as u64;
+    let progress = Progress::new(work, "trainability", job.progress);
+    let started = Instant::now();
+    let out = backend.train(spec, &progress)?;
+    progress.finish();
+    let run_seconds = started.elapsed().as_secs_f64();
+    let rate = work as f64 / run_seconds.max(1e-9);
+    let flops = rate * shape.flops_per_step();
+
+    let trains = map::classes(&out, spec.steps);
+    let trained = trains.iter().filter(|&&t| t).count() as f64 / trains.len().max(1) as f64;
+    let edge = fractal::boundary(&trains, out.cols, out.rows);
+    let dimension = fractal::box_counting(&edge, out.cols, out.rows, 1);
+    let style = &job.style;
+    let ratio = style.ratio.max(1);
+    let scale = heatmap::scale_for(out.cols, out.rows, style.size * ratio);
+    let img = map::paint(&out, spec.steps, scale, style.cmap);
+    let net = match &job.source {
+        Source::Seed(_, seed) => format!("seed {seed}"),
+        Source::Npz(p) => p.display().to_string(),
+    };
+    let (img, plot) = if style.frame {
+        let c = |p: f64| map::colour(style.cmap, p);
+        let f = Frame {
+            title: style.title.clone().unwrap_or_else(|| {
+                format!(
+                    "{} network {}x{}, {} data points ({net}), {} GD steps",
+                    spec.activation.name(),
+                    shape.d,
+                    shape.width,
+                    shape.n,
+                    spec.steps
+                )
+            }),
+            x: AxisFrame {
+                title: axis_title(&spec.x.param),
+                lo: spec.x.lo,
+                hi: spec.x.hi,
+                log: spec.x.scale == Scale::Log,
+            },
+            y: AxisFrame {
+                title: axis_title(&spec.y.param),
+                lo: spec.y.lo,
+                hi: spec.y.hi,
+                log: spec.y.scale == Scale::Log,
+            },
+            key: Key::Legend {
+                entries: vec![
+                    (c(0.0), "trains, fastest".into()),
+                    (c(0.42), "trains, slowest".into()),
+                    (c(0.58), "diverges, slowest".into()),
+                    (c(1.0), "diverges, fastest".into()),
+                ],
+                notes: vec![
+                    format!("trains: mean of last {} loss ratios < 1", super::train::TAIL),
+                    "shade: rank within its class".into(),
+                    format!("trains {:.1}% of cells", 100.0 * trained),
+                ],
+            },
+            ratio,
+        };
+        let framed = frame::compose(&img, &f);
+        (framed.image, framed.plot)
+    } else {
+        let (w, h) = img.dimensions();
+        (img, [0, 0, w, h])
+    };
+
+    let mut summary = format!(
+        "{}x{} networks x {} steps in {:.2} s ({:.3e} trajectory-steps/s, {:.3e} FLOP/s); trains {:.1}%",
+        out.cols,
+        out.rows,
+        spec.steps,
+        run_seconds,
+        rate,
+        flops,
+        100.0 * trained
+    );
+    if let Some(d) = &dimension {
+        summary.push_str(&format!(
+            "; boundary box-counting dimension {:.3} +- {:.3} (boxes {}..{} cells)",
+            d.dimension,
+            d.std_error,
+            d.box_sizes[0],
+            d.box_sizes[d.box_sizes.len() - 1]
+        ));
+    }
+    let meta = json!({
+        "downhill": env!("CARGO_PKG_VERSION"),
+        "command": job.command,
+        "figure": "trainability",
+        "backend": backend.describe(),
+        "adapter": backend.adapter(),
+        "network": {
+            "activation": spec.activation.name(),
+            "input_dim": shape.d,
+            "width": shape.width,
+            "data_points": shape.n,
+            "parameters": shape.params(),
+            "source": net,
+        },
+        "axes": { "x": &spec.x, "y": &spec.y },
+        "base": { "lr0": spec.base[0], "lr1": spec.base[1], "offset": spec.base[2] },
+        "steps": spec.steps,
+        "batch": if spec.batch == 0 { json!("full") } else { json!({"size": spec.batch, "seed": spec.batch_seed}) },
+        "classification": {
+            "ratio_cap": super::train::RATIO_CAP,
+            "tail": super::train::TAIL,
+            "value": "-sum(v_t) if the cell trains, +sum(1/v_t) if not; v_t = loss_t / loss_0",
+        },
+        "trained_fraction": trained,
+        "boundary_dimension": dimension,
+        "run_seconds": run_seconds,
+        "traj_steps_per_s": rate,
+        "flops_per_step": shape.flops_per_step(),
+        "flops_per_s": flops,
+        "image": {
+            "width": img.width(),
+            "height": img.height(),
+            "plot": { "left": plot[0], "top": plot[1], "width": plot[2], "height": plot[3] },
+            "pixels_per_cell": scale,
+            "y_axis": "high end at the top",
+            "cmap": style.cmap.name(),
+        },
+    });
+    let mut set = OutputSet::new();
+    set.png(&with_ext(&job.prefix, "png"), &img, &recipe::png_text(&job.recipe, &job.command))?;
+    if job.raw {
+        let shape2 = vec![out.rows as u64, out.cols as u64];
+        let get = |f: fn(&super::train::CellStats) -> f32| out.stats.iter().map(f).collect::<Vec<f32>>();
+        let value: Vec<f32> = out.stats.iter().map(|s| s.value(spec.steps) as f32).collect();
+        let div: Vec<i32> = out.stats.iter().map(|s| s.div_step).collect();
+        let (loss0, sum_v, sum_inv, tail, last) =
+            (get(|s| s.loss0), get(|s| s.sum_v), get(|s| s.sum_inv), get(|s| s.tail), get(|s| s.last_loss));
+        let (ax, ay) = (spec.x.centres(), spec.y.centres());
+        set.npz(
+            &with_ext(&job.prefix, "npz"),
+            &[
+                Array::F32("value", shape2.clone(), &value),
+                Array::Bool("trains", shape2.clone(), trains.clone()),
+                Array::F32("loss0", shape2.clone(), &loss0),
+                Array::F32("sum_ratio", shape2.clone(), &sum_v),
+                Array::F32("sum_inverse_ratio", shape2.clone(), &sum_inv),
+                Array::F32("tail_ratio_sum", shape2.clone(), &tail),
+                Array::F32("last_loss", shape2.clone(), &last),
+                Array::I32("div_step", shape2, &div),
+                Array::F32("axis_x", vec![ax.len() as u64], &ax),
+                Array::F32("axis_y", vec![ay.len() as u64], &ay),
+            ],
+        )?;
+    }
+    let text = serde_json::to_string_pretty(&meta).expect("metadata is plain JSON");
+    set.text(&with_ext(&job.prefix, "json"), &(text + "\n"))?;
+    let files = set.commit()?;
+    Ok(Report { files, run_seconds, traj_steps_per_s: rate, summary })
+}

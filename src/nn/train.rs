@@ -1,0 +1,176 @@
+//! What a trainability map runs: the network, the axes (per-layer learning rates, a shared
+//! learning rate, or an offset added to the initial input-layer weights), the step budget and
+//! the per-cell bookkeeping both backends keep.
+//!
+//! Classification (both backends, in f32): at step `t` (before the update) the full-batch loss
+//! is `loss_t` and the ratio is `v_t = loss_t / loss_0`; a non-finite ratio or one above
+//! [`RATIO_CAP`] counts as the cap, and the trajectory stops there (every remaining step counts
+//! as the cap, since a network that far gone does not come back within the budget). A cell
+//! trains when the mean of its last [`TAIL`] ratios is below 1.
+
+use std::sync::Arc;
+
+use bytemuck::{Pod, Zeroable};
+
+use super::{Activation, NetData};
+use crate::spec::Axis;
+
+/// Ratios above this (and non-finite ones) count as this.
+pub const RATIO_CAP: f32 = 1e6;
+/// The classification averages this many final ratios.
+pub const TAIL: u32 = 20;
+
+/// What an axis of a trainability map sweeps (its `Axis::slot` is the code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NnParam {
+    /// The input layer's learning rate.
+    Lr0 = 0,
+    /// The output layer's learning rate.
+    Lr1 = 1,
+    /// One learning rate for both layers.
+    Lr = 2,
+    /// A constant added to every initial input-layer weight.
+    Offset = 3,
+}
+
+impl NnParam {
+    /// Every parameter, by name.
+    pub const ALL: [(&'static str, NnParam); 4] =
+        [("lr0", NnParam::Lr0), ("lr1", NnParam::Lr1), ("lr", NnParam::Lr), ("offset", NnParam::Offset)];
+
+    /// The parameter named `name`.
+    pub fn from_name(name: &str) -> Option<NnParam> {
+        NnParam::ALL.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+    }
+
+    /// The parameter with code `code` (an axis's slot).
+    pub fn from_code(code: usize) -> NnParam {
+        NnParam::ALL[code].1
+    }
+}
+
+/// One trainability map.
+#[derive(Clone, Debug)]
+pub struct TrainSpec {
+    /// Network, data and initial weights.
+    pub data: Arc<NetData>,
+    /// Hidden nonlinearity.
+    pub activation: Activation,
+    /// Column axis (`slot` is the [`NnParam`] code).
+    pub x: Axis,
+    /// Row axis.
+    pub y: Axis,
+    /// Gradient-descent steps per cell.
+    pub steps: u32,
+    /// `lr0`, `lr1` and `offset` where no axis sets them.
+    pub base: [f32; 3],
+    /// Minibatch size for the gradient (0: the full batch); the loss is always the full batch.
+    pub batch: u32,
+    /// Seed of the minibatch positions.
+    pub batch_seed: u32,
+}
+
+impl TrainSpec {
+    /// Number of cells.
+    pub fn cells(&self) -> usize {
+        self.x.cells as usize * self.y.cells as usize
+    }
+
+    /// `(lr0, lr1, offset)` of the cell at column value `vx` and row value `vy`.
+    pub fn cell_params(&self, vx: f32, vy: f32) -> [f32; 3] {
+        let mut p = self.base;
+        for (axis, v) in [(&self.x, vx), (&self.y, vy)] {
+            match NnParam::from_code(axis.slot) {
+                NnParam::Lr0 => p[0] = v,
+                NnParam::Lr1 => p[1] = v,
+                NnParam::Lr => {
+                    p[0] = v;
+                    p[1] = v;
+                }
+                NnParam::Offset => p[2] = v,
+            }
+        }
+        p
+    }
+
+    /// First data point of step `t`'s minibatch (the batch is the next `batch` points,
+    /// wrapping around).
+    pub fn batch_start(&self, t: u32) -> u32 {
+        crate::options::pcg_hash(self.batch_seed ^ crate::options::pcg_hash(t)) % self.data.shape.n as u32
+    }
+}
+
+/// One cell's bookkeeping, as the kernel keeps it (32 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct CellStats {
+    /// Loss before the first step.
+    pub loss0: f32,
+    /// Sum of the ratios `v_t`.
+    pub sum_v: f32,
+    /// Sum of `1 / v_t`.
+    pub sum_inv: f32,
+    /// Sum of the last [`TAIL`] ratios.
+    pub tail: f32,
+    /// The last loss computed (before the last step run).
+    pub last_loss: f32,
+    /// Step at which the ratio reached the cap, or -1.
+    pub div_step: i32,
+    /// The GPU's running sum of squared errors within a step (0 between steps).
+    pub acc: f32,
+    /// Padding.
+    pub pad: u32,
+}
+
+impl CellStats {
+    /// Accounts for the loss before step `t` of `steps`; returns false once the run stops.
+    pub fn record(&mut self, t: u32, steps: u32, loss: f32) -> bool {
+        if t == 0 {
+            self.loss0 = loss;
+        }
+        self.last_loss = loss;
+        let mut v = loss / self.loss0;
+        // NaN and infinities count as the cap (the WGSL twin's `!(v <= RATIO_CAP)`).
+        if v.is_nan() || v > RATIO_CAP {
+            v = RATIO_CAP;
+        }
+        let first_tail = steps.saturating_sub(TAIL);
+        if v >= RATIO_CAP {
+            let remaining = (steps - t) as f32;
+            let in_tail = (steps - t.max(first_tail)) as f32;
+            self.sum_v += RATIO_CAP * remaining;
+            self.sum_inv += remaining / RATIO_CAP;
+            self.tail += RATIO_CAP * in_tail;
+            self.div_step = t as i32;
+            return false;
+        }
+        self.sum_v += v;
+        self.sum_inv += 1.0 / v;
+        if t >= first_tail {
+            self.tail += v;
+        }
+        true
+    }
+
+    /// Whether the cell trains: the mean of its last [`TAIL`] ratios is below 1.
+    pub fn trains(&self, steps: u32) -> bool {
+        self.tail / (TAIL.min(steps).max(1) as f32) < 1.0
+    }
+
+    /// The cell's value: minus the sum of ratios if it trains, plus the sum of inverse ratios
+    /// if not (class and speed in one number, as in Sohl-Dickstein's notebook).
+    pub fn value(&self, steps: u32) -> f64 {
+        if self.trains(steps) { -(self.sum_v as f64) } else { self.sum_inv as f64 }
+    }
+}
+
+/// A trainability map's outcome: one [`CellStats`] per cell, row-major, row 0 the low y.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainOutcomes {
+    /// Columns.
+    pub cols: u32,
+    /// Rows.
+    pub rows: u32,
+    /// Every cell's bookkeeping.
+    pub stats: Vec<CellStats>,
+}

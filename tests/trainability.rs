@@ -1,0 +1,249 @@
+//! Trainability maps: the network's gradient against finite differences (f64), the f32 twin
+//! against the f64 reference, the GPU against the twin, a small map with both classes, data
+//! brought in from `.npz`, and the command line.
+
+mod common;
+
+use std::sync::Arc;
+
+use assert_cmd::Command;
+use downhill::nn::job::{Source, spec};
+use downhill::nn::train::{TrainOutcomes, TrainSpec};
+use downhill::nn::{Activation, NetData, Shape, cpu, loss_grad};
+use downhill::output::{Array, OutputSet};
+use downhill::progress::Progress;
+use downhill::spec::AxisText;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+const SMALL: Shape = Shape { d: 4, width: 4, n: 20 };
+
+fn axis(param: &str, lo: f64, hi: f64) -> AxisText {
+    AxisText { param: param.into(), lo, hi, scale: downhill::spec::Scale::Log }
+}
+
+fn small_map(act: Activation, res: u32, steps: u32, batch: (u32, u32)) -> TrainSpec {
+    let source = Source::Seed(SMALL, 3);
+    spec(
+        &source,
+        act,
+        &axis("lr0", 0.01, 100.0),
+        &axis("lr1", 0.01, 100.0),
+        (res, res),
+        steps,
+        [1.0, 1.0, 0.0],
+        batch,
+    )
+    .unwrap()
+}
+
+#[test]
+fn gradients_match_finite_differences_for_every_activation() {
+    let data = NetData::from_seed(Shape { d: 3, width: 4, n: 5 }, 7).unwrap();
+    for act in Activation::ALL {
+        // ReLU's kink: move the weights off any exactly-zero pre-activation by using them as drawn.
+        let w0: Vec<f64> = data.w0.iter().map(|&v| v as f64).collect();
+        let w1: Vec<f64> = data.w1.iter().map(|&v| v as f64).collect();
+        let (mut g0, mut g1) = (vec![0.0; w0.len()], vec![0.0; w1.len()]);
+        loss_grad(&data, act, &w0, &w1, &mut g0, &mut g1);
+        let loss = |w0: &[f64], w1: &[f64]| {
+            let (mut a, mut b) = (vec![0.0; w0.len()], vec![0.0; w1.len()]);
+            loss_grad(&data, act, w0, w1, &mut a, &mut b)
+        };
+        let h = 1e-6;
+        for k in 0..w0.len() {
+            let (mut up, mut down) = (w0.clone(), w0.clone());
+            up[k] += h;
+            down[k] -= h;
+            let fd = (loss(&up, &w1) - loss(&down, &w1)) / (2.0 * h);
+            assert!((fd - g0[k]).abs() <= 1e-6 * (1.0 + fd.abs()), "{act:?} W0[{k}]: {fd} vs {}", g0[k]);
+        }
+        for j in 0..w1.len() {
+            let (mut up, mut down) = (w1.clone(), w1.clone());
+            up[j] += h;
+            down[j] -= h;
+            let fd = (loss(&w0, &up) - loss(&w0, &down)) / (2.0 * h);
+            assert!((fd - g1[j]).abs() <= 1e-6 * (1.0 + fd.abs()), "{act:?} W1[{j}]: {fd} vs {}", g1[j]);
+        }
+    }
+}
+
+#[test]
+fn the_f32_twin_takes_the_reference_gradient_step() {
+    // Loss before and after one step of the twin against the f64 reference with its gradient.
+    let data = Arc::new(NetData::from_seed(Shape { d: 5, width: 6, n: 9 }, 1).unwrap());
+    for act in Activation::ALL {
+        let s = TrainSpec {
+            data: data.clone(),
+            activation: act,
+            x: small_map(act, 2, 2, (0, 0)).x,
+            y: small_map(act, 2, 2, (0, 0)).y,
+            steps: 2,
+            base: [0.3, 0.2, 0.0],
+            batch: 0,
+            batch_seed: 0,
+        };
+        let stats = cpu::train_cell(&s, [0.3, 0.2, 0.0]);
+        let w0: Vec<f64> = data.w0.iter().map(|&v| v as f64).collect();
+        let w1: Vec<f64> = data.w1.iter().map(|&v| v as f64).collect();
+        let (mut g0, mut g1) = (vec![0.0; w0.len()], vec![0.0; w1.len()]);
+        let l0 = loss_grad(&data, act, &w0, &w1, &mut g0, &mut g1);
+        let s0: Vec<f64> = w0.iter().zip(&g0).map(|(w, g)| w - 0.3 * g).collect();
+        let s1: Vec<f64> = w1.iter().zip(&g1).map(|(w, g)| w - 0.2 * g).collect();
+        let l1 = loss_grad(&data, act, &s0, &s1, &mut g0, &mut g1);
+        assert!((stats.loss0 as f64 / l0 - 1.0).abs() < 1e-5, "{act:?}: {} vs {l0}", stats.loss0);
+        assert!((stats.last_loss as f64 / l1 - 1.0).abs() < 1e-4, "{act:?}: {} vs {l1}", stats.last_loss);
+    }
+}
+
+/// Cells whose 3x3 neighbourhood all share their class.
+fn interior(out: &TrainOutcomes, trains: &[bool]) -> Vec<usize> {
+    let (c, r) = (out.cols as i64, out.rows as i64);
+    (0..trains.len())
+        .filter(|&i| {
+            let (x, y) = (i as i64 % c, i as i64 / c);
+            (-1..=1).all(|dy| {
+                (-1..=1).all(|dx| {
+                    let (nx, ny) = (x + dx, y + dy);
+                    !(0..c).contains(&nx)
+                        || !(0..r).contains(&ny)
+                        || trains[(ny * c + nx) as usize] == trains[i]
+                })
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn the_gpu_agrees_with_the_twin() {
+    let Some(mut gpu) = common::gpu() else { return };
+    for (act, batch) in [(Activation::Tanh, (0, 0)), (Activation::Relu, (0, 0)), (Activation::Tanh, (6, 9))] {
+        let s = small_map(act, 16, 60, batch);
+        let c = cpu::run(&s, &Progress::hidden());
+        let g = gpu.train(&s, &Progress::hidden()).unwrap();
+        let (tc, tg): (Vec<bool>, Vec<bool>) =
+            (c.stats.iter().map(|x| x.trains(60)).collect(), g.stats.iter().map(|x| x.trains(60)).collect());
+        for (a, b) in c.stats.iter().zip(&g.stats) {
+            assert!((a.loss0 / b.loss0 - 1.0).abs() < 1e-5, "{act:?}: loss0 {} vs {}", a.loss0, b.loss0);
+        }
+        let inside = interior(&c, &tc);
+        assert!(inside.len() > 100);
+        let disagree = inside.iter().filter(|&&i| tc[i] != tg[i]).count();
+        assert_eq!(disagree, 0, "{act:?} batch {batch:?}: {disagree} interior cells change class");
+    }
+}
+
+#[test]
+fn a_small_map_trains_at_small_learning_rates_and_diverges_at_large_ones() {
+    let s = small_map(Activation::Tanh, 24, 100, (0, 0));
+    let out = cpu::run(&s, &Progress::hidden());
+    let trains: Vec<bool> = out.stats.iter().map(|x| x.trains(100)).collect();
+    let share = trains.iter().filter(|&&t| t).count() as f64 / trains.len() as f64;
+    assert!((0.2..0.9).contains(&share), "trained share {share}");
+    let at = |fx: f64, fy: f64| ((fy * 24.0) as usize) * 24 + (fx * 24.0) as usize;
+    // lr0 = lr1 = 0.3 (two fifths up each log axis) trains; lr1 = 100 (the top row) diverges.
+    assert!(trains[at(0.37, 0.37)]);
+    assert!((0..24).all(|c| !trains[23 * 24 + c]), "the top row diverges");
+    // Values: minus the sum of ratios where it trains, plus the sum of inverse ratios where not.
+    for (i, x) in out.stats.iter().enumerate() {
+        assert_eq!(x.value(100) < 0.0, trains[i]);
+    }
+}
+
+#[test]
+fn data_from_npz_reproduces_the_seeded_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = NetData::from_seed(SMALL, 3).unwrap();
+    let path = dir.path().join("net.npz");
+    let (n, d, w) = (SMALL.n as u64, SMALL.d as u64, SMALL.width as u64);
+    let mut set = OutputSet::new();
+    set.npz(
+        &path,
+        &[
+            Array::F32("X", vec![n, d], &data.x),
+            Array::F32("Y", vec![n, 1], &data.y),
+            Array::F32("W0", vec![d, w], &data.w0),
+            Array::F32("W1", vec![w, 1], &data.w1),
+        ],
+    )
+    .unwrap();
+    set.commit().unwrap();
+    assert_eq!(NetData::from_npz(&path).unwrap(), data);
+    let seeded = small_map(Activation::Tanh, 6, 30, (0, 0));
+    let loaded = spec(
+        &Source::Npz(path.clone()),
+        Activation::Tanh,
+        &axis("lr0", 0.01, 100.0),
+        &axis("lr1", 0.01, 100.0),
+        (6, 6),
+        30,
+        [1.0, 1.0, 0.0],
+        (0, 0),
+    )
+    .unwrap();
+    assert_eq!(cpu::run(&seeded, &Progress::hidden()), cpu::run(&loaded, &Progress::hidden()));
+
+    // A file whose shapes do not fit is refused with the shapes named.
+    let bad = dir.path().join("bad.npz");
+    let mut set = OutputSet::new();
+    set.npz(
+        &bad,
+        &[
+            Array::F32("X", vec![n, d], &data.x),
+            Array::F32("Y", vec![n], &data.y),
+            Array::F32("W0", vec![w, d + 1], &vec![0.0; (w * (d + 1)) as usize]),
+            Array::F32("W1", vec![w], &data.w1),
+        ],
+    )
+    .unwrap();
+    set.commit().unwrap();
+    let err = NetData::from_npz(&bad).unwrap_err().to_string();
+    assert!(err.contains("shapes do not fit"), "{err}");
+}
+
+#[test]
+fn the_command_writes_the_map_and_refuses_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::cargo_bin("downhill").unwrap();
+    cmd.env("NODEVICE_SELECT", "1")
+        .args([
+            "trainability",
+            "--dim",
+            "4",
+            "--width",
+            "4",
+            "--res",
+            "8",
+            "--steps",
+            "20",
+            "--backend",
+            "cpu",
+            "-o",
+        ])
+        .arg(dir.path().join("t"))
+        .assert()
+        .success()
+        .stderr(contains("8x8 networks x 20 steps").and(contains("FLOP/s")));
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("t.json")).unwrap()).unwrap();
+    assert_eq!(meta["network"]["parameters"], 20);
+    assert!(dir.path().join("t.npz").is_file() && dir.path().join("t.png").is_file());
+    for (args, culprit, says) in [
+        (vec!["--activation", "tanhh"], "--activation", "did you mean `tanh`"),
+        (vec!["--x", "lr2:0.1:1:log"], "--x", "not a trainability axis"),
+        (vec!["--width", "65"], "--width", "at most 64"),
+        (vec!["--y", "lr0:0.1:1:log"], "--y", "already the x axis"),
+        (vec!["--color", "loss"], "--color", "class and speed"),
+    ] {
+        let mut cmd = Command::cargo_bin("downhill").unwrap();
+        cmd.env("NODEVICE_SELECT", "1")
+            .arg("trainability")
+            .args(&args)
+            .args(["--res", "4", "--steps", "5", "--backend", "cpu", "-o"])
+            .arg(dir.path().join("bad"))
+            .assert()
+            .code(2)
+            .stderr(contains(culprit).and(contains(says)));
+        assert!(!dir.path().join("bad.png").exists());
+    }
+}
