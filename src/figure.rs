@@ -344,15 +344,9 @@ pub fn run_maps(
         }
         pngs.push(framed.image);
     }
-    // Frames must share one size; a frame whose title is longer is cropped or padded.
+    // Frames must share one size (titles and tick labels differ between frames).
+    frame::same_size(&mut pngs);
     let (w, h) = pngs[0].dimensions();
-    for p in pngs.iter_mut().skip(1) {
-        if p.dimensions() != (w, h) {
-            let mut fitted = RgbImage::from_pixel(w, h, image::Rgb(frame::PAPER));
-            image::imageops::replace(&mut fitted, p, 0, 0);
-            *p = fitted;
-        }
-    }
 
     // 5. Write everything at once.
     let run_seconds: f64 = all.iter().map(|m| m.run_seconds).sum();

@@ -17,7 +17,7 @@ use crate::nn::job::{Source, TrainJob};
 use crate::paths::PathsJob;
 use crate::refine;
 use crate::render::colormap::Cmap;
-use crate::spec::{self, AxisText, OptionsText, Spec, SpecBuilder, Zoom};
+use crate::spec::{self, AxisText, OptionsText, Scale, Spec, SpecBuilder, Zoom};
 
 /// Default column axis of trainability maps.
 pub const DEFAULT_NN_X: &str = "lr0:0.01:100:log";
@@ -448,22 +448,69 @@ impl Recipe {
             self.lr1.unwrap_or(1.0) as f32,
             self.offset.unwrap_or(0.0) as f32,
         ];
-        let spec = crate::nn::job::spec(
-            &source,
-            activation,
-            &x,
-            &y,
-            self.res(256)?,
-            self.steps.unwrap_or(500),
-            base,
-            (self.batch.unwrap_or(0), self.batch_seed.unwrap_or(0)),
-        )?;
+        let make = |x: &AxisText, y: &AxisText, base: [f32; 3]| {
+            crate::nn::job::spec(
+                &source,
+                activation,
+                x,
+                y,
+                self.res(256)?,
+                self.steps.unwrap_or(500),
+                base,
+                (self.batch.unwrap_or(0), self.batch_seed.unwrap_or(0)),
+            )
+        };
+        let frames = match &self.animate {
+            None => vec![(String::new(), make(&x, &y, base)?)],
+            Some(a) => {
+                let mut frames = Vec::new();
+                for v in frame_values(a)? {
+                    let label = format!("{} = {}", a.param, crate::paint::short(v as f32));
+                    if a.param != "zoom" && [x.param.as_str(), y.param.as_str()].contains(&a.param.as_str()) {
+                        return Err(Error::input(
+                            "--animate",
+                            format!("`{}` is already an axis of the map", a.param),
+                        ));
+                    }
+                    let spec = match a.param.as_str() {
+                        // Zoom in by the factor v around the window's centre (log10 space on log axes).
+                        "zoom" => {
+                            let centre = |t: &AxisText| match t.scale {
+                                Scale::Lin => 0.5 * (t.lo + t.hi),
+                                Scale::Log => (t.lo * t.hi).sqrt(),
+                            };
+                            let width = match x.scale {
+                                Scale::Lin => x.hi - x.lo,
+                                Scale::Log => (x.hi / x.lo).log10(),
+                            };
+                            let z = Zoom { centre: [centre(&x), centre(&y)], span: width / v };
+                            let (zx, zy) = z.apply("--animate", &x, &y)?;
+                            make(&zx, &zy, base)?
+                        }
+                        "lr0" => make(&x, &y, [v as f32, base[1], base[2]])?,
+                        "lr1" => make(&x, &y, [base[0], v as f32, base[2]])?,
+                        "offset" => make(&x, &y, [base[0], base[1], v as f32])?,
+                        other => {
+                            return Err(Error::input(
+                                "--animate",
+                                format!(
+                                    "a trainability map animates `zoom`, `lr0`, `lr1` or `offset`, not `{other}`"
+                                ),
+                            ));
+                        }
+                    };
+                    frames.push((label, spec));
+                }
+                frames
+            }
+        };
         let mut style = self.style();
         if self.cmap.is_none() {
             style.cmap = Cmap::Rdbu;
         }
         Ok(TrainJob {
-            spec,
+            frames,
+            fps: self.animate.as_ref().and_then(|a| a.fps).unwrap_or(8),
             source,
             style,
             prefix,
@@ -481,8 +528,12 @@ impl Recipe {
     }
 }
 
-/// The values an animation sweeps, checked against the parameter's slot.
-fn animation_values(a: &Animate, spec: &Spec) -> Result<Vec<f64>, Error> {
+/// The values of an animation's frames: `frames` values from `from` to `to`, evenly spaced
+/// (geometrically with `log`, so a zoom goes in by the same factor every frame).
+fn frame_values(a: &Animate) -> Result<Vec<f64>, Error> {
+    if a.param == "zoom" && (a.from <= 0.0 || a.to <= 0.0) {
+        return Err(Error::input("--animate", "zoom factors must be positive"));
+    }
     if !(2..=600).contains(&a.frames) {
         return Err(Error::input("--animate", format!("frames {} must be 2 to 600", a.frames)));
     }
@@ -492,13 +543,6 @@ fn animation_values(a: &Animate, spec: &Spec) -> Result<Vec<f64>, Error> {
             format!("from {} and to {} must be finite (and positive when log)", a.from, a.to),
         ));
     }
-    let slot = spec::slot_of(spec.landscape, spec.optimiser, &a.param).map_err(|e| match e {
-        Error::Input { message, .. } => Error::input("--animate", message),
-        other => other,
-    })?;
-    if slot == spec.x.slot || slot == spec.y.slot {
-        return Err(Error::input("--animate", format!("`{}` is already an axis of the map", a.param)));
-    }
     let n = a.frames as f64 - 1.0;
     Ok((0..a.frames)
         .map(|i| {
@@ -506,6 +550,19 @@ fn animation_values(a: &Animate, spec: &Spec) -> Result<Vec<f64>, Error> {
             if a.log { a.from * (a.to / a.from).powf(t) } else { a.from + t * (a.to - a.from) }
         })
         .collect())
+}
+
+/// The values a map animation sweeps, checked against the parameter's slot.
+fn animation_values(a: &Animate, spec: &Spec) -> Result<Vec<f64>, Error> {
+    let values = frame_values(a)?;
+    let slot = spec::slot_of(spec.landscape, spec.optimiser, &a.param).map_err(|e| match e {
+        Error::Input { message, .. } => Error::input("--animate", message),
+        other => other,
+    })?;
+    if slot == spec.x.slot || slot == spec.y.slot {
+        return Err(Error::input("--animate", format!("`{}` is already an axis of the map", a.param)));
+    }
+    Ok(values)
 }
 
 /// A figure name is a relative path of plain components (no `..`, not absolute, not empty).

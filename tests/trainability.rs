@@ -247,3 +247,35 @@ fn the_command_writes_the_map_and_refuses_bad_input() {
         assert!(!dir.path().join("bad.png").exists());
     }
 }
+
+#[test]
+fn a_zoom_animation_narrows_the_window_by_a_fixed_factor_per_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("z.toml");
+    std::fs::write(
+        &file,
+        "[[figure]]\nname = \"zoom\"\nkind = \"trainability\"\ndim = 4\nwidth = 4\nres = 8\nsteps = 20\n\
+         zoom = [0.3, 3.0, 2.0]\nanimate = { param = \"zoom\", from = 1, to = 16, frames = 3, log = true }\n",
+    )
+    .unwrap();
+    let mut cmd = Command::cargo_bin("downhill").unwrap();
+    cmd.env("NODEVICE_SELECT", "1").arg("render").arg(&file).args(["--backend", "cpu"]).assert().success();
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("zoom.json")).unwrap()).unwrap();
+    let frames = meta["frames"].as_array().unwrap();
+    assert_eq!(frames.len(), 3);
+    let decades = |f: &serde_json::Value| {
+        let x = &f["axes"]["x"];
+        (x["hi"].as_f64().unwrap() / x["lo"].as_f64().unwrap()).log10()
+    };
+    for (k, f) in frames.iter().enumerate() {
+        let want = 2.0 / 4f64.powi(k as i32);
+        assert!((decades(f) - want).abs() < 1e-9, "frame {k}: {} decades, want {want}", decades(f));
+        let x = &f["axes"]["x"];
+        let centre = (x["hi"].as_f64().unwrap() * x["lo"].as_f64().unwrap()).sqrt();
+        assert!((centre - 0.3).abs() < 1e-9, "frame {k} centred at {centre}");
+    }
+    let decoder =
+        png::Decoder::new(std::io::BufReader::new(std::fs::File::open(dir.path().join("zoom.png")).unwrap()));
+    assert_eq!(decoder.read_info().unwrap().info().animation_control.map(|a| a.num_frames), Some(3));
+}

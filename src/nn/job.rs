@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+use image::RgbImage;
 use serde_json::json;
 
 use super::map;
-use super::train::{NnParam, TrainSpec};
+use super::train::{NnParam, TrainOutcomes, TrainSpec};
 use super::{Activation, NetData, Shape};
 use crate::analysis::fractal;
 use crate::error::Error;
@@ -73,8 +74,11 @@ pub fn axis(flag: &str, t: &AxisText, cells: u32) -> Result<Axis, Error> {
 /// One trainability figure to render.
 #[derive(Clone, Debug)]
 pub struct TrainJob {
-    /// The map.
-    pub spec: TrainSpec,
+    /// The maps: one, or one per frame of an animation, each with its label for the title
+    /// (empty for a single map).
+    pub frames: Vec<(String, TrainSpec)>,
+    /// Frames per second of an animation.
+    pub fps: u32,
     /// Where the network came from, for the metadata.
     pub source: Source,
     /// Colour map (diverging by default), frame and size.
@@ -131,9 +135,24 @@ fn axis_title(param: &str) -> String {
     }
 }
 
-/// Runs, classifies, renders and writes one trainability figure.
-pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error> {
-    let spec = &job.spec;
+/// One frame's run and picture.
+struct FrameOut {
+    out: TrainOutcomes,
+    image: RgbImage,
+    plot: [u32; 4],
+    scale: u32,
+    meta: serde_json::Value,
+    summary: String,
+    run_seconds: f64,
+}
+
+/// Runs one frame (one map) and frames its picture; `label` is added to the title.
+fn run_frame(
+    backend: &mut Backend,
+    job: &TrainJob,
+    spec: &TrainSpec,
+    label: &str,
+) -> Result<FrameOut, Error> {
     let shape = spec.data.shape;
     let work = spec.cells() as u64 * spec.steps as u64;
     let progress = Progress::new(work, "trainability", job.progress);
@@ -156,19 +175,20 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
         Source::Seed(_, seed) => format!("seed {seed}"),
         Source::Npz(p) => p.display().to_string(),
     };
-    let (img, plot) = if style.frame {
+    let (image, plot) = if style.frame {
         let c = |p: f64| map::colour(style.cmap, p);
+        let title = style.title.clone().unwrap_or_else(|| {
+            format!(
+                "{} network {}x{}, {} data points ({net}), {} GD steps",
+                spec.activation.name(),
+                shape.d,
+                shape.width,
+                shape.n,
+                spec.steps
+            )
+        });
         let f = Frame {
-            title: style.title.clone().unwrap_or_else(|| {
-                format!(
-                    "{} network {}x{}, {} data points ({net}), {} GD steps",
-                    spec.activation.name(),
-                    shape.d,
-                    shape.width,
-                    shape.n,
-                    spec.steps
-                )
-            }),
+            title: if label.is_empty() { title } else { format!("{title}; {label}") },
             x: AxisFrame {
                 title: axis_title(&spec.x.param),
                 lo: spec.x.lo,
@@ -202,7 +222,6 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
         let (w, h) = img.dimensions();
         (img, [0, 0, w, h])
     };
-
     let mut summary = format!(
         "{}x{} networks x {} steps in {:.2} s ({:.3e} trajectory-steps/s, {:.3e} FLOP/s); trains {:.1}%",
         out.cols,
@@ -223,11 +242,7 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
         ));
     }
     let meta = json!({
-        "downhill": env!("CARGO_PKG_VERSION"),
-        "command": job.command,
-        "figure": "trainability",
-        "backend": backend.describe(),
-        "adapter": backend.adapter(),
+        "label": label,
         "network": {
             "activation": spec.activation.name(),
             "input_dim": shape.d,
@@ -240,29 +255,64 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
         "base": { "lr0": spec.base[0], "lr1": spec.base[1], "offset": spec.base[2] },
         "steps": spec.steps,
         "batch": if spec.batch == 0 { json!("full") } else { json!({"size": spec.batch, "seed": spec.batch_seed}) },
-        "classification": {
-            "ratio_cap": super::train::RATIO_CAP,
-            "tail": super::train::TAIL,
-            "value": "-sum(v_t) if the cell trains, +sum(1/v_t) if not; v_t = loss_t / loss_0",
-        },
         "trained_fraction": trained,
         "boundary_dimension": dimension,
         "run_seconds": run_seconds,
         "traj_steps_per_s": rate,
         "flops_per_step": shape.flops_per_step(),
         "flops_per_s": flops,
-        "image": {
-            "width": img.width(),
-            "height": img.height(),
-            "plot": { "left": plot[0], "top": plot[1], "width": plot[2], "height": plot[3] },
-            "pixels_per_cell": scale,
-            "y_axis": "high end at the top",
-            "cmap": style.cmap.name(),
-        },
     });
+    Ok(FrameOut { out, image, plot, scale, meta, summary, run_seconds })
+}
+
+/// Runs, classifies, renders and writes one trainability figure: one map, or with several
+/// frames an animated PNG.
+pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error> {
+    let mut frames = Vec::new();
+    for (label, spec) in &job.frames {
+        frames.push(run_frame(backend, job, spec, label)?);
+    }
+    let first = &frames[0];
+    let spec = &job.frames[0].1;
+    let mut meta = serde_json::Map::new();
+    meta.insert("downhill".into(), json!(env!("CARGO_PKG_VERSION")));
+    meta.insert("command".into(), json!(job.command));
+    meta.insert("figure".into(), json!("trainability"));
+    meta.insert("backend".into(), json!(backend.describe()));
+    meta.insert("adapter".into(), json!(backend.adapter()));
+    if let serde_json::Value::Object(m) = first.meta.clone() {
+        meta.extend(m);
+    }
+    meta.insert(
+        "classification".into(),
+        json!({
+            "ratio_cap": super::train::RATIO_CAP,
+            "tail": super::train::TAIL,
+            "value": "-sum(v_t) if the cell trains, +sum(1/v_t) if not; v_t = loss_t / loss_0",
+        }),
+    );
+    if frames.len() > 1 {
+        meta.insert("frames".into(), json!(frames.iter().map(|f| &f.meta).collect::<Vec<_>>()));
+    }
+    let mut images: Vec<RgbImage> = frames.iter().map(|f| f.image.clone()).collect();
+    frame::same_size(&mut images);
+    meta.insert(
+        "image".into(),
+        json!({
+            "width": images[0].width(),
+            "height": images[0].height(),
+            "plot": { "left": first.plot[0], "top": first.plot[1], "width": first.plot[2], "height": first.plot[3] },
+            "pixels_per_cell": first.scale,
+            "y_axis": "high end at the top",
+            "cmap": job.style.cmap.name(),
+            "frames": images.len(),
+        }),
+    );
     let mut set = OutputSet::new();
-    set.png(&with_ext(&job.prefix, "png"), &img, &recipe::png_text(&job.recipe, &job.command))?;
-    if job.raw {
+    set.apng(&with_ext(&job.prefix, "png"), &images, job.fps, &recipe::png_text(&job.recipe, &job.command))?;
+    if job.raw && frames.len() == 1 {
+        let out = &first.out;
+        let trains = map::classes(out, spec.steps);
         let shape2 = vec![out.rows as u64, out.cols as u64];
         let get = |f: fn(&super::train::CellStats) -> f32| out.stats.iter().map(f).collect::<Vec<f32>>();
         let value: Vec<f32> = out.stats.iter().map(|s| s.value(spec.steps) as f32).collect();
@@ -274,7 +324,7 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
             &with_ext(&job.prefix, "npz"),
             &[
                 Array::F32("value", shape2.clone(), &value),
-                Array::Bool("trains", shape2.clone(), trains.clone()),
+                Array::Bool("trains", shape2.clone(), trains),
                 Array::F32("loss0", shape2.clone(), &loss0),
                 Array::F32("sum_ratio", shape2.clone(), &sum_v),
                 Array::F32("sum_inverse_ratio", shape2.clone(), &sum_inv),
@@ -286,8 +336,16 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
             ],
         )?;
     }
-    let text = serde_json::to_string_pretty(&meta).expect("metadata is plain JSON");
+    let text =
+        serde_json::to_string_pretty(&serde_json::Value::Object(meta)).expect("metadata is plain JSON");
     set.text(&with_ext(&job.prefix, "json"), &(text + "\n"))?;
     let files = set.commit()?;
-    Ok(Report { files, run_seconds, traj_steps_per_s: rate, summary })
+    let run_seconds: f64 = frames.iter().map(|f| f.run_seconds).sum();
+    let work: f64 = job.frames.iter().map(|(_, s)| s.cells() as f64 * s.steps as f64).sum();
+    let summary = if frames.len() == 1 {
+        first.summary.clone()
+    } else {
+        format!("{} frames in {run_seconds:.2} s; first frame: {}", frames.len(), first.summary)
+    };
+    Ok(Report { files, run_seconds, traj_steps_per_s: work / run_seconds.max(1e-9), summary })
 }

@@ -279,6 +279,20 @@ pub fn compose_panels(panels: &[(&RgbImage, String)], frame: &Frame) -> FramedPa
     FramedPanels { image: img, plots }
 }
 
+/// Pads every frame of an animation on the right and bottom (with paper) to the largest
+/// frame's size, so they can share one canvas; the plots keep their positions.
+pub fn same_size(frames: &mut [RgbImage]) {
+    let w = frames.iter().map(|f| f.width()).max().unwrap_or(0);
+    let h = frames.iter().map(|f| f.height()).max().unwrap_or(0);
+    for f in frames.iter_mut() {
+        if f.dimensions() != (w, h) {
+            let mut fitted = RgbImage::from_pixel(w, h, Pixel(PAPER));
+            image::imageops::replace(&mut fitted, f, 0, 0);
+            *f = fitted;
+        }
+    }
+}
+
 fn draw_bar(img: &mut RgbImage, bar: &ColourBar, x: f32, top: f32, ph: f32, r: f32) {
     let font = FONT * r;
     let lh = text::line_height(font);
