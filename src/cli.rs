@@ -344,6 +344,10 @@ pub struct TrainabilityArgs {
     /// Gradient-descent steps per cell (default 500).
     #[arg(long)]
     pub steps: Option<u32>,
+    /// GPU kernel layout: invocation (one invocation per network, the default) or workgroup
+    /// (one workgroup of 64 per network; at most 544 parameters and 512 data points).
+    #[arg(long)]
+    pub layout: Option<String>,
     /// Where to run.
     #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
     pub backend: BackendArg,

@@ -117,6 +117,18 @@ pub fn run(command: Command) -> Result<()> {
             r.npz = a.npz.as_ref().map(|p| p.display().to_string());
             (r.x, r.y) = (a.x.clone(), a.y.clone());
             (r.lr0, r.lr1, r.offset, r.batch, r.batch_seed) = (a.lr0, a.lr1, a.offset, a.batch, a.batch_seed);
+            r.layout = match a.layout.as_deref() {
+                None => None,
+                Some("invocation") => Some(downhill::nn::train::Layout::Invocation),
+                Some("workgroup") => Some(downhill::nn::train::Layout::Workgroup),
+                Some(other) => {
+                    return Err(Error::input(
+                        "--layout",
+                        format!("`{other}` is not a layout: invocation or workgroup"),
+                    )
+                    .into());
+                }
+            };
             render_one(&r, &a.figure.out, &run)
         }
         Command::Trace(a) => {

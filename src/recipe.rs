@@ -215,6 +215,9 @@ pub struct Recipe {
     /// Trainability: seed of the minibatch positions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch_seed: Option<u32>,
+    /// Trainability: the GPU kernel's layout, `invocation` (default) or `workgroup`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layout: Option<crate::nn::train::Layout>,
 }
 
 /// A figure file: `[[figure]]` tables.
@@ -459,6 +462,10 @@ impl Recipe {
                 base,
                 (self.batch.unwrap_or(0), self.batch_seed.unwrap_or(0)),
             )
+            .map(|mut s| {
+                s.layout = self.layout.unwrap_or_default();
+                s
+            })
         };
         let frames = match &self.animate {
             None => vec![(String::new(), make(&x, &y, base)?)],
@@ -605,7 +612,7 @@ pub fn parse_file(file: &str, text: &str) -> Result<FigureFile, Error> {
 }
 
 /// Every field a recipe may have, for suggestions.
-pub const RECIPE_FIELDS: [&str; 48] = [
+pub const RECIPE_FIELDS: [&str; 49] = [
     "name",
     "kind",
     "landscape",
@@ -654,6 +661,7 @@ pub const RECIPE_FIELDS: [&str; 48] = [
     "offset",
     "batch",
     "batch_seed",
+    "layout",
 ];
 
 /// Reads the recipe a PNG written by `downhill` carries.

@@ -18,6 +18,7 @@ pub static SOURCES: &[(&str, &str)] = &[
     ("common/options", include_str!("../shaders/common/options.wgsl")),
     ("common/hash", include_str!("../shaders/common/hash.wgsl")),
     ("nn/train", include_str!("../shaders/nn/train.wgsl")),
+    ("nn/train_workgroup", include_str!("../shaders/nn/train_workgroup.wgsl")),
     ("common/moments", include_str!("../shaders/common/moments.wgsl")),
     ("common/state", include_str!("../shaders/common/state.wgsl")),
     ("landscapes/quadratic", include_str!("../shaders/landscapes/quadratic.wgsl")),

@@ -45,7 +45,9 @@ fn every_shader_file_is_registered() {
 }
 
 #[test]
-fn the_trainability_kernel_composes_and_validates() {
-    let source = shader::resolve("nn/train", &shader::source).unwrap();
-    shader::validate(&source).unwrap_or_else(|e| panic!("nn/train: {e}"));
+fn the_trainability_kernels_compose_and_validate() {
+    for file in ["nn/train", "nn/train_workgroup"] {
+        let source = shader::resolve(file, &shader::source).unwrap();
+        shader::validate(&source).unwrap_or_else(|e| panic!("{file}: {e}"));
+    }
 }

@@ -82,6 +82,7 @@ fn the_f32_twin_takes_the_reference_gradient_step() {
             base: [0.3, 0.2, 0.0],
             batch: 0,
             batch_seed: 0,
+            layout: Default::default(),
         };
         let stats = cpu::train_cell(&s, [0.3, 0.2, 0.0]);
         let w0: Vec<f64> = data.w0.iter().map(|&v| v as f64).collect();
@@ -117,20 +118,53 @@ fn interior(out: &TrainOutcomes, trains: &[bool]) -> Vec<usize> {
 #[test]
 fn the_gpu_agrees_with_the_twin() {
     let Some(mut gpu) = common::gpu() else { return };
-    for (act, batch) in [(Activation::Tanh, (0, 0)), (Activation::Relu, (0, 0)), (Activation::Tanh, (6, 9))] {
-        let s = small_map(act, 16, 60, batch);
+    use downhill::nn::train::Layout;
+    let cases = [
+        (Activation::Tanh, (0, 0), Layout::Invocation),
+        (Activation::Relu, (0, 0), Layout::Invocation),
+        (Activation::Tanh, (6, 9), Layout::Invocation),
+        (Activation::Tanh, (0, 0), Layout::Workgroup),
+        (Activation::Relu, (6, 9), Layout::Workgroup),
+    ];
+    for (act, batch, layout) in cases {
+        let mut s = small_map(act, 16, 60, batch);
+        s.layout = layout;
         let c = cpu::run(&s, &Progress::hidden());
         let g = gpu.train(&s, &Progress::hidden()).unwrap();
         let (tc, tg): (Vec<bool>, Vec<bool>) =
             (c.stats.iter().map(|x| x.trains(60)).collect(), g.stats.iter().map(|x| x.trains(60)).collect());
         for (a, b) in c.stats.iter().zip(&g.stats) {
-            assert!((a.loss0 / b.loss0 - 1.0).abs() < 1e-5, "{act:?}: loss0 {} vs {}", a.loss0, b.loss0);
+            assert!(
+                (a.loss0 / b.loss0 - 1.0).abs() < 1e-5,
+                "{act:?} {layout:?}: loss0 {} vs {}",
+                a.loss0,
+                b.loss0
+            );
         }
         let inside = interior(&c, &tc);
         assert!(inside.len() > 100);
         let disagree = inside.iter().filter(|&&i| tc[i] != tg[i]).count();
-        assert_eq!(disagree, 0, "{act:?} batch {batch:?}: {disagree} interior cells change class");
+        assert_eq!(disagree, 0, "{act:?} batch {batch:?} {layout:?}: {disagree} interior cells change class");
     }
+}
+
+#[test]
+fn the_workgroup_layout_refuses_networks_too_big_for_workgroup_memory() {
+    let Some(mut gpu) = common::gpu() else { return };
+    let mut s = spec(
+        &Source::Seed(Shape { d: 32, width: 32, n: 40 }, 0),
+        Activation::Tanh,
+        &axis("lr0", 0.01, 1.0),
+        &axis("lr1", 0.01, 1.0),
+        (2, 2),
+        5,
+        [1.0, 1.0, 0.0],
+        (0, 0),
+    )
+    .unwrap();
+    s.layout = downhill::nn::train::Layout::Workgroup;
+    let err = gpu.train(&s, &Progress::hidden()).unwrap_err().to_string();
+    assert!(err.contains("--layout") && err.contains("544 parameters"), "{err}");
 }
 
 #[test]
@@ -234,6 +268,7 @@ fn the_command_writes_the_map_and_refuses_bad_input() {
         (vec!["--width", "65"], "--width", "at most 64"),
         (vec!["--y", "lr0:0.1:1:log"], "--y", "already the x axis"),
         (vec!["--color", "loss"], "--color", "class and speed"),
+        (vec!["--layout", "warp"], "--layout", "invocation or workgroup"),
     ] {
         let mut cmd = Command::cargo_bin("downhill").unwrap();
         cmd.env("NODEVICE_SELECT", "1")

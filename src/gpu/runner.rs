@@ -83,7 +83,7 @@ pub struct GpuRunner {
     pipelines: Pipelines,
     tiles: Option<TileBuffers>,
     tile_cap: u64,
-    nn: Option<crate::nn::gpu::NnPipeline>,
+    nn: Vec<crate::nn::gpu::NnPipeline>,
 }
 
 impl GpuRunner {
@@ -91,7 +91,7 @@ impl GpuRunner {
     pub fn new() -> Result<Self, Error> {
         let ctx = GpuContext::new()?;
         let pipelines = Pipelines::new(&ctx);
-        Ok(GpuRunner { ctx, pipelines, tiles: None, tile_cap: TILE_TARGET_CELLS, nn: None })
+        Ok(GpuRunner { ctx, pipelines, tiles: None, tile_cap: TILE_TARGET_CELLS, nn: Vec::new() })
     }
 
     /// Caps tiles at `cells` (rounded down to a whole workgroup, at least one); the default is
@@ -106,10 +106,11 @@ impl GpuRunner {
         spec: &crate::nn::train::TrainSpec,
         progress: &Progress,
     ) -> Result<crate::nn::train::TrainOutcomes, Error> {
-        if self.nn.is_none() {
-            self.nn = Some(crate::nn::gpu::NnPipeline::new(&self.ctx)?);
+        if !self.nn.iter().any(|p| p.kind() == spec.layout) {
+            self.nn.push(crate::nn::gpu::NnPipeline::new(&self.ctx, spec.layout)?);
         }
-        self.nn.as_ref().expect("just compiled").run(&self.ctx, spec, progress)
+        let pipeline = self.nn.iter().find(|p| p.kind() == spec.layout).expect("just compiled");
+        pipeline.run(&self.ctx, spec, progress)
     }
 
     /// The device context.

@@ -6,7 +6,7 @@
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
 
-use super::train::{CellStats, TrainOutcomes, TrainSpec};
+use super::train::{CellStats, Layout, TrainOutcomes, TrainSpec, WORKGROUP_MAX};
 use crate::error::Error;
 use crate::gpu::context::GpuContext;
 use crate::gpu::runner::dispatch_size;
@@ -71,10 +71,11 @@ fn ranges(len: u32, size: u64) -> Vec<(u32, u32)> {
 /// Most dispatches recorded into one submit.
 const DISPATCHES_PER_SUBMIT: usize = 512;
 
-/// The compiled trainability pipeline.
+/// The compiled trainability pipeline of one layout.
 pub struct NnPipeline {
     layout: wgpu::BindGroupLayout,
     pipeline: wgpu::ComputePipeline,
+    kind: Layout,
 }
 
 fn entry(binding: u32, ty: wgpu::BufferBindingType) -> wgpu::BindGroupLayoutEntry {
@@ -100,9 +101,18 @@ fn entry_dynamic(binding: u32) -> wgpu::BindGroupLayoutEntry {
 }
 
 impl NnPipeline {
-    /// Composes, validates and compiles the kernel.
-    pub fn new(ctx: &GpuContext) -> Result<NnPipeline, Error> {
-        let source = crate::shader::resolve("nn/train", &crate::shader::source)?;
+    /// The layout this pipeline runs.
+    pub fn kind(&self) -> Layout {
+        self.kind
+    }
+
+    /// Composes, validates and compiles the kernel of `kind`.
+    pub fn new(ctx: &GpuContext, kind: Layout) -> Result<NnPipeline, Error> {
+        let file = match kind {
+            Layout::Invocation => "nn/train",
+            Layout::Workgroup => "nn/train_workgroup",
+        };
+        let source = crate::shader::resolve(file, &crate::shader::source)?;
         crate::shader::validate(&source)?;
         let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -133,7 +143,7 @@ impl NnPipeline {
             module: &module,
             entry_point: Some("main"),
             compilation_options: wgpu::PipelineCompilationOptions {
-                constants: &[("WG", WORKGROUP as f64)],
+                constants: if kind == Layout::Invocation { &[("WG", WORKGROUP as f64)] } else { &[] },
                 ..Default::default()
             },
             cache: None,
@@ -141,32 +151,37 @@ impl NnPipeline {
         if let Some(e) = pollster::block_on(scope.pop()) {
             return Err(Error::Gpu(format!("compiling the trainability kernel: {e}")));
         }
-        Ok(NnPipeline { layout, pipeline })
+        Ok(NnPipeline { layout, pipeline, kind })
     }
 
-    /// Trains every cell of `spec`.
+    /// Trains every cell of `spec` with this pipeline's layout.
     pub fn run(
         &self,
         ctx: &GpuContext,
         spec: &TrainSpec,
         progress: &Progress,
     ) -> Result<TrainOutcomes, Error> {
-        let data = &spec.data;
-        let shape = data.shape;
+        let shape = spec.data.shape;
+        let (max_p, max_n) = WORKGROUP_MAX;
+        if self.kind == Layout::Workgroup && (shape.params() > max_p || shape.n > max_n) {
+            return Err(Error::input(
+                "--layout",
+                format!(
+                    "the workgroup layout takes at most {max_p} parameters and {max_n} data points, not {} and {}",
+                    shape.params(),
+                    shape.n
+                ),
+            ));
+        }
         let params = shape.params() as u64;
-        let limit = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
-        let per_cell = (params * 4).max(shape.n as u64 * 4);
-        let cells = spec.cells() as u64;
-        let wg = WORKGROUP as u64;
-        let tile_cap = (TILE_CELLS.min(limit / per_cell) / wg * wg).max(wg);
-        let tile_max = cells.min(tile_cap);
-
-        // The phases of one step, cut to the loop budget.
-        let budget = loop_budget(ctx);
         let (n, d, w) = (shape.n as u64, shape.d as u64, shape.width as u64);
         let batch = if spec.batch == 0 || spec.batch as u64 >= n { n } else { spec.batch as u64 };
-        let pass1 = ranges(n as u32, budget / (w * (d + 1) + 1));
-        let pass2 = ranges(batch as u32, (budget / w).saturating_sub(2 * d) / (2 * d + 1));
+        let budget = loop_budget(ctx);
+        let cells = spec.cells() as u64;
+        let limit = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
+        let wg = WORKGROUP as u64;
+        let per_cell = (2 * params * 4).max(n * 4);
+        let tile_max = cells.min((TILE_CELLS.min(limit / per_cell) / wg * wg).max(wg));
 
         let device = &ctx.device;
         let uniform = NetUniform {
@@ -197,17 +212,8 @@ impl NnPipeline {
             })
         };
         let net = init("downhill net uniform", bytemuck::bytes_of(&uniform), wgpu::BufferUsages::UNIFORM);
-        let align = ctx.limits.min_uniform_buffer_offset_alignment.max(32) as u64;
-        let phases = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("downhill net phases"),
-            size: align * DISPATCHES_PER_SUBMIT as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut all = data.x.clone();
-        all.extend(&data.y);
-        all.extend(&data.w0);
-        all.extend(&data.w1);
+        let data = &spec.data;
+        let all: Vec<f32> = data.x.iter().chain(&data.y).chain(&data.w0).chain(&data.w1).copied().collect();
         let data_buf = init("downhill net data", bytemuck::cast_slice(&all), wgpu::BufferUsages::STORAGE);
         let mut axes = spec.x.centres();
         axes.extend(spec.y.centres());
@@ -215,18 +221,30 @@ impl NnPipeline {
         let make = |label: &str, size: u64, usage| {
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
-                size,
+                size: size.max(16),
                 usage,
                 mapped_at_creation: false,
             })
         };
+        let align = ctx.limits.min_uniform_buffer_offset_alignment.max(32) as u64;
+        let phases = make(
+            "downhill net phases",
+            align * DISPATCHES_PER_SUBMIT as u64,
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        );
+        // Invocation layout: weights and gradients, and residuals, in storage; the workgroup
+        // layout keeps only the weights there between dispatches.
+        let invocation = self.kind == Layout::Invocation;
         let weights = make(
-            "downhill net weights and gradients",
-            2 * tile_max * params * 4,
+            "downhill net weights",
+            if invocation { 2 } else { 1 } * tile_max * params * 4,
             wgpu::BufferUsages::STORAGE,
         );
-        let resid =
-            make("downhill net residuals", tile_max * shape.n as u64 * 4, wgpu::BufferUsages::STORAGE);
+        let resid = make(
+            "downhill net residuals",
+            if invocation { tile_max * n * 4 } else { 16 },
+            wgpu::BufferUsages::STORAGE,
+        );
         let stats_bytes = tile_max * size_of::<CellStats>() as u64;
         let stats = make(
             "downhill net stats",
@@ -258,31 +276,55 @@ impl NnPipeline {
                 wgpu::BindGroupEntry { binding: 6, resource: stats.as_entire_binding() },
             ],
         });
+
+        // The invocation layout cuts each step into phases over ranges (see the kernel); the
+        // workgroup layout runs whole steps, as many per dispatch as the loop budget allows.
+        let pass1 = ranges(n as u32, budget / (w * (d + 1) + 1));
+        let pass2 = ranges(batch as u32, (budget / w).saturating_sub(2 * d) / (2 * d + 1));
+        let block = (512 / w).clamp(1, 64);
+        let share = |x: u64| x.div_ceil(64);
+        let per_step = share(n) * w * (d + 1)
+            + batch.div_ceil(block) * (w * (d + 1) + share(params) * block + 1)
+            + 3 * share(params)
+            + 16;
+        let steps_per_dispatch = (budget / per_step).clamp(1, spec.steps.max(1) as u64) as u32;
+
         let max_dim = ctx.limits.max_compute_workgroups_per_dimension;
         let mut out = Vec::with_capacity(cells as usize);
         let mut first = 0u64;
         while first < cells {
             let tile = (cells - first).min(tile_max) as u32;
-            let (wx, wy) = dispatch_size(tile, max_dim);
-            let phase = |step: u32, phase: u32, (lo, hi): (u32, u32)| PhaseUniform {
-                first_cell: first as u32,
-                cells: tile,
-                step,
-                phase,
-                lo,
-                hi,
-                pad: [0; 2],
+            let phase = |step: u32, phase: u32, (lo, hi): (u32, u32)| {
+                (
+                    step,
+                    PhaseUniform { first_cell: first as u32, cells: tile, step, phase, lo, hi, pad: [0; 2] },
+                )
             };
-            // Every dispatch of the tile, in order; the last step needs no update.
-            let mut list = vec![(0u32, phase(0, 0, (0, 0)))];
-            for t in 0..spec.steps {
-                list.extend(pass1.iter().map(|&r| (t, phase(t, 1, r))));
-                list.push((t, phase(t, 2, (0, 0))));
-                if t + 1 < spec.steps {
-                    list.extend(pass2.iter().map(|&r| (t, phase(t, 3, r))));
-                    list.push((t, phase(t, 4, (0, 0))));
+            // Every dispatch of the tile in order, each with the last step it completes.
+            let mut list = Vec::new();
+            let (wx, wy) = if invocation {
+                list.push(phase(0, 0, (0, 0)));
+                for t in 0..spec.steps {
+                    list.extend(pass1.iter().map(|&r| phase(t, 1, r)));
+                    list.push(phase(t, 2, (0, 0)));
+                    // The last step needs no update.
+                    if t + 1 < spec.steps {
+                        list.extend(pass2.iter().map(|&r| phase(t, 3, r)));
+                        list.push(phase(t, 4, (0, 0)));
+                    }
                 }
-            }
+                dispatch_size(tile, max_dim)
+            } else {
+                let mut t = 0;
+                while t < spec.steps {
+                    let end = t.saturating_add(steps_per_dispatch).min(spec.steps);
+                    list.push(phase(end - 1, 0, (t, end)));
+                    t = end;
+                }
+                // One workgroup per cell.
+                let wy = tile.div_ceil(max_dim);
+                (tile.div_ceil(wy), wy)
+            };
             let mut done_steps = 0u32;
             let groups = list.len().div_ceil(DISPATCHES_PER_SUBMIT);
             for (gi, group) in list.chunks(DISPATCHES_PER_SUBMIT).enumerate() {
@@ -321,8 +363,8 @@ impl NnPipeline {
                     .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
                 ctx.take_error()?;
                 let reached = group.last().map_or(0, |g| g.0 + 1);
-                progress.add(tile as u64 * (reached - done_steps) as u64);
-                done_steps = reached;
+                progress.add(tile as u64 * reached.saturating_sub(done_steps) as u64);
+                done_steps = done_steps.max(reached);
             }
             out.extend(crate::gpu::runner::read_mapped::<CellStats>(
                 ctx,

@@ -122,7 +122,17 @@ pub fn spec(
         return Err(Error::input("--y", format!("`{}` is already the x axis", ya.param)));
     }
     let data = Arc::new(source.load()?);
-    Ok(TrainSpec { data, activation, x: xa, y: ya, steps, base, batch: batch.0, batch_seed: batch.1 })
+    Ok(TrainSpec {
+        data,
+        activation,
+        x: xa,
+        y: ya,
+        steps,
+        base,
+        batch: batch.0,
+        batch_seed: batch.1,
+        layout: super::train::Layout::Invocation,
+    })
 }
 
 fn axis_title(param: &str) -> String {

@@ -49,6 +49,23 @@ impl NnParam {
     }
 }
 
+/// How the GPU kernel maps networks to invocations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// One invocation per network (`shaders/nn/train.wgsl`), weights in storage, interleaved
+    /// across cells.
+    #[default]
+    Invocation,
+    /// One workgroup of 64 per network (`shaders/nn/train_workgroup.wgsl`), weights, gradient
+    /// and residuals in workgroup memory; for networks with at most 544 parameters and 512
+    /// data points.
+    Workgroup,
+}
+
+/// Largest network the workgroup layout takes: parameters, data points.
+pub const WORKGROUP_MAX: (usize, usize) = (544, 512);
+
 /// One trainability map.
 #[derive(Clone, Debug)]
 pub struct TrainSpec {
@@ -68,6 +85,8 @@ pub struct TrainSpec {
     pub batch: u32,
     /// Seed of the minibatch positions.
     pub batch_seed: u32,
+    /// The GPU kernel's layout (the CPU twin ignores it).
+    pub layout: Layout,
 }
 
 impl TrainSpec {

@@ -1,0 +1,285 @@
+// Trainability kernel, cooperative layout: one workgroup of 64 invocations trains one cell's
+// network, with its weights, gradient and residuals in workgroup memory. The data points are
+// shared out among the invocations in pass 1 (outputs, residuals, a tree reduction for the
+// loss), then in blocks in pass 2 (each invocation one point's pre-activation terms, then
+// each invocation a share of the parameters summing over the block). Same network, update
+// and bookkeeping as `nn/train` (see there); the sums run in another order, so results
+// agree with the CPU twin to rounding, not bit for bit.
+//
+// Workgroup memory bounds the network: d * width + width <= MAX_P, n <= MAX_N and
+// width <= BLOCK_FLOATS / WGN (checked on the host).
+
+#import common/hash
+
+const WGN: u32 = 64u;
+const MAX_P: u32 = 544u;
+const MAX_N: u32 = 512u;
+const BLOCK_FLOATS: u32 = 512u;
+const RATIO_CAP: f32 = 1e6;
+const TAIL: u32 = 20u;
+const ROOT2: f32 = 1.41421356;
+
+// Keep in sync with `NetUniform` in src/nn/gpu.rs.
+struct Net {
+    n: u32,
+    d: u32,
+    w: u32,
+    steps: u32,
+    cols: u32,
+    rows: u32,
+    act: u32,
+    batch: u32,
+    batch_seed: u32,
+    x_param: u32,
+    y_param: u32,
+    params: u32,
+    base_lr0: f32,
+    base_lr1: f32,
+    base_offset: f32,
+    inv_sqrt_d: f32,
+    inv_sqrt_w: f32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
+}
+
+// Keep in sync with `PhaseUniform` in src/nn/gpu.rs (here: steps [lo, hi) of cells
+// [first_cell, first_cell + cells)).
+struct Phase {
+    first_cell: u32,
+    cells: u32,
+    step: u32,
+    phase: u32,
+    lo: u32,
+    hi: u32,
+    pad0: u32,
+    pad1: u32,
+}
+
+// Keep in sync with `CellStats` in src/nn/train.rs.
+struct Stats {
+    loss0: f32,
+    sum_v: f32,
+    sum_inv: f32,
+    tail: f32,
+    last_loss: f32,
+    div_step: i32,
+    acc: f32,
+    pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> net: Net;
+@group(0) @binding(1) var<uniform> phase: Phase;
+@group(0) @binding(2) var<storage, read> data: array<f32>;
+@group(0) @binding(3) var<storage, read> axes: array<f32>;
+// Per cell of the tile: `params` weights, row-major W0 then W1.
+@group(0) @binding(4) var<storage, read_write> weights: array<f32>;
+@group(0) @binding(5) var<storage, read_write> resid: array<f32>;
+@group(0) @binding(6) var<storage, read_write> stats: array<Stats>;
+
+var<workgroup> wsh: array<f32, MAX_P>;
+var<workgroup> gsh: array<f32, MAX_P>;
+var<workgroup> rsh: array<f32, MAX_N>;
+// One block of points: ri * W1_j * phi'(z) / sqrt(d) and ri * phi(z), `w` per point.
+var<workgroup> dzsh: array<f32, BLOCK_FLOATS>;
+var<workgroup> hrsh: array<f32, BLOCK_FLOATS>;
+var<workgroup> part: array<f32, WGN>;
+var<workgroup> st: Stats;
+var<workgroup> go_on: u32;
+
+fn activation(z: f32) -> vec2<f32> {
+    switch net.act {
+        case 0u: {
+            let t = tanh(ROOT2 * z);
+            return vec2<f32>(t, ROOT2 * (1.0 - t * t));
+        }
+        case 1u: {
+            if (z > 0.0) {
+                return vec2<f32>(ROOT2 * z, ROOT2);
+            }
+            return vec2<f32>(0.0, 0.0);
+        }
+        default: {
+            return vec2<f32>(z, 1.0);
+        }
+    }
+}
+
+fn apply_axis(p: ptr<function, vec3<f32>>, param: u32, v: f32) {
+    switch param {
+        case 0u: { (*p).x = v; }
+        case 1u: { (*p).y = v; }
+        case 2u: { (*p).x = v; (*p).y = v; }
+        default: { (*p).z = v; }
+    }
+}
+
+// Twin of `CellStats::record`, on the workgroup's copy.
+fn record(t: u32, loss: f32) -> bool {
+    if (t == 0u) {
+        st.loss0 = loss;
+    }
+    st.last_loss = loss;
+    var v = loss / st.loss0;
+    if (!(v <= RATIO_CAP)) {
+        v = RATIO_CAP;
+    }
+    let first_tail = select(0u, net.steps - TAIL, net.steps > TAIL);
+    if (v >= RATIO_CAP) {
+        let remaining = f32(net.steps - t);
+        let in_tail = f32(net.steps - max(t, first_tail));
+        st.sum_v += RATIO_CAP * remaining;
+        st.sum_inv += remaining / RATIO_CAP;
+        st.tail += RATIO_CAP * in_tail;
+        st.div_step = i32(t);
+        return false;
+    }
+    st.sum_v += v;
+    st.sum_inv += 1.0 / v;
+    if (t >= first_tail) {
+        st.tail += v;
+    }
+    return true;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+    // Uniform per workgroup, so every barrier below is reached by all or none.
+    let local = wid.x + wid.y * nwg.x;
+    if (local >= phase.cells) {
+        return;
+    }
+    let cell = phase.first_cell + local;
+    let col = cell % net.cols;
+    let row = cell / net.cols;
+    let n = net.n;
+    let d = net.d;
+    let w = net.w;
+    let dw = d * w;
+    let params = net.params;
+    let y_at = n * d;
+    let w0_at = y_at + n;
+    let base = local * params;
+
+    var p = vec3<f32>(net.base_lr0, net.base_lr1, net.base_offset);
+    apply_axis(&p, net.x_param, axes[col]);
+    apply_axis(&p, net.y_param, axes[net.cols + row]);
+
+    // Load (or initialise) the weights and the bookkeeping.
+    for (var q = tid; q < params; q += WGN) {
+        if (phase.lo == 0u) {
+            wsh[q] = data[w0_at + q] + select(0.0, p.z, q < dw);
+        } else {
+            wsh[q] = weights[base + q];
+        }
+    }
+    if (tid == 0u) {
+        if (phase.lo == 0u) {
+            var fresh: Stats;
+            fresh.div_step = -1;
+            st = fresh;
+        } else {
+            st = stats[local];
+        }
+        go_on = select(1u, 0u, st.div_step >= 0);
+    }
+    if (workgroupUniformLoad(&go_on) == 0u) {
+        return;
+    }
+
+    var batch = n;
+    if (net.batch != 0u && net.batch < n) {
+        batch = net.batch;
+    }
+    let scale = 2.0 / f32(batch) * net.inv_sqrt_w;
+    let block = min(WGN, BLOCK_FLOATS / w);
+    for (var t = phase.lo; t < phase.hi; t++) {
+        // Pass 1: this invocation's points; residuals to workgroup memory; the loss reduced.
+        var lsum = 0.0;
+        for (var i = tid; i < n; i += WGN) {
+            let xi = i * d;
+            var out = 0.0;
+            for (var j = 0u; j < w; j++) {
+                var z = 0.0;
+                for (var k = 0u; k < d; k++) {
+                    z += data[xi + k] * wsh[k * w + j];
+                }
+                out += activation(z * net.inv_sqrt_d).x * wsh[dw + j];
+            }
+            let e = out * net.inv_sqrt_w - data[y_at + i];
+            rsh[i] = e;
+            lsum += e * e;
+        }
+        part[tid] = lsum;
+        for (var half = WGN / 2u; half > 0u; half = half / 2u) {
+            workgroupBarrier();
+            if (tid < half) {
+                part[tid] += part[tid + half];
+            }
+        }
+        workgroupBarrier();
+        if (tid == 0u) {
+            go_on = select(0u, 1u, record(t, part[0] / f32(n)) && t + 1u < net.steps);
+        }
+        if (workgroupUniformLoad(&go_on) == 0u) {
+            break;
+        }
+        for (var q = tid; q < params; q += WGN) {
+            gsh[q] = 0.0;
+        }
+        // Pass 2 in blocks of points.
+        var start = 0u;
+        if (batch != n) {
+            start = pcg_hash(net.batch_seed ^ pcg_hash(t)) % n;
+        }
+        for (var b0 = 0u; b0 < batch; b0 += block) {
+            let count = min(block, batch - b0);
+            workgroupBarrier();
+            if (tid < count) {
+                let i = (start + b0 + tid) % n;
+                let xi = i * d;
+                let ri = rsh[i] * scale;
+                for (var j = 0u; j < w; j++) {
+                    var z = 0.0;
+                    for (var k = 0u; k < d; k++) {
+                        z += data[xi + k] * wsh[k * w + j];
+                    }
+                    let a = activation(z * net.inv_sqrt_d);
+                    dzsh[tid * w + j] = ri * wsh[dw + j] * a.y * net.inv_sqrt_d;
+                    hrsh[tid * w + j] = ri * a.x;
+                }
+            }
+            workgroupBarrier();
+            for (var q = tid; q < params; q += WGN) {
+                var g = gsh[q];
+                if (q < dw) {
+                    let k = q / w;
+                    let j = q % w;
+                    for (var s = 0u; s < count; s++) {
+                        let i = (start + b0 + s) % n;
+                        g += data[i * d + k] * dzsh[s * w + j];
+                    }
+                } else {
+                    let j = q - dw;
+                    for (var s = 0u; s < count; s++) {
+                        g += hrsh[s * w + j];
+                    }
+                }
+                gsh[q] = g;
+            }
+        }
+        workgroupBarrier();
+        for (var q = tid; q < params; q += WGN) {
+            wsh[q] -= select(p.y, p.x, q < dw) * gsh[q];
+        }
+        workgroupBarrier();
+    }
+    workgroupBarrier();
+    for (var q = tid; q < params; q += WGN) {
+        weights[base + q] = wsh[q];
+    }
+    if (tid == 0u) {
+        stats[local] = st;
+    }
+}
