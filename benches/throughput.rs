@@ -2,7 +2,9 @@
 //! the configurations the README reports:
 //!
 //! - `basins` on bumpy with gd:lr=0.1, 500 steps, 1024x1024 start points;
-//! - `sweep` of adam:lr=0.01 on rosenbrock:b=100, 2000 steps, 1024x1024 start points.
+//! - `sweep` of adam:lr=0.01 on rosenbrock:b=100, 2000 steps, 1024x1024 start points;
+//! - a trainability map of the default 16x16 tanh network (272 data points), 64x64 cells x 20
+//!   steps, in network-steps per second and FLOP/s, with both GPU layouts.
 //!
 //! Each GPU figure is the median of 5 timed runs after one warm-up (which pays for pipeline
 //! creation and the driver's JIT); the CPU figure is the median of 3 (1 with `--quick`).
@@ -54,7 +56,54 @@ fn measure(backend: &mut Backend, spec: &Spec, warmup: bool, reps: usize) -> f64
     median(times)
 }
 
+/// The trainability kernel: network-steps/s and FLOP/s on every backend and GPU layout.
+fn trainability(backends: &mut [(&str, Backend)], quick: bool) {
+    use downhill::nn::job::{Source, spec};
+    use downhill::nn::train::Layout;
+    use downhill::nn::{Activation, Shape};
+    let axis = |p: &str| AxisText { param: p.into(), lo: 0.01, hi: 100.0, scale: Scale::Log };
+    let shape = Shape { d: 16, width: 16, n: 272 };
+    let base = spec(
+        &Source::Seed(shape, 0),
+        Activation::Tanh,
+        &axis("lr0"),
+        &axis("lr1"),
+        (64, 64),
+        20,
+        [1.0, 1.0, 0.0],
+        (0, 0),
+    )
+    .expect("the benchmark map is valid");
+    let work = base.cells() as f64 * base.steps as f64;
+    for (label, backend) in backends.iter_mut() {
+        let layouts: &[Layout] =
+            if *label == "gpu" { &[Layout::Invocation, Layout::Workgroup] } else { &[Layout::Invocation] };
+        for &layout in layouts {
+            let mut s = base.clone();
+            s.layout = layout;
+            let reps = if quick { 1 } else { 3 };
+            let times: Vec<f64> = (0..reps)
+                .map(|_| {
+                    let t = Instant::now();
+                    std::hint::black_box(backend.train(&s, &Progress::hidden()).expect("benchmark run"));
+                    t.elapsed().as_secs_f64()
+                })
+                .collect();
+            let secs = median(times);
+            let name = format!("trainability 16x16 tanh, 64^2 x 20 ({layout:?})");
+            println!(
+                "{name:<52} {label:>8} {secs:>10.3} {:>24.3e}   {:.3e} FLOP/s",
+                work / secs,
+                work / secs * shape.flops_per_step()
+            );
+        }
+    }
+}
+
 fn main() {
+    // As in the binary: keep Mesa's device-select layer quiet (no window system here).
+    // SAFETY: set before any other thread exists or any wgpu object is created.
+    unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
     let gpu_only = args.iter().any(|a| a == "--gpu-only");
@@ -85,6 +134,7 @@ fn main() {
         backends.push(("cpu", b));
     }
     println!("{:<52} {:>8} {:>10} {:>24}", "case", "backend", "seconds", "trajectory-steps/s");
+    trainability(&mut backends, quick);
     for (name, spec) in &cases {
         let work = spec.cells() as f64 * spec.steps as f64;
         for (label, backend) in backends.iter_mut() {
