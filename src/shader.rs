@@ -17,6 +17,7 @@ pub static SOURCES: &[(&str, &str)] = &[
     ("common/numerics", include_str!("../shaders/common/numerics.wgsl")),
     ("common/options", include_str!("../shaders/common/options.wgsl")),
     ("common/hash", include_str!("../shaders/common/hash.wgsl")),
+    ("nn/common", include_str!("../shaders/nn/common.wgsl")),
     ("nn/train", include_str!("../shaders/nn/train.wgsl")),
     ("nn/train_workgroup", include_str!("../shaders/nn/train_workgroup.wgsl")),
     ("common/moments", include_str!("../shaders/common/moments.wgsl")),

@@ -6,76 +6,17 @@
 // and bookkeeping as `nn/train` (see there); the sums run in another order, so results
 // agree with the CPU twin to rounding, not bit for bit.
 //
-// Workgroup memory bounds the network: d * width + width <= MAX_P, n <= MAX_N and
+// One dispatch runs whole steps: `phase.lo` to `phase.hi` (0 first initialises), with the
+// weights kept in storage between dispatches. Workgroup memory bounds the network: d * width + width <= MAX_P, n <= MAX_N and
 // width <= BLOCK_FLOATS / WGN (checked on the host).
 
 #import common/hash
+#import nn/common
 
 const WGN: u32 = 64u;
 const MAX_P: u32 = 544u;
 const MAX_N: u32 = 512u;
 const BLOCK_FLOATS: u32 = 512u;
-const RATIO_CAP: f32 = 1e6;
-const TAIL: u32 = 20u;
-const ROOT2: f32 = 1.41421356;
-
-// Keep in sync with `NetUniform` in src/nn/gpu.rs.
-struct Net {
-    n: u32,
-    d: u32,
-    w: u32,
-    steps: u32,
-    cols: u32,
-    rows: u32,
-    act: u32,
-    batch: u32,
-    batch_seed: u32,
-    x_param: u32,
-    y_param: u32,
-    params: u32,
-    base_lr0: f32,
-    base_lr1: f32,
-    base_offset: f32,
-    inv_sqrt_d: f32,
-    inv_sqrt_w: f32,
-    pad0: u32,
-    pad1: u32,
-    pad2: u32,
-}
-
-// Keep in sync with `PhaseUniform` in src/nn/gpu.rs (here: steps [lo, hi) of cells
-// [first_cell, first_cell + cells)).
-struct Phase {
-    first_cell: u32,
-    cells: u32,
-    step: u32,
-    phase: u32,
-    lo: u32,
-    hi: u32,
-    pad0: u32,
-    pad1: u32,
-}
-
-// Keep in sync with `CellStats` in src/nn/train.rs.
-struct Stats {
-    loss0: f32,
-    sum_v: f32,
-    sum_inv: f32,
-    tail: f32,
-    last_loss: f32,
-    div_step: i32,
-    acc: f32,
-    pad: u32,
-}
-
-@group(0) @binding(0) var<uniform> net: Net;
-@group(0) @binding(1) var<uniform> phase: Phase;
-@group(0) @binding(2) var<storage, read> data: array<f32>;
-@group(0) @binding(3) var<storage, read> axes: array<f32>;
-// Per cell of the tile: `params` weights, row-major W0 then W1.
-@group(0) @binding(4) var<storage, read_write> weights: array<f32>;
-@group(0) @binding(5) var<storage, read_write> resid: array<f32>;
-@group(0) @binding(6) var<storage, read_write> stats: array<Stats>;
 
 var<workgroup> wsh: array<f32, MAX_P>;
 var<workgroup> gsh: array<f32, MAX_P>;
@@ -87,59 +28,12 @@ var<workgroup> part: array<f32, WGN>;
 var<workgroup> st: Stats;
 var<workgroup> go_on: u32;
 
-fn activation(z: f32) -> vec2<f32> {
-    switch net.act {
-        case 0u: {
-            let t = tanh(ROOT2 * z);
-            return vec2<f32>(t, ROOT2 * (1.0 - t * t));
-        }
-        case 1u: {
-            if (z > 0.0) {
-                return vec2<f32>(ROOT2 * z, ROOT2);
-            }
-            return vec2<f32>(0.0, 0.0);
-        }
-        default: {
-            return vec2<f32>(z, 1.0);
-        }
-    }
-}
-
-fn apply_axis(p: ptr<function, vec3<f32>>, param: u32, v: f32) {
-    switch param {
-        case 0u: { (*p).x = v; }
-        case 1u: { (*p).y = v; }
-        case 2u: { (*p).x = v; (*p).y = v; }
-        default: { (*p).z = v; }
-    }
-}
-
-// Twin of `CellStats::record`, on the workgroup's copy.
-fn record(t: u32, loss: f32) -> bool {
-    if (t == 0u) {
-        st.loss0 = loss;
-    }
-    st.last_loss = loss;
-    var v = loss / st.loss0;
-    if (!(v <= RATIO_CAP)) {
-        v = RATIO_CAP;
-    }
-    let first_tail = select(0u, net.steps - TAIL, net.steps > TAIL);
-    if (v >= RATIO_CAP) {
-        let remaining = f32(net.steps - t);
-        let in_tail = f32(net.steps - max(t, first_tail));
-        st.sum_v += RATIO_CAP * remaining;
-        st.sum_inv += remaining / RATIO_CAP;
-        st.tail += RATIO_CAP * in_tail;
-        st.div_step = i32(t);
-        return false;
-    }
-    st.sum_v += v;
-    st.sum_inv += 1.0 / v;
-    if (t >= first_tail) {
-        st.tail += v;
-    }
-    return true;
+// `record` on the workgroup's copy of the bookkeeping.
+fn record_shared(t: u32, loss: f32) -> bool {
+    var s = st;
+    let go = record(&s, t, loss);
+    st = s;
+    return go;
 }
 
 @compute @workgroup_size(64)
@@ -220,7 +114,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
         }
         workgroupBarrier();
         if (tid == 0u) {
-            go_on = select(0u, 1u, record(t, part[0] / f32(n)) && t + 1u < net.steps);
+            go_on = select(0u, 1u, record_shared(t, part[0] / f32(n)) && t + 1u < net.steps);
         }
         if (workgroupUniformLoad(&go_on) == 0u) {
             break;
