@@ -332,7 +332,9 @@ fn render_one(r: &Recipe, out: &Path, run: &RunArgs) -> Result<()> {
         RecipeKind::Paths => "paths",
         RecipeKind::Trainability => "trainability",
     };
-    eprintln!("downhill {what} on {}: {}", backend.describe(), report.summary);
+    let on =
+        if r.kind == RecipeKind::Trainability { backend.describe_training() } else { backend.describe() };
+    eprintln!("downhill {what} on {on}: {}", report.summary);
     let files: Vec<String> = report.files.iter().map(|f| f.display().to_string()).collect();
     eprintln!("wrote {}", files.join(", "));
     Ok(())

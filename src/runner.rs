@@ -26,6 +26,9 @@ pub enum Backend {
     Cpu,
     /// The GPU runner.
     Gpu(Box<GpuRunner>),
+    /// The GPU runner, chosen by `auto`: kernels that run faster on the CPU twin than on a
+    /// software adapter (lavapipe) may go to the twin instead (see [`Backend::train`]).
+    AutoGpu(Box<GpuRunner>),
 }
 
 impl Backend {
@@ -35,7 +38,7 @@ impl Backend {
             BackendChoice::Cpu => Ok(Backend::Cpu),
             BackendChoice::Gpu => Ok(Backend::Gpu(Box::new(GpuRunner::new()?))),
             BackendChoice::Auto => match GpuRunner::new() {
-                Ok(g) => Ok(Backend::Gpu(Box::new(g))),
+                Ok(g) => Ok(Backend::AutoGpu(Box::new(g))),
                 Err(e @ Error::NoAdapter(_)) => {
                     note(&format!("{e}; using the CPU backend"));
                     Ok(Backend::Cpu)
@@ -52,18 +55,34 @@ impl Backend {
                 let n = std::thread::available_parallelism().map_or(1, |t| t.get());
                 format!("cpu ({n} threads)")
             }
-            Backend::Gpu(g) => {
+            Backend::Gpu(g) | Backend::AutoGpu(g) => {
                 let s = g.context().summary();
                 format!("gpu: {} ({})", s.name, s.backend)
             }
         }
     }
 
+    /// [`Backend::describe`] for trainability maps, naming the CPU twin where
+    /// [`Backend::train`] uses it instead of the software adapter.
+    pub fn describe_training(&self) -> String {
+        if self.software_by_choice() {
+            format!("{} (auto: faster than {} for this kernel)", Backend::Cpu.describe(), self.describe())
+        } else {
+            self.describe()
+        }
+    }
+
+    /// Whether `auto` picked a software adapter (a CPU driving the GPU API, like lavapipe),
+    /// where the trainability kernel runs about twice as fast on the CPU twin.
+    pub fn software_by_choice(&self) -> bool {
+        matches!(self, Backend::AutoGpu(g) if g.context().summary().device_type == "Cpu")
+    }
+
     /// The adapter, for the GPU backend.
     pub fn adapter(&self) -> Option<AdapterSummary> {
         match self {
             Backend::Cpu => None,
-            Backend::Gpu(g) => Some(g.context().summary()),
+            Backend::Gpu(g) | Backend::AutoGpu(g) => Some(g.context().summary()),
         }
     }
 
@@ -71,11 +90,12 @@ impl Backend {
     pub fn run(&mut self, spec: &Spec, progress: &Progress) -> Result<Outcomes, Error> {
         match self {
             Backend::Cpu => Ok(cpu::run(spec, progress)),
-            Backend::Gpu(g) => g.run(spec, progress),
+            Backend::Gpu(g) | Backend::AutoGpu(g) => g.run(spec, progress),
         }
     }
 
-    /// Trains every cell of a trainability map.
+    /// Trains every cell of a trainability map: on the CPU twin when `auto` picked a software
+    /// adapter (the twin is about twice as fast there for this kernel), else where opened.
     pub fn train(
         &mut self,
         spec: &crate::nn::train::TrainSpec,
@@ -83,7 +103,8 @@ impl Backend {
     ) -> Result<crate::nn::train::TrainOutcomes, Error> {
         match self {
             Backend::Cpu => Ok(crate::nn::cpu::run(spec, progress)),
-            Backend::Gpu(g) => g.train(spec, progress),
+            b if b.software_by_choice() => Ok(crate::nn::cpu::run(spec, progress)),
+            Backend::Gpu(g) | Backend::AutoGpu(g) => g.train(spec, progress),
         }
     }
 
@@ -91,7 +112,7 @@ impl Backend {
     pub fn trace(&mut self, spec: &Spec) -> Result<Vec<[f32; 3]>, Error> {
         match self {
             Backend::Cpu => Ok(cpu::trace(spec)),
-            Backend::Gpu(g) => g.trace(spec),
+            Backend::Gpu(g) | Backend::AutoGpu(g) => g.trace(spec),
         }
     }
 }

@@ -21,7 +21,18 @@ fn backend() -> &'static str {
 fn help_names_every_command() {
     let out = downhill().arg("--help").assert().success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    for cmd in ["basins", "stability", "sweep", "trace", "list", "info", "gallery"] {
+    for cmd in [
+        "basins",
+        "stability",
+        "sweep",
+        "trace",
+        "paths",
+        "trainability",
+        "render",
+        "list",
+        "info",
+        "gallery",
+    ] {
         assert!(text.contains(cmd), "help lacks {cmd}: {text}");
     }
 }

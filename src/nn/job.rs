@@ -288,7 +288,7 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
     meta.insert("downhill".into(), json!(env!("CARGO_PKG_VERSION")));
     meta.insert("command".into(), json!(job.command));
     meta.insert("figure".into(), json!("trainability"));
-    meta.insert("backend".into(), json!(backend.describe()));
+    meta.insert("backend".into(), json!(backend.describe_training()));
     meta.insert("adapter".into(), json!(backend.adapter()));
     if let serde_json::Value::Object(m) = first.meta.clone() {
         meta.extend(m);
