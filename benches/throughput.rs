@@ -72,6 +72,7 @@ fn trainability(backends: &mut [(&str, Backend)], quick: bool) {
         20,
         [1.0, 1.0, 0.0],
         (0, 0),
+        Default::default(),
     )
     .expect("the benchmark map is valid");
     let work = base.cells() as f64 * base.steps as f64;

@@ -346,8 +346,12 @@ pub struct TrainabilityArgs {
     pub steps: Option<u32>,
     /// GPU kernel layout: invocation (one invocation per network, the default) or workgroup
     /// (one workgroup of 64 per network; at most 544 parameters and 512 data points).
-    #[arg(long)]
-    pub layout: Option<String>,
+    #[arg(long, value_enum)]
+    pub layout: Option<downhill::nn::train::Layout>,
+    /// Arithmetic: f32 (default, GPU or CPU) or f64 (CPU only; learning rates, weights and
+    /// arithmetic in f64, for zooms deeper than f32 resolves).
+    #[arg(long, value_enum)]
+    pub precision: Option<downhill::nn::train::Precision>,
     /// Where to run.
     #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
     pub backend: BackendArg,

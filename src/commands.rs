@@ -117,18 +117,7 @@ pub fn run(command: Command) -> Result<()> {
             r.npz = a.npz.as_ref().map(|p| p.display().to_string());
             (r.x, r.y) = (a.x.clone(), a.y.clone());
             (r.lr0, r.lr1, r.offset, r.batch, r.batch_seed) = (a.lr0, a.lr1, a.offset, a.batch, a.batch_seed);
-            r.layout = match a.layout.as_deref() {
-                None => None,
-                Some("invocation") => Some(downhill::nn::train::Layout::Invocation),
-                Some("workgroup") => Some(downhill::nn::train::Layout::Workgroup),
-                Some(other) => {
-                    return Err(Error::input(
-                        "--layout",
-                        format!("`{other}` is not a layout: invocation or workgroup"),
-                    )
-                    .into());
-                }
-            };
+            (r.precision, r.layout) = (a.precision, a.layout);
             render_one(&r, &a.figure.out, &run)
         }
         Command::Trace(a) => {
@@ -332,8 +321,10 @@ fn render_one(r: &Recipe, out: &Path, run: &RunArgs) -> Result<()> {
         RecipeKind::Paths => "paths",
         RecipeKind::Trainability => "trainability",
     };
-    let on =
-        if r.kind == RecipeKind::Trainability { backend.describe_training() } else { backend.describe() };
+    let on = match &plan {
+        Plan::Train(job) => backend.describe_training(&job.frames[0].1),
+        _ => backend.describe(),
+    };
     eprintln!("downhill {what} on {on}: {}", report.summary);
     let files: Vec<String> = report.files.iter().map(|f| f.display().to_string()).collect();
     eprintln!("wrote {}", files.join(", "));

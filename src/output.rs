@@ -15,6 +15,8 @@ use crate::error::Error;
 pub enum Array<'a> {
     /// float32 data.
     F32(&'a str, Vec<u64>, &'a [f32]),
+    /// float64 data.
+    F64(&'a str, Vec<u64>, &'a [f64]),
     /// int32 data.
     I32(&'a str, Vec<u64>, &'a [i32]),
     /// bool data.
@@ -116,6 +118,7 @@ impl OutputSet {
             for a in arrays {
                 let (name, bytes) = match a {
                     Array::F32(n, s, _) | Array::I32(n, s, _) => (*n, 4 * s.iter().product::<u64>()),
+                    Array::F64(n, s, _) => (*n, 8 * s.iter().product::<u64>()),
                     Array::Bool(n, s, _) => (*n, s.iter().product::<u64>()),
                 };
                 let opts = zip::write::SimpleFileOptions::default()
@@ -127,6 +130,7 @@ impl OutputSet {
                 })?;
                 match a {
                     Array::F32(_, s, d) => write_npy(&mut zip, s, d.iter().copied()),
+                    Array::F64(_, s, d) => write_npy(&mut zip, s, d.iter().copied()),
                     Array::I32(_, s, d) => write_npy(&mut zip, s, d.iter().copied()),
                     Array::Bool(_, s, d) => write_npy(&mut zip, s, d.iter().copied()),
                 }

@@ -218,6 +218,9 @@ pub struct Recipe {
     /// Trainability: the GPU kernel's layout, `invocation` (default) or `workgroup`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layout: Option<crate::nn::train::Layout>,
+    /// Trainability: `f32` (default) or `f64` (on the CPU, for deep zooms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<crate::nn::train::Precision>,
 }
 
 /// A figure file: `[[figure]]` tables.
@@ -461,6 +464,7 @@ impl Recipe {
                 self.steps.unwrap_or(500),
                 base,
                 (self.batch.unwrap_or(0), self.batch_seed.unwrap_or(0)),
+                self.precision.unwrap_or_default(),
             )
             .map(|mut s| {
                 s.layout = self.layout.unwrap_or_default();
@@ -612,7 +616,7 @@ pub fn parse_file(file: &str, text: &str) -> Result<FigureFile, Error> {
 }
 
 /// Every field a recipe may have, for suggestions.
-pub const RECIPE_FIELDS: [&str; 49] = [
+pub const RECIPE_FIELDS: [&str; 50] = [
     "name",
     "kind",
     "landscape",
@@ -662,6 +666,7 @@ pub const RECIPE_FIELDS: [&str; 49] = [
     "batch",
     "batch_seed",
     "layout",
+    "precision",
 ];
 
 /// Reads the recipe a PNG written by `downhill` carries.

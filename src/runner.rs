@@ -62,13 +62,18 @@ impl Backend {
         }
     }
 
-    /// [`Backend::describe`] for trainability maps, naming the CPU twin where
-    /// [`Backend::train`] uses it instead of the software adapter.
-    pub fn describe_training(&self) -> String {
-        if self.software_by_choice() {
-            format!("{} (auto: faster than {} for this kernel)", Backend::Cpu.describe(), self.describe())
-        } else {
-            self.describe()
+    /// [`Backend::describe`] for a trainability map, naming the CPU twin where
+    /// [`Backend::train`] uses it instead of the adapter.
+    pub fn describe_training(&self, spec: &crate::nn::train::TrainSpec) -> String {
+        use crate::nn::train::Precision;
+        match self {
+            Backend::AutoGpu(_) if spec.precision == Precision::F64 => {
+                format!("{} (auto: the GPU kernels are f32; f64 runs on the CPU)", Backend::Cpu.describe())
+            }
+            _ if self.software_by_choice() => {
+                format!("{} (auto: faster than {} for this kernel)", Backend::Cpu.describe(), self.describe())
+            }
+            _ => self.describe(),
         }
     }
 
@@ -95,7 +100,8 @@ impl Backend {
     }
 
     /// Trains every cell of a trainability map: on the CPU twin when `auto` picked a software
-    /// adapter (the twin is about twice as fast there for this kernel), else where opened.
+    /// adapter (the twin is about twice as fast there for this kernel) or the map is f64 (the
+    /// GPU kernels are f32; an explicit GPU backend refuses such a map), else where opened.
     pub fn train(
         &mut self,
         spec: &crate::nn::train::TrainSpec,
@@ -103,7 +109,14 @@ impl Backend {
     ) -> Result<crate::nn::train::TrainOutcomes, Error> {
         match self {
             Backend::Cpu => Ok(crate::nn::cpu::run(spec, progress)),
+            Backend::AutoGpu(_) if spec.precision == crate::nn::train::Precision::F64 => {
+                Ok(crate::nn::cpu::run(spec, progress))
+            }
             b if b.software_by_choice() => Ok(crate::nn::cpu::run(spec, progress)),
+            Backend::Gpu(_) if spec.precision == crate::nn::train::Precision::F64 => Err(Error::input(
+                "--precision",
+                "the GPU kernels compute in f32; f64 maps run on the CPU (--backend cpu or auto)",
+            )),
             Backend::Gpu(g) | Backend::AutoGpu(g) => g.train(spec, progress),
         }
     }

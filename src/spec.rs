@@ -700,7 +700,7 @@ pub fn check_resolution(flag: &str, axis: &Axis) -> Result<(), Error> {
                 flag,
                 format!(
                     "`{}` cells near {} are {:.2e} apart, finer than f32 resolves there (at least {:.2e}); \
-                     trajectories run in f32 and this version has no f64 path: widen the window or use fewer cells",
+                     trajectories run in f32: widen the window or use fewer cells",
                     axis.param,
                     w[0],
                     (w[1] as f64 - w[0] as f64).abs(),

@@ -13,6 +13,7 @@ use downhill::nn::{Activation, NetData, Shape, cpu, loss_grad};
 use downhill::output::{Array, OutputSet};
 use downhill::progress::Progress;
 use downhill::spec::AxisText;
+use npyz::WriterBuilder;
 use predicates::prelude::*;
 use predicates::str::contains;
 
@@ -33,6 +34,7 @@ fn small_map(act: Activation, res: u32, steps: u32, batch: (u32, u32)) -> TrainS
         steps,
         [1.0, 1.0, 0.0],
         batch,
+        Default::default(),
     )
     .unwrap()
 }
@@ -83,6 +85,7 @@ fn the_f32_twin_takes_the_reference_gradient_step() {
             batch: 0,
             batch_seed: 0,
             layout: Default::default(),
+            precision: Default::default(),
         };
         let stats = cpu::train_cell(&s, [0.3, 0.2, 0.0]);
         let w0: Vec<f64> = data.w0.iter().map(|&v| v as f64).collect();
@@ -160,6 +163,7 @@ fn the_workgroup_layout_refuses_networks_too_big_for_workgroup_memory() {
         5,
         [1.0, 1.0, 0.0],
         (0, 0),
+        Default::default(),
     )
     .unwrap();
     s.layout = downhill::nn::train::Layout::Workgroup;
@@ -203,6 +207,29 @@ fn data_from_npz_reproduces_the_seeded_run() {
     .unwrap();
     set.commit().unwrap();
     assert_eq!(NetData::from_npz(&path).unwrap(), data);
+
+    // numpy.savez_compressed writes deflated float64 entries: read those too.
+    let packed = dir.path().join("packed.npz");
+    {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&packed).unwrap());
+        let opts =
+            zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let arrays: [(&str, Vec<u64>, &[f32]); 4] = [
+            ("X", vec![n, d], &data.x),
+            ("Y", vec![n], &data.y),
+            ("W0", vec![d, w], &data.w0),
+            ("W1", vec![w], &data.w1),
+        ];
+        for (name, shape, values) in arrays {
+            zip.start_file(format!("{name}.npy"), opts).unwrap();
+            let mut npy =
+                npyz::WriteOptions::new().default_dtype().shape(&shape).writer(&mut zip).begin_nd().unwrap();
+            npy.extend(values.iter().map(|&v| v as f64)).unwrap();
+            npy.finish().unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    assert_eq!(NetData::from_npz(&packed).unwrap(), data);
     let seeded = small_map(Activation::Tanh, 6, 30, (0, 0));
     let loaded = spec(
         &Source::Npz(path.clone()),
@@ -213,6 +240,7 @@ fn data_from_npz_reproduces_the_seeded_run() {
         30,
         [1.0, 1.0, 0.0],
         (0, 0),
+        Default::default(),
     )
     .unwrap();
     assert_eq!(cpu::run(&seeded, &Progress::hidden()), cpu::run(&loaded, &Progress::hidden()));
@@ -235,27 +263,21 @@ fn data_from_npz_reproduces_the_seeded_run() {
     assert!(err.contains("shapes do not fit"), "{err}");
 }
 
+/// `downhill trainability` on a 4x4 network with `args`, writing `out`.
+fn trainability_cmd(args: &[&str], out: &std::path::Path) -> assert_cmd::assert::Assert {
+    let mut cmd = Command::cargo_bin("downhill").unwrap();
+    cmd.env("NODEVICE_SELECT", "1")
+        .args(["trainability", "--dim", "4", "--width", "4"])
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .assert()
+}
+
 #[test]
 fn the_command_writes_the_map_and_refuses_bad_input() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = Command::cargo_bin("downhill").unwrap();
-    cmd.env("NODEVICE_SELECT", "1")
-        .args([
-            "trainability",
-            "--dim",
-            "4",
-            "--width",
-            "4",
-            "--res",
-            "8",
-            "--steps",
-            "20",
-            "--backend",
-            "cpu",
-            "-o",
-        ])
-        .arg(dir.path().join("t"))
-        .assert()
+    trainability_cmd(&["--res", "8", "--steps", "20", "--backend", "cpu"], &dir.path().join("t"))
         .success()
         .stderr(contains("8x8 networks x 20 steps").and(contains("FLOP/s")));
     let meta: serde_json::Value =
@@ -265,20 +287,14 @@ fn the_command_writes_the_map_and_refuses_bad_input() {
     for (args, culprit, says) in [
         (vec!["--activation", "tanhh"], "--activation", "did you mean `tanh`"),
         (vec!["--x", "lr2:0.1:1:log"], "--x", "not a trainability axis"),
-        (vec!["--width", "65"], "--width", "at most 64"),
+        (vec!["--data", "70000"], "--data", "1 to 65536"),
         (vec!["--y", "lr0:0.1:1:log"], "--y", "already the x axis"),
         (vec!["--color", "loss"], "--color", "class and speed"),
-        (vec!["--layout", "warp"], "--layout", "invocation or workgroup"),
+        (vec!["--layout", "warp"], "--layout", "possible values: invocation, workgroup"),
     ] {
-        let mut cmd = Command::cargo_bin("downhill").unwrap();
-        cmd.env("NODEVICE_SELECT", "1")
-            .arg("trainability")
-            .args(&args)
-            .args(["--res", "4", "--steps", "5", "--backend", "cpu", "-o"])
-            .arg(dir.path().join("bad"))
-            .assert()
-            .code(2)
-            .stderr(contains(culprit).and(contains(says)));
+        let mut all = args.clone();
+        all.extend(["--res", "4", "--steps", "5", "--backend", "cpu"]);
+        trainability_cmd(&all, &dir.path().join("bad")).code(2).stderr(contains(culprit).and(contains(says)));
         assert!(!dir.path().join("bad.png").exists());
     }
 }
@@ -313,4 +329,41 @@ fn a_zoom_animation_narrows_the_window_by_a_fixed_factor_per_frame() {
     let decoder =
         png::Decoder::new(std::io::BufReader::new(std::fs::File::open(dir.path().join("zoom.png")).unwrap()));
     assert_eq!(decoder.read_info().unwrap().info().animation_control.map(|a| a.num_frames), Some(3));
+}
+
+#[test]
+fn f64_maps_zoom_deeper_than_f32_resolves_on_the_cpu() {
+    use downhill::nn::train::Precision;
+    // At ordinary zoom the f64 path classifies like the f32 twin.
+    let mut s64 = small_map(Activation::Tanh, 16, 60, (0, 0));
+    s64.precision = Precision::F64;
+    let (a, b) = (
+        cpu::run(&small_map(Activation::Tanh, 16, 60, (0, 0)), &Progress::hidden()),
+        cpu::run(&s64, &Progress::hidden()),
+    );
+    let ta: Vec<bool> = a.stats.iter().map(|x| x.trains(60)).collect();
+    let tb: Vec<bool> = b.stats.iter().map(|x| x.trains(60)).collect();
+    assert!(interior(&a, &ta).iter().all(|&i| ta[i] == tb[i]));
+
+    // A window a billionth of a decade wide: f32 refuses it and points at f64; f64 runs it
+    // with distinct learning rates in every column.
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str], out: &str| {
+        let mut all = vec!["--res", "8", "--steps", "10", "--zoom", "0.3,3,1e-9"];
+        all.extend(extra);
+        trainability_cmd(&all, &dir.path().join(out))
+    };
+    run(&["--backend", "cpu"], "f32").code(2).stderr(contains("--x").and(contains("--precision f64")));
+    run(&["--backend", "cpu", "--precision", "f64"], "f64").success();
+    let npz = dir.path().join("f64.npz");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&npz).unwrap()).unwrap();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name("axis_x.npy").unwrap(), &mut bytes).unwrap();
+    let xs: Vec<f64> = npyz::NpyFile::new(&bytes[..]).unwrap().into_vec().unwrap();
+    assert!(xs.windows(2).all(|w| w[1] > w[0]), "{xs:?}");
+    assert!((xs[0] / 0.3 - 1.0).abs() < 1e-8);
+    // An explicit GPU backend refuses f64 maps by name.
+    if common::gpu().is_some() {
+        run(&["--backend", "gpu", "--precision", "f64"], "gpu").code(2).stderr(contains("--precision"));
+    }
 }

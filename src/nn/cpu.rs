@@ -1,44 +1,68 @@
-//! The CPU twin of `shaders/nn/train.wgsl`: the same loops in the same order in f32, on all
-//! cores.
+//! The CPU twin of `shaders/nn/train.wgsl`: the same loops in the same order, in f32 (the
+//! twin) or f64 (the precise path for deep zooms, [`Precision::F64`]), on all cores.
 
-use super::train::{CellStats, TrainOutcomes, TrainSpec};
+use num_traits::Float;
+
+use super::train::{CellStats, Precision, TrainOutcomes, TrainSpec};
 use crate::progress::Progress;
 
+/// The network's data and initial weights converted to the float type `T` once per run.
+struct Data<T> {
+    x: Vec<T>,
+    y: Vec<T>,
+    w0: Vec<T>,
+    w1: Vec<T>,
+}
+
+impl<T: Float> Data<T> {
+    fn of(spec: &TrainSpec) -> Data<T> {
+        let c = |v: &Vec<f32>| v.iter().map(|&x| T::from(x).expect("a float")).collect();
+        Data { x: c(&spec.data.x), y: c(&spec.data.y), w0: c(&spec.data.w0), w1: c(&spec.data.w1) }
+    }
+}
+
 /// Trains one cell's network for `spec.steps` steps with learning rates `lr0`, `lr1` and
-/// initial-weight offset `offset`.
-pub fn train_cell(spec: &TrainSpec, [lr0, lr1, offset]: [f32; 3]) -> CellStats {
-    let data = &spec.data;
-    let (d, w, n) = (data.shape.d, data.shape.width, data.shape.n);
-    let inv_sqrt_d = 1.0 / (d as f32).sqrt();
-    let inv_sqrt_w = 1.0 / (w as f32).sqrt();
+/// initial-weight offset `offset`, in f32.
+pub fn train_cell(spec: &TrainSpec, params: [f32; 3]) -> CellStats {
+    train::<f32>(spec, &Data::of(spec), params)
+}
+
+fn train<T: Float>(spec: &TrainSpec, data: &Data<T>, [lr0, lr1, offset]: [T; 3]) -> CellStats {
+    let shape = spec.data.shape;
+    let (d, w, n) = (shape.d, shape.width, shape.n);
+    let f = |v: usize| T::from(v).expect("a float");
+    let inv_sqrt_d = T::one() / f(d).sqrt();
+    let inv_sqrt_w = T::one() / f(w).sqrt();
     let act = spec.activation;
-    let mut w0: Vec<f32> = data.w0.iter().map(|v| v + offset).collect();
+    let mut w0: Vec<T> = data.w0.iter().map(|&v| v + offset).collect();
     let mut w1 = data.w1.clone();
-    let mut r = vec![0f32; n];
-    let mut col = vec![0f32; d];
-    let mut g = vec![0f32; d];
+    let mut r = vec![T::zero(); n];
+    let mut col = vec![T::zero(); d];
+    let mut g = vec![T::zero(); d];
     let mut stats = CellStats { div_step: -1, ..Default::default() };
     let batch = if spec.batch == 0 || spec.batch as usize >= n { n } else { spec.batch as usize };
-    let scale = 2.0 / batch as f32 * inv_sqrt_w;
+    let scale = (T::one() + T::one()) / f(batch) * inv_sqrt_w;
     for t in 0..spec.steps {
         // Pass 1: residuals and the full-batch loss.
-        let mut loss = 0f32;
+        let mut loss = T::zero();
         for (i, ri) in r.iter_mut().enumerate() {
             let xi = &data.x[i * d..(i + 1) * d];
-            let mut out = 0f32;
+            let mut out = T::zero();
             for j in 0..w {
-                let mut z = 0f32;
+                let mut z = T::zero();
                 for k in 0..d {
-                    z += xi[k] * w0[k * w + j];
+                    z = z + xi[k] * w0[k * w + j];
                 }
-                out += act.eval(z * inv_sqrt_d).0 * w1[j];
+                out = out + act.eval(z * inv_sqrt_d).0 * w1[j];
             }
             let e = out * inv_sqrt_w - data.y[i];
             *ri = e;
-            loss += e * e;
+            loss = loss + e * e;
         }
-        // The last step's update would change nothing the bookkeeping sees.
-        if !stats.record(t, spec.steps, loss / n as f32) || t + 1 == spec.steps {
+        // The bookkeeping is f32 on every path; the last step's update would change nothing
+        // it sees.
+        let loss = (loss / f(n)).to_f32().unwrap_or(f32::NAN);
+        if !stats.record(t, spec.steps, loss) || t + 1 == spec.steps {
             break;
         }
         // Pass 2: each hidden unit's gradient over the (mini)batch, then its update.
@@ -46,25 +70,25 @@ pub fn train_cell(spec: &TrainSpec, [lr0, lr1, offset]: [f32; 3]) -> CellStats {
         for j in 0..w {
             for k in 0..d {
                 col[k] = w0[k * w + j];
-                g[k] = 0.0;
+                g[k] = T::zero();
             }
-            let mut g1 = 0f32;
+            let mut g1 = T::zero();
             for b in 0..batch {
                 let i = (start + b) % n;
                 let xi = &data.x[i * d..(i + 1) * d];
-                let mut z = 0f32;
+                let mut z = T::zero();
                 for k in 0..d {
-                    z += xi[k] * col[k];
+                    z = z + xi[k] * col[k];
                 }
                 let (h, dh) = act.eval(z * inv_sqrt_d);
                 let ri = r[i] * scale;
-                g1 += ri * h;
+                g1 = g1 + ri * h;
                 let dz = ri * w1[j] * dh * inv_sqrt_d;
                 for k in 0..d {
-                    g[k] += xi[k] * dz;
+                    g[k] = g[k] + xi[k] * dz;
                 }
             }
-            w1[j] -= lr1 * g1;
+            w1[j] = w1[j] - lr1 * g1;
             for k in 0..d {
                 w0[k * w + j] = col[k] - lr0 * g[k];
             }
@@ -73,21 +97,30 @@ pub fn train_cell(spec: &TrainSpec, [lr0, lr1, offset]: [f32; 3]) -> CellStats {
     stats
 }
 
-/// Runs every cell on all cores.
+/// Runs every cell on all cores, in the spec's precision.
 pub fn run(spec: &TrainSpec, progress: &Progress) -> TrainOutcomes {
-    let (xs, ys) = (spec.x.centres(), spec.y.centres());
+    match spec.precision {
+        Precision::F32 => run_in::<f32>(spec, progress),
+        Precision::F64 => run_in::<f64>(spec, progress),
+    }
+}
+
+fn run_in<T: Float + Send + Sync>(spec: &TrainSpec, progress: &Progress) -> TrainOutcomes {
+    let data = Data::<T>::of(spec);
     let cols = spec.x.cells as usize;
+    let (xs, ys) = (spec.centres(&spec.x), spec.centres(&spec.y));
     let cells = spec.cells();
     let mut stats = vec![CellStats::default(); cells];
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(cells.max(1));
     let per = cells.div_ceil(threads);
     std::thread::scope(|s| {
         for (c, chunk) in stats.chunks_mut(per).enumerate() {
-            let (xs, ys) = (&xs, &ys);
+            let (xs, ys, data) = (&xs, &ys, &data);
             s.spawn(move || {
                 for (k, out) in chunk.iter_mut().enumerate() {
                     let i = c * per + k;
-                    *out = train_cell(spec, spec.cell_params(xs[i % cols], ys[i / cols]));
+                    let p = spec.cell_params64(xs[i % cols], ys[i / cols]);
+                    *out = train(spec, data, p.map(|v| T::from(v).expect("a float")));
                     progress.add(spec.steps as u64);
                 }
             });

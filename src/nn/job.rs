@@ -9,7 +9,7 @@ use image::RgbImage;
 use serde_json::json;
 
 use super::map;
-use super::train::{NnParam, TrainOutcomes, TrainSpec};
+use super::train::{NnParam, Precision, TrainOutcomes, TrainSpec};
 use super::{Activation, NetData, Shape};
 use crate::analysis::fractal;
 use crate::error::Error;
@@ -42,8 +42,8 @@ impl Source {
 }
 
 /// A trainability axis from its text (`lr0`, `lr1`, `lr` or `offset`; learning rates on log
-/// axes must be positive).
-pub fn axis(flag: &str, t: &AxisText, cells: u32) -> Result<Axis, Error> {
+/// axes must be positive), its neighbouring cell centres resolvable in `precision`.
+pub fn axis(flag: &str, t: &AxisText, cells: u32, precision: Precision) -> Result<Axis, Error> {
     let param = NnParam::from_name(&t.param).ok_or_else(|| {
         let names: Vec<&str> = NnParam::ALL.iter().map(|(n, _)| *n).collect();
         Error::input(
@@ -67,8 +67,37 @@ pub fn axis(flag: &str, t: &AxisText, cells: u32) -> Result<Axis, Error> {
             format!("`{}:{}:{}` has values that do not fit in f32", t.param, t.lo, t.hi),
         ));
     }
-    crate::spec::check_resolution(flag, &axis)?;
+    match precision {
+        Precision::F32 => crate::spec::check_resolution(flag, &axis).map_err(|e| match e {
+            Error::Input { culprit, message } => Error::input(
+                culprit,
+                format!("{message} (or compute in f64 with --precision f64, on the CPU)"),
+            ),
+            other => other,
+        })?,
+        Precision::F64 => check_resolution_f64(flag, &axis)?,
+    }
     Ok(axis)
+}
+
+/// Refuses an f64 axis whose neighbouring cell centres are closer than 8 f64 units in the
+/// last place.
+fn check_resolution_f64(flag: &str, axis: &Axis) -> Result<(), Error> {
+    let ulp = |v: f64| f64::from_bits(v.abs().to_bits() + 1) - v.abs();
+    for i in 1..axis.cells {
+        let (a, b) = (axis.value_at(i as f64 - 0.5), axis.value_at(i as f64 + 0.5));
+        if (b - a).abs() < 8.0 * ulp(a).max(ulp(b)) {
+            return Err(Error::input(
+                flag,
+                format!(
+                    "`{}` cells near {a} are {:.2e} apart, finer than even f64 resolves there",
+                    axis.param,
+                    (b - a).abs()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// One trainability figure to render.
@@ -106,6 +135,7 @@ pub fn spec(
     steps: u32,
     base: [f32; 3],
     batch: (u32, u32),
+    precision: Precision,
 ) -> Result<TrainSpec, Error> {
     if steps == 0 {
         return Err(Error::input("--steps", "must be at least 1"));
@@ -117,7 +147,7 @@ pub fn spec(
         ));
     }
     crate::spec::check_memory("--res", res.0, res.1)?;
-    let (xa, ya) = (axis("--x", x, res.0)?, axis("--y", y, res.1)?);
+    let (xa, ya) = (axis("--x", x, res.0, precision)?, axis("--y", y, res.1, precision)?);
     if xa.slot == ya.slot {
         return Err(Error::input("--y", format!("`{}` is already the x axis", ya.param)));
     }
@@ -132,6 +162,7 @@ pub fn spec(
         batch: batch.0,
         batch_seed: batch.1,
         layout: super::train::Layout::Invocation,
+        precision,
     })
 }
 
@@ -288,7 +319,8 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
     meta.insert("downhill".into(), json!(env!("CARGO_PKG_VERSION")));
     meta.insert("command".into(), json!(job.command));
     meta.insert("figure".into(), json!("trainability"));
-    meta.insert("backend".into(), json!(backend.describe_training()));
+    meta.insert("backend".into(), json!(backend.describe_training(spec)));
+    meta.insert("precision".into(), json!(spec.precision));
     meta.insert("adapter".into(), json!(backend.adapter()));
     if let serde_json::Value::Object(m) = first.meta.clone() {
         meta.extend(m);
@@ -329,7 +361,7 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
         let div: Vec<i32> = out.stats.iter().map(|s| s.div_step).collect();
         let (loss0, sum_v, sum_inv, tail, last) =
             (get(|s| s.loss0), get(|s| s.sum_v), get(|s| s.sum_inv), get(|s| s.tail), get(|s| s.last_loss));
-        let (ax, ay) = (spec.x.centres(), spec.y.centres());
+        let (ax, ay) = (spec.centres(&spec.x), spec.centres(&spec.y));
         set.npz(
             &with_ext(&job.prefix, "npz"),
             &[
@@ -341,8 +373,8 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
                 Array::F32("tail_ratio_sum", shape2.clone(), &tail),
                 Array::F32("last_loss", shape2.clone(), &last),
                 Array::I32("div_step", shape2, &div),
-                Array::F32("axis_x", vec![ax.len() as u64], &ax),
-                Array::F32("axis_y", vec![ay.len() as u64], &ay),
+                Array::F64("axis_x", vec![ax.len() as u64], &ax),
+                Array::F64("axis_y", vec![ay.len() as u64], &ay),
             ],
         )?;
     }

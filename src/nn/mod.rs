@@ -121,24 +121,20 @@ impl Shape {
         6.0 * n * d * w + 12.0 * n * w + 2.0 * self.params() as f64
     }
 
-    fn check(&self, what: &str) -> Result<(), Error> {
-        if self.d == 0 || self.width == 0 || self.n == 0 {
-            return Err(Error::input(
-                what,
-                format!("sizes must be positive (d {}, width {}, n {})", self.d, self.width, self.n),
-            ));
-        }
-        if self.d > MAX_DIM || self.width > MAX_DIM {
-            return Err(Error::input(
-                what,
-                format!("input dimension {} and width {} must be at most {MAX_DIM}", self.d, self.width),
-            ));
-        }
-        if self.n > 1 << 16 {
-            return Err(Error::input(
-                what,
-                format!("{} data points is more than the kernels take (65536)", self.n),
-            ));
+    /// Checks the sizes; errors name `file` (sizes read from a file) or the flag of the size
+    /// at fault.
+    fn check(&self, file: Option<&str>) -> Result<(), Error> {
+        let culprit = |flag: &str| file.unwrap_or(flag).to_string();
+        for (flag, v, max) in
+            [("--dim", self.d, MAX_DIM), ("--width", self.width, MAX_DIM), ("--data", self.n, 1 << 16)]
+        {
+            if v == 0 || v > max {
+                let what = &flag[2..];
+                return Err(Error::input(
+                    culprit(flag),
+                    format!("{what} {v} must be 1 to {max} (the kernels' limit)"),
+                ));
+            }
         }
         Ok(())
     }
@@ -169,7 +165,7 @@ impl NetData {
     /// Data `X ~ N(0, 1)`, `Y ~ N(0, 1)` and weights `W0, W1 ~ N(0, 1)` drawn from `seed`, each
     /// array from its own stream.
     pub fn from_seed(shape: Shape, seed: u32) -> Result<NetData, Error> {
-        shape.check("--width")?;
+        shape.check(None)?;
         let draw = |stream: u32, len: usize| (0..len as u32).map(|i| normal(seed, stream, i)).collect();
         Ok(NetData {
             shape,
@@ -224,7 +220,7 @@ impl NetData {
             )));
         }
         let shape = Shape { d: d as usize, width: width as usize, n: n as usize };
-        shape.check(&culprit)?;
+        shape.check(Some(&culprit))?;
         Ok(NetData { shape, x, y, w0, w1 })
     }
 }

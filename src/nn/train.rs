@@ -50,7 +50,9 @@ impl NnParam {
 }
 
 /// How the GPU kernel maps networks to invocations.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Layout {
     /// One invocation per network (`shaders/nn/train.wgsl`), weights in storage, interleaved
@@ -61,6 +63,20 @@ pub enum Layout {
     /// and residuals in workgroup memory; for networks with at most 544 parameters and 512
     /// data points.
     Workgroup,
+}
+
+/// The arithmetic of a map.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// f32 everywhere (both GPU layouts and the CPU twin agree to rounding).
+    #[default]
+    F32,
+    /// f64 learning rates, weights and arithmetic, on the CPU (for zooms deeper than f32
+    /// resolves); the GPU kernels are f32 only.
+    F64,
 }
 
 /// Largest network the workgroup layout takes: parameters, data points.
@@ -87,6 +103,8 @@ pub struct TrainSpec {
     pub batch_seed: u32,
     /// The GPU kernel's layout (the CPU twin ignores it).
     pub layout: Layout,
+    /// f32 or f64 arithmetic.
+    pub precision: Precision,
 }
 
 impl TrainSpec {
@@ -95,9 +113,18 @@ impl TrainSpec {
         self.x.cells as usize * self.y.cells as usize
     }
 
+    /// An axis's cell centres as the map's precision sees them: f32 centres (widened to f64)
+    /// for f32 maps, f64 centres for f64 maps.
+    pub fn centres(&self, axis: &Axis) -> Vec<f64> {
+        match self.precision {
+            Precision::F32 => axis.centres().into_iter().map(f64::from).collect(),
+            Precision::F64 => (0..axis.cells).map(|i| axis.value_at(i as f64 + 0.5)).collect(),
+        }
+    }
+
     /// `(lr0, lr1, offset)` of the cell at column value `vx` and row value `vy`.
-    pub fn cell_params(&self, vx: f32, vy: f32) -> [f32; 3] {
-        let mut p = self.base;
+    pub fn cell_params64(&self, vx: f64, vy: f64) -> [f64; 3] {
+        let mut p = self.base.map(f64::from);
         for (axis, v) in [(&self.x, vx), (&self.y, vy)] {
             match NnParam::from_code(axis.slot) {
                 NnParam::Lr0 => p[0] = v,
