@@ -231,7 +231,7 @@ pub fn run_maps(
     // 3. Colour and annotate every map.
     let mut key = None;
     let mut images: Vec<Vec<RgbImage>> = Vec::new();
-    let mut analyses: Vec<Vec<serde_json::Value>> = Vec::new();
+    let mut analyses: Vec<serde_json::Value> = Vec::new();
     let mut extra_files: Vec<(PathBuf, String)> = Vec::new();
     let mut raw: Vec<(PathBuf, usize, usize, Vec<i32>)> = Vec::new();
     let mut summaries = Vec::new();
@@ -269,7 +269,9 @@ pub fn run_maps(
                 (_, 1) => format!(".frame{}", f + 1),
                 _ => format!(".frame{}.panel{}", f + 1, p + 1),
             };
-            let base = PathBuf::from(format!("{}{suffix}", job.prefix.display()));
+            let mut base = job.prefix.as_os_str().to_os_string();
+            base.push(&suffix);
+            let base = PathBuf::from(base);
             if let Some(rows) = &m.refined {
                 extra_files.push((
                     with_ext(&base, "boundary.csv"),
@@ -288,7 +290,7 @@ pub fn run_maps(
             } else {
                 summary
             });
-            analyses.push(vec![analysis]);
+            analyses.push(analysis);
             imgs.push(img);
         }
         summaries.push(notes.join(" | "));
@@ -358,7 +360,7 @@ pub fn run_maps(
     meta.insert("figure".into(), json!(job.kind.name()));
     meta.insert("backend".into(), json!(backend.describe()));
     meta.insert("adapter".into(), json!(backend.adapter()));
-    if let serde_json::Value::Object(first) = analyses[0][0].clone() {
+    if let serde_json::Value::Object(first) = analyses[0].clone() {
         meta.extend(first);
     }
     meta.insert("color".into(), json!(format!("{color:?}").to_lowercase()));
@@ -379,7 +381,7 @@ pub fn run_maps(
         }),
     );
     if all.len() > 1 {
-        meta.insert("maps".into(), json!(analyses.iter().flatten().collect::<Vec<_>>()));
+        meta.insert("maps".into(), json!(analyses));
     }
     if let Some((a, v)) = &animate {
         meta.insert("animate".into(), json!({ "param": a.param, "values": v, "fps": a.fps.unwrap_or(8) }));
