@@ -98,6 +98,10 @@ pub struct RunArgs {
     /// with gamma, step_size, warmup, horizon, e.g. step:gamma=0.5,step_size=100.
     #[arg(long)]
     pub schedule: Option<String>,
+    /// Arithmetic: f32 (default; GPU or CPU) or f64 (on the CPU: for zooms deeper than f32
+    /// resolves).
+    #[arg(long, value_enum)]
+    pub precision: Option<downhill::spec::Precision>,
     /// Print the WGSL landscape piece that runs (useful for expr: landscapes) to stdout.
     #[arg(long)]
     pub show_wgsl: bool,

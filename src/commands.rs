@@ -52,6 +52,7 @@ fn apply_run(b: &mut SpecBuilder, run: &RunArgs) {
         clip: run.clip,
         l2: run.l2,
         schedule: run.schedule.clone(),
+        precision: run.precision.unwrap_or_default(),
     };
 }
 
@@ -105,6 +106,7 @@ pub fn run(command: Command) -> Result<()> {
                 l2: 0.0,
                 schedule: None,
                 show_wgsl: false,
+                precision: a.precision,
             };
             let mut r = map_recipe(
                 RecipeKind::Trainability,
@@ -261,6 +263,7 @@ fn apply_run_and_style(r: &mut Recipe, run: &RunArgs, st: &StyleArgs) -> Result<
     r.clip = chosen(run.clip, 0.0);
     r.l2 = chosen(run.l2, 0.0);
     r.schedule = run.schedule.clone();
+    r.precision = run.precision;
     r.cmap = match &st.cmap {
         None => None,
         Some(name) => Some(Cmap::from_name(name).ok_or_else(|| {
@@ -323,7 +326,8 @@ fn render_one(r: &Recipe, out: &Path, run: &RunArgs) -> Result<()> {
     };
     let on = match &plan {
         Plan::Train(job) => backend.describe_training(&job.frames[0].1),
-        _ => backend.describe(),
+        Plan::Map { jobs, .. } => backend.describe_run(jobs[0].spec.precision),
+        Plan::Paths(job) => backend.describe_run(job.options.precision),
     };
     eprintln!("downhill {what} on {on}: {}", report.summary);
     let files: Vec<String> = report.files.iter().map(|f| f.display().to_string()).collect();

@@ -1,14 +1,17 @@
 //! CPU reference runner: the Rust twin of `shaders/kernel.wgsl`, in the same f32 math, run on
 //! all host cores. It is the ground truth the GPU runner is tested against, and the
-//! user-facing `--backend cpu`.
+//! user-facing `--backend cpu`. The same code runs in f64 for specs that ask for it
+//! ([`Precision::F64`]): deep zooms beyond what f32 resolves.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::optimiser::OptState;
+use crate::landscape::Landscape;
+use crate::optimiser::{InitFn, OptState, Optimiser, Real, StepFn, k};
 use crate::options;
 use crate::outcome::{Outcomes, TrajState};
+use crate::param;
 use crate::progress::Progress;
-use crate::spec::Spec;
+use crate::spec::{Precision, Spec};
 
 /// Twin of `escaped` in `shaders/common/numerics.wgsl`: a coordinate's magnitude exceeds
 /// `threshold` or is not finite (compared on bit patterns, as the WGSL does).
@@ -17,135 +20,178 @@ pub fn escaped(p: [f32; 2], threshold: f32) -> bool {
     (p[0].to_bits() & 0x7fff_ffff) > t || (p[1].to_bits() & 0x7fff_ffff) > t
 }
 
+/// [`escaped`] in any float type: not `|c| <= threshold` (so NaN escapes, as on the bits).
+fn escaped_t<T: Real>(p: [T; 2], threshold: T) -> bool {
+    !(p[0].abs() <= threshold && p[1].abs() <= threshold)
+}
+
 /// Twin of `flush_subnormal` in `shaders/common/numerics.wgsl`: subnormal components become
 /// zero (a converging trajectory otherwise decays into the slow subnormal range); NaN and
 /// infinities pass through.
-pub fn flush_subnormal(v: [f32; 2]) -> [f32; 2] {
-    v.map(|c| if c.abs() < f32::MIN_POSITIVE { 0.0 } else { c })
+pub fn flush_subnormal<T: Real>(v: [T; 2]) -> [T; 2] {
+    v.map(|c| if c.abs() < T::min_positive_value() { T::zero() } else { c })
+}
+
+/// The float types the runner computes in, with the landscape and optimiser twins of each:
+/// f32 (the kernel's twin) and f64 (the precise path, [`Precision::F64`]).
+pub trait Twin: Real {
+    /// The landscape's loss.
+    fn loss(l: &Landscape, p: [Self; 2], c: [Self; 4]) -> Self;
+    /// The landscape's gradient.
+    fn grad(l: &Landscape, p: [Self; 2], c: [Self; 4]) -> [Self; 2];
+    /// The landscape's Hessian `(xx, xy, yy)`.
+    fn hess(l: &Landscape, p: [Self; 2], c: [Self; 4]) -> [Self; 3];
+    /// The optimiser's `opt_init` and `opt_step`.
+    fn rule(o: &Optimiser) -> (InitFn<Self>, StepFn<Self>);
+}
+
+impl Twin for f32 {
+    fn loss(l: &Landscape, p: [f32; 2], c: [f32; 4]) -> f32 {
+        l.loss(p, c)
+    }
+    fn grad(l: &Landscape, p: [f32; 2], c: [f32; 4]) -> [f32; 2] {
+        l.grad(p, c)
+    }
+    fn hess(l: &Landscape, p: [f32; 2], c: [f32; 4]) -> [f32; 3] {
+        l.hess(p, c)
+    }
+    fn rule(o: &Optimiser) -> (InitFn<f32>, StepFn<f32>) {
+        (o.init, o.step)
+    }
+}
+
+impl Twin for f64 {
+    fn loss(l: &Landscape, p: [f64; 2], c: [f64; 4]) -> f64 {
+        l.loss64(p, c)
+    }
+    fn grad(l: &Landscape, p: [f64; 2], c: [f64; 4]) -> [f64; 2] {
+        l.grad64(p, c)
+    }
+    fn hess(l: &Landscape, p: [f64; 2], c: [f64; 4]) -> [f64; 3] {
+        l.hess64(p, c)
+    }
+    fn rule(o: &Optimiser) -> (InitFn<f64>, StepFn<f64>) {
+        (o.init64, o.step64)
+    }
 }
 
 /// One cell's parameters, as the kernel unpacks them from the flat vector.
 #[derive(Clone, Copy, Debug)]
-pub struct CellParams {
+pub struct CellParams<T = f32> {
     /// Start point (slots 0, 1).
-    pub start: [f32; 2],
+    pub start: [T; 2],
     /// Landscape parameters `c` (slots 2..6).
-    pub c: [f32; 4],
+    pub c: [T; 4],
     /// Optimiser hyperparameters `h0` (slots 6..10).
-    pub h0: [f32; 4],
+    pub h0: [T; 4],
     /// Optimiser hyperparameters `h1` (slots 10..14).
-    pub h1: [f32; 4],
+    pub h1: [T; 4],
     /// Options `(sigma, clip, l2, 0)` (slots 14..17).
-    pub opts: [f32; 4],
+    pub opts: [T; 4],
     /// Schedule `(gamma, step_size, warmup, horizon)` (slots 17..21).
-    pub sched: [f32; 4],
+    pub sched: [T; 4],
     /// Row-major index of the cell in the whole grid (keys the noise).
     pub cell: u32,
 }
 
-impl CellParams {
+impl<T: Twin> CellParams<T> {
     /// Twin of the kernel's prologue for grid cell `cell`: base values with the two axis slots
-    /// overwritten.
-    pub fn new(spec: &Spec, cell: u32, x_value: f32, y_value: f32) -> Self {
-        let mut v = spec.values;
-        v[spec.x.slot] = x_value;
-        v[spec.y.slot] = y_value;
+    /// overwritten (with the axis values in `T`, so an f64 run sees f64 cell centres).
+    pub fn new(spec: &Spec, cell: u32, x_value: f64, y_value: f64) -> Self {
+        let mut v: [T; param::SLOTS] = spec.values.map(|x| k::<T>(x as f64));
+        v[spec.x.slot] = k(x_value);
+        v[spec.y.slot] = k(y_value);
         CellParams {
             start: [v[0], v[1]],
             c: [v[2], v[3], v[4], v[5]],
             h0: [v[6], v[7], v[8], v[9]],
             h1: [v[10], v[11], v[12], v[13]],
-            opts: [v[14], v[15], v[16], 0.0],
+            opts: [v[14], v[15], v[16], T::zero()],
             sched: [v[17], v[18], v[19], v[20]],
             cell,
         }
     }
 }
 
-/// Twin of the kernel's first-chunk initialisation.
-pub fn init(spec: &Spec, p: &CellParams) -> TrajState {
-    let o = (spec.optimiser.init)(p.h0, p.h1);
-    TrajState {
+/// One trajectory in flight: the iterate, the optimiser's registers and the bookkeeping.
+struct Flight<T> {
+    pos: [T; 2],
+    o: OptState<T>,
+    div_step: i32,
+    conv_step: i32,
+}
+
+/// Twin of the kernel's initialisation and step loop: runs one whole trajectory, calling
+/// `visit(t, pos)` after every update (used by `trace`).
+fn fly<T: Twin>(spec: &Spec, p: &CellParams<T>, mut visit: impl FnMut(u32, [T; 2])) -> Flight<T> {
+    let l = spec.landscape;
+    let (init, step) = T::rule(spec.optimiser);
+    let threshold = k::<T>(spec.threshold as f64);
+    let mut f = Flight {
         pos: p.start,
-        opt_a: o.a,
-        opt_b: o.b,
-        opt_c: o.c,
-        opt_d: o.d,
-        loss: 0.0,
-        div_step: if escaped(p.start, spec.threshold) { 0 } else { -1 },
+        o: init(p.h0, p.h1),
+        div_step: if escaped_t(p.start, threshold) { 0 } else { -1 },
         conv_step: -1,
+    };
+    if f.div_step >= 0 {
+        return f;
+    }
+    let tol = k::<T>(spec.conv_tol as f64);
+    let tol2 = tol * tol;
+    let features = spec.features();
+    let hess = |x: [T; 2], c: [T; 4]| T::hess(l, x, c);
+    for t in 0..spec.steps {
+        let g = T::grad(l, f.pos, p.c);
+        if f.conv_step < 0 && g[0] * g[0] + g[1] * g[1] <= tol2 {
+            f.conv_step = t as i32;
+        }
+        let q = options::perturb(features, g, f.pos, p.opts, spec.seed, p.cell, t);
+        let lr = p.h0[0] * options::lr_factor(features.schedule, t, p.sched, spec.steps);
+        let hs = [lr, p.h0[1], p.h0[2], p.h0[3]];
+        f.pos = flush_subnormal(step(f.pos, q, &mut f.o, hs, p.h1, t, &hess, p.c));
+        visit(t + 1, f.pos);
+        if escaped_t(f.pos, threshold) {
+            f.div_step = (t + 1) as i32;
+            return f;
+        }
+    }
+    if f.conv_step < 0 {
+        let g = T::grad(l, f.pos, p.c);
+        if g[0] * g[0] + g[1] * g[1] <= tol2 {
+            f.conv_step = spec.steps as i32;
+        }
+    }
+    f
+}
+
+/// Runs one whole trajectory from iterate 0 to `spec.steps`; the outcome in f32.
+pub fn run_cell<T: Twin>(spec: &Spec, p: &CellParams<T>) -> TrajState {
+    let f = fly(spec, p, |_, _| {});
+    let n = |v: [T; 2]| v.map(|x| x.to_f32().unwrap_or(f32::NAN));
+    TrajState {
+        pos: n(f.pos),
+        opt_a: n(f.o.a),
+        opt_b: n(f.o.b),
+        opt_c: n(f.o.c),
+        opt_d: n(f.o.d),
+        loss: T::loss(spec.landscape, f.pos, p.c).to_f32().unwrap_or(f32::NAN),
+        div_step: f.div_step,
+        conv_step: f.conv_step,
         pad: 0,
     }
 }
 
-/// Twin of the kernel's step loop: advances `s` from iterate `begin` to iterate `end`, calling
-/// `visit(t, pos)` after every update (used by `trace`).
-pub fn advance(
-    spec: &Spec,
-    p: &CellParams,
-    s: &mut TrajState,
-    begin: u32,
-    end: u32,
-    mut visit: impl FnMut(u32, [f32; 2]),
-) {
-    let l = spec.landscape;
-    if s.div_step < 0 {
-        let tol2 = spec.conv_tol * spec.conv_tol;
-        let features = spec.features();
-        let mut pos = s.pos;
-        let mut o = OptState { a: s.opt_a, b: s.opt_b, c: s.opt_c, d: s.opt_d };
-        for t in begin..end {
-            let g = l.grad(pos, p.c);
-            if s.conv_step < 0 && g[0] * g[0] + g[1] * g[1] <= tol2 {
-                s.conv_step = t as i32;
-            }
-            let q = options::perturb(features, g, pos, p.opts, spec.seed, p.cell, t);
-            let lr = p.h0[0] * options::lr_factor(features.schedule, t, p.sched, spec.steps);
-            let hs = [lr, p.h0[1], p.h0[2], p.h0[3]];
-            pos = flush_subnormal((spec.optimiser.step)(
-                pos,
-                q,
-                &mut o,
-                hs,
-                p.h1,
-                t,
-                &|x, c| l.hess(x, c),
-                p.c,
-            ));
-            visit(t + 1, pos);
-            if escaped(pos, spec.threshold) {
-                s.div_step = (t + 1) as i32;
-                break;
-            }
-        }
-        if s.div_step < 0 && end == spec.steps && s.conv_step < 0 {
-            let g = l.grad(pos, p.c);
-            if g[0] * g[0] + g[1] * g[1] <= tol2 {
-                s.conv_step = spec.steps as i32;
-            }
-        }
-        s.pos = pos;
-        s.opt_a = o.a;
-        s.opt_b = o.b;
-        s.opt_c = o.c;
-        s.opt_d = o.d;
-    }
-    if s.div_step >= 0 || end == spec.steps {
-        s.loss = l.loss(s.pos, p.c);
-    }
-}
-
-/// Runs one whole trajectory from iterate 0 to `spec.steps`.
-pub fn run_cell(spec: &Spec, p: &CellParams) -> TrajState {
-    let mut s = init(spec, p);
-    advance(spec, p, &mut s, 0, spec.steps, |_, _| {});
-    s
-}
-
-/// Runs every cell of the grid on all host cores, reporting trajectory-steps to `progress`.
+/// Runs every cell of the grid on all host cores, reporting trajectory-steps to `progress`;
+/// in f32 (the kernel's twin) or, for [`Precision::F64`] specs, in f64.
 pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
-    let xs = spec.x.centres();
-    let ys = spec.y.centres();
+    match spec.precision {
+        Precision::F32 => run_in::<f32>(spec, progress),
+        Precision::F64 => run_in::<f64>(spec, progress),
+    }
+}
+
+fn run_in<T: Twin>(spec: &Spec, progress: &Progress) -> Outcomes {
+    let (xs, ys) = (spec.x.centres_in(spec.precision), spec.y.centres_in(spec.precision));
     let cols = spec.x.cells as usize;
     let n = spec.cells();
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(n.max(1));
@@ -163,7 +209,11 @@ pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
                     let Some((b, out)) = item else { break };
                     for (k, s) in out.iter_mut().enumerate() {
                         let i = b * block + k;
-                        let p = CellParams::new(spec, i as u32, spec.x_value(i, &xs), ys[i / cols]);
+                        let x = match &spec.x_per_cell {
+                            Some(v) => v[i] as f64,
+                            None => xs[i % cols],
+                        };
+                        let p = CellParams::<T>::new(spec, i as u32, x, ys[i / cols]);
                         *s = run_cell(spec, &p);
                     }
                     let done = done_cells.fetch_add(out.len() as u64, Ordering::Relaxed) + out.len() as u64;
@@ -179,13 +229,24 @@ pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
     out
 }
 
-/// One trajectory's iterates `(x, y, loss)` for steps `0..=div_step` or `0..=steps`.
+/// One trajectory's iterates `(x, y, loss)` for steps `0..=div_step` or `0..=steps` (in the
+/// spec's precision, reported in f32).
 pub fn trace(spec: &Spec) -> Vec<[f32; 3]> {
-    let p = CellParams::new(spec, 0, spec.x.centres()[0], spec.y.centres()[0]);
-    let loss = |x, c| spec.landscape.loss(x, c);
-    let mut rows = vec![[p.start[0], p.start[1], loss(p.start, p.c)]];
-    let mut s = init(spec, &p);
-    advance(spec, &p, &mut s, 0, spec.steps, |_, pos| rows.push([pos[0], pos[1], loss(pos, p.c)]));
+    match spec.precision {
+        Precision::F32 => trace_in::<f32>(spec),
+        Precision::F64 => trace_in::<f64>(spec),
+    }
+}
+
+fn trace_in<T: Twin>(spec: &Spec) -> Vec<[f32; 3]> {
+    let (x, y) = (spec.x.centres_in(spec.precision)[0], spec.y.centres_in(spec.precision)[0]);
+    let p = CellParams::<T>::new(spec, 0, x, y);
+    let row = |x: [T; 2]| {
+        let f = |v: T| v.to_f32().unwrap_or(f32::NAN);
+        [f(x[0]), f(x[1]), f(T::loss(spec.landscape, x, p.c))]
+    };
+    let mut rows = vec![row(p.start)];
+    fly(spec, &p, |_, pos| rows.push(row(pos)));
     rows
 }
 

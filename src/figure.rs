@@ -20,7 +20,7 @@ use crate::render::colormap::{self, Cmap};
 use crate::render::frame::{self, Frame};
 use crate::render::heatmap;
 use crate::runner::Backend;
-use crate::spec::{self, Spec};
+use crate::spec::{self, Precision, Spec};
 
 /// What a figure shows, which sets its default colouring and overlays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -358,7 +358,8 @@ pub fn run_maps(
     meta.insert("downhill".into(), json!(env!("CARGO_PKG_VERSION")));
     meta.insert("command".into(), json!(job.command));
     meta.insert("figure".into(), json!(job.kind.name()));
-    meta.insert("backend".into(), json!(backend.describe()));
+    meta.insert("backend".into(), json!(backend.describe_run(job.spec.precision)));
+    meta.insert("precision".into(), json!(job.spec.precision));
     meta.insert("adapter".into(), json!(backend.adapter()));
     if let serde_json::Value::Object(first) = analyses[0].clone() {
         meta.extend(first);
@@ -508,8 +509,20 @@ fn write_npz(
 ) -> Result<(), Error> {
     let shape = vec![out.rows as u64, out.cols as u64];
     let diverged: Vec<bool> = out.div_step.iter().map(|&d| d >= 0).collect();
-    let ax = spec.x.centres();
-    let ay = spec.y.centres();
+    // Cell centres as the run saw them: float32 for f32 runs, float64 for f64 runs.
+    let (ax64, ay64) = (spec.x.centres_in(spec.precision), spec.y.centres_in(spec.precision));
+    let (ax, ay) = (spec.x.centres(), spec.y.centres());
+    let axes = match spec.precision {
+        Precision::F32 => [
+            Array::F32("axis_x", vec![ax.len() as u64], &ax),
+            Array::F32("axis_y", vec![ay.len() as u64], &ay),
+        ],
+        Precision::F64 => [
+            Array::F64("axis_x", vec![ax64.len() as u64], &ax64),
+            Array::F64("axis_y", vec![ay64.len() as u64], &ay64),
+        ],
+    };
+    let [axis_x, axis_y] = axes;
     set.npz(
         path,
         &[
@@ -520,8 +533,8 @@ fn write_npz(
             Array::I32("div_step", shape.clone(), &out.div_step),
             Array::I32("conv_step", shape.clone(), &out.conv_step),
             Array::I32("basin", shape, labels),
-            Array::F32("axis_x", vec![ax.len() as u64], &ax),
-            Array::F32("axis_y", vec![ay.len() as u64], &ay),
+            axis_x,
+            axis_y,
         ],
     )
 }

@@ -5,6 +5,7 @@
 //! Their numbers live in the flat parameter vector (slots 14-20), so each can be a sweep axis;
 //! which of them are compiled into the kernel is fixed per run ([`Features`]).
 
+use crate::optimiser::{Real, k};
 use serde::Serialize;
 
 use crate::error::{Error, did_you_mean};
@@ -140,45 +141,55 @@ pub fn gaussian(seed: u32, cell: u32, t: u32) -> [f32; 2] {
 }
 
 /// Twin of WGSL `lr_factor`: the learning-rate multiplier at step `t` for `schedule`, with
-/// `s = (gamma, step_size, warmup, horizon)` and `steps` the run's step count.
-pub fn lr_factor(schedule: u32, t: u32, s: [f32; 4], steps: u32) -> f32 {
-    let tf = t as f32;
-    let horizon = if s[3] <= 0.0 { steps as f32 } else { s[3] };
-    // The WGSL literal 3.14159265 rounds to this same f32.
-    let pi = std::f32::consts::PI;
+/// `s = (gamma, step_size, warmup, horizon)` and `steps` the run's step count; in f32 (the
+/// twin) or f64 (the precise CPU path).
+pub fn lr_factor<T: Real>(schedule: u32, t: u32, s: [T; 4], steps: u32) -> T {
+    let (zero, one, half) = (T::zero(), T::one(), k::<T>(0.5));
+    let tf = k::<T>(t as f64);
+    let horizon = if s[3] <= zero { k::<T>(steps as f64) } else { s[3] };
+    // The WGSL literal 3.14159265 rounds to the same f32 as pi.
+    let pi = k::<T>(std::f64::consts::PI);
     match schedule {
-        1 => s[0].powf((tf / s[1].max(1.0)).floor()),
+        1 => s[0].powf((tf / s[1].max(one)).floor()),
         2 => s[0].powf(tf),
-        3 => 1.0 / (1.0 + s[0] * tf),
-        4 => 0.5 * (1.0 + (pi * tf.min(horizon) / horizon).cos()),
+        3 => one / (one + s[0] * tf),
+        4 => half * (one + (pi * tf.min(horizon) / horizon).cos()),
         5 => {
             if tf < s[2] {
-                (tf + 1.0) / s[2]
+                (tf + one) / s[2]
             } else {
-                let span = (horizon - s[2]).max(1.0);
-                0.5 * (1.0 + (pi * (tf - s[2]).min(span) / span).cos())
+                let span = (horizon - s[2]).max(one);
+                half * (one + (pi * (tf - s[2]).min(span) / span).cos())
             }
         }
-        _ => 1.0,
+        _ => one,
     }
 }
 
 /// Twin of WGSL `perturb`: `g + l2 x + sigma noise`, clipped to norm `clip`, for the
-/// features compiled in. `o = (sigma, clip, l2, -)`.
-pub fn perturb(f: Features, g: [f32; 2], x: [f32; 2], o: [f32; 4], seed: u32, cell: u32, t: u32) -> [f32; 2] {
+/// features compiled in. `o = (sigma, clip, l2, -)`. The noise draws are f32 on every path.
+pub fn perturb<T: Real>(
+    f: Features,
+    g: [T; 2],
+    x: [T; 2],
+    o: [T; 4],
+    seed: u32,
+    cell: u32,
+    t: u32,
+) -> [T; 2] {
     let mut q = g;
     if f.l2 {
         q = [q[0] + o[2] * x[0], q[1] + o[2] * x[1]];
     }
     if f.noise {
-        let z = gaussian(seed, cell, t);
+        let z = gaussian(seed, cell, t).map(|v| k::<T>(v as f64));
         q = [q[0] + o[0] * z[0], q[1] + o[0] * z[1]];
     }
     if f.clip {
         let n2 = q[0] * q[0] + q[1] * q[1];
         if n2 > o[1] * o[1] {
-            let k = o[1] / n2.sqrt();
-            q = [q[0] * k, q[1] * k];
+            let c = o[1] / n2.sqrt();
+            q = [q[0] * c, q[1] * c];
         }
     }
     q
@@ -190,7 +201,7 @@ mod tests {
 
     #[test]
     fn schedules_follow_their_formulas() {
-        let s = [0.5, 10.0, 4.0, 0.0];
+        let s: [f32; 4] = [0.5, 10.0, 4.0, 0.0];
         assert_eq!(lr_factor(0, 7, s, 100), 1.0);
         assert_eq!(lr_factor(1, 25, s, 100), 0.25);
         assert!((lr_factor(2, 3, s, 100) - 0.125).abs() < 1e-7);

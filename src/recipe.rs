@@ -262,6 +262,7 @@ impl Recipe {
             clip: self.clip.unwrap_or(0.0),
             l2: self.l2.unwrap_or(0.0),
             schedule: self.schedule.clone(),
+            precision: self.precision.unwrap_or_default(),
         }
     }
 

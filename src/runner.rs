@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::gpu::{AdapterSummary, GpuRunner};
 use crate::outcome::Outcomes;
 use crate::progress::Progress;
-use crate::spec::Spec;
+use crate::spec::{Precision, Spec};
 
 /// Which backend the user asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +18,11 @@ pub enum BackendChoice {
     Gpu,
     /// The CPU reference runner.
     Cpu,
+}
+
+/// The error for an f64 run on an explicitly chosen GPU.
+fn f64_on_gpu() -> Error {
+    Error::input("--precision", "the GPU kernels compute in f32; f64 runs on the CPU (--backend cpu or auto)")
 }
 
 /// An opened backend.
@@ -62,14 +67,21 @@ impl Backend {
         }
     }
 
+    /// [`Backend::describe`] for a run in `precision`: f64 runs go to the CPU under `auto`.
+    pub fn describe_run(&self, precision: Precision) -> String {
+        match self {
+            Backend::AutoGpu(_) if precision == Precision::F64 => {
+                format!("{} (auto: the GPU kernels are f32; f64 runs on the CPU)", Backend::Cpu.describe())
+            }
+            _ => self.describe(),
+        }
+    }
+
     /// [`Backend::describe`] for a trainability map, naming the CPU twin where
     /// [`Backend::train`] uses it instead of the adapter.
     pub fn describe_training(&self, spec: &crate::nn::train::TrainSpec) -> String {
-        use crate::nn::train::Precision;
         match self {
-            Backend::AutoGpu(_) if spec.precision == Precision::F64 => {
-                format!("{} (auto: the GPU kernels are f32; f64 runs on the CPU)", Backend::Cpu.describe())
-            }
+            Backend::AutoGpu(_) if spec.precision == Precision::F64 => self.describe_run(spec.precision),
             _ if self.software_by_choice() => {
                 format!("{} (auto: faster than {} for this kernel)", Backend::Cpu.describe(), self.describe())
             }
@@ -95,6 +107,8 @@ impl Backend {
     pub fn run(&mut self, spec: &Spec, progress: &Progress) -> Result<Outcomes, Error> {
         match self {
             Backend::Cpu => Ok(cpu::run(spec, progress)),
+            Backend::AutoGpu(_) if spec.precision == Precision::F64 => Ok(cpu::run(spec, progress)),
+            Backend::Gpu(_) if spec.precision == Precision::F64 => Err(f64_on_gpu()),
             Backend::Gpu(g) | Backend::AutoGpu(g) => g.run(spec, progress),
         }
     }
@@ -109,14 +123,11 @@ impl Backend {
     ) -> Result<crate::nn::train::TrainOutcomes, Error> {
         match self {
             Backend::Cpu => Ok(crate::nn::cpu::run(spec, progress)),
-            Backend::AutoGpu(_) if spec.precision == crate::nn::train::Precision::F64 => {
+            Backend::AutoGpu(_) if spec.precision == Precision::F64 => {
                 Ok(crate::nn::cpu::run(spec, progress))
             }
             b if b.software_by_choice() => Ok(crate::nn::cpu::run(spec, progress)),
-            Backend::Gpu(_) if spec.precision == crate::nn::train::Precision::F64 => Err(Error::input(
-                "--precision",
-                "the GPU kernels compute in f32; f64 maps run on the CPU (--backend cpu or auto)",
-            )),
+            Backend::Gpu(_) if spec.precision == Precision::F64 => Err(f64_on_gpu()),
             Backend::Gpu(g) | Backend::AutoGpu(g) => g.train(spec, progress),
         }
     }
@@ -125,6 +136,8 @@ impl Backend {
     pub fn trace(&mut self, spec: &Spec) -> Result<Vec<[f32; 3]>, Error> {
         match self {
             Backend::Cpu => Ok(cpu::trace(spec)),
+            Backend::AutoGpu(_) if spec.precision == Precision::F64 => Ok(cpu::trace(spec)),
+            Backend::Gpu(_) if spec.precision == Precision::F64 => Err(f64_on_gpu()),
             Backend::Gpu(g) | Backend::AutoGpu(g) => g.trace(spec),
         }
     }

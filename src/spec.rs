@@ -79,6 +79,28 @@ impl Axis {
     }
 }
 
+/// The arithmetic of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// f32 everywhere: the GPU kernels and their CPU twins (the default).
+    #[default]
+    F32,
+    /// f64 cell values, state and arithmetic, on the CPU: for zooms deeper than f32 resolves.
+    /// The GPU kernels are f32 only.
+    F64,
+}
+
+impl Axis {
+    /// Cell centres as a run in `precision` sees them: the f32 centres widened, or f64 ones.
+    pub fn centres_in(&self, precision: Precision) -> Vec<f64> {
+        match precision {
+            Precision::F32 => self.centres().into_iter().map(f64::from).collect(),
+            Precision::F64 => (0..self.cells).map(|i| self.value_at(i as f64 + 0.5)).collect(),
+        }
+    }
+}
+
 /// A validated sweep. Constructed only through [`SpecBuilder::build`].
 #[derive(Clone, Debug)]
 pub struct Spec {
@@ -106,6 +128,8 @@ pub struct Spec {
     /// Explicit x values, one per cell (row-major), replacing the x axis's centres: each row
     /// probes its own values (boundary refinement). `None` for ordinary grids.
     pub x_per_cell: Option<Vec<f32>>,
+    /// The arithmetic: f32, or f64 on the CPU.
+    pub precision: Precision,
 }
 
 impl Spec {
@@ -404,7 +428,7 @@ pub struct SpecBuilder {
     pub options: OptionsText,
 }
 
-/// The options as typed: `--noise`, `--seed`, `--clip`, `--l2`, `--schedule`.
+/// The options as typed: `--noise`, `--seed`, `--clip`, `--l2`, `--schedule`, `--precision`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OptionsText {
     /// Standard deviation of the Gaussian gradient noise (0 = none).
@@ -417,6 +441,8 @@ pub struct OptionsText {
     pub l2: f64,
     /// `NAME` or `NAME:key=value,...` of the learning-rate schedule (default constant).
     pub schedule: Option<String>,
+    /// f32 (GPU or CPU) or f64 (CPU only).
+    pub precision: Precision,
 }
 
 impl SpecBuilder {
@@ -532,8 +558,9 @@ impl SpecBuilder {
         if !(self.conv_tol.is_finite() && self.conv_tol >= 0.0 && self.conv_tol <= 1e18) {
             return Err(Error::input("--tol", format!("{} must be a finite number >= 0", self.conv_tol)));
         }
-        let x = make_axis("--x", &self.x, self.res.0, landscape, optimiser)?;
-        let y = make_axis("--y", &self.y, self.res.1, landscape, optimiser)?;
+        let precision = self.options.precision;
+        let x = make_axis("--x", &self.x, self.res.0, landscape, optimiser, precision)?;
+        let y = make_axis("--y", &self.y, self.res.1, landscape, optimiser, precision)?;
         if x.slot == y.slot {
             return Err(Error::input("--y", format!("both axes sweep `{}`", x.param)));
         }
@@ -550,6 +577,7 @@ impl SpecBuilder {
             seed: self.options.seed,
             schedule,
             x_per_cell: None,
+            precision: self.options.precision,
         })
     }
 }
@@ -641,7 +669,14 @@ fn check_domain(flag: &str, d: &ParamDef, v: f64) -> Result<(), Error> {
     }
 }
 
-fn make_axis(flag: &str, t: &AxisText, cells: u32, l: &Landscape, o: &Optimiser) -> Result<Axis, Error> {
+fn make_axis(
+    flag: &str,
+    t: &AxisText,
+    cells: u32,
+    l: &Landscape,
+    o: &Optimiser,
+    precision: Precision,
+) -> Result<Axis, Error> {
     let slot = slot_of(l, o, &t.param).map_err(|e| match e {
         Error::Input { message, .. } => Error::input(flag, message),
         other => other,
@@ -680,8 +715,31 @@ fn make_axis(flag: &str, t: &AxisText, cells: u32, l: &Landscape, o: &Optimiser)
             format!("`{}:{}:{}` has values that do not fit in f32", t.param, t.lo, t.hi),
         ));
     }
-    check_resolution(flag, &axis)?;
+    match precision {
+        Precision::F32 => check_resolution(flag, &axis)?,
+        Precision::F64 => check_resolution_f64(flag, &axis)?,
+    }
     Ok(axis)
+}
+
+/// Refuses an axis whose neighbouring cell centres are closer than 8 f64 units in the last
+/// place (for f64 runs).
+pub fn check_resolution_f64(flag: &str, axis: &Axis) -> Result<(), Error> {
+    let ulp = |v: f64| f64::from_bits(v.abs().to_bits() + 1) - v.abs();
+    for i in 1..axis.cells {
+        let (a, b) = (axis.value_at(i as f64 - 0.5), axis.value_at(i as f64 + 0.5));
+        if (b - a).abs() < 8.0 * ulp(a).max(ulp(b)) {
+            return Err(Error::input(
+                flag,
+                format!(
+                    "`{}` cells near {a} are {:.2e} apart, finer than even f64 resolves there",
+                    axis.param,
+                    (b - a).abs()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Least spacing of neighbouring cell centres, in f32 units in the last place of the larger
@@ -700,7 +758,8 @@ pub fn check_resolution(flag: &str, axis: &Axis) -> Result<(), Error> {
                 flag,
                 format!(
                     "`{}` cells near {} are {:.2e} apart, finer than f32 resolves there (at least {:.2e}); \
-                     trajectories run in f32: widen the window or use fewer cells",
+                     trajectories run in f32: widen the window, use fewer cells or compute in f64 on the \
+                     CPU (--precision f64)",
                     axis.param,
                     w[0],
                     (w[1] as f64 - w[0] as f64).abs(),

@@ -387,3 +387,81 @@ fn newtons_basins_for_z_cubed_minus_one_are_a_fractal_on_both_backends() {
         assert_newton_fractal(&gpu.run(&s, &Progress::hidden()).unwrap(), &s, "gpu");
     }
 }
+
+/// The f64 path: on an ordinary window it labels Newton's basins as the f32 twin does; on a
+/// window a billionth wide, which f32 cannot resolve (refused), it runs with distinct f64 cell
+/// centres; an explicit GPU backend refuses f64 by name.
+#[test]
+fn f64_runs_match_f32_and_zoom_past_its_resolution() {
+    use downhill::analysis::basins;
+    use downhill::spec::{OptionsText, Precision};
+    let f64_options = OptionsText { precision: Precision::F64, ..Default::default() };
+    let window = (axis("x0", -2.0, 2.0, false), axis("y0", -2.0, 2.0, false));
+    let s32 = spec(NEWTON_Z3, "newton", window.0.clone(), window.1.clone(), (64, 64), 100, [0.0, 0.0]);
+    let s64 = common::spec_with(
+        NEWTON_Z3,
+        "newton",
+        window.0,
+        window.1,
+        (64, 64),
+        100,
+        [0.0, 0.0],
+        f64_options.clone(),
+    );
+    let (a, b) = (cpu::run(&s32, &Progress::hidden()), cpu::run(&s64, &Progress::hidden()));
+    let found = basins::attractors(&a, Vec::new(), 4e-3, |_| 0.0);
+    let (la, lb) = (basins::label(&a, &found), basins::label(&b, &found));
+    let agree = la.iter().zip(&lb).filter(|(x, y)| x == y).count() as f64 / la.len() as f64;
+    assert!(agree > 0.99, "f32 and f64 labels agree on {agree}");
+
+    // Past f32: a window 1e-9 wide on the boundary of Newton's basins still shows all three.
+    let (cx, cy) = (-0.79, -0.09059999949416886);
+    let mut z = downhill::spec::SpecBuilder {
+        landscape: NEWTON_Z3.into(),
+        optimiser: "newton".into(),
+        start: None,
+        x: axis("x0", cx - 5e-10, cx + 5e-10, false),
+        y: axis("y0", cy - 5e-10, cy + 5e-10, false),
+        res: (32, 32),
+        steps: 300,
+        threshold: 1e30,
+        conv_tol: 1e-4,
+        options: f64_options.clone(),
+    };
+    let zs = z.build().unwrap();
+    let zout = cpu::run(&zs, &Progress::hidden());
+    let zfound = basins::attractors(&zout, Vec::new(), 4e-3, |_| 0.0);
+    assert_eq!(zfound.len(), 3, "all three roots meet in the deep window: {zfound:?}");
+    z.options.precision = Precision::F32;
+    assert!(z.build().unwrap_err().to_string().contains("finer than f32 resolves"));
+
+    let deep = (axis("x0", 0.3, 0.3 + 1e-9, false), axis("y0", 0.5, 0.5 + 1e-9, false));
+    let builder = |options: OptionsText| downhill::spec::SpecBuilder {
+        landscape: "bumpy".into(),
+        optimiser: "gd:lr=0.1".into(),
+        start: None,
+        x: deep.0.clone(),
+        y: deep.1.clone(),
+        res: (8, 8),
+        steps: 50,
+        threshold: 1e6,
+        conv_tol: 1e-4,
+        options,
+    };
+    let err = builder(OptionsText::default()).build().unwrap_err().to_string();
+    assert!(err.contains("--x") && err.contains("--precision f64"), "{err}");
+    let s = builder(f64_options).build().unwrap();
+    let xs = s.x.centres_in(Precision::F64);
+    assert!(xs.windows(2).all(|w| (w[1] - w[0] - 1.25e-10).abs() < 1e-15), "{xs:?}");
+    let out = cpu::run(&s, &Progress::hidden());
+    // A window that small lies in one basin: every start ends at the same minimum.
+    assert!(out.div_step.iter().all(|&d| d < 0));
+    assert!(
+        out.x.iter().zip(&out.y).all(|(x, y)| (x - out.x[0]).abs() < 1e-3 && (y - out.y[0]).abs() < 1e-3)
+    );
+    if let Some(gpu) = common::gpu() {
+        let mut backend = downhill::runner::Backend::Gpu(Box::new(gpu));
+        let err = backend.run(&s, &Progress::hidden()).unwrap_err().to_string();
+        assert!(err.contains("--precision"), "{err}");
+    }
+}

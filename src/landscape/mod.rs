@@ -22,7 +22,7 @@ fn lit<T: num_traits::Float>(v: f64) -> T {
 }
 
 /// The Hessian as the optimiser twins see it (newton calls it).
-pub type Curvature<'a> = &'a dyn Fn([f32; 2], [f32; 4]) -> [f32; 3];
+pub type Curvature<'a, T = f32> = &'a dyn Fn([T; 2], [T; 4]) -> [T; 3];
 
 /// Loss at a point, given the landscape's parameter vector `c` (slots 2..6).
 pub type LossFn<T> = fn([T; 2], [T; 4]) -> T;

@@ -68,36 +68,10 @@ pub fn axis(flag: &str, t: &AxisText, cells: u32, precision: Precision) -> Resul
         ));
     }
     match precision {
-        Precision::F32 => crate::spec::check_resolution(flag, &axis).map_err(|e| match e {
-            Error::Input { culprit, message } => Error::input(
-                culprit,
-                format!("{message} (or compute in f64 with --precision f64, on the CPU)"),
-            ),
-            other => other,
-        })?,
-        Precision::F64 => check_resolution_f64(flag, &axis)?,
+        Precision::F32 => crate::spec::check_resolution(flag, &axis)?,
+        Precision::F64 => crate::spec::check_resolution_f64(flag, &axis)?,
     }
     Ok(axis)
-}
-
-/// Refuses an f64 axis whose neighbouring cell centres are closer than 8 f64 units in the
-/// last place.
-fn check_resolution_f64(flag: &str, axis: &Axis) -> Result<(), Error> {
-    let ulp = |v: f64| f64::from_bits(v.abs().to_bits() + 1) - v.abs();
-    for i in 1..axis.cells {
-        let (a, b) = (axis.value_at(i as f64 - 0.5), axis.value_at(i as f64 + 0.5));
-        if (b - a).abs() < 8.0 * ulp(a).max(ulp(b)) {
-            return Err(Error::input(
-                flag,
-                format!(
-                    "`{}` cells near {a} are {:.2e} apart, finer than even f64 resolves there",
-                    axis.param,
-                    (b - a).abs()
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// One trainability figure to render.

@@ -65,19 +65,7 @@ pub enum Layout {
     Workgroup,
 }
 
-/// The arithmetic of a map.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    /// f32 everywhere (both GPU layouts and the CPU twin agree to rounding).
-    #[default]
-    F32,
-    /// f64 learning rates, weights and arithmetic, on the CPU (for zooms deeper than f32
-    /// resolves); the GPU kernels are f32 only.
-    F64,
-}
+pub use crate::spec::Precision;
 
 /// Largest network the workgroup layout takes: parameters, data points.
 pub const WORKGROUP_MAX: (usize, usize) = (544, 512);
@@ -116,10 +104,7 @@ impl TrainSpec {
     /// An axis's cell centres as the map's precision sees them: f32 centres (widened to f64)
     /// for f32 maps, f64 centres for f64 maps.
     pub fn centres(&self, axis: &Axis) -> Vec<f64> {
-        match self.precision {
-            Precision::F32 => axis.centres().into_iter().map(f64::from).collect(),
-            Precision::F64 => (0..axis.cells).map(|i| axis.value_at(i as f64 + 0.5)).collect(),
-        }
+        axis.centres_in(self.precision)
     }
 
     /// `(lr0, lr1, offset)` of the cell at column value `vx` and row value `vy`.

@@ -4,7 +4,7 @@
 
 #![allow(clippy::too_many_arguments, reason = "opt_step mirrors the WGSL signature, argument for argument")]
 
-use super::OptState;
+use super::{OptState, Real};
 use crate::cpu::flush_subnormal;
 use crate::landscape::Curvature;
 use crate::param::{Domain, ParamDef};
@@ -36,15 +36,15 @@ pub(super) const BIAS_CORRECTION: ParamDef = ParamDef {
 };
 
 /// `beta * v + g`: the velocity update of heavy ball and Nesterov.
-fn velocity(beta: f32, v: [f32; 2], g: [f32; 2]) -> [f32; 2] {
+fn velocity<T: Real>(beta: T, v: [T; 2], g: [T; 2]) -> [T; 2] {
     flush_subnormal([beta * v[0] + g[0], beta * v[1] + g[1]])
 }
 
 /// Twin of `adam_moments` in `shaders/common/moments.wgsl`: Adam's moment and power updates,
 /// shared by adam, adamw, amsgrad and nadam. Returns the new
 /// `(m, v, (beta1^t, beta2^t))`, each flushed to zero when subnormal.
-pub(super) fn moments(s: &mut OptState, g: [f32; 2], b1: f32, b2: f32) -> ([f32; 2], [f32; 2], [f32; 2]) {
-    let (k1, k2) = (1.0 - b1, 1.0 - b2);
+pub(super) fn moments<T: Real>(s: &mut OptState<T>, g: [T; 2], b1: T, b2: T) -> ([T; 2], [T; 2], [T; 2]) {
+    let (k1, k2) = (T::one() - b1, T::one() - b2);
     let m = flush_subnormal([b1 * s.a[0] + k1 * g[0], b1 * s.a[1] + k1 * g[1]]);
     let v = flush_subnormal([b2 * s.b[0] + k2 * (g[0] * g[0]), b2 * s.b[1] + k2 * (g[1] * g[1])]);
     let pw = flush_subnormal([s.c[0] * b1, s.c[1] * b2]);
@@ -56,9 +56,12 @@ pub(super) fn moments(s: &mut OptState, g: [f32; 2], b1: f32, b2: f32) -> ([f32;
 
 /// Twin of `corrected` in `shaders/common/moments.wgsl`: `(m / (1 - b1^t), v / (1 - b2^t))`,
 /// or `(m, v)` when `on` is false.
-pub(super) fn corrected(m: [f32; 2], v: [f32; 2], pw: [f32; 2], on: bool) -> ([f32; 2], [f32; 2]) {
+pub(super) fn corrected<T: Real>(m: [T; 2], v: [T; 2], pw: [T; 2], on: bool) -> ([T; 2], [T; 2]) {
     if on {
-        ([m[0] / (1.0 - pw[0]), m[1] / (1.0 - pw[0])], [v[0] / (1.0 - pw[1]), v[1] / (1.0 - pw[1])])
+        (
+            [m[0] / (T::one() - pw[0]), m[1] / (T::one() - pw[0])],
+            [v[0] / (T::one() - pw[1]), v[1] / (T::one() - pw[1])],
+        )
     } else {
         (m, v)
     }
@@ -66,17 +69,17 @@ pub(super) fn corrected(m: [f32; 2], v: [f32; 2], pw: [f32; 2], on: bool) -> ([f
 
 /// Adam's `(m^, v^)` after one moment update, with `bias_correction` (h1.x) deciding the
 /// correction.
-pub(super) fn corrected_moments(
-    s: &mut OptState,
-    g: [f32; 2],
-    h0: [f32; 4],
-    h1: [f32; 4],
-) -> ([f32; 2], [f32; 2]) {
+pub(super) fn corrected_moments<T: Real>(
+    s: &mut OptState<T>,
+    g: [T; 2],
+    h0: [T; 4],
+    h1: [T; 4],
+) -> ([T; 2], [T; 2]) {
     let (m, v, pw) = moments(s, g, h0[1], h0[2]);
-    corrected(m, v, pw, h1[0] != 0.0)
+    corrected(m, v, pw, h1[0] != T::zero())
 }
 
-fn zero_state(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
+fn zero_state<T: Real>(_h0: [T; 4], _h1: [T; 4]) -> OptState<T> {
     OptState::default()
 }
 
@@ -88,21 +91,21 @@ pub mod gd {
     pub const PARAMS: &[ParamDef] = &[LR];
 
     /// No state.
-    pub fn opt_init(h0: [f32; 4], h1: [f32; 4]) -> OptState {
+    pub fn opt_init<T: Real>(h0: [T; 4], h1: [T; 4]) -> OptState<T> {
         zero_state(h0, h1)
     }
 
     /// `x - lr * g`.
-    pub fn opt_step(
-        x: [f32; 2],
-        g: [f32; 2],
-        _s: &mut OptState,
-        h0: [f32; 4],
-        _h1: [f32; 4],
+    pub fn opt_step<T: Real>(
+        x: [T; 2],
+        g: [T; 2],
+        _s: &mut OptState<T>,
+        h0: [T; 4],
+        _h1: [T; 4],
         _t: u32,
-        _hess: Curvature<'_>,
-        _c: [f32; 4],
-    ) -> [f32; 2] {
+        _hess: Curvature<'_, T>,
+        _c: [T; 4],
+    ) -> [T; 2] {
         [x[0] - h0[0] * g[0], x[1] - h0[0] * g[1]]
     }
 }
@@ -115,21 +118,21 @@ pub mod momentum {
     pub const PARAMS: &[ParamDef] = &[LR, BETA];
 
     /// `v = 0`.
-    pub fn opt_init(h0: [f32; 4], h1: [f32; 4]) -> OptState {
+    pub fn opt_init<T: Real>(h0: [T; 4], h1: [T; 4]) -> OptState<T> {
         zero_state(h0, h1)
     }
 
     /// `v = beta v + g; x - lr v`.
-    pub fn opt_step(
-        x: [f32; 2],
-        g: [f32; 2],
-        s: &mut OptState,
-        h0: [f32; 4],
-        _h1: [f32; 4],
+    pub fn opt_step<T: Real>(
+        x: [T; 2],
+        g: [T; 2],
+        s: &mut OptState<T>,
+        h0: [T; 4],
+        _h1: [T; 4],
         _t: u32,
-        _hess: Curvature<'_>,
-        _c: [f32; 4],
-    ) -> [f32; 2] {
+        _hess: Curvature<'_, T>,
+        _c: [T; 4],
+    ) -> [T; 2] {
         let v = velocity(h0[1], s.a, g);
         s.a = v;
         [x[0] - h0[0] * v[0], x[1] - h0[0] * v[1]]
@@ -144,21 +147,21 @@ pub mod nesterov {
     pub const PARAMS: &[ParamDef] = &[LR, BETA];
 
     /// `v = 0`.
-    pub fn opt_init(h0: [f32; 4], h1: [f32; 4]) -> OptState {
+    pub fn opt_init<T: Real>(h0: [T; 4], h1: [T; 4]) -> OptState<T> {
         zero_state(h0, h1)
     }
 
     /// `v = beta v + g; x - lr (g + beta v)`.
-    pub fn opt_step(
-        x: [f32; 2],
-        g: [f32; 2],
-        s: &mut OptState,
-        h0: [f32; 4],
-        _h1: [f32; 4],
+    pub fn opt_step<T: Real>(
+        x: [T; 2],
+        g: [T; 2],
+        s: &mut OptState<T>,
+        h0: [T; 4],
+        _h1: [T; 4],
         _t: u32,
-        _hess: Curvature<'_>,
-        _c: [f32; 4],
-    ) -> [f32; 2] {
+        _hess: Curvature<'_, T>,
+        _c: [T; 4],
+    ) -> [T; 2] {
         let v = velocity(h0[1], s.a, g);
         s.a = v;
         [x[0] - h0[0] * (g[0] + h0[1] * v[0]), x[1] - h0[0] * (g[1] + h0[1] * v[1])]
@@ -182,22 +185,22 @@ pub mod rmsprop {
     ];
 
     /// `s = 0`.
-    pub fn opt_init(h0: [f32; 4], h1: [f32; 4]) -> OptState {
+    pub fn opt_init<T: Real>(h0: [T; 4], h1: [T; 4]) -> OptState<T> {
         zero_state(h0, h1)
     }
 
     /// `s = rho s + (1 - rho) g^2; x - lr g / (sqrt(s) + eps)`.
-    pub fn opt_step(
-        x: [f32; 2],
-        g: [f32; 2],
-        s: &mut OptState,
-        h0: [f32; 4],
-        _h1: [f32; 4],
+    pub fn opt_step<T: Real>(
+        x: [T; 2],
+        g: [T; 2],
+        s: &mut OptState<T>,
+        h0: [T; 4],
+        _h1: [T; 4],
         _t: u32,
-        _hess: Curvature<'_>,
-        _c: [f32; 4],
-    ) -> [f32; 2] {
-        let k = 1.0 - h0[1];
+        _hess: Curvature<'_, T>,
+        _c: [T; 4],
+    ) -> [T; 2] {
+        let k = T::one() - h0[1];
         let sq = flush_subnormal([h0[1] * s.b[0] + k * (g[0] * g[0]), h0[1] * s.b[1] + k * (g[1] * g[1])]);
         s.b = sq;
         [x[0] - h0[0] * g[0] / (sq[0].sqrt() + h0[2]), x[1] - h0[0] * g[1] / (sq[1].sqrt() + h0[2])]
@@ -212,21 +215,21 @@ pub mod adam {
     pub const PARAMS: &[ParamDef] = &[LR, BETA1, BETA2, EPS, BIAS_CORRECTION];
 
     /// `m = v = 0`, running powers `(beta1^0, beta2^0) = (1, 1)`.
-    pub fn opt_init(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
-        OptState { c: [1.0; 2], ..OptState::default() }
+    pub fn opt_init<T: Real>(_h0: [T; 4], _h1: [T; 4]) -> OptState<T> {
+        OptState { c: [T::one(); 2], ..OptState::default() }
     }
 
     /// One Adam step; see the WGSL piece for the formula.
-    pub fn opt_step(
-        x: [f32; 2],
-        g: [f32; 2],
-        s: &mut OptState,
-        h0: [f32; 4],
-        h1: [f32; 4],
+    pub fn opt_step<T: Real>(
+        x: [T; 2],
+        g: [T; 2],
+        s: &mut OptState<T>,
+        h0: [T; 4],
+        h1: [T; 4],
         _t: u32,
-        _hess: Curvature<'_>,
-        _c: [f32; 4],
-    ) -> [f32; 2] {
+        _hess: Curvature<'_, T>,
+        _c: [T; 4],
+    ) -> [T; 2] {
         let (mh, vh) = corrected_moments(s, g, h0, h1);
         [x[0] - h0[0] * mh[0] / (vh[0].sqrt() + h0[3]), x[1] - h0[0] * mh[1] / (vh[1].sqrt() + h0[3])]
     }

@@ -3,25 +3,25 @@
 
 #![allow(clippy::too_many_arguments, reason = "opt_step mirrors the WGSL signature, argument for argument")]
 
-use super::OptState;
 use super::builtin::{BETA, BETA1, BETA2, BIAS_CORRECTION, EPS, LR, corrected, corrected_moments, moments};
+use super::{OptState, Real, k};
 use crate::cpu::flush_subnormal;
 use crate::landscape::Curvature;
 use crate::param::{Domain, ParamDef};
 
 /// Twin of WGSL `sign`: -1, 0 or 1 (unlike `f32::signum`, zero maps to zero).
-fn sign(v: f32) -> f32 {
-    if v > 0.0 {
-        1.0
-    } else if v < 0.0 {
-        -1.0
+fn sign<T: Real>(v: T) -> T {
+    if v > T::zero() {
+        T::one()
+    } else if v < T::zero() {
+        -T::one()
     } else {
-        0.0
+        T::zero()
     }
 }
 
-fn powers_start(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
-    OptState { c: [1.0; 2], ..OptState::default() }
+fn powers_start<T: Real>(_h0: [T; 4], _h1: [T; 4]) -> OptState<T> {
+    OptState { c: [T::one(); 2], ..OptState::default() }
 }
 
 /// Twin of `shaders/optimisers/adagrad.wgsl`.
@@ -33,21 +33,21 @@ pub mod adagrad {
         &[LR, ParamDef { name: "eps", default: 1e-10, domain: Domain::Positive, doc: "denominator guard" }];
 
     /// `s = 0`.
-    pub fn opt_init(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
+    pub fn opt_init<T: Real>(_h0: [T; 4], _h1: [T; 4]) -> OptState<T> {
         OptState::default()
     }
 
     /// `s += g^2; x - lr g / (sqrt(s) + eps)`.
-    pub fn opt_step(
-        x: [f32; 2],
-        g: [f32; 2],
-        s: &mut OptState,
-        h0: [f32; 4],
-        _h1: [f32; 4],
+    pub fn opt_step<T: Real>(
+        x: [T; 2],
+        g: [T; 2],
+        s: &mut OptState<T>,
+        h0: [T; 4],
+        _h1: [T; 4],
         _t: u32,
-        _hess: Curvature<'_>,
-        _c: [f32; 4],
-    ) -> [f32; 2] {
+        _hess: Curvature<'_, T>,
+        _c: [T; 4],
+    ) -> [T; 2] {
         let sq = flush_subnormal([s.b[0] + g[0] * g[0], s.b[1] + g[1] * g[1]]);
         s.b = sq;
         [x[0] - h0[0] * g[0] / (sq[0].sqrt() + h0[1]), x[1] - h0[0] * g[1] / (sq[1].sqrt() + h0[1])]
@@ -74,23 +74,23 @@ pub mod adamw {
     ];
 
     /// `m = v = 0`, powers `(1, 1)`.
-    pub fn opt_init(h0: [f32; 4], h1: [f32; 4]) -> OptState {
+    pub fn opt_init<T: Real>(h0: [T; 4], h1: [T; 4]) -> OptState<T> {
         powers_start(h0, h1)
     }
 
     /// Adam step on `x * (1 - lr * wd)`.
-    pub fn opt_step(
-        x: [f32; 2],
-        g: [f32; 2],
-        s: &mut OptState,
-        h0: [f32; 4],
-        h1: [f32; 4],
+    pub fn opt_step<T: Real>(
+        x: [T; 2],
+        g: [T; 2],
+        s: &mut OptState<T>,
+        h0: [T; 4],
+        h1: [T; 4],
         _t: u32,
-        _hess: Curvature<'_>,
-        _c: [f32; 4],
-    ) -> [f32; 2] {
+        _hess: Curvature<'_, T>,
+        _c: [T; 4],
+    ) -> [T; 2] {
         let (mh, vh) = corrected_moments(s, g, h0, h1);
-        let shrink = 1.0 - h0[0] * h1[1];
+        let shrink = T::one() - h0[0] * h1[1];
         [
             x[0] * shrink - h0[0] * mh[0] / (vh[0].sqrt() + h0[3]),
             x[1] * shrink - h0[0] * mh[1] / (vh[1].sqrt() + h0[3]),
@@ -106,27 +106,30 @@ pub mod nadam {
     pub const PARAMS: &[ParamDef] = &[LR, BETA1, BETA2, EPS];
 
     /// `m = v = 0`, powers `(1, 1)`.
-    pub fn opt_init(h0: [f32; 4], h1: [f32; 4]) -> OptState {
+    pub fn opt_init<T: Real>(h0: [T; 4], h1: [T; 4]) -> OptState<T> {
         powers_start(h0, h1)
     }
 
     /// Adam with the Nesterov look-ahead on `m`.
-    pub fn opt_step(
-        x: [f32; 2],
-        g: [f32; 2],
-        s: &mut OptState,
-        h0: [f32; 4],
-        _h1: [f32; 4],
+    pub fn opt_step<T: Real>(
+        x: [T; 2],
+        g: [T; 2],
+        s: &mut OptState<T>,
+        h0: [T; 4],
+        _h1: [T; 4],
         _t: u32,
-        _hess: Curvature<'_>,
-        _c: [f32; 4],
-    ) -> [f32; 2] {
+        _hess: Curvature<'_, T>,
+        _c: [T; 4],
+    ) -> [T; 2] {
         let b1 = h0[1];
         let (m, v, pw) = moments(s, g, b1, h0[2]);
-        let next = 1.0 - pw[0] * b1;
-        let now = 1.0 - pw[0];
-        let mh = [b1 * m[0] / next + (1.0 - b1) * g[0] / now, b1 * m[1] / next + (1.0 - b1) * g[1] / now];
-        let vh = [v[0] / (1.0 - pw[1]), v[1] / (1.0 - pw[1])];
+        let next = T::one() - pw[0] * b1;
+        let now = T::one() - pw[0];
+        let mh = [
+            b1 * m[0] / next + (T::one() - b1) * g[0] / now,
+            b1 * m[1] / next + (T::one() - b1) * g[1] / now,
+        ];
+        let vh = [v[0] / (T::one() - pw[1]), v[1] / (T::one() - pw[1])];
         [x[0] - h0[0] * mh[0] / (vh[0].sqrt() + h0[3]), x[1] - h0[0] * mh[1] / (vh[1].sqrt() + h0[3])]
     }
 }
@@ -154,24 +157,24 @@ pub mod lion {
     ];
 
     /// `m = 0`.
-    pub fn opt_init(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
+    pub fn opt_init<T: Real>(_h0: [T; 4], _h1: [T; 4]) -> OptState<T> {
         OptState::default()
     }
 
     /// `x - lr (sign(b1 m + (1 - b1) g) + wd x)`, then `m = b2 m + (1 - b2) g`.
-    pub fn opt_step(
-        x: [f32; 2],
-        g: [f32; 2],
-        s: &mut OptState,
-        h0: [f32; 4],
-        _h1: [f32; 4],
+    pub fn opt_step<T: Real>(
+        x: [T; 2],
+        g: [T; 2],
+        s: &mut OptState<T>,
+        h0: [T; 4],
+        _h1: [T; 4],
         _t: u32,
-        _hess: Curvature<'_>,
-        _c: [f32; 4],
-    ) -> [f32; 2] {
+        _hess: Curvature<'_, T>,
+        _c: [T; 4],
+    ) -> [T; 2] {
         let (b1, b2) = (h0[1], h0[2]);
-        let u = [sign(b1 * s.a[0] + (1.0 - b1) * g[0]), sign(b1 * s.a[1] + (1.0 - b1) * g[1])];
-        s.a = flush_subnormal([b2 * s.a[0] + (1.0 - b2) * g[0], b2 * s.a[1] + (1.0 - b2) * g[1]]);
+        let u = [sign(b1 * s.a[0] + (T::one() - b1) * g[0]), sign(b1 * s.a[1] + (T::one() - b1) * g[1])];
+        s.a = flush_subnormal([b2 * s.a[0] + (T::one() - b2) * g[0], b2 * s.a[1] + (T::one() - b2) * g[1]]);
         [x[0] - h0[0] * (u[0] + h0[3] * x[0]), x[1] - h0[0] * (u[1] + h0[3] * x[1])]
     }
 }
@@ -184,25 +187,25 @@ pub mod amsgrad {
     pub const PARAMS: &[ParamDef] = &[LR, BETA1, BETA2, EPS, BIAS_CORRECTION];
 
     /// `m = v = vmax = 0`, powers `(1, 1)`.
-    pub fn opt_init(h0: [f32; 4], h1: [f32; 4]) -> OptState {
+    pub fn opt_init<T: Real>(h0: [T; 4], h1: [T; 4]) -> OptState<T> {
         powers_start(h0, h1)
     }
 
     /// Adam with `vmax = max(vmax, v)` in the denominator.
-    pub fn opt_step(
-        x: [f32; 2],
-        g: [f32; 2],
-        s: &mut OptState,
-        h0: [f32; 4],
-        h1: [f32; 4],
+    pub fn opt_step<T: Real>(
+        x: [T; 2],
+        g: [T; 2],
+        s: &mut OptState<T>,
+        h0: [T; 4],
+        h1: [T; 4],
         _t: u32,
-        _hess: Curvature<'_>,
-        _c: [f32; 4],
-    ) -> [f32; 2] {
+        _hess: Curvature<'_, T>,
+        _c: [T; 4],
+    ) -> [T; 2] {
         let (m, v, pw) = moments(s, g, h0[1], h0[2]);
         let vmax = [s.d[0].max(v[0]), s.d[1].max(v[1])];
         s.d = vmax;
-        let (mh, vh) = corrected(m, vmax, pw, h1[0] != 0.0);
+        let (mh, vh) = corrected(m, vmax, pw, h1[0] != T::zero());
         [x[0] - h0[0] * mh[0] / (vh[0].sqrt() + h0[3]), x[1] - h0[0] * mh[1] / (vh[1].sqrt() + h0[3])]
     }
 }
@@ -234,34 +237,34 @@ pub mod newton {
     ];
 
     /// No state.
-    pub fn opt_init(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
+    pub fn opt_init<T: Real>(_h0: [T; 4], _h1: [T; 4]) -> OptState<T> {
         OptState::default()
     }
 
     /// `x - lr (M + damping I)^-1 g`; a gradient step where that matrix is singular.
-    pub fn opt_step(
-        x: [f32; 2],
-        g: [f32; 2],
-        _s: &mut OptState,
-        h0: [f32; 4],
-        _h1: [f32; 4],
+    pub fn opt_step<T: Real>(
+        x: [T; 2],
+        g: [T; 2],
+        _s: &mut OptState<T>,
+        h0: [T; 4],
+        _h1: [T; 4],
         _t: u32,
-        hess: Curvature<'_>,
-        c: [f32; 4],
-    ) -> [f32; 2] {
+        hess: Curvature<'_, T>,
+        c: [T; 4],
+    ) -> [T; 2] {
         let mut m = hess(x, c);
-        if h0[2] != 0.0 {
-            let mean = 0.5 * (m[0] + m[2]);
-            let half = 0.5 * (m[0] - m[2]);
+        if h0[2] != T::zero() {
+            let mean = k::<T>(0.5) * (m[0] + m[2]);
+            let half = k::<T>(0.5) * (m[0] - m[2]);
             let r = (half * half + m[1] * m[1]).sqrt();
             let (a1, a2) = ((mean + r).abs(), (mean - r).abs());
-            let iso = 0.5 * (a1 + a2);
-            let k = if r > 0.0 { 0.5 * (a1 - a2) / r } else { 0.0 };
+            let iso = k::<T>(0.5) * (a1 + a2);
+            let k = if r > T::zero() { k::<T>(0.5) * (a1 - a2) / r } else { T::zero() };
             m = [iso + k * half, k * m[1], iso - k * half];
         }
         let (hx, hy) = (m[0] + h0[1], m[2] + h0[1]);
         let det = hx * hy - m[1] * m[1];
-        let d = if det.abs() > 1e-30 {
+        let d = if det.abs() > k::<T>(1e-30) {
             [(hy * g[0] - m[1] * g[1]) / det, (hx * g[1] - m[1] * g[0]) / det]
         } else {
             g
@@ -278,21 +281,21 @@ pub mod momentum_sutskever {
     pub const PARAMS: &[ParamDef] = &[LR, BETA];
 
     /// `v = 0`.
-    pub fn opt_init(_h0: [f32; 4], _h1: [f32; 4]) -> OptState {
+    pub fn opt_init<T: Real>(_h0: [T; 4], _h1: [T; 4]) -> OptState<T> {
         OptState::default()
     }
 
     /// `v = beta v - lr g; x + v`.
-    pub fn opt_step(
-        x: [f32; 2],
-        g: [f32; 2],
-        s: &mut OptState,
-        h0: [f32; 4],
-        _h1: [f32; 4],
+    pub fn opt_step<T: Real>(
+        x: [T; 2],
+        g: [T; 2],
+        s: &mut OptState<T>,
+        h0: [T; 4],
+        _h1: [T; 4],
         _t: u32,
-        _hess: Curvature<'_>,
-        _c: [f32; 4],
-    ) -> [f32; 2] {
+        _hess: Curvature<'_, T>,
+        _c: [T; 4],
+    ) -> [T; 2] {
         let v = flush_subnormal([h0[1] * s.a[0] - h0[0] * g[0], h0[1] * s.a[1] - h0[0] * g[1]]);
         s.a = v;
         [x[0] + v[0], x[1] + v[1]]

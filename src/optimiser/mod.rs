@@ -14,34 +14,44 @@ use crate::error::{Error, did_you_mean};
 use crate::landscape::Curvature;
 use crate::param::ParamDef;
 
+/// The float types the twins run in: f32 (the twins proper, the WGSL's arithmetic) and f64
+/// (the CPU's precise path for zooms deeper than f32 resolves).
+pub trait Real: num_traits::Float + Send + Sync + std::fmt::Debug + 'static {}
+impl Real for f32 {}
+impl Real for f64 {}
+
+/// The constant `v` in the twin's float type (exact for the twins' literals).
+pub fn k<T: Real>(v: f64) -> T {
+    T::from(v).expect("a float")
+}
+
 /// Twin of WGSL `OptState` (shaders/common/state.wgsl): four vec2 registers whose meaning
 /// each optimiser documents (velocity, second moment, running powers of betas).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct OptState {
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OptState<T = f32> {
     /// Register `a` (first moment or velocity).
-    pub a: [f32; 2],
+    pub a: [T; 2],
     /// Register `b` (second moment).
-    pub b: [f32; 2],
+    pub b: [T; 2],
     /// Register `c` (running products such as `beta1^t`).
-    pub c: [f32; 2],
+    pub c: [T; 2],
     /// Register `d` (AMSGrad's running maximum).
-    pub d: [f32; 2],
+    pub d: [T; 2],
+}
+
+impl<T: Real> Default for OptState<T> {
+    fn default() -> Self {
+        let z = [T::zero(); 2];
+        OptState { a: z, b: z, c: z, d: z }
+    }
 }
 
 /// Twin of WGSL `opt_init(h0, h1)`.
-pub type InitFn = fn([f32; 4], [f32; 4]) -> OptState;
+pub type InitFn<T = f32> = fn([T; 4], [T; 4]) -> OptState<T>;
 /// Twin of WGSL `opt_step(x, g, &s, h0, h1, t, c)`: returns the next iterate. The landscape's
 /// Hessian and parameters stand in for the WGSL's direct call of `hess(x, c)`.
-pub type StepFn = for<'a> fn(
-    [f32; 2],
-    [f32; 2],
-    &mut OptState,
-    [f32; 4],
-    [f32; 4],
-    u32,
-    Curvature<'a>,
-    [f32; 4],
-) -> [f32; 2];
+pub type StepFn<T = f32> =
+    for<'a> fn([T; 2], [T; 2], &mut OptState<T>, [T; 4], [T; 4], u32, Curvature<'a, T>, [T; 4]) -> [T; 2];
 
 /// An optimiser: an update rule with up to eight named hyperparameters.
 pub struct Optimiser {
@@ -55,6 +65,10 @@ pub struct Optimiser {
     pub init: InitFn,
     /// Twin of `opt_step`.
     pub step: StepFn,
+    /// `opt_init` in f64.
+    pub init64: InitFn<f64>,
+    /// `opt_step` in f64.
+    pub step64: StepFn<f64>,
 }
 
 impl std::fmt::Debug for Optimiser {
@@ -71,6 +85,8 @@ pub static OPTIMISERS: &[Optimiser] = &[
         params: gd::PARAMS,
         init: gd::opt_init,
         step: gd::opt_step,
+        init64: gd::opt_init,
+        step64: gd::opt_step,
     },
     Optimiser {
         name: "momentum",
@@ -78,6 +94,8 @@ pub static OPTIMISERS: &[Optimiser] = &[
         params: momentum::PARAMS,
         init: momentum::opt_init,
         step: momentum::opt_step,
+        init64: momentum::opt_init,
+        step64: momentum::opt_step,
     },
     Optimiser {
         name: "momentum_sutskever",
@@ -85,6 +103,8 @@ pub static OPTIMISERS: &[Optimiser] = &[
         params: momentum_sutskever::PARAMS,
         init: momentum_sutskever::opt_init,
         step: momentum_sutskever::opt_step,
+        init64: momentum_sutskever::opt_init,
+        step64: momentum_sutskever::opt_step,
     },
     Optimiser {
         name: "nesterov",
@@ -92,6 +112,8 @@ pub static OPTIMISERS: &[Optimiser] = &[
         params: nesterov::PARAMS,
         init: nesterov::opt_init,
         step: nesterov::opt_step,
+        init64: nesterov::opt_init,
+        step64: nesterov::opt_step,
     },
     Optimiser {
         name: "rmsprop",
@@ -99,6 +121,8 @@ pub static OPTIMISERS: &[Optimiser] = &[
         params: rmsprop::PARAMS,
         init: rmsprop::opt_init,
         step: rmsprop::opt_step,
+        init64: rmsprop::opt_init,
+        step64: rmsprop::opt_step,
     },
     Optimiser {
         name: "adam",
@@ -106,6 +130,8 @@ pub static OPTIMISERS: &[Optimiser] = &[
         params: adam::PARAMS,
         init: adam::opt_init,
         step: adam::opt_step,
+        init64: adam::opt_init,
+        step64: adam::opt_step,
     },
     Optimiser {
         name: "adagrad",
@@ -113,6 +139,8 @@ pub static OPTIMISERS: &[Optimiser] = &[
         params: adagrad::PARAMS,
         init: adagrad::opt_init,
         step: adagrad::opt_step,
+        init64: adagrad::opt_init,
+        step64: adagrad::opt_step,
     },
     Optimiser {
         name: "adamw",
@@ -120,6 +148,8 @@ pub static OPTIMISERS: &[Optimiser] = &[
         params: adamw::PARAMS,
         init: adamw::opt_init,
         step: adamw::opt_step,
+        init64: adamw::opt_init,
+        step64: adamw::opt_step,
     },
     Optimiser {
         name: "nadam",
@@ -127,6 +157,8 @@ pub static OPTIMISERS: &[Optimiser] = &[
         params: nadam::PARAMS,
         init: nadam::opt_init,
         step: nadam::opt_step,
+        init64: nadam::opt_init,
+        step64: nadam::opt_step,
     },
     Optimiser {
         name: "lion",
@@ -134,6 +166,8 @@ pub static OPTIMISERS: &[Optimiser] = &[
         params: lion::PARAMS,
         init: lion::opt_init,
         step: lion::opt_step,
+        init64: lion::opt_init,
+        step64: lion::opt_step,
     },
     Optimiser {
         name: "amsgrad",
@@ -141,6 +175,8 @@ pub static OPTIMISERS: &[Optimiser] = &[
         params: amsgrad::PARAMS,
         init: amsgrad::opt_init,
         step: amsgrad::opt_step,
+        init64: amsgrad::opt_init,
+        step64: amsgrad::opt_step,
     },
     Optimiser {
         name: "newton",
@@ -148,6 +184,8 @@ pub static OPTIMISERS: &[Optimiser] = &[
         params: newton::PARAMS,
         init: newton::opt_init,
         step: newton::opt_step,
+        init64: newton::opt_init,
+        step64: newton::opt_step,
     },
 ];
 

@@ -167,7 +167,18 @@ pub fn compose_panels(panels: &[(&RgbImage, String)], frame: &Frame) -> FramedPa
     let gap = if panels.len() > 1 { 3.0 * pad } else { 0.0 };
     let subtitled = panels.iter().any(|p| !p.1.is_empty());
 
-    let xt = frame.x.ticks(((pw / (70.0 * r)) as usize).clamp(2, 10));
+    // As many x ticks as fit without their labels touching (long labels on deep zooms).
+    let mut target = ((pw / (70.0 * r)) as usize).clamp(2, 10);
+    let mut xt = frame.x.ticks(target);
+    while target > 2 {
+        let majors: Vec<&Tick> = xt.iter().filter(|t| t.is_major()).collect();
+        let widest = majors.iter().map(|t| text::width(&t.label, FONT * r)).fold(0.0, f32::max);
+        if (majors.len() as f32) * (widest + 12.0 * r) <= pw {
+            break;
+        }
+        target -= 1;
+        xt = frame.x.ticks(target);
+    }
     let yt = frame.y.ticks(((ph / (45.0 * r)) as usize).clamp(2, 10));
     let y_label_w = yt.iter().map(|t| text::width(&t.label, font)).fold(0.0, f32::max);
     let lh = text::line_height(font);
