@@ -209,11 +209,7 @@ fn run_in<T: Twin>(spec: &Spec, progress: &Progress) -> Outcomes {
                     let Some((b, out)) = item else { break };
                     for (k, s) in out.iter_mut().enumerate() {
                         let i = b * block + k;
-                        let x = match &spec.x_per_cell {
-                            Some(v) => v[i] as f64,
-                            None => xs[i % cols],
-                        };
-                        let p = CellParams::<T>::new(spec, i as u32, x, ys[i / cols]);
+                        let p = CellParams::<T>::new(spec, i as u32, spec.x_value(i, &xs), ys[i / cols]);
                         *s = run_cell(spec, &p);
                     }
                     let done = done_cells.fetch_add(out.len() as u64, Ordering::Relaxed) + out.len() as u64;

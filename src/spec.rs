@@ -145,10 +145,11 @@ impl Spec {
         }
     }
 
-    /// The x value of every cell, row-major: the explicit values, or the axis centres repeated.
-    pub fn x_value(&self, cell: usize, centres: &[f32]) -> f32 {
+    /// The x value of a cell (row-major index): the explicit per-cell value, or the axis's
+    /// cell centre in `centres` (one per column, in the run's precision).
+    pub fn x_value(&self, cell: usize, centres: &[f64]) -> f64 {
         match &self.x_per_cell {
-            Some(v) => v[cell],
+            Some(v) => v[cell] as f64,
             None => centres[cell % self.x.cells as usize],
         }
     }
@@ -709,17 +710,23 @@ fn make_axis(
         }
     }
     let axis = Axis { param: t.param.clone(), slot, lo: t.lo, hi: t.hi, scale: t.scale, cells };
+    check_values(flag, &axis, precision)?;
+    Ok(axis)
+}
+
+/// Refuses an axis whose cell values do not fit in f32, or whose neighbouring cells the
+/// run's `precision` cannot tell apart.
+pub fn check_values(flag: &str, axis: &Axis, precision: Precision) -> Result<(), Error> {
     if axis.centres().iter().any(|c| !c.is_finite()) {
         return Err(Error::input(
             flag,
-            format!("`{}:{}:{}` has values that do not fit in f32", t.param, t.lo, t.hi),
+            format!("`{}:{}:{}` has values that do not fit in f32", axis.param, axis.lo, axis.hi),
         ));
     }
     match precision {
-        Precision::F32 => check_resolution(flag, &axis)?,
-        Precision::F64 => check_resolution_f64(flag, &axis)?,
+        Precision::F32 => check_resolution(flag, axis),
+        Precision::F64 => check_resolution_f64(flag, axis),
     }
-    Ok(axis)
 }
 
 /// Refuses an axis whose neighbouring cell centres are closer than 8 f64 units in the last

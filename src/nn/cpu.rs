@@ -108,7 +108,7 @@ pub fn run(spec: &TrainSpec, progress: &Progress) -> TrainOutcomes {
 fn run_in<T: Float + Send + Sync>(spec: &TrainSpec, progress: &Progress) -> TrainOutcomes {
     let data = Data::<T>::of(spec);
     let cols = spec.x.cells as usize;
-    let (xs, ys) = (spec.centres(&spec.x), spec.centres(&spec.y));
+    let (xs, ys) = (spec.x.centres_in(spec.precision), spec.y.centres_in(spec.precision));
     let cells = spec.cells();
     let mut stats = vec![CellStats::default(); cells];
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(cells.max(1));

@@ -61,16 +61,7 @@ pub fn axis(flag: &str, t: &AxisText, cells: u32, precision: Precision) -> Resul
     }
     let axis =
         Axis { param: t.param.clone(), slot: param as usize, lo: t.lo, hi: t.hi, scale: t.scale, cells };
-    if axis.centres().iter().any(|c| !c.is_finite()) {
-        return Err(Error::input(
-            flag,
-            format!("`{}:{}:{}` has values that do not fit in f32", t.param, t.lo, t.hi),
-        ));
-    }
-    match precision {
-        Precision::F32 => crate::spec::check_resolution(flag, &axis)?,
-        Precision::F64 => crate::spec::check_resolution_f64(flag, &axis)?,
-    }
+    crate::spec::check_values(flag, &axis, precision)?;
     Ok(axis)
 }
 
@@ -335,7 +326,7 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
         let div: Vec<i32> = out.stats.iter().map(|s| s.div_step).collect();
         let (loss0, sum_v, sum_inv, tail, last) =
             (get(|s| s.loss0), get(|s| s.sum_v), get(|s| s.sum_inv), get(|s| s.tail), get(|s| s.last_loss));
-        let (ax, ay) = (spec.centres(&spec.x), spec.centres(&spec.y));
+        let (ax, ay) = (spec.x.centres_in(spec.precision), spec.y.centres_in(spec.precision));
         set.npz(
             &with_ext(&job.prefix, "npz"),
             &[

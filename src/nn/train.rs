@@ -101,12 +101,6 @@ impl TrainSpec {
         self.x.cells as usize * self.y.cells as usize
     }
 
-    /// An axis's cell centres as the map's precision sees them: f32 centres (widened to f64)
-    /// for f32 maps, f64 centres for f64 maps.
-    pub fn centres(&self, axis: &Axis) -> Vec<f64> {
-        axis.centres_in(self.precision)
-    }
-
     /// `(lr0, lr1, offset)` of the cell at column value `vx` and row value `vy`.
     pub fn cell_params64(&self, vx: f64, vy: f64) -> [f64; 3] {
         let mut p = self.base.map(f64::from);
