@@ -3,34 +3,16 @@
 //! user-facing `--backend cpu`. The same code runs in f64 for specs that ask for it
 //! ([`Precision::F64`]): deep zooms beyond what f32 resolves.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use rayon::prelude::*;
 
 use crate::landscape::Landscape;
-use crate::optimiser::{InitFn, OptState, Optimiser, Real, StepFn, k};
+use crate::numeric::{Real, escaped_t, flush_subnormal, k};
+use crate::optimiser::{InitFn, OptState, Optimiser, StepFn};
 use crate::options;
 use crate::outcome::{Outcomes, TrajState};
 use crate::param;
 use crate::progress::Progress;
 use crate::spec::{Precision, Spec};
-
-/// Twin of `escaped` in `shaders/common/numerics.wgsl`: a coordinate's magnitude exceeds
-/// `threshold` or is not finite (compared on bit patterns, as the WGSL does).
-pub fn escaped(p: [f32; 2], threshold: f32) -> bool {
-    let t = threshold.to_bits();
-    (p[0].to_bits() & 0x7fff_ffff) > t || (p[1].to_bits() & 0x7fff_ffff) > t
-}
-
-/// [`escaped`] in any float type: not `|c| <= threshold` (so NaN escapes, as on the bits).
-fn escaped_t<T: Real>(p: [T; 2], threshold: T) -> bool {
-    !(p[0].abs() <= threshold && p[1].abs() <= threshold)
-}
-
-/// Twin of `flush_subnormal` in `shaders/common/numerics.wgsl`: subnormal components become
-/// zero (a converging trajectory otherwise decays into the slow subnormal range); NaN and
-/// infinities pass through.
-pub fn flush_subnormal<T: Real>(v: [T; 2]) -> [T; 2] {
-    v.map(|c| if c.abs() < T::min_positive_value() { T::zero() } else { c })
-}
 
 /// The float types the runner computes in, with the landscape and optimiser twins of each:
 /// f32 (the kernel's twin) and f64 (the precise path, [`Precision::F64`]).
@@ -181,42 +163,38 @@ pub fn run_cell<T: Twin>(spec: &Spec, p: &CellParams<T>) -> TrajState {
     }
 }
 
-/// Runs every cell of the grid on all host cores, reporting trajectory-steps to `progress`;
-/// in f32 (the kernel's twin) or, for [`Precision::F64`] specs, in f64.
+/// Runs every cell of the grid on all host cores, reporting trajectory-steps to `progress`:
+/// f32 specs in SIMD lanes ([`crate::lanes::run`], the same bits as the scalar twin), f64
+/// specs ([`Precision::F64`]) on the scalar twin in f64.
 pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
     match spec.precision {
-        Precision::F32 => run_in::<f32>(spec, progress),
-        Precision::F64 => run_in::<f64>(spec, progress),
+        Precision::F32 => crate::lanes::run(spec, progress),
+        Precision::F64 => run_scalar_in::<f64>(spec, progress),
     }
 }
 
-fn run_in<T: Twin>(spec: &Spec, progress: &Progress) -> Outcomes {
+/// [`run`] on the scalar twin, one trajectory at a time (the reference the lanes are held
+/// to, and the baseline the benchmark compares them with).
+pub fn run_scalar(spec: &Spec, progress: &Progress) -> Outcomes {
+    match spec.precision {
+        Precision::F32 => run_scalar_in::<f32>(spec, progress),
+        Precision::F64 => run_scalar_in::<f64>(spec, progress),
+    }
+}
+
+fn run_scalar_in<T: Twin>(spec: &Spec, progress: &Progress) -> Outcomes {
     let (xs, ys) = (spec.x.centres_in(spec.precision), spec.y.centres_in(spec.precision));
     let cols = spec.x.cells as usize;
-    let n = spec.cells();
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(n.max(1));
-    let mut states = vec![TrajState::default(); n];
-    // Small blocks handed out dynamically keep the cores busy when some regions diverge early.
+    let mut states = vec![TrajState::default(); spec.cells()];
+    // Small blocks, stolen by idle cores, keep every core busy when some regions diverge early.
     let block = 256usize;
-    let done_cells = AtomicU64::new(0);
-    let blocks: Vec<&mut [TrajState]> = states.chunks_mut(block).collect();
-    let blocks = std::sync::Mutex::new(blocks.into_iter().enumerate().collect::<Vec<_>>());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let item = blocks.lock().expect("no thread panics while holding the lock").pop();
-                    let Some((b, out)) = item else { break };
-                    for (k, s) in out.iter_mut().enumerate() {
-                        let i = b * block + k;
-                        let p = CellParams::<T>::new(spec, i as u32, spec.x_value(i, &xs), ys[i / cols]);
-                        *s = run_cell(spec, &p);
-                    }
-                    let done = done_cells.fetch_add(out.len() as u64, Ordering::Relaxed) + out.len() as u64;
-                    progress.set(done * spec.steps as u64);
-                }
-            });
+    states.par_chunks_mut(block).enumerate().for_each(|(b, out)| {
+        for (k, s) in out.iter_mut().enumerate() {
+            let i = b * block + k;
+            let p = CellParams::<T>::new(spec, i as u32, spec.x_value(i, &xs), ys[i / cols]);
+            *s = run_cell(spec, &p);
         }
+        progress.add(out.len() as u64 * spec.steps as u64);
     });
     let mut out = Outcomes::with_capacity(spec.x.cells, spec.y.cells);
     for s in &states {
@@ -244,26 +222,4 @@ fn trace_in<T: Twin>(spec: &Spec) -> Vec<[f32; 3]> {
     let mut rows = vec![row(p.start)];
     fly(spec, &p, |_, pos| rows.push(row(pos)));
     rows
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn subnormals_flush_to_zero_and_nothing_else_changes() {
-        let sub = f32::MIN_POSITIVE / 4.0;
-        assert_eq!(flush_subnormal([sub, -sub]), [0.0, 0.0]);
-        assert_eq!(flush_subnormal([f32::MIN_POSITIVE, -1.5]), [f32::MIN_POSITIVE, -1.5]);
-        let [a, b] = flush_subnormal([f32::NAN, f32::INFINITY]);
-        assert!(a.is_nan() && b == f32::INFINITY);
-    }
-
-    #[test]
-    fn escape_catches_large_and_non_finite_coordinates() {
-        assert!(!escaped([1e6, -1e6], 1e6));
-        assert!(escaped([1.0000001e6, 0.0], 1e6));
-        assert!(escaped([0.0, f32::NAN], 1e6));
-        assert!(escaped([f32::NEG_INFINITY, 0.0], 1e6));
-    }
 }

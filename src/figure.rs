@@ -352,7 +352,8 @@ pub fn run_maps(
 
     // 5. Write everything at once.
     let run_seconds: f64 = all.iter().map(|m| m.run_seconds).sum();
-    let work: f64 = all.iter().map(|m| m.spec.cells() as f64 * m.spec.steps as f64).sum();
+    // Steps actually run: a trajectory stops where it diverges.
+    let work: f64 = all.iter().map(|m| m.out.steps_run(m.spec.steps) as f64).sum();
     let rate = work / run_seconds.max(1e-9);
     let mut meta = serde_json::Map::new();
     meta.insert("downhill".into(), json!(env!("CARGO_PKG_VERSION")));
@@ -405,7 +406,7 @@ pub fn run_maps(
     set.text(&with_ext(&job.prefix, "json"), &(text + "\n"))?;
     let files = set.commit()?;
     let head = format!(
-        "{} map(s) of {}x{} trajectories x {} steps in {:.2} s ({:.3e} trajectory-steps/s)",
+        "{} map(s) of {}x{} trajectories x {} steps in {:.2} s ({:.3e} trajectory-steps/s, counting steps run)",
         all.len(),
         first.x.cells,
         first.y.cells,

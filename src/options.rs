@@ -5,7 +5,7 @@
 //! Their numbers live in the flat parameter vector (slots 14-20), so each can be a sweep axis;
 //! which of them are compiled into the kernel is fixed per run ([`Features`]).
 
-use crate::optimiser::{Real, k};
+use crate::numeric::{Real, k};
 use serde::Serialize;
 
 use crate::error::{Error, did_you_mean};

@@ -101,6 +101,13 @@ impl Outcomes {
         self.div_step.iter().filter(|&&d| d >= 0).count() as f64 / self.len() as f64
     }
 
+    /// Trajectory-steps actually run for a run of `steps` steps: a trajectory stops at its
+    /// divergence step (`div_step` updates; 0 when the start itself escaped), the others run
+    /// all `steps`. Rates reported by the tool count these, not `cells * steps`.
+    pub fn steps_run(&self, steps: u32) -> u64 {
+        self.div_step.iter().map(|&d| if d >= 0 { (d as u64).min(steps as u64) } else { steps as u64 }).sum()
+    }
+
     /// Fraction of cells that converged.
     pub fn converged_fraction(&self) -> f64 {
         if self.is_empty() {

@@ -58,7 +58,8 @@ impl Backend {
         match self {
             Backend::Cpu => {
                 let n = std::thread::available_parallelism().map_or(1, |t| t.get());
-                format!("cpu ({n} threads)")
+                let isa = crate::lanes::isa::name(crate::lanes::isa::level());
+                format!("cpu ({n} threads, {} lanes, {isa})", crate::lanes::LANES)
             }
             Backend::Gpu(g) | Backend::AutoGpu(g) => {
                 let s = g.context().summary();
@@ -67,11 +68,15 @@ impl Backend {
         }
     }
 
-    /// [`Backend::describe`] for a run in `precision`: f64 runs go to the CPU under `auto`.
+    /// [`Backend::describe`] for a run in `precision`: f64 runs go to the CPU under `auto`, and
+    /// so do all runs when the only adapter is a software one.
     pub fn describe_run(&self, precision: Precision) -> String {
         match self {
             Backend::AutoGpu(_) if precision == Precision::F64 => {
                 format!("{} (auto: the GPU kernels are f32; f64 runs on the CPU)", Backend::Cpu.describe())
+            }
+            _ if self.software_by_choice() => {
+                format!("{} (auto: faster than {})", Backend::Cpu.describe(), self.describe())
             }
             _ => self.describe(),
         }
@@ -89,8 +94,9 @@ impl Backend {
         }
     }
 
-    /// Whether `auto` picked a software adapter (a CPU driving the GPU API, like lavapipe),
-    /// where the trainability kernel runs about twice as fast on the CPU twin.
+    /// Whether `auto` found only a software adapter (a CPU driving the GPU API, like lavapipe):
+    /// then every run goes to the CPU runners, which are faster on the same cores (the 2-D
+    /// kernels in SIMD lanes 3-10x, the trainability twin about twice).
     pub fn software_by_choice(&self) -> bool {
         matches!(self, Backend::AutoGpu(g) if g.context().summary().device_type == "Cpu")
     }
@@ -108,6 +114,7 @@ impl Backend {
         match self {
             Backend::Cpu => Ok(cpu::run(spec, progress)),
             Backend::AutoGpu(_) if spec.precision == Precision::F64 => Ok(cpu::run(spec, progress)),
+            b if b.software_by_choice() => Ok(cpu::run(spec, progress)),
             Backend::Gpu(_) if spec.precision == Precision::F64 => Err(f64_on_gpu()),
             Backend::Gpu(g) | Backend::AutoGpu(g) => g.run(spec, progress),
         }
@@ -137,6 +144,7 @@ impl Backend {
         match self {
             Backend::Cpu => Ok(cpu::trace(spec)),
             Backend::AutoGpu(_) if spec.precision == Precision::F64 => Ok(cpu::trace(spec)),
+            b if b.software_by_choice() => Ok(cpu::trace(spec)),
             Backend::Gpu(_) if spec.precision == Precision::F64 => Err(f64_on_gpu()),
             Backend::Gpu(g) | Backend::AutoGpu(g) => g.trace(spec),
         }

@@ -15,7 +15,9 @@ mod wgsl;
 
 pub use parse::{MAX_LEN, parse};
 
-use num_traits::Float;
+
+use crate::lanes::{LANES, Lane};
+use crate::numeric::Real;
 
 use crate::error::Error;
 
@@ -111,7 +113,7 @@ pub enum Expr {
     IfLe(Box<Expr>, Box<Expr>, Box<Expr>, Box<Expr>),
 }
 
-fn sign<T: Float>(v: T) -> T {
+fn sign<T: Real>(v: T) -> T {
     if v > T::zero() {
         T::one()
     } else if v < T::zero() {
@@ -121,9 +123,30 @@ fn sign<T: Float>(v: T) -> T {
     }
 }
 
+/// `f(a)`, or `f(a, b())` for the functions of two arguments.
+fn call<T: Real>(f: Func, a: T, b: impl FnOnce() -> T) -> T {
+    match f {
+        Func::Sin => a.twin_sin(),
+        Func::Cos => a.twin_cos(),
+        Func::Tan => a.tan(),
+        Func::Exp => a.exp(),
+        Func::Log => a.ln(),
+        Func::Sqrt => a.sqrt(),
+        Func::Abs => a.abs(),
+        Func::Tanh => a.tanh(),
+        Func::Sinh => a.sinh(),
+        Func::Cosh => a.cosh(),
+        Func::Atan => a.atan(),
+        Func::Sign => sign(a),
+        Func::Pow => a.powf(b()),
+        Func::Min => a.min(b()),
+        Func::Max => a.max(b()),
+    }
+}
+
 impl Expr {
     /// Evaluates the tree at `p` with parameters `c`, in f32 or f64.
-    pub fn eval<T: Float>(&self, p: [T; 2], c: [T; 4]) -> T {
+    pub fn eval<T: Real>(&self, p: [T; 2], c: [T; 4]) -> T {
         match self {
             Expr::Num(v) => T::from(*v).expect("finite constant"),
             Expr::X => p[0],
@@ -146,32 +169,62 @@ impl Expr {
                     _ => acc,
                 }
             }
-            Expr::Call(f, args) => {
-                let a = args[0].eval(p, c);
-                match f {
-                    Func::Sin => a.sin(),
-                    Func::Cos => a.cos(),
-                    Func::Tan => a.tan(),
-                    Func::Exp => a.exp(),
-                    Func::Log => a.ln(),
-                    Func::Sqrt => a.sqrt(),
-                    Func::Abs => a.abs(),
-                    Func::Tanh => a.tanh(),
-                    Func::Sinh => a.sinh(),
-                    Func::Cosh => a.cosh(),
-                    Func::Atan => a.atan(),
-                    Func::Sign => sign(a),
-                    Func::Pow => a.powf(args[1].eval(p, c)),
-                    Func::Min => a.min(args[1].eval(p, c)),
-                    Func::Max => a.max(args[1].eval(p, c)),
-                }
-            }
+            Expr::Call(f, args) => call(*f, args[0].eval(p, c), || args[1].eval(p, c)),
             Expr::IfLe(a, b, t, e) => {
                 if a.eval(p, c) <= b.eval(p, c) {
                     t.eval(p, c)
                 } else {
                     e.eval(p, c)
                 }
+            }
+        }
+    }
+
+    /// Evaluates the tree at every lane of a block, one tree walk per block: the same bits as
+    /// [`Expr::eval`] in f32 lane by lane (both branches of an `IfLe` are evaluated and one is
+    /// picked per lane).
+    pub fn eval_lanes(&self, x: &Lane, y: &Lane, c: &[Lane; 4]) -> Lane {
+        let zip = |a: Lane, b: Lane, f: fn(f32, f32) -> f32| -> Lane { std::array::from_fn(|l| f(a[l], b[l])) };
+        match self {
+            Expr::Num(v) => [*v as f32; LANES],
+            Expr::X => *x,
+            Expr::Y => *y,
+            Expr::Param(k) => c[*k],
+            Expr::Neg(a) => a.eval_lanes(x, y, c).map(|v| -v),
+            Expr::Add(a, b) => zip(a.eval_lanes(x, y, c), b.eval_lanes(x, y, c), |a, b| a + b),
+            Expr::Sub(a, b) => zip(a.eval_lanes(x, y, c), b.eval_lanes(x, y, c), |a, b| a - b),
+            Expr::Mul(a, b) => zip(a.eval_lanes(x, y, c), b.eval_lanes(x, y, c), |a, b| a * b),
+            Expr::Div(a, b) => zip(a.eval_lanes(x, y, c), b.eval_lanes(x, y, c), |a, b| a / b),
+            Expr::PowI(a, n) => {
+                let v = a.eval_lanes(x, y, c);
+                let mut acc = v;
+                for _ in 1..n.unsigned_abs() {
+                    acc = zip(acc, v, |a, b| a * b);
+                }
+                match n {
+                    0 => [1.0; LANES],
+                    n if *n < 0 => acc.map(|a| 1.0 / a),
+                    _ => acc,
+                }
+            }
+            Expr::Call(f, args) => {
+                let a = args[0].eval_lanes(x, y, c);
+                match f {
+                    Func::Sin => a.map(crate::numeric::sin32),
+                    Func::Cos => a.map(crate::numeric::cos32),
+                    _ => {
+                        let b = match args.get(1) {
+                            Some(b) => b.eval_lanes(x, y, c),
+                            None => [0.0; LANES],
+                        };
+                        std::array::from_fn(|l| call(*f, a[l], || b[l]))
+                    }
+                }
+            }
+            Expr::IfLe(a, b, t, e) => {
+                let (a, b) = (a.eval_lanes(x, y, c), b.eval_lanes(x, y, c));
+                let (t, e) = (t.eval_lanes(x, y, c), e.eval_lanes(x, y, c));
+                std::array::from_fn(|l| if a[l] <= b[l] { t[l] } else { e[l] })
             }
         }
     }
@@ -235,17 +288,17 @@ impl Compiled {
     }
 
     /// Loss at `p`.
-    pub fn loss<T: Float>(&self, p: [T; 2], c: [T; 4]) -> T {
+    pub fn loss<T: Real>(&self, p: [T; 2], c: [T; 4]) -> T {
         self.loss.eval(p, c)
     }
 
     /// Gradient at `p`.
-    pub fn grad<T: Float>(&self, p: [T; 2], c: [T; 4]) -> [T; 2] {
+    pub fn grad<T: Real>(&self, p: [T; 2], c: [T; 4]) -> [T; 2] {
         [self.grad[0].eval(p, c), self.grad[1].eval(p, c)]
     }
 
     /// Hessian at `p`.
-    pub fn hess<T: Float>(&self, p: [T; 2], c: [T; 4]) -> [T; 3] {
+    pub fn hess<T: Real>(&self, p: [T; 2], c: [T; 4]) -> [T; 3] {
         [self.hess[0].eval(p, c), self.hess[1].eval(p, c), self.hess[2].eval(p, c)]
     }
 }

@@ -1,7 +1,7 @@
 //! CPU twins of `shaders/landscapes/*.wgsl`, one module per landscape, each with `loss`,
 //! `grad` and `hess` of the same names and the same operation order as the WGSL.
 
-use num_traits::Float;
+use crate::numeric::Real;
 
 use crate::param::{Domain, ParamDef};
 
@@ -24,17 +24,20 @@ pub mod quadratic {
     ];
 
     /// `0.5 * (kx x^2 + ky y^2)`.
-    pub fn loss<T: Float>(p: [T; 2], c: [T; 4]) -> T {
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], c: [T; 4]) -> T {
         lit::<T>(0.5) * (c[0] * p[0] * p[0] + c[1] * p[1] * p[1])
     }
 
     /// `(kx x, ky y)`.
-    pub fn grad<T: Float>(p: [T; 2], c: [T; 4]) -> [T; 2] {
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], c: [T; 4]) -> [T; 2] {
         [c[0] * p[0], c[1] * p[1]]
     }
 
     /// `(kx, 0, ky)`.
-    pub fn hess<T: Float>(_p: [T; 2], c: [T; 4]) -> [T; 3] {
+    #[inline(always)]
+    pub fn hess<T: Real>(_p: [T; 2], c: [T; 4]) -> [T; 3] {
         [c[0], T::zero(), c[1]]
     }
 }
@@ -56,20 +59,23 @@ pub mod rosenbrock {
     ];
 
     /// `(a - x)^2 + b (y - x^2)^2`.
-    pub fn loss<T: Float>(p: [T; 2], c: [T; 4]) -> T {
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], c: [T; 4]) -> T {
         let u = c[0] - p[0];
         let w = p[1] - p[0] * p[0];
         u * u + c[1] * w * w
     }
 
     /// `(-2 (a - x) - 4 b x w, 2 b w)` with `w = y - x^2`.
-    pub fn grad<T: Float>(p: [T; 2], c: [T; 4]) -> [T; 2] {
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], c: [T; 4]) -> [T; 2] {
         let w = p[1] - p[0] * p[0];
         [lit::<T>(-2.0) * (c[0] - p[0]) - lit::<T>(4.0) * c[1] * p[0] * w, lit::<T>(2.0) * c[1] * w]
     }
 
     /// `(2 - 4 b y + 12 b x^2, -4 b x, 2 b)`.
-    pub fn hess<T: Float>(p: [T; 2], c: [T; 4]) -> [T; 3] {
+    #[inline(always)]
+    pub fn hess<T: Real>(p: [T; 2], c: [T; 4]) -> [T; 3] {
         [
             lit::<T>(2.0) - lit::<T>(4.0) * c[1] * p[1] + lit::<T>(12.0) * c[1] * p[0] * p[0],
             lit::<T>(-4.0) * c[1] * p[0],
@@ -83,17 +89,20 @@ pub mod saddle {
     use super::*;
 
     /// `x^2 - y^2`.
-    pub fn loss<T: Float>(p: [T; 2], _c: [T; 4]) -> T {
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], _c: [T; 4]) -> T {
         p[0] * p[0] - p[1] * p[1]
     }
 
     /// `(2x, -2y)`.
-    pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         [lit::<T>(2.0) * p[0], lit::<T>(-2.0) * p[1]]
     }
 
     /// `(2, 0, -2)`.
-    pub fn hess<T: Float>(_p: [T; 2], _c: [T; 4]) -> [T; 3] {
+    #[inline(always)]
+    pub fn hess<T: Real>(_p: [T; 2], _c: [T; 4]) -> [T; 3] {
         [lit(2.0), T::zero(), lit(-2.0)]
     }
 }
@@ -103,21 +112,24 @@ pub mod bumpy {
     use super::*;
 
     /// `0.1 (x^2 + y^2) + sin x sin y`.
-    pub fn loss<T: Float>(p: [T; 2], _c: [T; 4]) -> T {
-        lit::<T>(0.1) * (p[0] * p[0] + p[1] * p[1]) + p[0].sin() * p[1].sin()
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], _c: [T; 4]) -> T {
+        lit::<T>(0.1) * (p[0] * p[0] + p[1] * p[1]) + p[0].twin_sin() * p[1].twin_sin()
     }
 
     /// `(0.2 x + cos x sin y, 0.2 y + sin x cos y)`.
-    pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
-        let (sx, cx) = (p[0].sin(), p[0].cos());
-        let (sy, cy) = (p[1].sin(), p[1].cos());
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
+        let (sx, cx) = (p[0].twin_sin(), p[0].twin_cos());
+        let (sy, cy) = (p[1].twin_sin(), p[1].twin_cos());
         [lit::<T>(0.2) * p[0] + cx * sy, lit::<T>(0.2) * p[1] + sx * cy]
     }
 
     /// `(0.2 - sin x sin y, cos x cos y, 0.2 - sin x sin y)`.
-    pub fn hess<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
-        let ss = p[0].sin() * p[1].sin();
-        [lit::<T>(0.2) - ss, p[0].cos() * p[1].cos(), lit::<T>(0.2) - ss]
+    #[inline(always)]
+    pub fn hess<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
+        let ss = p[0].twin_sin() * p[1].twin_sin();
+        [lit::<T>(0.2) - ss, p[0].twin_cos() * p[1].twin_cos(), lit::<T>(0.2) - ss]
     }
 }
 
@@ -126,21 +138,24 @@ pub mod himmelblau {
     use super::*;
 
     /// `(x^2 + y - 11)^2 + (x + y^2 - 7)^2`.
-    pub fn loss<T: Float>(p: [T; 2], _c: [T; 4]) -> T {
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], _c: [T; 4]) -> T {
         let u = p[0] * p[0] + p[1] - lit(11.0);
         let w = p[0] + p[1] * p[1] - lit(7.0);
         u * u + w * w
     }
 
     /// `(4 x u + 2 w, 2 u + 4 y w)` with `u = x^2 + y - 11`, `w = x + y^2 - 7`.
-    pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         let u = p[0] * p[0] + p[1] - lit(11.0);
         let w = p[0] + p[1] * p[1] - lit(7.0);
         [lit::<T>(4.0) * p[0] * u + lit::<T>(2.0) * w, lit::<T>(2.0) * u + lit::<T>(4.0) * p[1] * w]
     }
 
     /// `(12 x^2 + 4 y - 42, 4 (x + y), 4 x + 12 y^2 - 26)`.
-    pub fn hess<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
+    #[inline(always)]
+    pub fn hess<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
         [
             lit::<T>(12.0) * p[0] * p[0] + lit::<T>(4.0) * p[1] - lit(42.0),
             lit::<T>(4.0) * (p[0] + p[1]),

@@ -4,7 +4,7 @@
 
 use std::f64::consts::PI;
 
-use num_traits::Float;
+use crate::numeric::Real;
 
 use crate::param::{Domain, ParamDef};
 
@@ -15,21 +15,24 @@ pub mod booth {
     use super::*;
 
     /// `(x + 2y - 7)^2 + (2x + y - 5)^2`.
-    pub fn loss<T: Float>(p: [T; 2], _c: [T; 4]) -> T {
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], _c: [T; 4]) -> T {
         let u = p[0] + lit::<T>(2.0) * p[1] - lit(7.0);
         let w = lit::<T>(2.0) * p[0] + p[1] - lit(5.0);
         u * u + w * w
     }
 
     /// `(2u + 4w, 4u + 2w)`.
-    pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         let u = p[0] + lit::<T>(2.0) * p[1] - lit(7.0);
         let w = lit::<T>(2.0) * p[0] + p[1] - lit(5.0);
         [lit::<T>(2.0) * u + lit::<T>(4.0) * w, lit::<T>(4.0) * u + lit::<T>(2.0) * w]
     }
 
     /// `(10, 8, 10)`.
-    pub fn hess<T: Float>(_p: [T; 2], _c: [T; 4]) -> [T; 3] {
+    #[inline(always)]
+    pub fn hess<T: Real>(_p: [T; 2], _c: [T; 4]) -> [T; 3] {
         [lit(10.0), lit(8.0), lit(10.0)]
     }
 }
@@ -39,17 +42,20 @@ pub mod matyas {
     use super::*;
 
     /// `0.26 (x^2 + y^2) - 0.48 x y`.
-    pub fn loss<T: Float>(p: [T; 2], _c: [T; 4]) -> T {
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], _c: [T; 4]) -> T {
         lit::<T>(0.26) * (p[0] * p[0] + p[1] * p[1]) - lit::<T>(0.48) * p[0] * p[1]
     }
 
     /// `(0.52x - 0.48y, 0.52y - 0.48x)`.
-    pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         [lit::<T>(0.52) * p[0] - lit::<T>(0.48) * p[1], lit::<T>(0.52) * p[1] - lit::<T>(0.48) * p[0]]
     }
 
     /// `(0.52, -0.48, 0.52)`.
-    pub fn hess<T: Float>(_p: [T; 2], _c: [T; 4]) -> [T; 3] {
+    #[inline(always)]
+    pub fn hess<T: Real>(_p: [T; 2], _c: [T; 4]) -> [T; 3] {
         [lit(0.52), lit(-0.48), lit(0.52)]
     }
 }
@@ -58,19 +64,23 @@ pub mod matyas {
 pub mod beale {
     use super::*;
 
-    fn terms<T: Float>(p: [T; 2]) -> [T; 3] {
+    #[inline(always)]
+
+    fn terms<T: Real>(p: [T; 2]) -> [T; 3] {
         let (x, y) = (p[0], p[1]);
         [lit::<T>(1.5) - x + x * y, lit::<T>(2.25) - x + x * y * y, lit::<T>(2.625) - x + x * y * y * y]
     }
 
     /// Sum of the three squared terms.
-    pub fn loss<T: Float>(p: [T; 2], _c: [T; 4]) -> T {
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], _c: [T; 4]) -> T {
         let [a1, a2, a3] = terms(p);
         a1 * a1 + a2 * a2 + a3 * a3
     }
 
     /// Chain rule through the three terms.
-    pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         let (x, y) = (p[0], p[1]);
         let [a1, a2, a3] = terms(p);
         let one = T::one();
@@ -80,7 +90,8 @@ pub mod beale {
     }
 
     /// Second derivatives of the three squared terms.
-    pub fn hess<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
+    #[inline(always)]
+    pub fn hess<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
         let (x, y) = (p[0], p[1]);
         let [a1, a2, a3] = terms(p);
         let one = T::one();
@@ -100,7 +111,8 @@ pub mod goldstein_price {
     use super::*;
 
     /// `(s, r, P, Q, dP, dQ/dx, dQ/dy)` shared by the three functions.
-    fn parts<T: Float>(p: [T; 2]) -> [T; 7] {
+    #[inline(always)]
+    fn parts<T: Real>(p: [T; 2]) -> [T; 7] {
         let (x, y) = (p[0], p[1]);
         let s = x + y + T::one();
         let r = lit::<T>(2.0) * x - lit::<T>(3.0) * y;
@@ -117,13 +129,15 @@ pub mod goldstein_price {
     }
 
     /// `A * B`.
-    pub fn loss<T: Float>(p: [T; 2], _c: [T; 4]) -> T {
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], _c: [T; 4]) -> T {
         let [s, r, pp, qq, ..] = parts(p);
         (T::one() + s * s * pp) * (lit::<T>(30.0) + r * r * qq)
     }
 
     /// Product rule on `A * B`.
-    pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         let [s, r, pp, qq, pd, qx, qy] = parts(p);
         let a = T::one() + s * s * pp;
         let b = lit::<T>(30.0) + r * r * qq;
@@ -134,7 +148,8 @@ pub mod goldstein_price {
     }
 
     /// Second-order product rule on `A * B`.
-    pub fn hess<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
+    #[inline(always)]
+    pub fn hess<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
         let [s, r, pp, qq, pd, qx, qy] = parts(p);
         let two = lit::<T>(2.0);
         let a = T::one() + s * s * pp;
@@ -160,13 +175,15 @@ pub mod three_hump_camel {
     use super::*;
 
     /// `2x^2 - 1.05x^4 + x^6/6 + xy + y^2`.
-    pub fn loss<T: Float>(p: [T; 2], _c: [T; 4]) -> T {
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], _c: [T; 4]) -> T {
         let x2 = p[0] * p[0];
         lit::<T>(2.0) * x2 - lit::<T>(1.05) * x2 * x2 + x2 * x2 * x2 / lit(6.0) + p[0] * p[1] + p[1] * p[1]
     }
 
     /// `(4x - 4.2x^3 + x^5 + y, x + 2y)`.
-    pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         let x2 = p[0] * p[0];
         [
             lit::<T>(4.0) * p[0] - lit::<T>(4.2) * x2 * p[0] + x2 * x2 * p[0] + p[1],
@@ -175,7 +192,8 @@ pub mod three_hump_camel {
     }
 
     /// `(4 - 12.6x^2 + 5x^4, 1, 2)`.
-    pub fn hess<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
+    #[inline(always)]
+    pub fn hess<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
         let x2 = p[0] * p[0];
         [lit::<T>(4.0) - lit::<T>(12.6) * x2 + lit::<T>(5.0) * x2 * x2, T::one(), lit(2.0)]
     }
@@ -186,7 +204,8 @@ pub mod six_hump_camel {
     use super::*;
 
     /// `(4 - 2.1x^2 + x^4/3) x^2 + xy + (-4 + 4y^2) y^2`.
-    pub fn loss<T: Float>(p: [T; 2], _c: [T; 4]) -> T {
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], _c: [T; 4]) -> T {
         let x2 = p[0] * p[0];
         let y2 = p[1] * p[1];
         (lit::<T>(4.0) - lit::<T>(2.1) * x2 + x2 * x2 / lit(3.0)) * x2
@@ -195,7 +214,8 @@ pub mod six_hump_camel {
     }
 
     /// `(8x - 8.4x^3 + 2x^5 + y, x - 8y + 16y^3)`.
-    pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         let x2 = p[0] * p[0];
         let y2 = p[1] * p[1];
         [
@@ -205,7 +225,8 @@ pub mod six_hump_camel {
     }
 
     /// `(8 - 25.2x^2 + 10x^4, 1, -8 + 48y^2)`.
-    pub fn hess<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
+    #[inline(always)]
+    pub fn hess<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
         let x2 = p[0] * p[0];
         [
             lit::<T>(8.0) - lit::<T>(25.2) * x2 + lit::<T>(10.0) * x2 * x2,
@@ -219,28 +240,33 @@ pub mod six_hump_camel {
 pub mod rastrigin {
     use super::*;
 
-    fn tau<T: Float>() -> T {
+    #[inline(always)]
+
+    fn tau<T: Real>() -> T {
         lit(std::f64::consts::TAU)
     }
 
     /// `20 + x^2 - 10 cos(2 pi x) + y^2 - 10 cos(2 pi y)`.
-    pub fn loss<T: Float>(p: [T; 2], _c: [T; 4]) -> T {
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], _c: [T; 4]) -> T {
         let ten = lit::<T>(10.0);
-        lit::<T>(20.0) + p[0] * p[0] - ten * (tau::<T>() * p[0]).cos() + p[1] * p[1]
-            - ten * (tau::<T>() * p[1]).cos()
+        lit::<T>(20.0) + p[0] * p[0] - ten * (tau::<T>() * p[0]).twin_cos() + p[1] * p[1]
+            - ten * (tau::<T>() * p[1]).twin_cos()
     }
 
     /// `(2x + 20 pi sin(2 pi x), ...)`.
-    pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         let k = lit::<T>(10.0) * tau::<T>();
-        p.map(|v| lit::<T>(2.0) * v + k * (tau::<T>() * v).sin())
+        p.map(|v| lit::<T>(2.0) * v + k * (tau::<T>() * v).twin_sin())
     }
 
     /// `(2 + 40 pi^2 cos(2 pi x), 0, ...)`.
-    pub fn hess<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
+    #[inline(always)]
+    pub fn hess<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
         let k = lit::<T>(10.0) * tau::<T>() * tau::<T>();
         let two = lit::<T>(2.0);
-        [two + k * (tau::<T>() * p[0]).cos(), T::zero(), two + k * (tau::<T>() * p[1]).cos()]
+        [two + k * (tau::<T>() * p[0]).twin_cos(), T::zero(), two + k * (tau::<T>() * p[1]).twin_cos()]
     }
 }
 
@@ -249,38 +275,47 @@ pub mod rastrigin {
 pub mod ackley {
     use super::*;
 
-    fn tau<T: Float>() -> T {
+    #[inline(always)]
+
+    fn tau<T: Real>() -> T {
         lit(std::f64::consts::TAU)
     }
 
-    fn pi<T: Float>() -> T {
+    #[inline(always)]
+
+    fn pi<T: Real>() -> T {
         lit(PI)
     }
 
-    fn radius_and_wave<T: Float>(p: [T; 2]) -> (T, T) {
+    #[inline(always)]
+
+    fn radius_and_wave<T: Real>(p: [T; 2]) -> (T, T) {
         let r = (lit::<T>(0.5) * (p[0] * p[0] + p[1] * p[1])).sqrt();
-        let e = (lit::<T>(0.5) * ((tau::<T>() * p[0]).cos() + (tau::<T>() * p[1]).cos())).exp();
+        let e = (lit::<T>(0.5) * ((tau::<T>() * p[0]).twin_cos() + (tau::<T>() * p[1]).twin_cos())).exp();
         (r, e)
     }
 
     /// `-20 exp(-0.2 r) - exp(0.5 (cos 2 pi x + cos 2 pi y)) + e + 20`.
-    pub fn loss<T: Float>(p: [T; 2], _c: [T; 4]) -> T {
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], _c: [T; 4]) -> T {
         let (r, e) = radius_and_wave(p);
         lit::<T>(-20.0) * (lit::<T>(-0.2) * r).exp() - e + lit(std::f64::consts::E) + lit(20.0)
     }
 
     /// `2 exp(-0.2 r) / r * (x, y) + pi E (sin 2 pi x, sin 2 pi y)`, radial part 0 at r = 0.
-    pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         let (r, e) = radius_and_wave(p);
         let radial = if r > T::zero() { lit::<T>(2.0) * (lit::<T>(-0.2) * r).exp() / r } else { T::zero() };
         let w = pi::<T>() * e;
-        [radial * p[0] + w * (tau::<T>() * p[0]).sin(), radial * p[1] + w * (tau::<T>() * p[1]).sin()]
+        [radial * p[0] + w * (tau::<T>() * p[0]).twin_sin(), radial * p[1] + w * (tau::<T>() * p[1]).twin_sin()]
     }
 
     /// Radial and wave parts' second derivatives; radial part 0 at r = 0.
-    pub fn hess<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
+    #[inline(always)]
+    pub fn hess<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
         let (r, e) = radius_and_wave(p);
-        let (sx, sy) = ((tau::<T>() * p[0]).sin(), (tau::<T>() * p[1]).sin());
+        let (sx, sy) = ((tau::<T>() * p[0]).twin_sin(), (tau::<T>() * p[1]).twin_sin());
         let mut h = [T::zero(); 3];
         if r > T::zero() {
             let t = (lit::<T>(-0.2) * r).exp();
@@ -291,9 +326,9 @@ pub mod ackley {
         let pe = pi::<T>() * pi::<T>() * e;
         let two = lit::<T>(2.0);
         [
-            h[0] + pe * (two * (tau::<T>() * p[0]).cos() - sx * sx),
+            h[0] + pe * (two * (tau::<T>() * p[0]).twin_cos() - sx * sx),
             h[1] - pe * sx * sy,
-            h[2] + pe * (two * (tau::<T>() * p[1]).cos() - sy * sy),
+            h[2] + pe * (two * (tau::<T>() * p[1]).twin_cos() - sy * sy),
         ]
     }
 }
@@ -303,7 +338,8 @@ pub mod styblinski_tang {
     use super::*;
 
     /// `0.5 (x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y)`.
-    pub fn loss<T: Float>(p: [T; 2], _c: [T; 4]) -> T {
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], _c: [T; 4]) -> T {
         let q = [p[0] * p[0], p[1] * p[1]];
         lit::<T>(0.5)
             * (q[0] * q[0] - lit::<T>(16.0) * q[0] + lit::<T>(5.0) * p[0] + q[1] * q[1]
@@ -312,12 +348,14 @@ pub mod styblinski_tang {
     }
 
     /// `2x^3 - 16x + 2.5` per coordinate.
-    pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         p.map(|v| lit::<T>(2.0) * v * v * v - lit::<T>(16.0) * v + lit(2.5))
     }
 
     /// `(6x^2 - 16, 0, 6y^2 - 16)`.
-    pub fn hess<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
+    #[inline(always)]
+    pub fn hess<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
         [lit::<T>(6.0) * p[0] * p[0] - lit(16.0), T::zero(), lit::<T>(6.0) * p[1] * p[1] - lit(16.0)]
     }
 }
@@ -326,48 +364,53 @@ pub mod styblinski_tang {
 pub mod levi {
     use super::*;
 
-    fn pi<T: Float>() -> T {
+    #[inline(always)]
+
+    fn pi<T: Real>() -> T {
         lit(PI)
     }
 
     /// `sin^2(3 pi x) + (x-1)^2 (1 + sin^2(3 pi y)) + (y-1)^2 (1 + sin^2(2 pi y))`.
-    pub fn loss<T: Float>(p: [T; 2], _c: [T; 4]) -> T {
-        let sx = (lit::<T>(3.0) * pi::<T>() * p[0]).sin();
-        let s3 = (lit::<T>(3.0) * pi::<T>() * p[1]).sin();
-        let s2 = (lit::<T>(2.0) * pi::<T>() * p[1]).sin();
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], _c: [T; 4]) -> T {
+        let sx = (lit::<T>(3.0) * pi::<T>() * p[0]).twin_sin();
+        let s3 = (lit::<T>(3.0) * pi::<T>() * p[1]).twin_sin();
+        let s2 = (lit::<T>(2.0) * pi::<T>() * p[1]).twin_sin();
         let (u, w) = (p[0] - T::one(), p[1] - T::one());
         sx * sx + u * u * (T::one() + s3 * s3) + w * w * (T::one() + s2 * s2)
     }
 
     /// Chain rule; see the WGSL.
-    pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         let pi = pi::<T>();
-        let s3 = (lit::<T>(3.0) * pi * p[1]).sin();
-        let s2 = (lit::<T>(2.0) * pi * p[1]).sin();
+        let s3 = (lit::<T>(3.0) * pi * p[1]).twin_sin();
+        let s2 = (lit::<T>(2.0) * pi * p[1]).twin_sin();
         let (u, w) = (p[0] - T::one(), p[1] - T::one());
         let two = lit::<T>(2.0);
         [
-            lit::<T>(3.0) * pi * (lit::<T>(6.0) * pi * p[0]).sin() + two * u * (T::one() + s3 * s3),
-            lit::<T>(3.0) * pi * u * u * (lit::<T>(6.0) * pi * p[1]).sin()
+            lit::<T>(3.0) * pi * (lit::<T>(6.0) * pi * p[0]).twin_sin() + two * u * (T::one() + s3 * s3),
+            lit::<T>(3.0) * pi * u * u * (lit::<T>(6.0) * pi * p[1]).twin_sin()
                 + two * w * (T::one() + s2 * s2)
-                + two * pi * w * w * (lit::<T>(4.0) * pi * p[1]).sin(),
+                + two * pi * w * w * (lit::<T>(4.0) * pi * p[1]).twin_sin(),
         ]
     }
 
     /// Second derivatives; see the WGSL.
-    pub fn hess<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
+    #[inline(always)]
+    pub fn hess<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
         let pi = pi::<T>();
-        let s3 = (lit::<T>(3.0) * pi * p[1]).sin();
-        let s2 = (lit::<T>(2.0) * pi * p[1]).sin();
+        let s3 = (lit::<T>(3.0) * pi * p[1]).twin_sin();
+        let s2 = (lit::<T>(2.0) * pi * p[1]).twin_sin();
         let (u, w) = (p[0] - T::one(), p[1] - T::one());
         let two = lit::<T>(2.0);
         [
-            lit::<T>(18.0) * pi * pi * (lit::<T>(6.0) * pi * p[0]).cos() + two * (T::one() + s3 * s3),
-            lit::<T>(6.0) * pi * u * (lit::<T>(6.0) * pi * p[1]).sin(),
-            lit::<T>(18.0) * pi * pi * u * u * (lit::<T>(6.0) * pi * p[1]).cos()
+            lit::<T>(18.0) * pi * pi * (lit::<T>(6.0) * pi * p[0]).twin_cos() + two * (T::one() + s3 * s3),
+            lit::<T>(6.0) * pi * u * (lit::<T>(6.0) * pi * p[1]).twin_sin(),
+            lit::<T>(18.0) * pi * pi * u * u * (lit::<T>(6.0) * pi * p[1]).twin_cos()
                 + two * (T::one() + s2 * s2)
-                + lit::<T>(8.0) * pi * w * (lit::<T>(4.0) * pi * p[1]).sin()
-                + lit::<T>(8.0) * pi * pi * w * w * (lit::<T>(4.0) * pi * p[1]).cos(),
+                + lit::<T>(8.0) * pi * w * (lit::<T>(4.0) * pi * p[1]).twin_sin()
+                + lit::<T>(8.0) * pi * pi * w * w * (lit::<T>(4.0) * pi * p[1]).twin_cos(),
         ]
     }
 }
@@ -377,21 +420,24 @@ pub mod mccormick {
     use super::*;
 
     /// `sin(x + y) + (x - y)^2 - 1.5x + 2.5y + 1`.
-    pub fn loss<T: Float>(p: [T; 2], _c: [T; 4]) -> T {
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], _c: [T; 4]) -> T {
         let d = p[0] - p[1];
-        (p[0] + p[1]).sin() + d * d - lit::<T>(1.5) * p[0] + lit::<T>(2.5) * p[1] + T::one()
+        (p[0] + p[1]).twin_sin() + d * d - lit::<T>(1.5) * p[0] + lit::<T>(2.5) * p[1] + T::one()
     }
 
     /// `(cos(x+y) + 2(x-y) - 1.5, cos(x+y) - 2(x-y) + 2.5)`.
-    pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
-        let k = (p[0] + p[1]).cos();
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
+        let k = (p[0] + p[1]).twin_cos();
         let d = lit::<T>(2.0) * (p[0] - p[1]);
         [k + d - lit(1.5), k - d + lit(2.5)]
     }
 
     /// `(2 - sin(x+y), -2 - sin(x+y), 2 - sin(x+y))`.
-    pub fn hess<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
-        let s = (p[0] + p[1]).sin();
+    #[inline(always)]
+    pub fn hess<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
+        let s = (p[0] + p[1]).twin_sin();
         [lit::<T>(2.0) - s, lit::<T>(-2.0) - s, lit::<T>(2.0) - s]
     }
 }
@@ -401,17 +447,20 @@ pub mod monkey_saddle {
     use super::*;
 
     /// `x^3 - 3xy^2`.
-    pub fn loss<T: Float>(p: [T; 2], _c: [T; 4]) -> T {
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], _c: [T; 4]) -> T {
         p[0] * p[0] * p[0] - lit::<T>(3.0) * p[0] * p[1] * p[1]
     }
 
     /// `(3x^2 - 3y^2, -6xy)`.
-    pub fn grad<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         [lit::<T>(3.0) * p[0] * p[0] - lit::<T>(3.0) * p[1] * p[1], lit::<T>(-6.0) * p[0] * p[1]]
     }
 
     /// `(6x, -6y, -6x)`.
-    pub fn hess<T: Float>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
+    #[inline(always)]
+    pub fn hess<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 3] {
         [lit::<T>(6.0) * p[0], lit::<T>(-6.0) * p[1], lit::<T>(-6.0) * p[0]]
     }
 }
@@ -437,13 +486,16 @@ pub mod rotated {
         },
     ];
 
-    fn frame<T: Float>(c: [T; 4]) -> (T, T) {
+    #[inline(always)]
+
+    fn frame<T: Real>(c: [T; 4]) -> (T, T) {
         let a = c[2] * lit(PI / 180.0);
-        (a.cos(), a.sin())
+        (a.twin_cos(), a.twin_sin())
     }
 
     /// `0.5 (k u^2 + (k / cond) v^2)`.
-    pub fn loss<T: Float>(p: [T; 2], c: [T; 4]) -> T {
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], c: [T; 4]) -> T {
         let (cs, sn) = frame(c);
         let u = cs * p[0] + sn * p[1];
         let v = -sn * p[0] + cs * p[1];
@@ -451,7 +503,8 @@ pub mod rotated {
     }
 
     /// `k u (cos, sin) + (k / cond) v (-sin, cos)`.
-    pub fn grad<T: Float>(p: [T; 2], c: [T; 4]) -> [T; 2] {
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], c: [T; 4]) -> [T; 2] {
         let (cs, sn) = frame(c);
         let u = cs * p[0] + sn * p[1];
         let v = -sn * p[0] + cs * p[1];
@@ -461,7 +514,8 @@ pub mod rotated {
     }
 
     /// `R^T diag(k, k / cond) R`.
-    pub fn hess<T: Float>(_p: [T; 2], c: [T; 4]) -> [T; 3] {
+    #[inline(always)]
+    pub fn hess<T: Real>(_p: [T; 2], c: [T; 4]) -> [T; 3] {
         let (cs, sn) = frame(c);
         let (l1, l2) = (c[0], c[0] / c[1]);
         [l1 * cs * cs + l2 * sn * sn, (l1 - l2) * cs * sn, l1 * sn * sn + l2 * cs * cs]

@@ -1,7 +1,7 @@
 //! Registry of 2-D loss landscapes: names, parameters, default domains, known minima, and the
 //! CPU twins of the WGSL pieces in `shaders/landscapes/`.
 //!
-//! Every twin is generic over [`num_traits::Float`]: the CPU runner uses the f32 instance (the
+//! Every twin is generic over [`crate::numeric::Real`]: the CPU runner uses the f32 instance (the
 //! same math as the kernel), and the finite-difference tests use the f64 instance.
 
 mod builtin;
@@ -17,6 +17,7 @@ use crate::error::{Error, did_you_mean};
 use crate::param::ParamDef;
 
 /// A literal in any float type.
+#[inline(always)]
 fn lit<T: num_traits::Float>(v: f64) -> T {
     T::from(v).expect("literal fits every float type")
 }
@@ -78,6 +79,8 @@ pub enum Funcs {
         grad64: GradFn<f64>,
         /// f64 instance of `hess`.
         hess64: HessFn<f64>,
+        /// `grad` over a block of lanes (the f32 twin, vectorised).
+        grad_lanes: crate::lanes::GradLanes,
     },
     /// A user-written expression, its derivatives and its generated WGSL piece.
     Expr(Box<crate::expr::Compiled>),
@@ -121,6 +124,25 @@ impl Landscape {
         match &self.funcs {
             Funcs::Builtin { hess, .. } => hess(p, c),
             Funcs::Expr(e) => e.hess(p, c),
+        }
+    }
+
+    /// The gradient at every lane of a block: `(gx, gy)` at `(x, y)` with parameters `c`, the
+    /// same bits as [`Landscape::grad`] lane by lane.
+    pub fn grad_lanes(
+        &self,
+        x: &crate::lanes::Lane,
+        y: &crate::lanes::Lane,
+        c: &[crate::lanes::Lane; 4],
+        gx: &mut crate::lanes::Lane,
+        gy: &mut crate::lanes::Lane,
+    ) {
+        match &self.funcs {
+            Funcs::Builtin { grad_lanes, .. } => grad_lanes(x, y, c, gx, gy),
+            Funcs::Expr(e) => {
+                *gx = e.grad[0].eval_lanes(x, y, c);
+                *gy = e.grad[1].eval_lanes(x, y, c);
+            }
         }
     }
 
@@ -260,6 +282,7 @@ macro_rules! entry {
                 loss64: $m::loss::<f64>,
                 grad64: $m::grad::<f64>,
                 hess64: $m::hess::<f64>,
+                grad_lanes: crate::lanes::grad_lanes!($m),
             },
         }
     };

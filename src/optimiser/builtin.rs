@@ -5,7 +5,7 @@
 #![allow(clippy::too_many_arguments, reason = "opt_step mirrors the WGSL signature, argument for argument")]
 
 use super::{OptState, Real};
-use crate::cpu::flush_subnormal;
+use crate::numeric::flush_subnormal;
 use crate::landscape::Curvature;
 use crate::param::{Domain, ParamDef};
 
@@ -36,6 +36,7 @@ pub(super) const BIAS_CORRECTION: ParamDef = ParamDef {
 };
 
 /// `beta * v + g`: the velocity update of heavy ball and Nesterov.
+#[inline(always)]
 fn velocity<T: Real>(beta: T, v: [T; 2], g: [T; 2]) -> [T; 2] {
     flush_subnormal([beta * v[0] + g[0], beta * v[1] + g[1]])
 }
@@ -43,6 +44,7 @@ fn velocity<T: Real>(beta: T, v: [T; 2], g: [T; 2]) -> [T; 2] {
 /// Twin of `adam_moments` in `shaders/common/moments.wgsl`: Adam's moment and power updates,
 /// shared by adam, adamw, amsgrad and nadam. Returns the new
 /// `(m, v, (beta1^t, beta2^t))`, each flushed to zero when subnormal.
+#[inline(always)]
 pub(super) fn moments<T: Real>(s: &mut OptState<T>, g: [T; 2], b1: T, b2: T) -> ([T; 2], [T; 2], [T; 2]) {
     let (k1, k2) = (T::one() - b1, T::one() - b2);
     let m = flush_subnormal([b1 * s.a[0] + k1 * g[0], b1 * s.a[1] + k1 * g[1]]);
@@ -56,6 +58,7 @@ pub(super) fn moments<T: Real>(s: &mut OptState<T>, g: [T; 2], b1: T, b2: T) -> 
 
 /// Twin of `corrected` in `shaders/common/moments.wgsl`: `(m / (1 - b1^t), v / (1 - b2^t))`,
 /// or `(m, v)` when `on` is false.
+#[inline(always)]
 pub(super) fn corrected<T: Real>(m: [T; 2], v: [T; 2], pw: [T; 2], on: bool) -> ([T; 2], [T; 2]) {
     if on {
         (
@@ -69,6 +72,7 @@ pub(super) fn corrected<T: Real>(m: [T; 2], v: [T; 2], pw: [T; 2], on: bool) -> 
 
 /// Adam's `(m^, v^)` after one moment update, with `bias_correction` (h1.x) deciding the
 /// correction.
+#[inline(always)]
 pub(super) fn corrected_moments<T: Real>(
     s: &mut OptState<T>,
     g: [T; 2],
@@ -78,6 +82,8 @@ pub(super) fn corrected_moments<T: Real>(
     let (m, v, pw) = moments(s, g, h0[1], h0[2]);
     corrected(m, v, pw, h1[0] != T::zero())
 }
+
+#[inline(always)]
 
 fn zero_state<T: Real>(_h0: [T; 4], _h1: [T; 4]) -> OptState<T> {
     OptState::default()
@@ -91,11 +97,13 @@ pub mod gd {
     pub const PARAMS: &[ParamDef] = &[LR];
 
     /// No state.
+    #[inline(always)]
     pub fn opt_init<T: Real>(h0: [T; 4], h1: [T; 4]) -> OptState<T> {
         zero_state(h0, h1)
     }
 
     /// `x - lr * g`.
+    #[inline(always)]
     pub fn opt_step<T: Real>(
         x: [T; 2],
         g: [T; 2],
@@ -118,11 +126,13 @@ pub mod momentum {
     pub const PARAMS: &[ParamDef] = &[LR, BETA];
 
     /// `v = 0`.
+    #[inline(always)]
     pub fn opt_init<T: Real>(h0: [T; 4], h1: [T; 4]) -> OptState<T> {
         zero_state(h0, h1)
     }
 
     /// `v = beta v + g; x - lr v`.
+    #[inline(always)]
     pub fn opt_step<T: Real>(
         x: [T; 2],
         g: [T; 2],
@@ -147,11 +157,13 @@ pub mod nesterov {
     pub const PARAMS: &[ParamDef] = &[LR, BETA];
 
     /// `v = 0`.
+    #[inline(always)]
     pub fn opt_init<T: Real>(h0: [T; 4], h1: [T; 4]) -> OptState<T> {
         zero_state(h0, h1)
     }
 
     /// `v = beta v + g; x - lr (g + beta v)`.
+    #[inline(always)]
     pub fn opt_step<T: Real>(
         x: [T; 2],
         g: [T; 2],
@@ -185,11 +197,13 @@ pub mod rmsprop {
     ];
 
     /// `s = 0`.
+    #[inline(always)]
     pub fn opt_init<T: Real>(h0: [T; 4], h1: [T; 4]) -> OptState<T> {
         zero_state(h0, h1)
     }
 
     /// `s = rho s + (1 - rho) g^2; x - lr g / (sqrt(s) + eps)`.
+    #[inline(always)]
     pub fn opt_step<T: Real>(
         x: [T; 2],
         g: [T; 2],
@@ -215,11 +229,13 @@ pub mod adam {
     pub const PARAMS: &[ParamDef] = &[LR, BETA1, BETA2, EPS, BIAS_CORRECTION];
 
     /// `m = v = 0`, running powers `(beta1^0, beta2^0) = (1, 1)`.
+    #[inline(always)]
     pub fn opt_init<T: Real>(_h0: [T; 4], _h1: [T; 4]) -> OptState<T> {
         OptState { c: [T::one(); 2], ..OptState::default() }
     }
 
     /// One Adam step; see the WGSL piece for the formula.
+    #[inline(always)]
     pub fn opt_step<T: Real>(
         x: [T; 2],
         g: [T; 2],

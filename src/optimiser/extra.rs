@@ -5,11 +5,12 @@
 
 use super::builtin::{BETA, BETA1, BETA2, BIAS_CORRECTION, EPS, LR, corrected, corrected_moments, moments};
 use super::{OptState, Real, k};
-use crate::cpu::flush_subnormal;
+use crate::numeric::flush_subnormal;
 use crate::landscape::Curvature;
 use crate::param::{Domain, ParamDef};
 
 /// Twin of WGSL `sign`: -1, 0 or 1 (unlike `f32::signum`, zero maps to zero).
+#[inline(always)]
 fn sign<T: Real>(v: T) -> T {
     if v > T::zero() {
         T::one()
@@ -19,6 +20,8 @@ fn sign<T: Real>(v: T) -> T {
         T::zero()
     }
 }
+
+#[inline(always)]
 
 fn powers_start<T: Real>(_h0: [T; 4], _h1: [T; 4]) -> OptState<T> {
     OptState { c: [T::one(); 2], ..OptState::default() }
@@ -33,11 +36,13 @@ pub mod adagrad {
         &[LR, ParamDef { name: "eps", default: 1e-10, domain: Domain::Positive, doc: "denominator guard" }];
 
     /// `s = 0`.
+    #[inline(always)]
     pub fn opt_init<T: Real>(_h0: [T; 4], _h1: [T; 4]) -> OptState<T> {
         OptState::default()
     }
 
     /// `s += g^2; x - lr g / (sqrt(s) + eps)`.
+    #[inline(always)]
     pub fn opt_step<T: Real>(
         x: [T; 2],
         g: [T; 2],
@@ -74,11 +79,13 @@ pub mod adamw {
     ];
 
     /// `m = v = 0`, powers `(1, 1)`.
+    #[inline(always)]
     pub fn opt_init<T: Real>(h0: [T; 4], h1: [T; 4]) -> OptState<T> {
         powers_start(h0, h1)
     }
 
     /// Adam step on `x * (1 - lr * wd)`.
+    #[inline(always)]
     pub fn opt_step<T: Real>(
         x: [T; 2],
         g: [T; 2],
@@ -106,11 +113,13 @@ pub mod nadam {
     pub const PARAMS: &[ParamDef] = &[LR, BETA1, BETA2, EPS];
 
     /// `m = v = 0`, powers `(1, 1)`.
+    #[inline(always)]
     pub fn opt_init<T: Real>(h0: [T; 4], h1: [T; 4]) -> OptState<T> {
         powers_start(h0, h1)
     }
 
     /// Adam with the Nesterov look-ahead on `m`.
+    #[inline(always)]
     pub fn opt_step<T: Real>(
         x: [T; 2],
         g: [T; 2],
@@ -157,11 +166,13 @@ pub mod lion {
     ];
 
     /// `m = 0`.
+    #[inline(always)]
     pub fn opt_init<T: Real>(_h0: [T; 4], _h1: [T; 4]) -> OptState<T> {
         OptState::default()
     }
 
     /// `x - lr (sign(b1 m + (1 - b1) g) + wd x)`, then `m = b2 m + (1 - b2) g`.
+    #[inline(always)]
     pub fn opt_step<T: Real>(
         x: [T; 2],
         g: [T; 2],
@@ -187,11 +198,13 @@ pub mod amsgrad {
     pub const PARAMS: &[ParamDef] = &[LR, BETA1, BETA2, EPS, BIAS_CORRECTION];
 
     /// `m = v = vmax = 0`, powers `(1, 1)`.
+    #[inline(always)]
     pub fn opt_init<T: Real>(h0: [T; 4], h1: [T; 4]) -> OptState<T> {
         powers_start(h0, h1)
     }
 
     /// Adam with `vmax = max(vmax, v)` in the denominator.
+    #[inline(always)]
     pub fn opt_step<T: Real>(
         x: [T; 2],
         g: [T; 2],
@@ -237,11 +250,13 @@ pub mod newton {
     ];
 
     /// No state.
+    #[inline(always)]
     pub fn opt_init<T: Real>(_h0: [T; 4], _h1: [T; 4]) -> OptState<T> {
         OptState::default()
     }
 
     /// `x - lr (M + damping I)^-1 g`; a gradient step where that matrix is singular.
+    #[inline(always)]
     pub fn opt_step<T: Real>(
         x: [T; 2],
         g: [T; 2],
@@ -281,11 +296,13 @@ pub mod momentum_sutskever {
     pub const PARAMS: &[ParamDef] = &[LR, BETA];
 
     /// `v = 0`.
+    #[inline(always)]
     pub fn opt_init<T: Real>(_h0: [T; 4], _h1: [T; 4]) -> OptState<T> {
         OptState::default()
     }
 
     /// `v = beta v - lr g; x + v`.
+    #[inline(always)]
     pub fn opt_step<T: Real>(
         x: [T; 2],
         g: [T; 2],

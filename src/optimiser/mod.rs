@@ -14,16 +14,7 @@ use crate::error::{Error, did_you_mean};
 use crate::landscape::Curvature;
 use crate::param::ParamDef;
 
-/// The float types the twins run in: f32 (the twins proper, the WGSL's arithmetic) and f64
-/// (the CPU's precise path for zooms deeper than f32 resolves).
-pub trait Real: num_traits::Float + Send + Sync + std::fmt::Debug + 'static {}
-impl Real for f32 {}
-impl Real for f64 {}
-
-/// The constant `v` in the twin's float type (exact for the twins' literals).
-pub fn k<T: Real>(v: f64) -> T {
-    T::from(v).expect("a float")
-}
+pub use crate::numeric::{Real, k};
 
 /// Twin of WGSL `OptState` (shaders/common/state.wgsl): four vec2 registers whose meaning
 /// each optimiser documents (velocity, second moment, running powers of betas).
@@ -69,6 +60,8 @@ pub struct Optimiser {
     pub init64: InitFn<f64>,
     /// `opt_step` in f64.
     pub step64: StepFn<f64>,
+    /// `opt_step` over a block of lanes (the f32 twin, vectorised).
+    pub step_lanes: crate::lanes::StepLanes,
 }
 
 impl std::fmt::Debug for Optimiser {
@@ -87,6 +80,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: gd::opt_step,
         init64: gd::opt_init,
         step64: gd::opt_step,
+        step_lanes: crate::lanes::step_lanes!(gd),
     },
     Optimiser {
         name: "momentum",
@@ -96,6 +90,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: momentum::opt_step,
         init64: momentum::opt_init,
         step64: momentum::opt_step,
+        step_lanes: crate::lanes::step_lanes!(momentum),
     },
     Optimiser {
         name: "momentum_sutskever",
@@ -105,6 +100,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: momentum_sutskever::opt_step,
         init64: momentum_sutskever::opt_init,
         step64: momentum_sutskever::opt_step,
+        step_lanes: crate::lanes::step_lanes!(momentum_sutskever),
     },
     Optimiser {
         name: "nesterov",
@@ -114,6 +110,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: nesterov::opt_step,
         init64: nesterov::opt_init,
         step64: nesterov::opt_step,
+        step_lanes: crate::lanes::step_lanes!(nesterov),
     },
     Optimiser {
         name: "rmsprop",
@@ -123,6 +120,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: rmsprop::opt_step,
         init64: rmsprop::opt_init,
         step64: rmsprop::opt_step,
+        step_lanes: crate::lanes::step_lanes!(rmsprop),
     },
     Optimiser {
         name: "adam",
@@ -132,6 +130,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: adam::opt_step,
         init64: adam::opt_init,
         step64: adam::opt_step,
+        step_lanes: crate::lanes::step_lanes!(adam),
     },
     Optimiser {
         name: "adagrad",
@@ -141,6 +140,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: adagrad::opt_step,
         init64: adagrad::opt_init,
         step64: adagrad::opt_step,
+        step_lanes: crate::lanes::step_lanes!(adagrad),
     },
     Optimiser {
         name: "adamw",
@@ -150,6 +150,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: adamw::opt_step,
         init64: adamw::opt_init,
         step64: adamw::opt_step,
+        step_lanes: crate::lanes::step_lanes!(adamw),
     },
     Optimiser {
         name: "nadam",
@@ -159,6 +160,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: nadam::opt_step,
         init64: nadam::opt_init,
         step64: nadam::opt_step,
+        step_lanes: crate::lanes::step_lanes!(nadam),
     },
     Optimiser {
         name: "lion",
@@ -168,6 +170,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: lion::opt_step,
         init64: lion::opt_init,
         step64: lion::opt_step,
+        step_lanes: crate::lanes::step_lanes!(lion),
     },
     Optimiser {
         name: "amsgrad",
@@ -177,6 +180,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: amsgrad::opt_step,
         init64: amsgrad::opt_init,
         step64: amsgrad::opt_step,
+        step_lanes: crate::lanes::step_lanes!(amsgrad),
     },
     Optimiser {
         name: "newton",
@@ -186,6 +190,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: newton::opt_step,
         init64: newton::opt_init,
         step64: newton::opt_step,
+        step_lanes: crate::lanes::step_lanes!(newton),
     },
 ];
 
