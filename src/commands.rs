@@ -326,8 +326,8 @@ fn render_one(r: &Recipe, out: &Path, run: &RunArgs) -> Result<()> {
     };
     let on = match &plan {
         Plan::Train(job) => backend.describe_training(&job.frames[0].1),
-        Plan::Map { jobs, .. } => backend.describe_run(jobs[0].spec.precision),
-        Plan::Paths(job) => backend.describe_run(job.options.precision),
+        Plan::Map { jobs, .. } => backend.describe_run(&jobs[0].spec),
+        Plan::Paths(job) => backend.describe_trace(job.options.precision),
     };
     eprintln!("downhill {what} on {on}: {}", report.summary);
     let files: Vec<String> = report.files.iter().map(|f| f.display().to_string()).collect();

@@ -359,7 +359,7 @@ pub fn run_maps(
     meta.insert("downhill".into(), json!(env!("CARGO_PKG_VERSION")));
     meta.insert("command".into(), json!(job.command));
     meta.insert("figure".into(), json!(job.kind.name()));
-    meta.insert("backend".into(), json!(backend.describe_run(job.spec.precision)));
+    meta.insert("backend".into(), json!(backend.describe_run(&job.spec)));
     meta.insert("precision".into(), json!(job.spec.precision));
     meta.insert("adapter".into(), json!(backend.adapter()));
     if let serde_json::Value::Object(first) = analyses[0].clone() {

@@ -38,6 +38,9 @@ pub type Lane = [f32; LANES];
 /// A landscape's gradient over a block: `(x, y, c) -> (gx, gy)`, lane by lane.
 pub type GradLanes = fn(x: &Lane, y: &Lane, c: &[Lane; 4], gx: &mut Lane, gy: &mut Lane);
 
+/// A landscape's Hessian over a block: `(x, y, c) -> (xx, xy, yy)`, lane by lane.
+pub type HessLanes = fn(x: &Lane, y: &Lane, c: &[Lane; 4], h: &mut [Lane; 3]);
+
 /// An optimiser's step over a block at step `t` (from 0), with the block's raw gradient in
 /// place ([`advance`] says what it does); returns whether any lane is still live.
 pub type StepLanes = fn(b: &mut Block, r: &Rules, t: u32, hess: crate::landscape::Curvature<'_, f32>) -> bool;
@@ -57,6 +60,8 @@ pub struct Rules {
     pub seed: u32,
     /// Steps in the run (cosine schedules end there by default).
     pub steps: u32,
+    /// Whether the optimiser uses the Hessian, which is then in [`Block::h`].
+    pub hessian: bool,
 }
 
 /// One step of every lane of a block, with `step` the optimiser's f32 twin
@@ -100,6 +105,10 @@ where
     let h0 = [lr, b.h0[1][l], b.h0[2][l], b.h0[3][l]];
     let h1 = [b.h1[0][l], b.h1[1][l], b.h1[2][l], b.h1[3][l]];
     let c = [b.c[0][l], b.c[1][l], b.c[2][l], b.c[3][l]];
+    // The Hessian was evaluated for the whole block at this iterate where the optimiser uses it.
+    let h = [b.h[0][l], b.h[1][l], b.h[2][l]];
+    let at = |_: [f32; 2], _: [f32; 4]| h;
+    let hess: Curvature<'_, f32> = if r.hessian { &at } else { hess };
     let p = flush_subnormal(step([b.x[l], b.y[l]], q, &mut o, h0, h1, t, hess, c));
     b.keep(l, live, p, &o);
     let out = live & !((p[0].abs() <= r.threshold) & (p[1].abs() <= r.threshold));
@@ -118,6 +127,9 @@ pub struct Block {
     pub gx: Lane,
     /// Raw gradient y (before the options).
     pub gy: Lane,
+    /// The landscape's Hessian `(xx, xy, yy)` at the iterate, for optimisers that use it
+    /// (filled by [`Landscape::hess_lanes`] before the step; else unused).
+    pub h: [Lane; 3],
     /// Optimiser registers `a.x, a.y, b.x, b.y, c.x, c.y, d.x, d.y` ([`OptState`]).
     pub s: [Lane; 8],
     /// Landscape parameters `c`.
@@ -268,6 +280,25 @@ macro_rules! grad_lanes {
 }
 pub(crate) use grad_lanes;
 
+/// The [`HessLanes`] of the landscape twin module `$m` (its `hess::<f32>` lane by lane).
+macro_rules! hess_lanes {
+    ($m:ident) => {{
+        $crate::lanes::multiversion! {
+            fn hess(x: &$crate::lanes::Lane, y: &$crate::lanes::Lane, c: &[$crate::lanes::Lane; 4],
+                    h: &mut [$crate::lanes::Lane; 3]) {
+                for l in 0..$crate::lanes::LANES {
+                    let v = $m::hess::<f32>([x[l], y[l]], [c[0][l], c[1][l], c[2][l], c[3][l]]);
+                    h[0][l] = v[0];
+                    h[1][l] = v[1];
+                    h[2][l] = v[2];
+                }
+            }
+        }
+        hess as $crate::lanes::HessLanes
+    }};
+}
+pub(crate) use hess_lanes;
+
 /// The [`StepLanes`] of the optimiser twin module `$m` (its `opt_step::<f32>` lane by lane,
 /// through [`advance`]).
 macro_rules! step_lanes {
@@ -327,6 +358,7 @@ fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, out: &mut [TrajS
         y: lanes(&|p| p.start[1]),
         gx: [0.0; LANES],
         gy: [0.0; LANES],
+        h: [[0.0; LANES]; 3],
         s: [
             regs(|s| s.a[0]),
             regs(|s| s.a[1]),
@@ -355,6 +387,7 @@ fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, out: &mut [TrajS
         plain: !(features.noise || features.clip || features.l2) && features.schedule == 0,
         seed: spec.seed,
         steps: spec.steps,
+        hessian: o.uses_hessian,
     };
     let hess = |x: [f32; 2], c: [f32; 4]| l.hess(x, c);
     let mut live = b.div_step.iter().any(|&d| d < 0);
@@ -363,6 +396,9 @@ fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, out: &mut [TrajS
             break;
         }
         l.grad_lanes(&b.x, &b.y, &b.c, &mut b.gx, &mut b.gy);
+        if rules.hessian {
+            l.hess_lanes(&b.x, &b.y, &b.c, &mut b.h);
+        }
         live = (o.step_lanes)(&mut b, &rules, t, &hess);
     }
     let tol2 = rules.tol2;

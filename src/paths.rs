@@ -220,7 +220,7 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
         "downhill": env!("CARGO_PKG_VERSION"),
         "command": job.command,
         "figure": "paths",
-        "backend": backend.describe_run(job.options.precision),
+        "backend": backend.describe_trace(job.options.precision),
         "landscape": { "name": landscape.name, "formula": landscape.formula },
         "optimizers": job.optimisers,
         "starts": job.starts,

@@ -81,6 +81,8 @@ pub enum Funcs {
         hess64: HessFn<f64>,
         /// `grad` over a block of lanes (the f32 twin, vectorised).
         grad_lanes: crate::lanes::GradLanes,
+        /// `hess` over a block of lanes (the f32 twin, vectorised).
+        hess_lanes: crate::lanes::HessLanes,
     },
     /// A user-written expression, its derivatives and its generated WGSL piece.
     Expr(Box<crate::expr::Compiled>),
@@ -143,6 +145,21 @@ impl Landscape {
                 *gx = e.grad[0].eval_lanes(x, y, c);
                 *gy = e.grad[1].eval_lanes(x, y, c);
             }
+        }
+    }
+
+    /// The Hessian `(xx, xy, yy)` at every lane of a block, the same bits as
+    /// [`Landscape::hess`] lane by lane.
+    pub fn hess_lanes(
+        &self,
+        x: &crate::lanes::Lane,
+        y: &crate::lanes::Lane,
+        c: &[crate::lanes::Lane; 4],
+        h: &mut [crate::lanes::Lane; 3],
+    ) {
+        match &self.funcs {
+            Funcs::Builtin { hess_lanes, .. } => hess_lanes(x, y, c, h),
+            Funcs::Expr(e) => *h = e.hess.each_ref().map(|t| t.eval_lanes(x, y, c)),
         }
     }
 
@@ -283,6 +300,7 @@ macro_rules! entry {
                 grad64: $m::grad::<f64>,
                 hess64: $m::hess::<f64>,
                 grad_lanes: crate::lanes::grad_lanes!($m),
+                hess_lanes: crate::lanes::hess_lanes!($m),
             },
         }
     };

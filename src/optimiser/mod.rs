@@ -62,6 +62,9 @@ pub struct Optimiser {
     pub step64: StepFn<f64>,
     /// `opt_step` over a block of lanes (the f32 twin, vectorised).
     pub step_lanes: crate::lanes::StepLanes,
+    /// Whether `opt_step` calls the landscape's Hessian (the lanes runner then evaluates it for
+    /// the whole block first).
+    pub uses_hessian: bool,
 }
 
 impl std::fmt::Debug for Optimiser {
@@ -81,6 +84,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         init64: gd::opt_init,
         step64: gd::opt_step,
         step_lanes: crate::lanes::step_lanes!(gd),
+        uses_hessian: false,
     },
     Optimiser {
         name: "momentum",
@@ -91,6 +95,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         init64: momentum::opt_init,
         step64: momentum::opt_step,
         step_lanes: crate::lanes::step_lanes!(momentum),
+        uses_hessian: false,
     },
     Optimiser {
         name: "momentum_sutskever",
@@ -101,6 +106,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         init64: momentum_sutskever::opt_init,
         step64: momentum_sutskever::opt_step,
         step_lanes: crate::lanes::step_lanes!(momentum_sutskever),
+        uses_hessian: false,
     },
     Optimiser {
         name: "nesterov",
@@ -111,6 +117,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         init64: nesterov::opt_init,
         step64: nesterov::opt_step,
         step_lanes: crate::lanes::step_lanes!(nesterov),
+        uses_hessian: false,
     },
     Optimiser {
         name: "rmsprop",
@@ -121,6 +128,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         init64: rmsprop::opt_init,
         step64: rmsprop::opt_step,
         step_lanes: crate::lanes::step_lanes!(rmsprop),
+        uses_hessian: false,
     },
     Optimiser {
         name: "adam",
@@ -131,6 +139,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         init64: adam::opt_init,
         step64: adam::opt_step,
         step_lanes: crate::lanes::step_lanes!(adam),
+        uses_hessian: false,
     },
     Optimiser {
         name: "adagrad",
@@ -141,6 +150,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         init64: adagrad::opt_init,
         step64: adagrad::opt_step,
         step_lanes: crate::lanes::step_lanes!(adagrad),
+        uses_hessian: false,
     },
     Optimiser {
         name: "adamw",
@@ -151,6 +161,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         init64: adamw::opt_init,
         step64: adamw::opt_step,
         step_lanes: crate::lanes::step_lanes!(adamw),
+        uses_hessian: false,
     },
     Optimiser {
         name: "nadam",
@@ -161,6 +172,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         init64: nadam::opt_init,
         step64: nadam::opt_step,
         step_lanes: crate::lanes::step_lanes!(nadam),
+        uses_hessian: false,
     },
     Optimiser {
         name: "lion",
@@ -171,6 +183,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         init64: lion::opt_init,
         step64: lion::opt_step,
         step_lanes: crate::lanes::step_lanes!(lion),
+        uses_hessian: false,
     },
     Optimiser {
         name: "amsgrad",
@@ -181,6 +194,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         init64: amsgrad::opt_init,
         step64: amsgrad::opt_step,
         step_lanes: crate::lanes::step_lanes!(amsgrad),
+        uses_hessian: false,
     },
     Optimiser {
         name: "newton",
@@ -191,6 +205,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         init64: newton::opt_init,
         step64: newton::opt_step,
         step_lanes: crate::lanes::step_lanes!(newton),
+        uses_hessian: true,
     },
 ];
 
