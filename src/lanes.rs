@@ -72,7 +72,16 @@ pub struct Rules {
 #[inline(always)]
 pub fn advance<F>(b: &mut Block, r: &Rules, t: u32, hess: Curvature<'_, f32>, step: F) -> bool
 where
-    F: Fn([f32; 2], [f32; 2], &mut OptState<f32>, [f32; 4], [f32; 4], u32, Curvature<'_, f32>, [f32; 4]) -> [f32; 2],
+    F: Fn(
+        [f32; 2],
+        [f32; 2],
+        &mut OptState<f32>,
+        [f32; 4],
+        [f32; 4],
+        u32,
+        Curvature<'_, f32>,
+        [f32; 4],
+    ) -> [f32; 2],
 {
     let mut any = false;
     if r.plain {
@@ -81,7 +90,15 @@ where
         }
     } else {
         for l in 0..LANES {
-            let q = options::perturb(r.features, [b.gx[l], b.gy[l]], [b.x[l], b.y[l]], b.opts[l], r.seed, b.cell[l], t);
+            let q = options::perturb(
+                r.features,
+                [b.gx[l], b.gy[l]],
+                [b.x[l], b.y[l]],
+                b.opts[l],
+                r.seed,
+                b.cell[l],
+                t,
+            );
             let lr = b.h0[0][l] * options::lr_factor(r.features.schedule, t, b.sched[l], r.steps);
             any |= lane(b, r, t, hess, &step, l, q, lr);
         }
@@ -94,9 +111,27 @@ where
 /// whether the lane is still live.
 #[allow(clippy::too_many_arguments, reason = "the lane's whole context, inlined into the lane loop")]
 #[inline(always)]
-fn lane<F>(b: &mut Block, r: &Rules, t: u32, hess: Curvature<'_, f32>, step: &F, l: usize, q: [f32; 2], lr: f32) -> bool
+fn lane<F>(
+    b: &mut Block,
+    r: &Rules,
+    t: u32,
+    hess: Curvature<'_, f32>,
+    step: &F,
+    l: usize,
+    q: [f32; 2],
+    lr: f32,
+) -> bool
 where
-    F: Fn([f32; 2], [f32; 2], &mut OptState<f32>, [f32; 4], [f32; 4], u32, Curvature<'_, f32>, [f32; 4]) -> [f32; 2],
+    F: Fn(
+        [f32; 2],
+        [f32; 2],
+        &mut OptState<f32>,
+        [f32; 4],
+        [f32; 4],
+        u32,
+        Curvature<'_, f32>,
+        [f32; 4],
+    ) -> [f32; 2],
 {
     let live = b.div_step[l] < 0;
     let now = (b.conv_step[l] < 0) & live & (b.gx[l] * b.gx[l] + b.gy[l] * b.gy[l] <= r.tol2);
@@ -155,7 +190,12 @@ impl Block {
     #[inline(always)]
     pub fn state(&self, l: usize) -> OptState<f32> {
         let s = &self.s;
-        OptState { a: [s[0][l], s[1][l]], b: [s[2][l], s[3][l]], c: [s[4][l], s[5][l]], d: [s[6][l], s[7][l]] }
+        OptState {
+            a: [s[0][l], s[1][l]],
+            b: [s[2][l], s[3][l]],
+            c: [s[4][l], s[5][l]],
+            d: [s[6][l], s[7][l]],
+        }
     }
 
     /// Stores lane `l`'s iterate and registers if `live`, else keeps the old ones (as selects,
@@ -346,7 +386,8 @@ fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, out: &mut [TrajS
         let cell = first + i.min(out.len() - 1);
         crate::cpu::CellParams::new(spec, cell as u32, spec.x_value(cell, xs), ys[cell / cols])
     });
-    let lanes = |f: &dyn Fn(&crate::cpu::CellParams<f32>) -> f32| -> Lane { std::array::from_fn(|i| f(&params[i])) };
+    let lanes =
+        |f: &dyn Fn(&crate::cpu::CellParams<f32>) -> f32| -> Lane { std::array::from_fn(|i| f(&params[i])) };
     let quad = |f: &dyn Fn(&crate::cpu::CellParams<f32>) -> [f32; 4]| -> [Lane; 4] {
         std::array::from_fn(|j| std::array::from_fn(|i| f(&params[i])[j]))
     };

@@ -16,6 +16,8 @@
 //! neighbouring f32 values are 32 radians or more apart, the result is only kept in `[-1, 1]`.
 //! The GPU's `sin` and `cos` are the driver's own; GPU-vs-CPU tests allow for that.
 
+#![allow(clippy::excessive_precision, reason = "the published kernel constants, digit for digit")]
+
 /// The float types the twins run in: f32 (the twins proper, the WGSL's arithmetic) and f64
 /// (the CPU's precise path for zooms deeper than f32 resolves).
 pub trait Real: num_traits::Float + Send + Sync + std::fmt::Debug + 'static {

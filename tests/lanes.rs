@@ -85,15 +85,33 @@ fn lanes_equal_the_scalar_twin_with_noise_clipping_decay_and_schedules() {
 
 #[test]
 fn lanes_equal_the_scalar_twin_on_expressions_and_parameter_sweeps() {
-    let expr = "expr:0.1*(x^2+y^2) + a*sin(x)*cos(y) + exp(-x^2)/(1+y^2) + max(x,y)^2*0.01 + abs(x)^3*0.001; a=1.5";
-    let s = spec(expr, "gd:lr=0.1", axis("x0", -6.0, 6.0, false), axis("y0", -6.0, 6.0, false), (17, 9), 80, [0.0; 2]);
+    let expr =
+        "expr:0.1*(x^2+y^2) + a*sin(x)*cos(y) + exp(-x^2)/(1+y^2) + max(x,y)^2*0.01 + abs(x)^3*0.001; a=1.5";
+    let s = spec(
+        expr,
+        "gd:lr=0.1",
+        axis("x0", -6.0, 6.0, false),
+        axis("y0", -6.0, 6.0, false),
+        (17, 9),
+        80,
+        [0.0; 2],
+    );
     assert_same("expression basins", &s);
     // Newton reads the Hessian, evaluated for the whole block from the expression's trees.
     let z3 = "expr:(x^4 - 6*x^2*y^2 + y^4)/4 - x";
-    let s = spec(z3, "newton", axis("x0", -1.5, 1.5, false), axis("y0", -1.5, 1.5, false), (19, 7), 40, [0.0; 2]);
+    let s =
+        spec(z3, "newton", axis("x0", -1.5, 1.5, false), axis("y0", -1.5, 1.5, false), (19, 7), 40, [0.0; 2]);
     assert_same("Newton on z^3 - 1", &s);
     // lr x k stability map: the landscape parameter varies per lane; most blocks stop early.
-    let s = spec("quadratic", "momentum:beta=0.9", axis("lr", 0.0, 4.0, false), axis("kx", 0.1, 10.0, true), (70, 5), 300, [1.0, 0.0]);
+    let s = spec(
+        "quadratic",
+        "momentum:beta=0.9",
+        axis("lr", 0.0, 4.0, false),
+        axis("kx", 0.1, 10.0, true),
+        (70, 5),
+        300,
+        [1.0, 0.0],
+    );
     assert_same("heavy ball over (lr, kx)", &s);
     let out = cpu::run(&s, &Progress::hidden());
     let f = out.diverged_fraction();
@@ -102,7 +120,15 @@ fn lanes_equal_the_scalar_twin_on_expressions_and_parameter_sweeps() {
 
 #[test]
 fn steps_run_stop_at_divergence() {
-    let s = spec("quadratic", "gd", axis("lr", 0.0, 4.0, false), axis("kx", 1.0, 1.0001, false), (8, 1), 100, [1.0, 0.0]);
+    let s = spec(
+        "quadratic",
+        "gd",
+        axis("lr", 0.0, 4.0, false),
+        axis("kx", 1.0, 1.0001, false),
+        (8, 1),
+        100,
+        [1.0, 0.0],
+    );
     let out = cpu::run(&s, &Progress::hidden());
     // lr = 0.25 + 0.5 i: cells with lr > 2 diverge, the others run all 100 steps.
     let expected: u64 = out.div_step.iter().map(|&d| if d >= 0 { d as u64 } else { 100 }).sum();

@@ -15,7 +15,6 @@ mod wgsl;
 
 pub use parse::{MAX_LEN, parse};
 
-
 use crate::lanes::{LANES, Lane};
 use crate::numeric::Real;
 
@@ -184,7 +183,8 @@ impl Expr {
     /// [`Expr::eval`] in f32 lane by lane (both branches of an `IfLe` are evaluated and one is
     /// picked per lane).
     pub fn eval_lanes(&self, x: &Lane, y: &Lane, c: &[Lane; 4]) -> Lane {
-        let zip = |a: Lane, b: Lane, f: fn(f32, f32) -> f32| -> Lane { std::array::from_fn(|l| f(a[l], b[l])) };
+        let zip =
+            |a: Lane, b: Lane, f: fn(f32, f32) -> f32| -> Lane { std::array::from_fn(|l| f(a[l], b[l])) };
         match self {
             Expr::Num(v) => [*v as f32; LANES],
             Expr::X => *x,

@@ -65,7 +65,6 @@ pub mod beale {
     use super::*;
 
     #[inline(always)]
-
     fn terms<T: Real>(p: [T; 2]) -> [T; 3] {
         let (x, y) = (p[0], p[1]);
         [lit::<T>(1.5) - x + x * y, lit::<T>(2.25) - x + x * y * y, lit::<T>(2.625) - x + x * y * y * y]
@@ -241,7 +240,6 @@ pub mod rastrigin {
     use super::*;
 
     #[inline(always)]
-
     fn tau<T: Real>() -> T {
         lit(std::f64::consts::TAU)
     }
@@ -276,19 +274,16 @@ pub mod ackley {
     use super::*;
 
     #[inline(always)]
-
     fn tau<T: Real>() -> T {
         lit(std::f64::consts::TAU)
     }
 
     #[inline(always)]
-
     fn pi<T: Real>() -> T {
         lit(PI)
     }
 
     #[inline(always)]
-
     fn radius_and_wave<T: Real>(p: [T; 2]) -> (T, T) {
         let r = (lit::<T>(0.5) * (p[0] * p[0] + p[1] * p[1])).sqrt();
         let e = (lit::<T>(0.5) * ((tau::<T>() * p[0]).twin_cos() + (tau::<T>() * p[1]).twin_cos())).exp();
@@ -308,7 +303,10 @@ pub mod ackley {
         let (r, e) = radius_and_wave(p);
         let radial = if r > T::zero() { lit::<T>(2.0) * (lit::<T>(-0.2) * r).exp() / r } else { T::zero() };
         let w = pi::<T>() * e;
-        [radial * p[0] + w * (tau::<T>() * p[0]).twin_sin(), radial * p[1] + w * (tau::<T>() * p[1]).twin_sin()]
+        [
+            radial * p[0] + w * (tau::<T>() * p[0]).twin_sin(),
+            radial * p[1] + w * (tau::<T>() * p[1]).twin_sin(),
+        ]
     }
 
     /// Radial and wave parts' second derivatives; radial part 0 at r = 0.
@@ -365,7 +363,6 @@ pub mod levi {
     use super::*;
 
     #[inline(always)]
-
     fn pi<T: Real>() -> T {
         lit(PI)
     }
@@ -487,7 +484,6 @@ pub mod rotated {
     ];
 
     #[inline(always)]
-
     fn frame<T: Real>(c: [T; 4]) -> (T, T) {
         let a = c[2] * lit(PI / 180.0);
         (a.twin_cos(), a.twin_sin())

@@ -5,8 +5,8 @@
 #![allow(clippy::too_many_arguments, reason = "opt_step mirrors the WGSL signature, argument for argument")]
 
 use super::{OptState, Real};
-use crate::numeric::flush_subnormal;
 use crate::landscape::Curvature;
+use crate::numeric::flush_subnormal;
 use crate::param::{Domain, ParamDef};
 
 /// Hyperparameters shared by several optimisers (same name, default, domain and meaning).
@@ -84,7 +84,6 @@ pub(super) fn corrected_moments<T: Real>(
 }
 
 #[inline(always)]
-
 fn zero_state<T: Real>(_h0: [T; 4], _h1: [T; 4]) -> OptState<T> {
     OptState::default()
 }

@@ -5,8 +5,8 @@
 
 use super::builtin::{BETA, BETA1, BETA2, BIAS_CORRECTION, EPS, LR, corrected, corrected_moments, moments};
 use super::{OptState, Real, k};
-use crate::numeric::flush_subnormal;
 use crate::landscape::Curvature;
+use crate::numeric::flush_subnormal;
 use crate::param::{Domain, ParamDef};
 
 /// Twin of WGSL `sign`: -1, 0 or 1 (unlike `f32::signum`, zero maps to zero).
@@ -22,7 +22,6 @@ fn sign<T: Real>(v: T) -> T {
 }
 
 #[inline(always)]
-
 fn powers_start<T: Real>(_h0: [T; 4], _h1: [T; 4]) -> OptState<T> {
     OptState { c: [T::one(); 2], ..OptState::default() }
 }
