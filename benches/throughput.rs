@@ -75,7 +75,6 @@ fn trainability(backends: &mut [(&str, Backend)], quick: bool) {
         Default::default(),
     )
     .expect("the benchmark map is valid");
-    let work = base.cells() as f64 * base.steps as f64;
     for (label, backend) in backends.iter_mut() {
         let layouts: &[Layout] =
             if *label == "gpu" { &[Layout::Invocation, Layout::Workgroup] } else { &[Layout::Invocation] };
@@ -83,19 +82,25 @@ fn trainability(backends: &mut [(&str, Backend)], quick: bool) {
             let mut s = base.clone();
             s.layout = layout;
             let reps = if quick { 1 } else { 3 };
+            let mut out = None;
             let times: Vec<f64> = (0..reps)
                 .map(|_| {
                     let t = Instant::now();
-                    std::hint::black_box(backend.train(&s, &Progress::hidden()).expect("benchmark run"));
+                    out = Some(std::hint::black_box(
+                        backend.train(&s, &Progress::hidden()).expect("benchmark run"),
+                    ));
                     t.elapsed().as_secs_f64()
                 })
                 .collect();
             let secs = median(times);
+            // Rates count the steps run (a network stops when it diverges).
+            let out = out.expect("at least one repetition");
+            let (run, updates) = (out.steps_run(s.steps), out.updates_run(s.steps));
             let name = format!("trainability 16x16 tanh, 64^2 x 20 ({layout:?})");
             println!(
-                "{name:<52} {label:>8} {secs:>10.3} {:>24.3e}   {:.3e} FLOP/s",
-                work / secs,
-                work / secs * shape.flops_per_step()
+                "{name:<52} {label:>8} {secs:>10.3} {:>24.3e}   {:.3e} FLOP/s (steps run)",
+                run as f64 / secs,
+                shape.flops(run, updates, s.batch_points()) / secs
             );
         }
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use assert_cmd::Command;
 use downhill::nn::job::{Source, spec};
-use downhill::nn::train::{TrainOutcomes, TrainSpec};
+use downhill::nn::train::{CellStats, Precision, TrainOutcomes, TrainSpec};
 use downhill::nn::{Activation, NetData, Shape, cpu, loss_grad};
 use downhill::output::{Array, OutputSet};
 use downhill::progress::Progress;
@@ -98,6 +98,67 @@ fn the_f32_twin_takes_the_reference_gradient_step() {
         assert!((stats.loss0 as f64 / l0 - 1.0).abs() < 1e-5, "{act:?}: {} vs {l0}", stats.loss0);
         assert!((stats.last_loss as f64 / l1 - 1.0).abs() < 1e-4, "{act:?}: {} vs {l1}", stats.last_loss);
     }
+}
+
+/// Every cell's bookkeeping from the scalar twin (`train_cell`, or `train_cell_f64` for f64
+/// maps), cell by cell.
+fn scalar_map(s: &TrainSpec) -> Vec<CellStats> {
+    let (xs, ys) = (s.x.centres_in(s.precision), s.y.centres_in(s.precision));
+    let cols = s.x.cells as usize;
+    (0..s.cells())
+        .map(|i| {
+            let p = s.cell_params64(xs[i % cols], ys[i / cols]);
+            match s.precision {
+                Precision::F32 => cpu::train_cell(s, p.map(|v| v as f32)),
+                Precision::F64 => cpu::train_cell_f64(s, p),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn the_lanes_equal_the_scalar_twin_bit_for_bit() {
+    // 7x5 cells: two full blocks of lanes and a partial one; both classes in every case.
+    let bits = |s: &CellStats| bytemuck::cast::<CellStats, [u32; 8]>(*s);
+    let cases = Activation::ALL
+        .into_iter()
+        .flat_map(|act| [((0, 0), Precision::F32), ((6, 9), Precision::F32)].map(|b| (act, b)))
+        .chain([(Activation::Tanh, ((0, 0), Precision::F64)), (Activation::Relu, ((6, 9), Precision::F64))]);
+    for (act, (batch, precision)) in cases {
+        let s = spec(
+            &Source::Seed(SMALL, 3),
+            act,
+            &axis("lr0", 0.01, 100.0),
+            &axis("lr1", 0.01, 100.0),
+            (7, 5),
+            60,
+            [1.0, 1.0, 0.0],
+            batch,
+            precision,
+        )
+        .unwrap();
+        let lanes = cpu::run(&s, &Progress::hidden()).stats;
+        let scalar = scalar_map(&s);
+        let diverged = scalar.iter().filter(|c| c.div_step >= 0).count();
+        assert!(diverged > 0 && diverged < s.cells(), "{act:?} {batch:?}: {diverged} of 35 diverge");
+        for (i, (a, b)) in lanes.iter().zip(&scalar).enumerate() {
+            assert_eq!(bits(a), bits(b), "{act:?} batch {batch:?} {precision:?} cell {i}: {a:?} vs {b:?}");
+        }
+    }
+}
+
+#[test]
+fn the_rates_count_the_steps_run_up_to_divergence() {
+    // A network that diverges at step 3 of 10 ran 4 loss evaluations and 3 updates; one that
+    // never diverges ran all 10 and 9 updates.
+    let mut stopped = CellStats { div_step: -1, ..Default::default() };
+    for (t, loss) in [1.0, 0.5, 0.7, f32::INFINITY].into_iter().enumerate() {
+        stopped.record(t as u32, 10, loss);
+    }
+    assert_eq!((stopped.div_step, stopped.steps_run(10)), (3, 4));
+    let trained = CellStats { div_step: -1, ..Default::default() };
+    let out = TrainOutcomes { cols: 2, rows: 1, stats: vec![stopped, trained] };
+    assert_eq!((out.steps_run(10), out.updates_run(10)), (14, 12));
 }
 
 /// Cells whose 3x3 neighbourhood all share their class.
@@ -283,6 +344,8 @@ fn the_command_writes_the_map_and_refuses_bad_input() {
     let meta: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("t.json")).unwrap()).unwrap();
     assert_eq!(meta["network"]["parameters"], 20);
+    let run = meta["steps_run"].as_u64().unwrap();
+    assert!(run > 64 && run <= 64 * 20 && meta["updates_run"].as_u64() == Some(run - 64), "{run}");
     assert!(dir.path().join("t.npz").is_file() && dir.path().join("t.png").is_file());
     for (args, culprit, says) in [
         (vec!["--activation", "tanhh"], "--activation", "did you mean `tanh`"),
@@ -333,7 +396,6 @@ fn a_zoom_animation_narrows_the_window_by_a_fixed_factor_per_frame() {
 
 #[test]
 fn f64_maps_zoom_deeper_than_f32_resolves_on_the_cpu() {
-    use downhill::nn::train::Precision;
     // At ordinary zoom the f64 path classifies like the f32 twin.
     let mut s64 = small_map(Activation::Tanh, 16, 60, (0, 0));
     s64.precision = Precision::F64;

@@ -1,33 +1,29 @@
 //! The CPU twin of `shaders/nn/train.wgsl`: the same loops in the same order, in f32 (the
 //! twin) or f64 (the precise path for deep zooms, [`Precision::F64`]), on all cores.
+//!
+//! [`train_cell`] is the reference, one cell and one operation at a time; [`run`] trains the
+//! map's cells [`LANES`] at a time (`super::lanes`), bit for bit the same.
 
-use num_traits::Float;
+use rayon::prelude::*;
 
+use super::Real;
+use super::lanes::{self, Data, LANES};
 use super::train::{CellStats, Precision, TrainOutcomes, TrainSpec};
 use crate::progress::Progress;
 
-/// The network's data and initial weights converted to the float type `T` once per run.
-struct Data<T> {
-    x: Vec<T>,
-    y: Vec<T>,
-    w0: Vec<T>,
-    w1: Vec<T>,
-}
-
-impl<T: Float> Data<T> {
-    fn of(spec: &TrainSpec) -> Data<T> {
-        let c = |v: &Vec<f32>| v.iter().map(|&x| T::from(x).expect("a float")).collect();
-        Data { x: c(&spec.data.x), y: c(&spec.data.y), w0: c(&spec.data.w0), w1: c(&spec.data.w1) }
-    }
-}
-
 /// Trains one cell's network for `spec.steps` steps with learning rates `lr0`, `lr1` and
-/// initial-weight offset `offset`, in f32.
+/// initial-weight offset `offset`, in f32, one operation at a time: the reference the lanes
+/// ([`run`]) are held to bit for bit.
 pub fn train_cell(spec: &TrainSpec, params: [f32; 3]) -> CellStats {
     train::<f32>(spec, &Data::of(spec), params)
 }
 
-fn train<T: Float>(spec: &TrainSpec, data: &Data<T>, [lr0, lr1, offset]: [T; 3]) -> CellStats {
+/// [`train_cell`] in f64.
+pub fn train_cell_f64(spec: &TrainSpec, params: [f64; 3]) -> CellStats {
+    train::<f64>(spec, &Data::of(spec), params)
+}
+
+fn train<T: Real>(spec: &TrainSpec, data: &Data<T>, [lr0, lr1, offset]: [T; 3]) -> CellStats {
     let shape = spec.data.shape;
     let (d, w, n) = (shape.d, shape.width, shape.n);
     let f = |v: usize| T::from(v).expect("a float");
@@ -40,7 +36,7 @@ fn train<T: Float>(spec: &TrainSpec, data: &Data<T>, [lr0, lr1, offset]: [T; 3])
     let mut col = vec![T::zero(); d];
     let mut g = vec![T::zero(); d];
     let mut stats = CellStats { div_step: -1, ..Default::default() };
-    let batch = if spec.batch == 0 || spec.batch as usize >= n { n } else { spec.batch as usize };
+    let batch = spec.batch_points();
     let scale = (T::one() + T::one()) / f(batch) * inv_sqrt_w;
     for t in 0..spec.steps {
         // Pass 1: residuals and the full-batch loss.
@@ -97,7 +93,8 @@ fn train<T: Float>(spec: &TrainSpec, data: &Data<T>, [lr0, lr1, offset]: [T; 3])
     stats
 }
 
-/// Runs every cell on all cores, in the spec's precision.
+/// Runs every cell on all cores, in the spec's precision: blocks of [`LANES`] consecutive
+/// cells (row-major) trained together, the blocks shared out among the cores by work stealing.
 pub fn run(spec: &TrainSpec, progress: &Progress) -> TrainOutcomes {
     match spec.precision {
         Precision::F32 => run_in::<f32>(spec, progress),
@@ -105,26 +102,17 @@ pub fn run(spec: &TrainSpec, progress: &Progress) -> TrainOutcomes {
     }
 }
 
-fn run_in<T: Float + Send + Sync>(spec: &TrainSpec, progress: &Progress) -> TrainOutcomes {
+fn run_in<T: Real>(spec: &TrainSpec, progress: &Progress) -> TrainOutcomes {
     let data = Data::<T>::of(spec);
     let cols = spec.x.cells as usize;
     let (xs, ys) = (spec.x.centres_in(spec.precision), spec.y.centres_in(spec.precision));
-    let cells = spec.cells();
-    let mut stats = vec![CellStats::default(); cells];
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(cells.max(1));
-    let per = cells.div_ceil(threads);
-    std::thread::scope(|s| {
-        for (c, chunk) in stats.chunks_mut(per).enumerate() {
-            let (xs, ys, data) = (&xs, &ys, &data);
-            s.spawn(move || {
-                for (k, out) in chunk.iter_mut().enumerate() {
-                    let i = c * per + k;
-                    let p = spec.cell_params64(xs[i % cols], ys[i / cols]);
-                    *out = train(spec, data, p.map(|v| T::from(v).expect("a float")));
-                    progress.add(spec.steps as u64);
-                }
-            });
-        }
+    let mut stats = vec![CellStats::default(); spec.cells()];
+    stats.par_chunks_mut(LANES).enumerate().for_each(|(b, out)| {
+        let params: Vec<[T; 3]> = (b * LANES..b * LANES + out.len())
+            .map(|i| spec.cell_params64(xs[i % cols], ys[i / cols]).map(|v| T::from(v).expect("a float")))
+            .collect();
+        lanes::train_block(spec, &data, &params, out);
+        progress.add(out.len() as u64 * spec.steps as u64);
     });
     TrainOutcomes { cols: spec.x.cells, rows: spec.y.cells, stats }
 }

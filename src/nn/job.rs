@@ -150,6 +150,8 @@ struct FrameOut {
     meta: serde_json::Value,
     summary: String,
     run_seconds: f64,
+    /// Steps run by all cells ([`TrainOutcomes::steps_run`]).
+    steps_run: u64,
 }
 
 /// Runs one frame (one map) and frames its picture; `label` is added to the title.
@@ -160,14 +162,16 @@ fn run_frame(
     label: &str,
 ) -> Result<FrameOut, Error> {
     let shape = spec.data.shape;
-    let work = spec.cells() as u64 * spec.steps as u64;
-    let progress = Progress::new(work, "trainability", job.progress);
+    let budget = spec.cells() as u64 * spec.steps as u64;
+    let progress = Progress::new(budget, "trainability", job.progress);
     let started = Instant::now();
     let out = backend.train(spec, &progress)?;
     progress.finish();
     let run_seconds = started.elapsed().as_secs_f64();
-    let rate = work as f64 / run_seconds.max(1e-9);
-    let flops = rate * shape.flops_per_step();
+    // Rates count the steps run: a network stops when it diverges.
+    let (steps_run, updates) = (out.steps_run(spec.steps), out.updates_run(spec.steps));
+    let rate = steps_run as f64 / run_seconds.max(1e-9);
+    let flops = shape.flops(steps_run, updates, spec.batch_points()) / run_seconds.max(1e-9);
 
     let trains = map::classes(&out, spec.steps);
     let trained = trains.iter().filter(|&&t| t).count() as f64 / trains.len().max(1) as f64;
@@ -229,11 +233,13 @@ fn run_frame(
         (img, [0, 0, w, h])
     };
     let mut summary = format!(
-        "{}x{} networks x {} steps in {:.2} s ({:.3e} trajectory-steps/s, {:.3e} FLOP/s); trains {:.1}%",
+        "{}x{} networks x {} steps in {:.2} s; {:.1}% of the steps run (diverged networks stop): \
+         {:.3e} network-steps/s, {:.3e} FLOP/s counting steps run; trains {:.1}%",
         out.cols,
         out.rows,
         spec.steps,
         run_seconds,
+        100.0 * steps_run as f64 / budget.max(1) as f64,
         rate,
         flops,
         100.0 * trained
@@ -264,11 +270,15 @@ fn run_frame(
         "trained_fraction": trained,
         "boundary_dimension": dimension,
         "run_seconds": run_seconds,
+        "steps_run": steps_run,
+        "updates_run": updates,
+        "rates_count": "steps run, counted as loss evaluations: t + 1 for a network stopped at step t, all steps otherwise; each network ran one update fewer",
         "traj_steps_per_s": rate,
-        "flops_per_step": shape.flops_per_step(),
+        "flops_per_loss": shape.flops_per_loss(),
+        "flops_per_update": shape.flops_per_update(spec.batch_points()),
         "flops_per_s": flops,
     });
-    Ok(FrameOut { out, image, plot, scale, meta, summary, run_seconds })
+    Ok(FrameOut { out, image, plot, scale, meta, summary, run_seconds, steps_run })
 }
 
 /// Runs, classifies, renders and writes one trainability figure: one map, or with several
@@ -348,7 +358,7 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
     set.text(&with_ext(&job.prefix, "json"), &(text + "\n"))?;
     let files = set.commit()?;
     let run_seconds: f64 = frames.iter().map(|f| f.run_seconds).sum();
-    let work: f64 = job.frames.iter().map(|(_, s)| s.cells() as f64 * s.steps as f64).sum();
+    let work: f64 = frames.iter().map(|f| f.steps_run as f64).sum();
     let summary = if frames.len() == 1 {
         first.summary.clone()
     } else {

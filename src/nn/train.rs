@@ -118,6 +118,12 @@ impl TrainSpec {
         p
     }
 
+    /// Points in each step's gradient: the minibatch, or all `n` for the full batch.
+    pub fn batch_points(&self) -> usize {
+        let n = self.data.shape.n;
+        if self.batch == 0 || self.batch as usize >= n { n } else { self.batch as usize }
+    }
+
     /// First data point of step `t`'s minibatch (the batch is the next `batch` points,
     /// wrapping around).
     pub fn batch_start(&self, t: u32) -> u32 {
@@ -177,6 +183,13 @@ impl CellStats {
         true
     }
 
+    /// Steps the cell's network ran, counted as loss evaluations: `t + 1` for a network
+    /// stopped at step `t` ([`CellStats::div_step`]), `steps` for one that never stopped. It
+    /// took one update fewer (no update follows the last loss, nor the one that stops it).
+    pub fn steps_run(&self, steps: u32) -> u32 {
+        if self.div_step >= 0 { (self.div_step as u32).saturating_add(1).min(steps) } else { steps }
+    }
+
     /// Whether the cell trains: the mean of its last [`TAIL`] ratios is below 1.
     pub fn trains(&self, steps: u32) -> bool {
         self.tail / (TAIL.min(steps).max(1) as f32) < 1.0
@@ -198,4 +211,17 @@ pub struct TrainOutcomes {
     pub rows: u32,
     /// Every cell's bookkeeping.
     pub stats: Vec<CellStats>,
+}
+
+impl TrainOutcomes {
+    /// Steps run by all cells together, of `steps` each ([`CellStats::steps_run`]): the same
+    /// on every backend, since it is read from the outcomes.
+    pub fn steps_run(&self, steps: u32) -> u64 {
+        self.stats.iter().map(|s| s.steps_run(steps) as u64).sum()
+    }
+
+    /// Updates taken by all cells together: one fewer per cell than the steps run.
+    pub fn updates_run(&self, steps: u32) -> u64 {
+        self.steps_run(steps).saturating_sub(self.stats.len() as u64)
+    }
 }
