@@ -59,7 +59,7 @@ impl Backend {
             Backend::Cpu => {
                 let n = std::thread::available_parallelism().map_or(1, |t| t.get());
                 let isa = crate::lanes::isa::name(crate::lanes::isa::level());
-                format!("cpu ({n} threads, {} lanes, {isa})", crate::lanes::LANES)
+                format!("cpu ({n} threads, SIMD lanes: {isa})")
             }
             Backend::Gpu(g) | Backend::AutoGpu(g) => {
                 let s = g.context().summary();
