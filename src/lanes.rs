@@ -64,14 +64,13 @@ pub struct Rules {
     pub hessian: bool,
 }
 
-/// One step of every lane of a block, with `step` the optimiser's f32 twin
-/// `(x, g, state, h0, h1, c) -> x'` for this step. Per lane, as the scalar runner does it: the
-/// convergence test on the raw gradient (live lanes only), the options (`perturb`, the
-/// schedule's learning rate), the update, the subnormal flush, the escape test (escaped lanes get
-/// `div_step = t + 1`); frozen lanes keep their values. Returns whether any lane is still live.
-#[inline(always)]
-pub fn advance<F>(b: &mut Block, r: &Rules, t: u32, hess: Curvature<'_, f32>, step: F) -> bool
-where
+/// An optimiser's f32 `opt_step` twin: `(x, g, state, h0, h1, t, hess, c) -> x'`.
+pub trait TwinStep:
+    Fn([f32; 2], [f32; 2], &mut OptState<f32>, [f32; 4], [f32; 4], u32, Curvature<'_, f32>, [f32; 4]) -> [f32; 2]
+{
+}
+
+impl<F> TwinStep for F where
     F: Fn(
         [f32; 2],
         [f32; 2],
@@ -81,7 +80,19 @@ where
         u32,
         Curvature<'_, f32>,
         [f32; 4],
-    ) -> [f32; 2],
+    ) -> [f32; 2]
+{
+}
+
+/// One step of every lane of a block, with `step` the optimiser's f32 twin
+/// ([`TwinStep`]) for this step. Per lane, as the scalar runner does it: the
+/// convergence test on the raw gradient (live lanes only), the options (`perturb`, the
+/// schedule's learning rate), the update, the subnormal flush, the escape test (escaped lanes get
+/// `div_step = t + 1`); frozen lanes keep their values. Returns whether any lane is still live.
+#[inline(always)]
+pub fn advance<F>(b: &mut Block, r: &Rules, t: u32, hess: Curvature<'_, f32>, step: F) -> bool
+where
+    F: TwinStep,
 {
     let mut any = false;
     if r.plain {
@@ -122,16 +133,7 @@ fn lane<F>(
     lr: f32,
 ) -> bool
 where
-    F: Fn(
-        [f32; 2],
-        [f32; 2],
-        &mut OptState<f32>,
-        [f32; 4],
-        [f32; 4],
-        u32,
-        Curvature<'_, f32>,
-        [f32; 4],
-    ) -> [f32; 2],
+    F: TwinStep,
 {
     let live = b.div_step[l] < 0;
     let now = (b.conv_step[l] < 0) & live & (b.gx[l] * b.gx[l] + b.gy[l] * b.gy[l] <= r.tol2);
