@@ -490,11 +490,27 @@ def cmd_gpu():
         print(f"- {w}: `{c}`")
 
 
+def with_work_dir(mode, run):
+    """Runs `run` with WORK_DIR set to a fresh temp dir for the outputs, removed afterwards
+    unless KEEP=1."""
+    import tempfile
+    work = tempfile.mkdtemp(prefix=f"downhill-{mode}.", dir=os.environ.get("TMPDIR") or None)
+    os.environ["WORK_DIR"] = work
+    if os.environ.get("KEEP", "0") == "1":
+        log(f"{mode}: outputs kept in {work}")
+        run()
+    else:
+        try:
+            run()
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else ""
     if mode == "compare":
-        cmd_compare()
+        with_work_dir(mode, cmd_compare)
     elif mode == "gpu":
-        cmd_gpu()
+        with_work_dir(mode, cmd_gpu)
     else:
         sys.exit(__doc__)

@@ -72,14 +72,6 @@ if [[ ! -x "$DOWNHILL" ]]; then
 fi
 export DOWNHILL="$(cd "$(dirname "$DOWNHILL")" && pwd)/$(basename "$DOWNHILL")"
 
-WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/downhill-compare.XXXXXX")"
-export WORK_DIR
-if [[ "${KEEP:-0}" == 1 ]]; then
-    echo "compare.sh: outputs kept in $WORK_DIR" >&2
-else
-    trap 'rm -rf "$WORK_DIR"' EXIT
-fi
-
 echo "compare.sh: $("$DOWNHILL" --version) ($DOWNHILL), BACKEND=$BACKEND, N=$N, NN_RES=$NN_RES," \
     "$(nproc) cores" >&2
 "$PYTHON" benches/compare.py compare

@@ -78,14 +78,6 @@ if [[ -z "${PEAK_GFLOPS:-}" ]]; then
 fi
 export PEAK_GFLOPS
 
-WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/downhill-gpu.XXXXXX")"
-export WORK_DIR
-if [[ "${KEEP:-0}" == 1 ]]; then
-    echo "gpu.sh: outputs kept in $WORK_DIR" >&2
-else
-    trap 'rm -rf "$WORK_DIR"' EXIT
-fi
-
 echo "gpu.sh: $("$DOWNHILL" --version) ($DOWNHILL) on $GPU_NAME, peak $PEAK_GFLOPS GFLOP/s," \
     "BACKEND=$BACKEND, N=$N, NN_RES=$NN_RES" >&2
 "$PYTHON" benches/compare.py gpu

@@ -196,11 +196,7 @@ fn run_scalar_in<T: Twin>(spec: &Spec, progress: &Progress) -> Outcomes {
         }
         progress.add(out.len() as u64 * spec.steps as u64);
     });
-    let mut out = Outcomes::with_capacity(spec.x.cells, spec.y.cells);
-    for s in &states {
-        out.push(s);
-    }
-    out
+    Outcomes::from_states(spec.x.cells, spec.y.cells, &states)
 }
 
 /// One trajectory's iterates `(x, y, loss)` for steps `0..=div_step` or `0..=steps` (in the

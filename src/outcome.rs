@@ -73,6 +73,15 @@ impl Outcomes {
         self.conv_step.push(s.conv_step);
     }
 
+    /// The grid of `cols x rows` cells whose final states are `states`, in row-major order.
+    pub fn from_states(cols: u32, rows: u32, states: &[TrajState]) -> Self {
+        let mut out = Outcomes::with_capacity(cols, rows);
+        for s in states {
+            out.push(s);
+        }
+        out
+    }
+
     /// Number of cells.
     pub fn len(&self) -> usize {
         self.loss.len()

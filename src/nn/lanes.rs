@@ -300,18 +300,16 @@ fn input_gradients<T: Real, const K: usize>(g: &mut [Lanes<T>], dz: &[Lanes<T>],
 /// writing each one's bookkeeping to the same entry of `out`; the same results as
 /// [`super::cpu::train_cell`] cell by cell.
 pub fn train_block<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]], out: &mut [CellStats]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512vl") {
-            // SAFETY: the CPU has the features the function was compiled for.
-            return unsafe { train_block_avx512(spec, data, params, out) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: as above.
-            return unsafe { train_block_avx2(spec, data, params, out) };
-        }
+    use crate::lanes::isa;
+    match isa::level() {
+        // SAFETY: `isa::level` returns these levels only where the processor has their features,
+        // a superset of what these functions are compiled for.
+        #[cfg(target_arch = "x86_64")]
+        isa::AVX512 => unsafe { train_block_avx512(spec, data, params, out) },
+        #[cfg(target_arch = "x86_64")]
+        isa::AVX2 => unsafe { train_block_avx2(spec, data, params, out) },
+        _ => train_block_in(spec, data, params, out),
     }
-    train_block_in(spec, data, params, out)
 }
 
 /// [`train_block_in`] compiled for AVX-512 (separate multiplies and adds, as everywhere).

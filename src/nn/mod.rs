@@ -19,8 +19,6 @@ pub mod train;
 use std::io::Read;
 use std::path::Path;
 
-use num_traits::Float;
-
 use crate::error::Error;
 
 /// Largest input dimension and width the kernels support (their private arrays' size).
@@ -76,7 +74,7 @@ impl Activation {
         }
     }
 
-    /// `phi(z)` and `phi'(z)`, with [`Real::tanh_twin`] for the tanh.
+    /// `phi(z)` and `phi'(z)`, with [`Real::twin_tanh`] for the tanh.
     #[inline(always)]
     pub fn eval<T: Real>(self, z: T) -> (T, T) {
         match self {
@@ -112,7 +110,7 @@ fn each_lane<T: Real, const L: usize>(z: &[T; L], f: impl Fn(T) -> (T, T)) -> ([
 #[inline(always)]
 fn tanh_unit<T: Real>(z: T) -> (T, T) {
     let root2 = T::from(std::f64::consts::SQRT_2).expect("a float");
-    let t = (root2 * z).tanh_twin();
+    let t = (root2 * z).twin_tanh();
     (t, root2 * (T::one() - t * t))
 }
 
@@ -124,66 +122,7 @@ fn relu_unit<T: Real>(z: T) -> (T, T) {
     (if on { root2 * z } else { T::zero() }, if on { root2 } else { T::zero() })
 }
 
-/// The float types the CPU twin computes in: f32 (the kernels' twin) and f64 (the precise
-/// path), each with the tanh it uses.
-pub trait Real: Float + Send + Sync + 'static {
-    /// `tanh(self)`: [`tanh_f32`] in f32 (plain arithmetic, so that it vectorises), the
-    /// standard library's in f64.
-    fn tanh_twin(self) -> Self;
-}
-
-impl Real for f32 {
-    #[inline(always)]
-    fn tanh_twin(self) -> f32 {
-        tanh_f32(self)
-    }
-}
-
-impl Real for f64 {
-    #[inline(always)]
-    fn tanh_twin(self) -> f64 {
-        self.tanh()
-    }
-}
-
-/// `tanh(x)` in f32 from multiplies, adds, one division and bit operations, within 2.5 ulp
-/// (1 to 2 below 0.03, under 1 on average), without branches so that a loop of them
-/// vectorises; NaN stays NaN. (The standard library's calls libm, one lane at a time.)
-///
-/// `tanh |x| = m / (m + 2)` with `m = exp(2 |x|) - 1` ([`expm1_f32`], which needs no care
-/// for small `x`), `2 |x|` capped at 18, where `tanh` is 1 in f32.
-#[inline(always)]
-pub fn tanh_f32(x: f32) -> f32 {
-    let y = x.abs() * 2.0;
-    let y = if y > 18.0 { 18.0 } else { y };
-    let m = expm1_f32(y);
-    (m / (m + 2.0)).copysign(x)
-}
-
-/// `exp(y) - 1` for `0 <= y <= 18` (and NaN) in f32: `y = k ln 2 + r` with `k` the nearest
-/// integer to `y / ln 2` (rounded by adding and subtracting `1.5 * 2^23`, which also leaves
-/// `k` in the sum's low bits) and `ln 2` in two parts, `exp(r) - 1` by its degree-7 Taylor
-/// polynomial (`|r| <= ln(2) / 2`), then `2^k (exp(r) - 1) + (2^k - 1)`, `2^k` from its bits.
-#[inline(always)]
-fn expm1_f32(y: f32) -> f32 {
-    const LN2_HI: f32 = 0.693_115_23; // 0x3f317000: k * LN2_HI is exact
-    const LN2_LO: f32 = 3.194_618_3e-5;
-    const ROUND: f32 = 12_582_912.0; // 1.5 * 2^23
-    let shifted = y * std::f32::consts::LOG2_E + ROUND;
-    let kf = shifted - ROUND;
-    let r = y - kf * LN2_HI - kf * LN2_LO;
-    let mut p = 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    let em1_r = r + r * r * p;
-    // `k` is the low bits of `shifted` above those of ROUND (0 <= k <= 26 here).
-    let k = shifted.to_bits().wrapping_sub(ROUND.to_bits());
-    let two_k = f32::from_bits(k.wrapping_add(127) << 23);
-    two_k * em1_r + (two_k - 1.0)
-}
+pub use crate::numeric::{Real, tanh_f32};
 
 /// Sizes of the network and its data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
