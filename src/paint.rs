@@ -3,6 +3,7 @@
 //! the landscape and markers on its attractors).
 
 use image::{Rgb as Pixel, RgbImage};
+use rayon::prelude::*;
 
 use crate::analysis::basins::{self, Attractor};
 use crate::outcome::Outcomes;
@@ -285,7 +286,8 @@ pub const CONTOUR_LEVELS: f64 = 14.0;
 pub fn loss_pixels(spec: &Spec, window: [f64; 4], w: u32, h: u32) -> Vec<f64> {
     let c = spec.landscape_params64();
     (0..h)
-        .flat_map(|py| (0..w).map(move |px| (px, py)))
+        .into_par_iter()
+        .flat_map_iter(|py| (0..w).map(move |px| (px, py)))
         .map(|(px, py)| {
             let x = window[0] + (px as f64 + 0.5) / w as f64 * (window[1] - window[0]);
             let y = window[3] - (py as f64 + 0.5) / h as f64 * (window[3] - window[2]);
@@ -306,7 +308,7 @@ pub fn contour_bands(loss: &[f64]) -> Option<Vec<(i64, f64)>> {
     let eps = 1e-3 * (hi - lo);
     let (a, b) = (eps.log10(), (hi - lo + eps).log10());
     Some(
-        loss.iter()
+        loss.par_iter()
             .map(|&v| {
                 if v.is_finite() {
                     let t = ((v - lo + eps).log10() - a) / (b - a);

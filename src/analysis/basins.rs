@@ -5,8 +5,8 @@
 //! whose stationary points are not minima, minima outside the search window), clusters of the
 //! final points of converged trajectories found by [`attractors`].
 
-use std::collections::HashMap;
-
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::landscape::Minimum;
@@ -63,6 +63,46 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
     i
 }
 
+/// Known minima by the bin of side `tol` they fall in.
+type MinimaByBin = FxHashMap<(i64, i64), Vec<[f64; 2]>>;
+
+/// Whether a point lies within `tol` (Euclidean) of a known minimum: by comparing with every
+/// minimum when there are few, through bins of side `tol` when there are many.
+struct NearKnown<'a> {
+    known: &'a [Minimum],
+    tol: f64,
+    bins: Option<MinimaByBin>,
+}
+
+impl<'a> NearKnown<'a> {
+    /// Above this many minima, points are looked up through bins.
+    const DIRECT: usize = 32;
+
+    fn new(known: &'a [Minimum], tol: f64) -> Self {
+        let bins = (known.len() > Self::DIRECT).then(|| {
+            let mut bins = MinimaByBin::default();
+            for m in known {
+                bins.entry(bin(m.at, tol)).or_default().push(m.at);
+            }
+            bins
+        });
+        NearKnown { known, tol, bins }
+    }
+
+    fn contains(&self, p: [f64; 2]) -> bool {
+        let close = |m: &[f64; 2]| (m[0] - p[0]).powi(2) + (m[1] - p[1]).powi(2) <= self.tol * self.tol;
+        match &self.bins {
+            None => self.known.iter().any(|m| close(&m.at)),
+            Some(bins) => {
+                let (bx, by) = bin(p, self.tol);
+                NEIGHBOURS
+                    .iter()
+                    .any(|(dx, dy)| bins.get(&(bx + dx, by + dy)).is_some_and(|ms| ms.iter().any(close)))
+            }
+        }
+    }
+}
+
 /// The known minima, then clusters of the final points of converged trajectories that lie
 /// farther than `tol` (Euclidean, in landscape units) from every known minimum.
 ///
@@ -78,25 +118,15 @@ pub fn attractors(
     loss: impl Fn([f64; 2]) -> f64,
 ) -> Vec<Attractor> {
     assert!(tol > 0.0 && tol.is_finite(), "cluster tolerance must be positive");
-    let mut near_known: HashMap<(i64, i64), Vec<[f64; 2]>> = HashMap::new();
-    for m in &known {
-        near_known.entry(bin(m.at, tol)).or_default().push(m.at);
-    }
-    let is_known = |p: [f64; 2]| {
-        let (bx, by) = bin(p, tol);
-        NEIGHBOURS.iter().any(|(dx, dy)| {
-            near_known
-                .get(&(bx + dx, by + dy))
-                .is_some_and(|ms| ms.iter().any(|m| (m[0] - p[0]).hypot(m[1] - p[1]) <= tol))
-        })
-    };
+    let near = NearKnown::new(&known, tol);
     let points: Vec<[f64; 2]> = (0..out.len())
+        .into_par_iter()
         .filter(|&i| !out.diverged(i) && out.conv_step[i] >= 0)
         .map(|i| [out.x[i] as f64, out.y[i] as f64])
-        .filter(|&p| p[0].is_finite() && p[1].is_finite() && !is_known(p))
+        .filter(|&p| p[0].is_finite() && p[1].is_finite() && !near.contains(p))
         .collect();
 
-    let mut bins: HashMap<(i64, i64), usize> = HashMap::new();
+    let mut bins: FxHashMap<(i64, i64), usize> = FxHashMap::default();
     let point_bin: Vec<usize> = points
         .iter()
         .map(|&p| {
@@ -114,7 +144,7 @@ pub fn attractors(
         }
     }
     // Per cluster root: sum of points and count, then the member nearest the mean.
-    let mut sums: HashMap<usize, ([f64; 2], usize)> = HashMap::new();
+    let mut sums: FxHashMap<usize, ([f64; 2], usize)> = FxHashMap::default();
     let roots: Vec<usize> = point_bin.iter().map(|&b| find(&mut parent, b)).collect();
     for (p, &r) in points.iter().zip(&roots) {
         let e = sums.entry(r).or_insert(([0.0, 0.0], 0));
@@ -122,7 +152,7 @@ pub fn attractors(
         e.0[1] += p[1];
         e.1 += 1;
     }
-    let mut best: HashMap<usize, ([f64; 2], f64)> = HashMap::new();
+    let mut best: FxHashMap<usize, ([f64; 2], f64)> = FxHashMap::default();
     for (p, &r) in points.iter().zip(&roots) {
         let (s, n) = sums[&r];
         let d = (p[0] - s[0] / n as f64).hypot(p[1] - s[1] / n as f64);
@@ -131,7 +161,7 @@ pub fn attractors(
             *e = (*p, d);
         }
     }
-    let mut extent: HashMap<usize, f64> = HashMap::new();
+    let mut extent: FxHashMap<usize, f64> = FxHashMap::default();
     for (p, &r) in points.iter().zip(&roots) {
         let at = best[&r].0;
         let e = extent.entry(r).or_insert(0.0);
@@ -170,6 +200,7 @@ pub fn merge(lists: &[Vec<Attractor>], tol: f64) -> Vec<Attractor> {
 /// (Euclidean), [`DIVERGED`] if it diverged, or [`UNLABELLED`] if there are no attractors.
 pub fn label(out: &Outcomes, attractors: &[Attractor]) -> Vec<i32> {
     (0..out.len())
+        .into_par_iter()
         .map(|i| {
             if out.diverged(i) {
                 return DIVERGED;
@@ -220,19 +251,30 @@ fn mean_and_median(mut steps: Vec<i32>) -> (Option<f64>, Option<f64>) {
 /// `not converged` (no divergence, gradient never below the tolerance) shares.
 pub fn shares(out: &Outcomes, labels: &[i32], attractors: &[Attractor]) -> Vec<BasinShare> {
     let n = labels.len().max(1) as f64;
+    // One pass: every basin's cell count and the steps of its converged cells.
+    let mut cells = vec![0usize; attractors.len()];
+    let mut steps: Vec<Vec<i32>> = vec![Vec::new(); attractors.len()];
+    for (&l, &s) in labels.iter().zip(&out.conv_step) {
+        if let Ok(k) = usize::try_from(l)
+            && k < attractors.len()
+        {
+            cells[k] += 1;
+            if s >= 0 {
+                steps[k].push(s);
+            }
+        }
+    }
     let mut rows: Vec<BasinShare> = attractors
         .iter()
-        .enumerate()
-        .map(|(k, m)| {
-            let inside: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == k as i32).collect();
-            let steps: Vec<i32> = inside.iter().map(|&i| out.conv_step[i]).filter(|&s| s >= 0).collect();
+        .zip(cells.into_iter().zip(steps))
+        .map(|(m, (inside, steps))| {
             let converged = steps.len();
             let (mean_steps, median_steps) = mean_and_median(steps);
             BasinShare {
                 label: m.label.clone(),
                 kind: if m.found { "attractor" } else { "minimum" },
                 at: Some(m.at),
-                fraction: inside.len() as f64 / n,
+                fraction: inside as f64 / n,
                 converged_fraction: converged as f64 / n,
                 mean_steps,
                 median_steps,

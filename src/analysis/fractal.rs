@@ -8,6 +8,7 @@
 //! smallest boxes see the grid's pixelation and the largest too few boxes, which is why the
 //! fit range is stated with the result.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// A box-counting estimate.
@@ -52,7 +53,7 @@ pub fn box_counting(marked: &[bool], cols: u32, rows: u32, min_box: u32) -> Opti
         return None;
     }
     let counts: Vec<u64> = sizes
-        .iter()
+        .par_iter()
         .map(|&s| {
             let (bc, br) = (cols.div_ceil(s) as usize, rows.div_ceil(s) as usize);
             let mut hit = vec![false; bc * br];

@@ -13,6 +13,8 @@ pub use classic::{
     six_hump_camel, styblinski_tang, three_hump_camel,
 };
 
+use rayon::prelude::*;
+
 use crate::error::{Error, did_you_mean};
 use crate::param::ParamDef;
 
@@ -232,17 +234,22 @@ impl Landscape {
         for &k in self.kinks {
             keep(k, &mut found);
         }
+        // Newton from every start in parallel; kept in start order, so the result does not
+        // depend on the thread count.
         let n = SEARCH_GRID;
-        for i in 0..n {
-            for j in 0..n {
+        let ends: Vec<Option<[f64; 2]>> = (0..n * n)
+            .into_par_iter()
+            .map(|k| {
+                let (i, j) = (k / n, k % n);
                 let start = [
                     d[0] + (i as f64 + 0.5) / n as f64 * (d[1] - d[0]),
                     d[2] + (j as f64 + 0.5) / n as f64 * (d[3] - d[2]),
                 ];
-                if let Some(p) = self.newton(start, c) {
-                    keep(p, &mut found);
-                }
-            }
+                self.newton(start, c)
+            })
+            .collect();
+        for p in ends.into_iter().flatten() {
+            keep(p, &mut found);
         }
         let mut minima: Vec<Minimum> = found
             .into_iter()

@@ -2,18 +2,25 @@
 //! axis at the top), scaled up by whole pixels, with curve overlays in data coordinates.
 
 use image::{Rgb as Pixel, RgbImage};
+use rayon::prelude::*;
 
 use super::colormap::Rgb;
 
 /// Paints a `cols x rows` grid (row-major, row 0 = low y) into an image `scale` pixels per cell.
-pub fn paint(cols: u32, rows: u32, scale: u32, colour: impl Fn(usize) -> Rgb) -> RgbImage {
-    let mut img = RgbImage::new(cols * scale, rows * scale);
-    for (px, py, p) in img.enumerate_pixels_mut() {
-        let col = px / scale;
-        let row = rows - 1 - py / scale;
-        *p = Pixel(colour(row as usize * cols as usize + col as usize));
-    }
-    img
+pub fn paint(cols: u32, rows: u32, scale: u32, colour: impl Fn(usize) -> Rgb + Sync) -> RgbImage {
+    let (w, h) = (cols * scale, rows * scale);
+    let mut buf = vec![0u8; w as usize * h as usize * 3];
+    // One image row per task: the cell row it shows, then each cell's colour repeated.
+    buf.par_chunks_mut(w as usize * 3).enumerate().for_each(|(py, line)| {
+        let row = (rows - 1 - py as u32 / scale) as usize;
+        for (col, px) in line.chunks_mut(3 * scale as usize).enumerate() {
+            let c = colour(row * cols as usize + col);
+            for p in px.chunks_mut(3) {
+                p.copy_from_slice(&c);
+            }
+        }
+    });
+    RgbImage::from_raw(w, h, buf).expect("the buffer holds w x h RGB pixels")
 }
 
 /// Whole-pixel scale so that the longer side is at least `min_side` pixels (at most 16).
