@@ -39,6 +39,9 @@ pub type Lane = [f32; LANES];
 /// A landscape's gradient over a block: `(x, y, c) -> (gx, gy)`, lane by lane.
 pub type GradLanes = fn(x: &Lane, y: &Lane, c: &[Lane; 4], gx: &mut Lane, gy: &mut Lane);
 
+/// A landscape's loss over a block: `(x, y, c) -> loss`, lane by lane.
+pub type LossLanes = fn(x: &Lane, y: &Lane, c: &[Lane; 4], loss: &mut Lane);
+
 /// A landscape's Hessian over a block: `(x, y, c) -> (xx, xy, yy)`, lane by lane.
 pub type HessLanes = fn(x: &Lane, y: &Lane, c: &[Lane; 4], h: &mut [Lane; 3]);
 
@@ -324,6 +327,22 @@ macro_rules! grad_lanes {
 }
 pub(crate) use grad_lanes;
 
+/// The [`LossLanes`] of the landscape twin module `$m` (its `loss::<f32>` lane by lane).
+macro_rules! loss_lanes {
+    ($m:ident) => {{
+        $crate::lanes::multiversion! {
+            fn loss(x: &$crate::lanes::Lane, y: &$crate::lanes::Lane, c: &[$crate::lanes::Lane; 4],
+                    out: &mut $crate::lanes::Lane) {
+                for l in 0..$crate::lanes::LANES {
+                    out[l] = $m::loss::<f32>([x[l], y[l]], [c[0][l], c[1][l], c[2][l], c[3][l]]);
+                }
+            }
+        }
+        loss as $crate::lanes::LossLanes
+    }};
+}
+pub(crate) use loss_lanes;
+
 /// The [`HessLanes`] of the landscape twin module `$m` (its `hess::<f32>` lane by lane).
 macro_rules! hess_lanes {
     ($m:ident) => {{
@@ -442,15 +461,17 @@ fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, out: &mut [TrajS
         }
         live = (o.step_lanes)(&mut b, &rules, t, &hess);
     }
+    // The final points' gradients (a trajectory that converges on its last step counts as
+    // converged) and losses, a block at a time.
     let tol2 = rules.tol2;
     let mut conv_step = b.conv_step;
+    l.grad_lanes(&b.x, &b.y, &b.c, &mut b.gx, &mut b.gy);
+    let mut loss = [0.0; LANES];
+    l.loss_lanes(&b.x, &b.y, &b.c, &mut loss);
     for (i, s) in out.iter_mut().enumerate() {
         let pos = [b.x[i], b.y[i]];
-        if b.div_step[i] < 0 && conv_step[i] < 0 {
-            let g = l.grad(pos, params[i].c);
-            if g[0] * g[0] + g[1] * g[1] <= tol2 {
-                conv_step[i] = spec.steps as i32;
-            }
+        if b.div_step[i] < 0 && conv_step[i] < 0 && b.gx[i] * b.gx[i] + b.gy[i] * b.gy[i] <= tol2 {
+            conv_step[i] = spec.steps as i32;
         }
         let o = b.state(i);
         *s = TrajState {
@@ -459,7 +480,7 @@ fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, out: &mut [TrajS
             opt_b: o.b,
             opt_c: o.c,
             opt_d: o.d,
-            loss: l.loss(pos, params[i].c),
+            loss: loss[i],
             div_step: b.div_step[i],
             conv_step: conv_step[i],
             pad: 0,

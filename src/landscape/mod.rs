@@ -81,6 +81,8 @@ pub enum Funcs {
         grad64: GradFn<f64>,
         /// f64 instance of `hess`.
         hess64: HessFn<f64>,
+        /// `loss` over a block of lanes (the f32 twin, vectorised).
+        loss_lanes: crate::lanes::LossLanes,
         /// `grad` over a block of lanes (the f32 twin, vectorised).
         grad_lanes: crate::lanes::GradLanes,
         /// `hess` over a block of lanes (the f32 twin, vectorised).
@@ -128,6 +130,20 @@ impl Landscape {
         match &self.funcs {
             Funcs::Builtin { hess, .. } => hess(p, c),
             Funcs::Expr(e) => e.hess(p, c),
+        }
+    }
+
+    /// The loss at every lane of a block, the same bits as [`Landscape::loss`] lane by lane.
+    pub fn loss_lanes(
+        &self,
+        x: &crate::lanes::Lane,
+        y: &crate::lanes::Lane,
+        c: &[crate::lanes::Lane; 4],
+        loss: &mut crate::lanes::Lane,
+    ) {
+        match &self.funcs {
+            Funcs::Builtin { loss_lanes, .. } => loss_lanes(x, y, c, loss),
+            Funcs::Expr(e) => *loss = e.loss.eval_lanes(x, y, c),
         }
     }
 
@@ -306,6 +322,7 @@ macro_rules! entry {
                 loss64: $m::loss::<f64>,
                 grad64: $m::grad::<f64>,
                 hess64: $m::hess::<f64>,
+                loss_lanes: crate::lanes::loss_lanes!($m),
                 grad_lanes: crate::lanes::grad_lanes!($m),
                 hess_lanes: crate::lanes::hess_lanes!($m),
             },
