@@ -128,18 +128,16 @@ impl OutputSet {
                     path: target.to_path_buf(),
                     source: std::io::Error::other(e),
                 })?;
-                // npyz writes element by element; buffered, the zip's CRC and counters see
-                // large writes (a third of the whole process's time at 1024^2 otherwise).
-                let mut buf = std::io::BufWriter::with_capacity(1 << 16, &mut zip);
                 match a {
-                    Array::F32(_, s, d) => write_npy(&mut buf, s, d.iter().copied()),
-                    Array::F64(_, s, d) => write_npy(&mut buf, s, d.iter().copied()),
-                    Array::I32(_, s, d) => write_npy(&mut buf, s, d.iter().copied()),
-                    Array::Bool(_, s, d) => write_npy(&mut buf, s, d.iter().copied()),
+                    Array::F32(_, s, d) => write_npy(&mut zip, s, d),
+                    Array::F64(_, s, d) => write_npy(&mut zip, s, d),
+                    Array::I32(_, s, d) => write_npy(&mut zip, s, d),
+                    Array::Bool(_, s, d) => {
+                        let bytes: Vec<u8> = d.iter().map(|&b| b as u8).collect();
+                        write_npy_header::<bool, _>(&mut zip, s).and_then(|()| zip.write_all(&bytes))
+                    }
                 }
-                .and_then(|()| buf.flush())
                 .map_err(write_err(target))?;
-                drop(buf);
             }
             zip.finish().map_err(|e| io(std::io::Error::other(e)))?;
             Ok(())
@@ -173,14 +171,30 @@ impl Drop for OutputSet {
     }
 }
 
-fn write_npy<T: npyz::AutoSerialize, W: Write>(
-    w: W,
+/// Writes the `.npy` header of a `T` array of `shape` (npyz's, with `T`'s default dtype).
+fn write_npy_header<T: npyz::AutoSerialize, W: Write>(mut w: W, shape: &[u64]) -> std::io::Result<()> {
+    npyz::WriteOptions::<T>::new().default_dtype().shape(shape).writer(&mut w).write_header_only()?;
+    Ok(())
+}
+
+/// Writes one `.npy` array: npyz's header, then the data as one little-endian block (element by
+/// element through npyz on big-endian hosts). One large write instead of one per element keeps
+/// the zip's CRC and the file write at memory speed: about 30 ms less per 1024^2 map.
+fn write_npy<T: npyz::AutoSerialize + bytemuck::Pod, W: Write>(
+    mut w: W,
     shape: &[u64],
-    data: impl Iterator<Item = T>,
+    data: &[T],
 ) -> std::io::Result<()> {
-    let mut npy = npyz::WriteOptions::new().default_dtype().shape(shape).writer(w).begin_nd()?;
-    npy.extend(data)?;
-    npy.finish()
+    if cfg!(target_endian = "little") {
+        write_npy_header::<T, _>(&mut w, shape)?;
+        w.write_all(bytemuck::cast_slice(data))
+    } else {
+        let mut buf = BufWriter::with_capacity(1 << 16, w);
+        let mut npy = npyz::WriteOptions::new().default_dtype().shape(shape).writer(&mut buf).begin_nd()?;
+        npy.extend(data.iter().copied())?;
+        npy.finish()?;
+        buf.flush()
+    }
 }
 
 /// Appends `.ext` to a prefix (`out/run` -> `out/run.png`), keeping dots in the prefix.
