@@ -31,7 +31,10 @@ fn backend_choice(b: BackendArg) -> BackendChoice {
 }
 
 fn open_backend(b: BackendArg) -> Result<Backend, Error> {
-    Backend::open(backend_choice(b), &mut |note| eprintln!("downhill: {note}"))
+    downhill::tmark("open backend");
+    let b = Backend::open(backend_choice(b), &mut |note| eprintln!("downhill: {note}"));
+    downhill::tmark("opened");
+    b
 }
 
 fn color(c: ColorArg) -> ColorBy {

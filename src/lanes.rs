@@ -98,10 +98,21 @@ pub fn advance<F>(b: &mut Block, r: &Rules, t: u32, hess: Curvature<'_, f32>, st
 where
     F: TwinStep,
 {
+    // The Hessian's source is decided once per block, not per lane (see `lane`).
+    if r.hessian { lanes::<F, true>(b, r, t, hess, &step) } else { lanes::<F, false>(b, r, t, hess, &step) }
+}
+
+/// [`advance`]'s loops over the lanes, with `HESS` saying whether the optimiser reads the
+/// block's Hessian ([`Block::h`]) or calls `hess`.
+#[inline(always)]
+fn lanes<F, const HESS: bool>(b: &mut Block, r: &Rules, t: u32, hess: Curvature<'_, f32>, step: &F) -> bool
+where
+    F: TwinStep,
+{
     let mut any = false;
     if r.plain {
         for l in 0..LANES {
-            any |= lane(b, r, t, hess, &step, l, [b.gx[l], b.gy[l]], b.h0[0][l]);
+            any |= lane::<F, HESS>(b, r, t, hess, step, l, [b.gx[l], b.gy[l]], b.h0[0][l]);
         }
     } else {
         for l in 0..LANES {
@@ -115,7 +126,7 @@ where
                 t,
             );
             let lr = b.h0[0][l] * options::lr_factor(r.features.schedule, t, b.sched[l], r.steps);
-            any |= lane(b, r, t, hess, &step, l, q, lr);
+            any |= lane::<F, HESS>(b, r, t, hess, step, l, q, lr);
         }
     }
     any
@@ -126,7 +137,7 @@ where
 /// whether the lane is still live.
 #[allow(clippy::too_many_arguments, reason = "the lane's whole context, inlined into the lane loop")]
 #[inline(always)]
-fn lane<F>(
+fn lane<F, const HESS: bool>(
     b: &mut Block,
     r: &Rules,
     t: u32,
@@ -149,8 +160,14 @@ where
     // The Hessian was evaluated for the whole block at this iterate where the optimiser uses it.
     let h = [b.h[0][l], b.h[1][l], b.h[2][l]];
     let at = |_: [f32; 2], _: [f32; 4]| h;
-    let hess: Curvature<'_, f32> = if r.hessian { &at } else { hess };
-    let p = flush_subnormal(step([b.x[l], b.y[l]], q, &mut o, h0, h1, t, hess, c));
+    // `&at` passed as such, not selected at run time: known at the call, it is inlined and the
+    // lane loop still vectorises (Newton).
+    let x = [b.x[l], b.y[l]];
+    let p = flush_subnormal(if HESS {
+        step(x, q, &mut o, h0, h1, t, &at, c)
+    } else {
+        step(x, q, &mut o, h0, h1, t, hess, c)
+    });
     b.keep(l, live, p, &o);
     let out = live & escaped_t(p, r.threshold);
     b.div_step[l] = if out { t as i32 + 1 } else { b.div_step[l] };

@@ -127,7 +127,10 @@ pub fn escaped_t<T: Real>(p: [T; 2], threshold: T) -> bool {
 /// infinities pass through.
 #[inline(always)]
 pub fn flush_subnormal<T: Real>(v: [T; 2]) -> [T; 2] {
-    v.map(|c| if c.abs() < T::min_positive_value() { T::zero() } else { c })
+    // Written out, not `v.map(..)`: array `map` is left to the inliner's judgement, and a call
+    // left in a lane loop stops its vectorisation.
+    let flush = |c: T| if c.abs() < T::min_positive_value() { T::zero() } else { c };
+    [flush(v[0]), flush(v[1])]
 }
 
 /// `pi/2` as the unevaluated sum `PIO2_1 + PIO2_2 + PIO2_3` of three f32 (error about 1e-23).

@@ -182,7 +182,8 @@ pub fn perturb<T: Real>(
         q = [q[0] + o[2] * x[0], q[1] + o[2] * x[1]];
     }
     if f.noise {
-        let z = gaussian(seed, cell, t).map(|v| k::<T>(v as f64));
+        let z = gaussian(seed, cell, t);
+        let z = [k::<T>(z[0] as f64), k::<T>(z[1] as f64)];
         q = [q[0] + o[0] * z[0], q[1] + o[0] * z[1]];
     }
     if f.clip {

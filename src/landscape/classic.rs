@@ -256,7 +256,8 @@ pub mod rastrigin {
     #[inline(always)]
     pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         let k = lit::<T>(10.0) * tau::<T>();
-        p.map(|v| lit::<T>(2.0) * v + k * (tau::<T>() * v).twin_sin())
+        let d = |v: T| lit::<T>(2.0) * v + k * (tau::<T>() * v).twin_sin();
+        [d(p[0]), d(p[1])]
     }
 
     /// `(2 + 40 pi^2 cos(2 pi x), 0, ...)`.
@@ -348,7 +349,8 @@ pub mod styblinski_tang {
     /// `2x^3 - 16x + 2.5` per coordinate.
     #[inline(always)]
     pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
-        p.map(|v| lit::<T>(2.0) * v * v * v - lit::<T>(16.0) * v + lit(2.5))
+        let d = |v: T| lit::<T>(2.0) * v * v * v - lit::<T>(16.0) * v + lit(2.5);
+        [d(p[0]), d(p[1])]
     }
 
     /// `(6x^2 - 16, 0, 6y^2 - 16)`.
