@@ -112,9 +112,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         var o = OptState(s.opt_a, s.opt_b, s.opt_c, s.opt_d);
         for (var t = chunk.step_begin; t < chunk.step_end; t++) {
             let g = grad(pos, lp);
-            if (s.conv_step < 0 && dot(g, g) <= tol2) {
-                s.conv_step = i32(t);
-            }
+            // Converged at the first step from which the gradient stays within the tolerance:
+            // a step above it (an oscillation passing through a zero) starts the count again.
+            let small = dot(g, g) <= tol2;
+            s.conv_step = select(-1, select(s.conv_step, i32(t), s.conv_step < 0), small);
             // The convergence test above uses the true gradient; the optimiser sees it perturbed
             // by the options, with the scheduled learning rate. Optimiser pieces flush the state
             // registers they use; the kernel flushes the iterate.
@@ -126,14 +127,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
             }
             if (escaped(pos, run.threshold)) {
                 s.div_step = i32(t + 1u);
+                s.conv_step = -1;
                 break;
             }
         }
-        if (s.div_step < 0 && chunk.step_end == run.steps && s.conv_step < 0) {
+        // The final iterate counts too: within the tolerance it converges there (if not
+        // before), above it the trajectory has not converged.
+        if (s.div_step < 0 && chunk.step_end == run.steps) {
             let g = grad(pos, lp);
-            if (dot(g, g) <= tol2) {
-                s.conv_step = i32(run.steps);
-            }
+            let small = dot(g, g) <= tol2;
+            s.conv_step = select(-1, select(s.conv_step, i32(run.steps), s.conv_step < 0), small);
         }
         s.pos = pos;
         s.opt_a = o.a;

@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 
 use crate::landscape::Landscape;
-use crate::numeric::{Real, escaped_t, flush_subnormal, k};
+use crate::numeric::{Real, converged_since, escaped_t, flush_subnormal, k};
 use crate::optimiser::{InitFn, OptState, Optimiser, StepFn};
 use crate::options;
 use crate::outcome::{Outcomes, TrajState};
@@ -124,9 +124,7 @@ fn fly<T: Twin>(spec: &Spec, p: &CellParams<T>, mut visit: impl FnMut(u32, [T; 2
     let hess = |x: [T; 2], c: [T; 4]| T::hess(l, x, c);
     for t in 0..spec.steps {
         let g = T::grad(l, f.pos, p.c);
-        if f.conv_step < 0 && g[0] * g[0] + g[1] * g[1] <= tol2 {
-            f.conv_step = t as i32;
-        }
+        f.conv_step = converged_since(f.conv_step, g[0] * g[0] + g[1] * g[1] <= tol2, t);
         let q = options::perturb(features, g, f.pos, p.opts, spec.seed, p.cell, t);
         let lr = p.h0[0] * options::lr_factor(features.schedule, t, p.sched, spec.steps);
         let hs = [lr, p.h0[1], p.h0[2], p.h0[3]];
@@ -134,15 +132,12 @@ fn fly<T: Twin>(spec: &Spec, p: &CellParams<T>, mut visit: impl FnMut(u32, [T; 2
         visit(t + 1, f.pos);
         if escaped_t(f.pos, threshold) {
             f.div_step = (t + 1) as i32;
+            f.conv_step = -1;
             return f;
         }
     }
-    if f.conv_step < 0 {
-        let g = T::grad(l, f.pos, p.c);
-        if g[0] * g[0] + g[1] * g[1] <= tol2 {
-            f.conv_step = spec.steps as i32;
-        }
-    }
+    let g = T::grad(l, f.pos, p.c);
+    f.conv_step = converged_since(f.conv_step, g[0] * g[0] + g[1] * g[1] <= tol2, spec.steps);
     f
 }
 

@@ -151,8 +151,9 @@ where
     F: TwinStep,
 {
     let live = b.div_step[l] < 0;
-    let now = (b.conv_step[l] < 0) & live & (b.gx[l] * b.gx[l] + b.gy[l] * b.gy[l] <= r.tol2);
-    b.conv_step[l] = if now { t as i32 } else { b.conv_step[l] };
+    let small = b.gx[l] * b.gx[l] + b.gy[l] * b.gy[l] <= r.tol2;
+    let conv = crate::numeric::converged_since(b.conv_step[l], small, t);
+    b.conv_step[l] = if live { conv } else { b.conv_step[l] };
     let mut o = b.state(l);
     let h0 = [lr, b.h0[1][l], b.h0[2][l], b.h0[3][l]];
     let h1 = [b.h1[0][l], b.h1[1][l], b.h1[2][l], b.h1[3][l]];
@@ -171,6 +172,7 @@ where
     b.keep(l, live, p, &o);
     let out = live & escaped_t(p, r.threshold);
     b.div_step[l] = if out { t as i32 + 1 } else { b.div_step[l] };
+    b.conv_step[l] = if out { -1 } else { b.conv_step[l] };
     live & !out
 }
 
@@ -487,8 +489,9 @@ fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, out: &mut [TrajS
     l.loss_lanes(&b.x, &b.y, &b.c, &mut loss);
     for (i, s) in out.iter_mut().enumerate() {
         let pos = [b.x[i], b.y[i]];
-        if b.div_step[i] < 0 && conv_step[i] < 0 && b.gx[i] * b.gx[i] + b.gy[i] * b.gy[i] <= tol2 {
-            conv_step[i] = spec.steps as i32;
+        if b.div_step[i] < 0 {
+            let small = b.gx[i] * b.gx[i] + b.gy[i] * b.gy[i] <= tol2;
+            conv_step[i] = crate::numeric::converged_since(conv_step[i], small, spec.steps);
         }
         let o = b.state(i);
         *s = TrajState {

@@ -133,6 +133,16 @@ pub fn flush_subnormal<T: Real>(v: [T; 2]) -> [T; 2] {
     [flush(v[0]), flush(v[1])]
 }
 
+/// Twin of the kernel's convergence bookkeeping: `conv_step` after the gradient test at step
+/// `t` (`small`: the gradient's norm is within the tolerance). A trajectory has converged at
+/// the first step from which its gradient stays within the tolerance, so a step above it (an
+/// oscillation passing through a zero of the gradient) starts the count again: -1.
+#[inline(always)]
+pub fn converged_since(conv_step: i32, small: bool, t: u32) -> i32 {
+    let first = if conv_step < 0 { t as i32 } else { conv_step };
+    if small { first } else { -1 }
+}
+
 /// `pi/2` as the unevaluated sum `PIO2_1 + PIO2_2 + PIO2_3` of three f32 (error about 1e-23).
 const PIO2_1: f32 = 1.570_796_370_506_286_6;
 /// See [`PIO2_1`].

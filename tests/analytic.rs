@@ -465,3 +465,70 @@ fn f64_runs_match_f32_and_zoom_past_its_resolution() {
         assert!(err.contains("--precision"), "{err}");
     }
 }
+
+/// Heavy ball on `0.5 k x^2` from x = 1, iterated in f64: every iterate's gradient `k x_t`,
+/// `t = 0..=steps`.
+fn heavy_ball_gradients(lr: f64, k: f64, beta: f64, steps: u32) -> Vec<f64> {
+    let (mut x, mut v) = (1.0f64, 0.0f64);
+    let mut g = vec![k * x];
+    for _ in 0..steps {
+        v = beta * v + k * x;
+        x -= lr * v;
+        g.push(k * x);
+    }
+    g
+}
+
+fn ringing_grid() -> Spec {
+    // Complex roots for most cells: |x_t| rings down as beta^(t/2), passing near zero on the
+    // way, so the gradient dips below the tolerance long before it stays there.
+    spec(
+        "quadratic:ky=0",
+        "momentum:beta=0.9",
+        axis("lr", 0.05, 1.5, false),
+        axis("kx", 0.5, 2.0, false),
+        (12, 12),
+        300,
+        [1.0, 0.0],
+    )
+}
+
+/// A cell has converged at the first step from which its gradient stays within the tolerance
+/// (not at the first zero crossing of a ringing trajectory): checked against the f64 iteration
+/// on every cell whose gradients stay clear of the tolerance by 1% (f32 rounding cannot move
+/// the answer there).
+fn assert_converged_where_it_stays(s: &Spec, out: &Outcomes, who: &str) {
+    let tol = 1e-4;
+    let (lrs, ks) = (s.x.centres(), s.y.centres());
+    let (mut checked, mut early_dips) = (0, 0);
+    for r in 0..out.rows {
+        for c in 0..out.cols {
+            let g = heavy_ball_gradients(lrs[c as usize] as f64, ks[r as usize] as f64, 0.9, s.steps);
+            if g.iter().any(|v| (v.abs() / tol - 1.0).abs() < 0.01) {
+                continue;
+            }
+            let stays = g.iter().rposition(|v| v.abs() > tol).map_or(0, |last| last + 1);
+            let expect = if stays < g.len() { stays as i32 } else { -1 };
+            let first_dip = g.iter().position(|v| v.abs() <= tol).map_or(-1, |t| t as i32);
+            early_dips += usize::from(first_dip >= 0 && first_dip < expect);
+            checked += 1;
+            let got = out.conv_step[out.index(r, c)];
+            assert_eq!(got, expect, "{who}: lr={} k={}: conv_step", lrs[c as usize], ks[r as usize]);
+        }
+    }
+    assert!(checked > 100, "{who}: only {checked} cells clear of the tolerance");
+    assert!(early_dips > 10, "{who}: only {early_dips} cells dip below the tolerance early");
+}
+
+#[test]
+fn a_ringing_trajectory_converges_where_it_stays_within_the_tolerance_on_the_cpu() {
+    let s = ringing_grid();
+    assert_converged_where_it_stays(&s, &cpu::run(&s, &Progress::hidden()), "cpu");
+}
+
+#[test]
+fn a_ringing_trajectory_converges_where_it_stays_within_the_tolerance_on_the_gpu() {
+    let Some(mut gpu) = common::gpu() else { return };
+    let s = ringing_grid();
+    assert_converged_where_it_stays(&s, &gpu.run(&s, &Progress::hidden()).unwrap(), "gpu");
+}
