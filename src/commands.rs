@@ -31,10 +31,7 @@ fn backend_choice(b: BackendArg) -> BackendChoice {
 }
 
 fn open_backend(b: BackendArg) -> Result<Backend, Error> {
-    downhill::tmark("open backend");
-    let b = Backend::open(backend_choice(b), &mut |note| eprintln!("downhill: {note}"));
-    downhill::tmark("opened");
-    b
+    Backend::open(backend_choice(b), &mut |note| eprintln!("downhill: {note}"))
 }
 
 fn color(c: ColorArg) -> ColorBy {

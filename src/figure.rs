@@ -161,14 +161,19 @@ fn cluster_tol(spec: &Spec) -> f64 {
     basins::CLUSTER_TOL * (d[1] - d[0]).max(d[3] - d[2])
 }
 
+/// How far from an attractor a trajectory that did not converge may end and count in its
+/// basin (see [`basins::REACH`]).
+fn reach(spec: &Spec) -> f64 {
+    let d = spec.basin_domain();
+    basins::REACH * (d[1] - d[0]).max(d[3] - d[2])
+}
+
 /// Runs one map and analyses it.
 fn run_map(backend: &mut Backend, job: &Job, spec: Spec) -> Result<Map, Error> {
     let work = spec.cells() as u64 * spec.steps as u64;
     let progress = Progress::new(work, job.kind.name(), job.progress);
     let started = Instant::now();
-    crate::tmark("run start");
     let out = backend.run(&spec, &progress)?;
-    crate::tmark("run end");
     progress.finish();
     let run_seconds = started.elapsed().as_secs_f64();
     let params = spec.landscape_params64();
@@ -182,7 +187,6 @@ fn run_map(backend: &mut Backend, job: &Job, spec: Spec) -> Result<Map, Error> {
         Some(r) => Some(refine::refine(backend, &spec, &out, r.precision, r.steps, theory.as_ref())?),
         None => None,
     };
-    crate::tmark("analysed");
     Ok(Map { spec, out, run_seconds, attractors, theory, rows, refined })
 }
 
@@ -226,7 +230,9 @@ pub fn run_maps(
 
     // 2. What every map shares: attractors (same index, same colour) and the loss scale.
     let lists: Vec<Vec<Attractor>> = all.iter().map(|m| m.attractors.clone()).collect();
-    let attractors = basins::merge(&lists, cluster_tol(&job.spec));
+    let mut attractors = basins::merge(&lists, cluster_tol(&job.spec));
+    let params = job.spec.landscape_params64();
+    basins::name_found(&mut attractors, |p| job.spec.landscape.hess64(p, params));
     let outs: Vec<&Outcomes> = all.iter().map(|m| &m.out).collect();
     let loss_scale = paint::LossScale::over(&outs, &attractors);
     let scale = heatmap::scale_for(job.spec.x.cells, job.spec.y.cells, style.size * ratio);
@@ -242,14 +248,12 @@ pub fn run_maps(
         let mut imgs = Vec::new();
         let mut notes = Vec::new();
         for (p, m) in frame.iter().enumerate() {
-            let labels = basins::label(&m.out, &attractors);
+            let labels = basins::label_within(&m.out, &attractors, reach(&m.spec));
             let (mut img, k) =
                 paint::colour(&m.spec, &m.out, &labels, &attractors, color, scale, style.cmap, &loss_scale);
             key.get_or_insert(k);
-            crate::tmark("label+colour");
             if job.kind == Kind::Basins && style.contours {
                 paint::contours(&mut img, &m.spec);
-                crate::tmark("contours");
             }
             if let Some(t) = &m.theory {
                 draw_theory(&mut img, &m.spec, t, scale, ratio);
@@ -266,9 +270,7 @@ pub fn run_maps(
             if job.kind == Kind::Basins && style.markers {
                 paint::markers(&mut img, &m.spec, &attractors, (9 * ratio).max(scale));
             }
-            crate::tmark("markers");
             let (analysis, summary, shares) = analyse(job.kind, m, &labels, &attractors, values.len() == 1);
-            crate::tmark("analyse");
             // Panels and frames of one figure write their tables and arrays with a suffix.
             let suffix = match (maps.len(), frame.len()) {
                 (1, 1) => String::new(),
@@ -304,7 +306,6 @@ pub fn run_maps(
         images.push(imgs);
     }
 
-    crate::tmark("coloured");
     // 4. Frame every frame's panels.
     let key = key.expect("a figure has at least one map");
     let curvature_only = job.kind == Kind::Stability;
@@ -358,7 +359,6 @@ pub fn run_maps(
     frame::same_size(&mut pngs);
     let (w, h) = pngs[0].dimensions();
 
-    crate::tmark("framed");
     // 5. Write everything at once.
     let run_seconds: f64 = all.iter().map(|m| m.run_seconds).sum();
     // Steps actually run: a trajectory stops where it diverges.
@@ -400,11 +400,9 @@ pub fn run_maps(
     meta.insert("run_seconds".into(), json!(run_seconds));
     meta.insert("traj_steps_per_s".into(), json!(rate));
 
-    crate::tmark("meta");
     let mut set = OutputSet::new();
     let fps = animate.as_ref().map_or(1, |(a, _)| a.fps.unwrap_or(8));
     set.apng(&with_ext(&job.prefix, "png"), &pngs, fps, &recipe::png_text(&job.recipe, &job.command))?;
-    crate::tmark("png");
     for (path, f, p, labels) in &raw {
         let m = &maps[*f][*p];
         write_npz(&mut set, path, &m.spec, &m.out, labels)?;
@@ -415,9 +413,7 @@ pub fn run_maps(
     let text =
         serde_json::to_string_pretty(&serde_json::Value::Object(meta)).expect("metadata is plain JSON");
     set.text(&with_ext(&job.prefix, "json"), &(text + "\n"))?;
-    crate::tmark("npz+json");
     let files = set.commit()?;
-    crate::tmark("committed");
     let head = format!(
         "{} map(s) of {}x{} trajectories x {} steps in {:.2} s ({:.3e} trajectory-steps/s, counting steps run)",
         all.len(),

@@ -34,6 +34,3 @@ pub mod shader;
 pub mod spec;
 
 pub use error::{Error, Result};
-
-#[doc(hidden)]
-pub fn tmark(what:&str){static T:std::sync::OnceLock<std::time::Instant>=std::sync::OnceLock::new();let t=T.get_or_init(std::time::Instant::now);if std::env::var_os("TMARK").is_some(){eprintln!("TMARK {:8.1} ms {what}",t.elapsed().as_secs_f64()*1e3);}}

@@ -13,7 +13,6 @@ fn main() -> ExitCode {
     // instance enables window-system extensions; a compute-only tool has no use for it.
     // SAFETY: set before any other thread exists or any wgpu object is created.
     unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
-    downhill::tmark("main");
     let cli = cli::Cli::parse();
     let command = cli.command.unwrap_or(cli::Command::Gallery(cli::GalleryArgs {
         out: "results".into(),

@@ -191,7 +191,9 @@ fn kernel_sin(x: f32) -> f32 {
 #[inline(always)]
 fn kernel_cos(x: f32) -> f32 {
     let z = x * x;
-    let p = (2.443_315_711_809_948e-5f32).mul_add(z, -1.388_731_625_493_765e-3).mul_add(z, 4.166_664_568_298_827e-2);
+    let p = (2.443_315_711_809_948e-5f32)
+        .mul_add(z, -1.388_731_625_493_765e-3)
+        .mul_add(z, 4.166_664_568_298_827e-2);
     (z * z).mul_add(p, (-0.5f32).mul_add(z, 1.0))
 }
 

@@ -117,12 +117,12 @@ pub fn colour(
                 l => colormap::shaded(colormap::category(l as usize), loss.slowness(out.conv_step[i])),
             });
             let mut present = vec![false; attractors.len()];
-            let mut diverged = false;
+            let (mut diverged, mut astray) = (false, false);
             for &l in labels {
                 match l {
                     basins::DIVERGED => diverged = true,
                     l if l >= 0 => present[l as usize] = true,
-                    _ => {}
+                    _ => astray = true,
                 }
             }
             let mut entries: Vec<(Rgb, String)> = attractors
@@ -131,6 +131,9 @@ pub fn colour(
                 .filter(|(k, _)| present[*k])
                 .map(|(k, a)| (colormap::category(k), a.label.clone()))
                 .collect();
+            if astray {
+                entries.push((colormap::MISSING, "not converged, near no attractor".into()));
+            }
             if diverged {
                 entries.push((colormap::DIVERGED, "diverged".into()));
             }

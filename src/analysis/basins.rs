@@ -21,6 +21,10 @@ pub const UNLABELLED: i32 = -2;
 /// take the nearest reported attractor's label).
 pub const MAX_FOUND: usize = 64;
 
+/// How far from an attractor a trajectory that did not converge may end and still count in
+/// its basin ([`label_within`]), as a fraction of the map window's larger side.
+pub const REACH: f64 = 0.05;
+
 /// Cluster tolerance of [`attractors`] as a fraction of the map window's larger side.
 pub const CLUSTER_TOL: f64 = 1e-3;
 
@@ -171,15 +175,81 @@ pub fn attractors(
         sums.iter().map(|(r, (_, n))| (*n, best[r].0, extent[r])).collect();
     clusters.sort_by(|a, b| b.0.cmp(&a.0).then(a.1[0].total_cmp(&b.1[0])).then(a.1[1].total_cmp(&b.1[1])));
 
+    // Clusters a reader could not tell apart (the same point to two decimals: a slow,
+    // degenerate stationary point approached from several directions) are one attractor.
+    let mut merged: Vec<(usize, [f64; 2], f64)> = Vec::new();
+    for (n, at, extent) in clusters {
+        let name = crate::landscape::point_label(at);
+        match merged.iter_mut().find(|m| crate::landscape::point_label(m.1) == name) {
+            Some(m) => {
+                m.0 += n;
+                m.2 = m.2.max(extent + (at[0] - m.1[0]).hypot(at[1] - m.1[1]));
+            }
+            None => merged.push((n, at, extent)),
+        }
+    }
+
     let mut all: Vec<Attractor> = known.into_iter().map(Attractor::from).collect();
-    all.extend(clusters.into_iter().take(MAX_FOUND).map(|(_, at, extent)| Attractor {
+    all.extend(merged.into_iter().take(MAX_FOUND).map(|(_, at, extent)| Attractor {
         label: format!("attractor {}", crate::landscape::point_label(at)),
         at,
         loss: loss(at),
         found: true,
         extent,
     }));
+    unique_labels(&mut all);
     all
+}
+
+/// What a found attractor is, from the Hessian `(xx, xy, yy)` at it: `minimum`, `maximum`,
+/// `saddle`, or `stationary point` where the Hessian is degenerate (a zero eigenvalue to
+/// 1e-9 of its scale, as at a monkey saddle or along a valley of minima).
+pub fn stationary_kind(h: [f64; 3]) -> &'static str {
+    let scale = h[0].abs().max(h[1].abs()).max(h[2].abs());
+    let det = h[0] * h[2] - h[1] * h[1];
+    let degenerate = scale.is_nan() || scale == 0.0 || !det.is_finite() || det.abs() <= 1e-9 * scale * scale;
+    if degenerate {
+        "stationary point"
+    } else if det < 0.0 {
+        "saddle"
+    } else if h[0] + h[2] > 0.0 {
+        "minimum"
+    } else {
+        "maximum"
+    }
+}
+
+/// Names every found attractor by what it is (`saddle (1.00, 0.00)`; see [`stationary_kind`]),
+/// from the landscape's Hessian `hess` at it.
+pub fn name_found(attractors: &mut [Attractor], hess: impl Fn([f64; 2]) -> [f64; 3]) {
+    for a in attractors.iter_mut().filter(|a| a.found) {
+        a.label = format!("{} {}", stationary_kind(hess(a.at)), crate::landscape::point_label(a.at));
+    }
+    unique_labels(attractors);
+}
+
+/// Makes labels unique: attractors that share a label are written with more decimals (up to
+/// six), then numbered.
+fn unique_labels(all: &mut [Attractor]) {
+    let shared = |all: &[Attractor], i: usize| all.iter().filter(|b| b.label == all[i].label).count() > 1;
+    for digits in 3..=6 {
+        let clash: Vec<usize> = (0..all.len()).filter(|&i| shared(all, i)).collect();
+        if clash.is_empty() {
+            return;
+        }
+        for i in clash {
+            let name = all[i].label.split(" (").next().unwrap_or("").to_string();
+            let [x, y] = all[i].at.map(|v| if v.abs() < 0.5 * 10f64.powi(-digits) { 0.0 } else { v });
+            let d = digits as usize;
+            all[i].label = format!("{name} ({x:.d$}, {y:.d$})");
+        }
+    }
+    for i in 0..all.len() {
+        let n = all[..i].iter().filter(|b| b.label == all[i].label).count();
+        if n > 0 {
+            all[i].label = format!("{} #{}", all[i].label, n + 1);
+        }
+    }
 }
 
 /// One list of attractors for several maps of the same landscape (panels, frames): the first
@@ -193,6 +263,7 @@ pub fn merge(lists: &[Vec<Attractor>], tol: f64) -> Vec<Attractor> {
             all.push(a.clone());
         }
     }
+    unique_labels(&mut all);
     all
 }
 
@@ -214,6 +285,23 @@ pub fn label(out: &Outcomes, attractors: &[Attractor]) -> Vec<i32> {
                 .map_or(UNLABELLED, |(k, _)| k as i32)
         })
         .collect()
+}
+
+/// [`label`], except that a trajectory that did not converge takes an attractor's label only
+/// if it ended within `reach` of it (a slow trajectory closing in on a minimum); one that ended
+/// farther from every attractor (still travelling, or stalled elsewhere) is [`UNLABELLED`],
+/// so it joins no basin.
+pub fn label_within(out: &Outcomes, attractors: &[Attractor], reach: f64) -> Vec<i32> {
+    let mut labels = label(out, attractors);
+    labels.par_iter_mut().enumerate().for_each(|(i, l)| {
+        if *l >= 0 && out.conv_step[i] < 0 {
+            let a = attractors[*l as usize].at;
+            if (out.x[i] as f64 - a[0]).hypot(out.y[i] as f64 - a[1]) > reach {
+                *l = UNLABELLED;
+            }
+        }
+    });
+    labels
 }
 
 /// Share of the grid in one basin, and how fast its trajectories converged.
@@ -382,6 +470,66 @@ mod tests {
         assert!((at[0] - 0.5).abs() < 1e-6 && (at[1] - 0.5).abs() < 1e-6, "{at:?}");
         assert!((extent - 0.0004).abs() < 1e-6, "{extent}");
         assert_eq!(label(&out, &found), vec![1, 1, 1, 2, 0, 1]);
+    }
+
+    #[test]
+    fn clusters_a_reader_cannot_tell_apart_are_one_attractor_with_a_unique_label() {
+        // A degenerate stationary point approached along three directions: end points about
+        // 0.003 from it, farther apart than the tolerance, all `(0.00, 0.00)` to two decimals.
+        let out =
+            ended_at(&[([0.003, 0.0], 9), ([-0.0015, 0.0026], 9), ([-0.0015, -0.0026], 9), ([0.5, 0.5], 3)]);
+        let found = attractors(&out, Vec::new(), 1e-3, |_| 0.0);
+        let labels: Vec<&str> = found.iter().map(|a| a.label.as_str()).collect();
+        assert_eq!(labels.len(), 2, "{labels:?}");
+        assert!(labels.contains(&"attractor (0.00, 0.00)") && labels.contains(&"attractor (0.50, 0.50)"));
+        // Distinct points with one two-decimal label get more decimals.
+        let mut two = vec![
+            Attractor {
+                label: "saddle (1.00, 0.00)".into(),
+                at: [1.001, 0.0],
+                loss: 0.0,
+                found: true,
+                extent: 0.0,
+            },
+            Attractor {
+                label: "saddle (1.00, 0.00)".into(),
+                at: [0.999, 0.0],
+                loss: 0.0,
+                found: true,
+                extent: 0.0,
+            },
+        ];
+        unique_labels(&mut two);
+        assert_eq!(
+            (two[0].label.as_str(), two[1].label.as_str()),
+            ("saddle (1.001, 0.000)", "saddle (0.999, 0.000)")
+        );
+    }
+
+    #[test]
+    fn found_points_are_named_by_their_hessian() {
+        assert_eq!(stationary_kind([2.0, 0.0, -2.0]), "saddle");
+        assert_eq!(stationary_kind([2.0, 1.0, 2.0]), "minimum");
+        assert_eq!(stationary_kind([-2.0, 0.0, -1.0]), "maximum");
+        assert_eq!(stationary_kind([0.0, 0.0, 0.0]), "stationary point");
+        assert_eq!(stationary_kind([2.0, 0.0, 0.0]), "stationary point");
+        let mut a = vec![Attractor {
+            label: "attractor (0.00, 0.00)".into(),
+            at: [0.0, 0.0],
+            loss: 0.0,
+            found: true,
+            extent: 0.0,
+        }];
+        name_found(&mut a, |p| [2.0, 0.0, -2.0 + p[0]]);
+        assert_eq!(a[0].label, "saddle (0.00, 0.00)");
+    }
+
+    #[test]
+    fn trajectories_that_did_not_converge_join_a_basin_only_near_its_attractor() {
+        let out = ended_at(&[([1.0, 0.0], 5), ([1.01, 0.0], -1), ([3.0, 0.0], -1)]);
+        let minimum = vec![Attractor::from(Minimum { label: "m".into(), at: [1.0, 0.0], loss: 0.0 })];
+        assert_eq!(label(&out, &minimum), vec![0, 0, 0]);
+        assert_eq!(label_within(&out, &minimum, 0.1), vec![0, 0, UNLABELLED]);
     }
 
     #[test]
