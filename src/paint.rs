@@ -6,6 +6,7 @@ use image::{Rgb as Pixel, RgbImage};
 use rayon::prelude::*;
 
 use crate::analysis::basins::{self, Attractor};
+use crate::options;
 use crate::outcome::Outcomes;
 use crate::param;
 use crate::render::colormap::{self, Cmap, Rgb};
@@ -238,17 +239,13 @@ pub fn sig3(v: f32) -> String {
     }
 }
 
-/// `name (p=v, ...)` with the parameters that are not axes and differ from their defaults,
-/// plus `lr` always (it matters to every reader).
+/// `name (p=v, ...)` with every parameter that is not on an axis (defaults too: a reader
+/// cannot be expected to know them).
 fn described(name: &str, params: &[param::ParamDef], base: usize, spec: &Spec) -> String {
     let shown: Vec<String> = params
         .iter()
         .enumerate()
-        .filter(|(i, p)| {
-            let slot = base + i;
-            let v = spec.values[slot];
-            slot != spec.x.slot && slot != spec.y.slot && (p.name == "lr" || v != p.default)
-        })
+        .filter(|(i, _)| base + i != spec.x.slot && base + i != spec.y.slot)
         .map(|(i, p)| format!("{}={}", p.name, short(spec.values[base + i])))
         .collect();
     if shown.is_empty() { name.to_string() } else { format!("{name} ({})", shown.join(", ")) }
@@ -265,14 +262,65 @@ pub fn landscape_title(spec: &Spec) -> String {
     }
 }
 
-/// The optimiser in words: `momentum (lr=0.05, beta=0.9)`.
+/// The optimiser in words, every hyperparameter not on an axis: `momentum (lr=0.05, beta=0.9)`.
 pub fn optimiser_title(spec: &Spec) -> String {
     described(spec.optimiser.name, spec.optimiser.params, param::OPTIMISER_BASE, spec)
 }
 
-/// A default title: `gd (lr=0.1) on bumpy, 500 steps`.
+/// The options that are on, in words (`noise sigma=0.1 (seed 3), schedule cosine`), or
+/// `None` when none is.
+pub fn options_title(spec: &Spec) -> Option<String> {
+    let f = spec.features();
+    let value = |slot: usize| {
+        if slot == spec.x.slot || slot == spec.y.slot {
+            "swept".to_string()
+        } else {
+            short(spec.values[slot])
+        }
+    };
+    let mut on = Vec::new();
+    if f.noise {
+        on.push(format!("noise sigma={} (seed {})", value(options::SLOT_SIGMA), spec.seed));
+    }
+    if f.clip {
+        on.push(format!("clip={}", value(options::SLOT_CLIP)));
+    }
+    if f.l2 {
+        on.push(format!("l2={}", value(options::SLOT_L2)));
+    }
+    if spec.schedule != options::Schedule::Constant {
+        let name =
+            options::Schedule::ALL.iter().find(|(s, _, _)| *s == spec.schedule).map_or("?", |(_, n, _)| *n);
+        // The schedule's own numbers, by the names `--schedule NAME:key=value` takes.
+        let used: &[(&str, usize)] = match spec.schedule {
+            options::Schedule::Step => &[("gamma", 0), ("step_size", 1)],
+            options::Schedule::Exp | options::Schedule::Inv => &[("gamma", 0)],
+            options::Schedule::Cosine => &[("horizon", 3)],
+            options::Schedule::WarmupCosine => &[("warmup", 2), ("horizon", 3)],
+            options::Schedule::Constant => &[],
+        };
+        let args: Vec<String> = used
+            .iter()
+            .filter(|(n, i)| !(*n == "horizon" && spec.values[options::SLOT_SCHEDULE + i] == 0.0))
+            .map(|(n, i)| format!("{n}={}", value(options::SLOT_SCHEDULE + i)))
+            .collect();
+        on.push(if args.is_empty() {
+            format!("{name} schedule")
+        } else {
+            format!("{name} schedule ({})", args.join(", "))
+        });
+    }
+    (!on.is_empty()).then(|| on.join(", "))
+}
+
+/// A default title: `momentum (lr=0.1, beta=0.9) on bumpy, 500 steps`, then the options
+/// that are on.
 pub fn title(spec: &Spec) -> String {
-    format!("{} on {}, {} steps", optimiser_title(spec), landscape_title(spec), spec.steps)
+    let mut t = format!("{} on {}, {} steps", optimiser_title(spec), landscape_title(spec), spec.steps);
+    if let Some(o) = options_title(spec) {
+        t.push_str(&format!("; {o}"));
+    }
+    t
 }
 
 /// Blends `c` over a pixel with opacity `a`.
