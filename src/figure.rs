@@ -311,15 +311,15 @@ pub fn run_maps(
     let curvature_only = job.kind == Kind::Stability;
     let first = &maps[0][0].spec;
     let panel_titles: Vec<String> = if jobs.len() > 1 {
-        maps[0].iter().map(|m| paint::optimiser_title(&m.spec)).collect()
+        maps[0].iter().map(|m| paint::optimiser_title_except(&m.spec, slot)).collect()
     } else {
         vec![String::new()]
     };
     let base_title = style.title.clone().unwrap_or_else(|| {
         if jobs.len() > 1 {
-            format!("{}, {} steps", paint::landscape_title(first), first.steps)
+            format!("{}, {} steps", paint::landscape_title_except(first, slot), first.steps)
         } else {
-            paint::title(first)
+            paint::title_except(first, slot)
         }
     });
     let mut pngs = Vec::new();

@@ -241,11 +241,17 @@ pub fn sig3(v: f32) -> String {
 
 /// `name (p=v, ...)` with every parameter that is not on an axis (defaults too: a reader
 /// cannot be expected to know them).
-fn described(name: &str, params: &[param::ParamDef], base: usize, spec: &Spec) -> String {
+fn described(
+    name: &str,
+    params: &[param::ParamDef],
+    base: usize,
+    spec: &Spec,
+    skip: Option<usize>,
+) -> String {
     let shown: Vec<String> = params
         .iter()
         .enumerate()
-        .filter(|(i, _)| base + i != spec.x.slot && base + i != spec.y.slot)
+        .filter(|(i, _)| base + i != spec.x.slot && base + i != spec.y.slot && Some(base + i) != skip)
         .map(|(i, p)| format!("{}={}", p.name, short(spec.values[base + i])))
         .collect();
     if shown.is_empty() { name.to_string() } else { format!("{name} ({})", shown.join(", ")) }
@@ -253,18 +259,28 @@ fn described(name: &str, params: &[param::ParamDef], base: usize, spec: &Spec) -
 
 /// The landscape in words: `bumpy`, `quadratic (ky=0)`, or an expression's first 40 characters.
 pub fn landscape_title(spec: &Spec) -> String {
+    landscape_title_except(spec, None)
+}
+
+/// [`landscape_title`] without the parameter in slot `skip` (an animated one).
+pub fn landscape_title_except(spec: &Spec, skip: Option<usize>) -> String {
     let l = spec.landscape;
     if l.name == "expr" {
         let f: String = l.formula.chars().take(40).collect();
         if f.len() < l.formula.len() { format!("{f}…") } else { f }
     } else {
-        described(l.name, l.params, param::LANDSCAPE_BASE, spec)
+        described(l.name, l.params, param::LANDSCAPE_BASE, spec, skip)
     }
 }
 
 /// The optimiser in words, every hyperparameter not on an axis: `momentum (lr=0.05, beta=0.9)`.
 pub fn optimiser_title(spec: &Spec) -> String {
-    described(spec.optimiser.name, spec.optimiser.params, param::OPTIMISER_BASE, spec)
+    optimiser_title_except(spec, None)
+}
+
+/// [`optimiser_title`] without the parameter in slot `skip` (an animated one).
+pub fn optimiser_title_except(spec: &Spec, skip: Option<usize>) -> String {
+    described(spec.optimiser.name, spec.optimiser.params, param::OPTIMISER_BASE, spec, skip)
 }
 
 /// The options that are on, in words (`noise sigma=0.1 (seed 3), schedule cosine`), or
@@ -316,7 +332,17 @@ pub fn options_title(spec: &Spec) -> Option<String> {
 /// A default title: `momentum (lr=0.1, beta=0.9) on bumpy, 500 steps`, then the options
 /// that are on.
 pub fn title(spec: &Spec) -> String {
-    let mut t = format!("{} on {}, {} steps", optimiser_title(spec), landscape_title(spec), spec.steps);
+    title_except(spec, None)
+}
+
+/// [`title`] without the parameter in slot `skip` (an animation's frames name it).
+pub fn title_except(spec: &Spec, skip: Option<usize>) -> String {
+    let mut t = format!(
+        "{} on {}, {} steps",
+        optimiser_title_except(spec, skip),
+        landscape_title_except(spec, skip),
+        spec.steps
+    );
     if let Some(o) = options_title(spec) {
         t.push_str(&format!("; {o}"));
     }
