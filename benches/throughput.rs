@@ -10,7 +10,7 @@
 //! creation and the driver's JIT); the CPU figure is the median of 3 (1 with `--quick`).
 //! Timings cover the whole `run` call: upload, every dispatch, and readback into host arrays.
 //!
-//! Run: `cargo bench` (or `cargo bench -- --quick`, `-- --gpu-only`, `-- --cpu-only`).
+//! Run: `cargo bench --bench throughput` (or `... -- --quick`, `-- --gpu-only`, `-- --cpu-only`).
 
 use std::time::Instant;
 

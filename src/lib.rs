@@ -12,6 +12,7 @@ pub mod cpu;
 pub mod error;
 pub mod expr;
 pub mod figure;
+pub mod fmt;
 pub mod gallery;
 pub mod gpu;
 pub mod landscape;

@@ -194,14 +194,14 @@ pub fn refine(
 /// The rows as CSV: `y,edge,stable,diverged,critical,analytic,rel_error` with the axes'
 /// parameter names (empty where unknown).
 pub fn csv(y_name: &str, x_name: &str, rows: &[RefinedRow]) -> String {
-    let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
+    let opt = |v: Option<f64>| v.map_or(String::new(), crate::fmt::num);
     let mut s = format!(
         "{y_name},edge,{x_name}_stable,{x_name}_diverged,{x_name}_critical,{x_name}_analytic,rel_error\n"
     );
     for r in rows {
         s.push_str(&format!(
             "{},{},{},{},{},{},{}\n",
-            r.y,
+            crate::fmt::num(r.y),
             if r.edge == Edge::First { "first" } else { "last" },
             opt(r.stable),
             opt(r.diverged),

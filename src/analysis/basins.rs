@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use crate::fmt::num;
 use crate::landscape::Minimum;
 use crate::outcome::Outcomes;
 
@@ -387,16 +388,16 @@ pub fn shares(out: &Outcomes, labels: &[i32], attractors: &[Attractor]) -> Vec<B
 
 /// The shares as CSV: `label,kind,x,y,fraction,converged_fraction,mean_steps,median_steps`.
 pub fn csv(shares: &[BasinShare]) -> String {
-    let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
+    let opt = |v: Option<f64>| v.map_or(String::new(), num);
     let mut s = String::from("label,kind,x,y,fraction,converged_fraction,mean_steps,median_steps\n");
     for r in shares {
-        let (x, y) = r.at.map_or((String::new(), String::new()), |a| (a[0].to_string(), a[1].to_string()));
+        let (x, y) = r.at.map_or((String::new(), String::new()), |a| (num(a[0]), num(a[1])));
         s.push_str(&format!(
             "\"{}\",{},{x},{y},{},{},{},{}\n",
             r.label,
             r.kind,
-            r.fraction,
-            r.converged_fraction,
+            num(r.fraction),
+            num(r.converged_fraction),
             opt(r.mean_steps),
             opt(r.median_steps)
         ));

@@ -30,11 +30,15 @@ pub fn equalised(out: &TrainOutcomes, steps: u32) -> Vec<f64> {
     rank
 }
 
-/// Position of a cell on the diverging map: training cells in [0, 0.5) from the fastest (0)
-/// to the slowest, diverging cells in (0.5, 1] from the slowest to the fastest (1), so the
-/// boundary is where the two pale middles meet.
+/// How much of each half of the diverging map a class spans, from its end: the slowest
+/// cells of both classes stop short of the pale middle, so the boundary between the
+/// classes is a change of hue (light blue against light red), never two near-whites.
+pub const SPAN: f64 = 0.36;
+
+/// Position of a cell on the diverging map: training cells in [0, SPAN) from the fastest (0)
+/// to the slowest, diverging cells in (1 - SPAN, 1] from the slowest to the fastest (1).
 pub fn position(trains: bool, rank: f64) -> f64 {
-    if trains { 0.5 * rank } else { 1.0 - 0.5 * rank }
+    if trains { SPAN * rank } else { 1.0 - SPAN * rank }
 }
 
 /// The colour of position `p` on `cmap` (diverging maps are read blue = trains, red =
