@@ -445,6 +445,11 @@ fn analyse(
         100.0 * out.diverged_fraction(),
         100.0 * out.converged_fraction()
     );
+    let undefined = (0..out.len()).filter(|&i| !out.diverged(i) && out.loss[i].is_nan()).count();
+    if undefined > 0 {
+        summary
+            .push_str(&format!(", loss NaN at the end {:.1}%", 100.0 * undefined as f64 / out.len() as f64));
+    }
     let shares = if attractors.is_empty() { Vec::new() } else { basins::shares(out, labels, attractors) };
     if kind == Kind::Basins && !shares.is_empty() {
         // The six largest shares (attractors, divergence, non-convergence) in one line.

@@ -97,13 +97,13 @@ pub fn colour(
 ) -> (RgbImage, Key) {
     let steps = spec.steps as f64;
     let log_steps = (steps + 1.0).ln();
-    let div = |i: usize| colormap::divergence((out.div_step[i] as f64 + 1.0).ln() / log_steps);
+    let div = |i: usize| colormap::divergence_beside(cmap, (out.div_step[i] as f64 + 1.0).ln() / log_steps);
     let diverged_swatches = || {
         let any = (0..out.len()).any(|i| out.diverged(i));
         if any {
             vec![
-                (colormap::divergence(0.0), "diverged at once".to_string()),
-                (colormap::divergence(1.0), format!("diverged by step {}", spec.steps)),
+                (colormap::divergence_beside(cmap, 0.0), "diverged at once".to_string()),
+                (colormap::divergence_beside(cmap, 1.0), format!("diverged by step {}", spec.steps)),
             ]
         } else {
             Vec::new()
@@ -113,15 +113,17 @@ pub fn colour(
         ColorBy::Basin | ColorBy::Auto => {
             let img = heatmap::paint(out.cols, out.rows, scale, |i| match labels[i] {
                 basins::DIVERGED => colormap::DIVERGED,
+                basins::UNDEFINED => colormap::UNDEFINED,
                 l if l < 0 => colormap::MISSING,
                 l if out.conv_step[i] < 0 => colormap::faded(colormap::category(l as usize)),
                 l => colormap::shaded(colormap::category(l as usize), loss.slowness(out.conv_step[i])),
             });
             let mut present = vec![false; attractors.len()];
-            let (mut diverged, mut astray) = (false, false);
+            let (mut diverged, mut astray, mut undefined) = (false, false, false);
             for &l in labels {
                 match l {
                     basins::DIVERGED => diverged = true,
+                    basins::UNDEFINED => undefined = true,
                     l if l >= 0 => present[l as usize] = true,
                     _ => astray = true,
                 }
@@ -134,6 +136,9 @@ pub fn colour(
                 .collect();
             if astray {
                 entries.push((colormap::MISSING, "not converged, near no attractor".into()));
+            }
+            if undefined {
+                entries.push((colormap::UNDEFINED, "ended where the loss is NaN".into()));
             }
             if diverged {
                 entries.push((colormap::DIVERGED, "diverged".into()));
@@ -166,12 +171,18 @@ pub fn colour(
         ColorBy::Loss => {
             let ls = *loss;
             let img = heatmap::paint(out.cols, out.rows, scale, |i| {
-                if out.diverged(i) || !out.loss[i].is_finite() {
+                if out.diverged(i) || out.loss[i].is_infinite() {
                     div(i)
+                } else if out.loss[i].is_nan() {
+                    colormap::UNDEFINED
                 } else {
                     cmap.at(ls.position(out.loss[i] as f64))
                 }
             });
+            let mut swatches = diverged_swatches();
+            if (0..out.len()).any(|i| !out.diverged(i) && out.loss[i].is_nan()) {
+                swatches.push((colormap::UNDEFINED, "loss is NaN".into()));
+            }
             let title = if ls.known { "final loss − minimum" } else { "final loss − lowest final loss" };
             let bar = ColourBar {
                 title: title.into(),
@@ -182,7 +193,7 @@ pub fn colour(
                     log: true,
                 },
                 colour: std::sync::Arc::new(move |v| cmap.at((v.log10() - ls.lo) / (ls.hi - ls.lo))),
-                swatches: diverged_swatches(),
+                swatches,
             };
             (img, Key::Bar(bar))
         }

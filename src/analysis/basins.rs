@@ -15,8 +15,12 @@ use crate::outcome::Outcomes;
 
 /// Label of a diverged trajectory.
 pub const DIVERGED: i32 = -1;
-/// Label of a trajectory on a map with no attractors at all.
+/// Label of a trajectory on a map with no attractors at all, or of one that did not converge
+/// and ended near no attractor ([`label_within`]).
 pub const UNLABELLED: i32 = -2;
+/// Label of a trajectory that did not diverge but ended where the loss is NaN (outside the
+/// landscape's domain, as `log(x)` for `x < 0`).
+pub const UNDEFINED: i32 = -3;
 
 /// Most clusters [`attractors`] reports; smaller ones beyond this are left out (their cells
 /// take the nearest reported attractor's label).
@@ -288,14 +292,17 @@ pub fn label(out: &Outcomes, attractors: &[Attractor]) -> Vec<i32> {
         .collect()
 }
 
-/// [`label`], except that a trajectory that did not converge takes an attractor's label only
+/// [`label`], except that a trajectory that ended where the loss is NaN is [`UNDEFINED`], and
+/// one that did not converge takes an attractor's label only
 /// if it ended within `reach` of it (a slow trajectory closing in on a minimum); one that ended
 /// farther from every attractor (still travelling, or stalled elsewhere) is [`UNLABELLED`],
 /// so it joins no basin.
 pub fn label_within(out: &Outcomes, attractors: &[Attractor], reach: f64) -> Vec<i32> {
     let mut labels = label(out, attractors);
     labels.par_iter_mut().enumerate().for_each(|(i, l)| {
-        if *l >= 0 && out.conv_step[i] < 0 {
+        if *l != DIVERGED && out.loss[i].is_nan() {
+            *l = UNDEFINED;
+        } else if *l >= 0 && out.conv_step[i] < 0 {
             let a = attractors[*l as usize].at;
             if (out.x[i] as f64 - a[0]).hypot(out.y[i] as f64 - a[1]) > reach {
                 *l = UNLABELLED;
@@ -337,7 +344,8 @@ fn mean_and_median(mut steps: Vec<i32>) -> (Option<f64>, Option<f64>) {
 }
 
 /// Area fraction and convergence speed of every basin, then the `diverged` and
-/// `not converged` (no divergence, gradient never below the tolerance) shares.
+/// `not converged` (no divergence, gradient never below the tolerance) shares, and a
+/// `loss undefined` share (ended where the loss is NaN) when there is one.
 pub fn shares(out: &Outcomes, labels: &[i32], attractors: &[Attractor]) -> Vec<BasinShare> {
     let n = labels.len().max(1) as f64;
     // One pass: every basin's cell count and the steps of its converged cells.
@@ -371,8 +379,15 @@ pub fn shares(out: &Outcomes, labels: &[i32], attractors: &[Attractor]) -> Vec<B
         })
         .collect();
     let div = labels.iter().filter(|&&l| l == DIVERGED).count();
-    let stuck = (0..labels.len()).filter(|&i| labels[i] != DIVERGED && out.conv_step[i] < 0).count();
-    for (label, count) in [("diverged", div), ("not converged", stuck)] {
+    let undefined = labels.iter().filter(|&&l| l == UNDEFINED).count();
+    let stuck = (0..labels.len())
+        .filter(|&i| labels[i] != DIVERGED && labels[i] != UNDEFINED && out.conv_step[i] < 0)
+        .count();
+    let mut extra = vec![("diverged", div), ("not converged", stuck)];
+    if undefined > 0 {
+        extra.push(("loss undefined", undefined));
+    }
+    for (label, count) in extra {
         rows.push(BasinShare {
             label: label.into(),
             kind: label,
@@ -531,6 +546,19 @@ mod tests {
         let minimum = vec![Attractor::from(Minimum { label: "m".into(), at: [1.0, 0.0], loss: 0.0 })];
         assert_eq!(label(&out, &minimum), vec![0, 0, 0]);
         assert_eq!(label_within(&out, &minimum, 0.1), vec![0, 0, UNLABELLED]);
+    }
+
+    #[test]
+    fn a_trajectory_that_ends_where_the_loss_is_nan_has_its_own_class() {
+        let mut out = ended_at(&[([1.0, 0.0], 5), ([-1.0, 0.0], -1)]);
+        out.loss[1] = f32::NAN;
+        let minimum = vec![Attractor::from(Minimum { label: "m".into(), at: [1.0, 0.0], loss: 0.0 })];
+        let labels = label_within(&out, &minimum, 10.0);
+        assert_eq!(labels, vec![0, UNDEFINED]);
+        let rows = shares(&out, &labels, &minimum);
+        let last = rows.last().unwrap();
+        assert_eq!((last.label.as_str(), last.fraction), ("loss undefined", 0.5));
+        assert_eq!(rows.iter().find(|r| r.label == "not converged").unwrap().fraction, 0.0);
     }
 
     #[test]

@@ -7,6 +7,9 @@ pub type Rgb = [u8; 3];
 
 /// Colour of a trajectory whose value cannot be shown (e.g. never converged).
 pub const MISSING: Rgb = [128, 128, 128];
+/// Colour of trajectories that end where the loss is undefined (NaN), on every map: a
+/// magenta no colour map and no basin colour uses.
+pub const UNDEFINED: Rgb = [255, 0, 255];
 /// Colour of diverged trajectories on categorical (basin) maps.
 pub const DIVERGED: Rgb = [20, 20, 20];
 /// Colour of overlay curves (analytic boundaries).
@@ -97,6 +100,19 @@ pub fn sequential(t: f64) -> Rgb {
 /// fades towards the edge of the stable region.
 pub fn divergence(t: f64) -> Rgb {
     rgb(colorous::REDS.eval_continuous(0.85 - 0.6 * t.clamp(0.0, 1.0)))
+}
+
+/// [`divergence`] in a hue that `cmap` does not use, so diverged cells never look like
+/// cells the map colours: reds beside viridis and cividis, blues beside magma and inferno
+/// (black-red-yellow), greens beside plasma, RdBu and PuOr, greys beside sinebow (every hue).
+pub fn divergence_beside(cmap: Cmap, t: f64) -> Rgb {
+    let g = match cmap {
+        Cmap::Viridis | Cmap::Cividis => return divergence(t),
+        Cmap::Magma | Cmap::Inferno => colorous::BLUES,
+        Cmap::Plasma | Cmap::Rdbu | Cmap::Puor => colorous::GREENS,
+        Cmap::Sinebow => colorous::GREYS,
+    };
+    rgb(g.eval_continuous(0.85 - 0.6 * t.clamp(0.0, 1.0)))
 }
 
 /// Number of distinct categorical colours before [`category`] repeats.
