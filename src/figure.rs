@@ -168,6 +168,23 @@ fn reach(spec: &Spec) -> f64 {
     basins::REACH * (d[1] - d[0]).max(d[3] - d[2])
 }
 
+/// Why a map shows one flat colour, when it does: every trajectory started at a stationary
+/// point (converged at step 0) or every one diverged.
+fn uniform_warning(out: &Outcomes) -> Option<&'static str> {
+    if out.len() < 2 {
+        None
+    } else if out.conv_step.iter().all(|&c| c == 0) {
+        Some(
+            "every trajectory starts at a stationary point (gradient within the tolerance at step 0), \
+             so the map is uniform; start away from it (--start, or the figure's start)",
+        )
+    } else if (0..out.len()).all(|i| out.diverged(i)) {
+        Some("every trajectory diverged; try smaller learning rates or a larger --threshold")
+    } else {
+        None
+    }
+}
+
 /// Runs one map and analyses it.
 fn run_map(backend: &mut Backend, job: &Job, spec: Spec) -> Result<Map, Error> {
     let work = spec.cells() as u64 * spec.steps as u64;
@@ -445,6 +462,9 @@ fn analyse(
         100.0 * out.diverged_fraction(),
         100.0 * out.converged_fraction()
     );
+    if let Some(w) = uniform_warning(out) {
+        summary.push_str(&format!("; warning: {w}"));
+    }
     let undefined = (0..out.len()).filter(|&i| !out.diverged(i) && out.loss[i].is_nan()).count();
     if undefined > 0 {
         summary
