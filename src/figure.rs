@@ -17,7 +17,7 @@ use crate::progress::Progress;
 use crate::recipe::{self, Animate, Recipe};
 use crate::refine;
 use crate::render::colormap::{self, Cmap};
-use crate::render::frame::{self, Frame};
+use crate::render::frame::{self, Frame, Key};
 use crate::render::heatmap;
 use crate::runner::Backend;
 use crate::spec::{self, Precision, Spec};
@@ -168,6 +168,11 @@ fn reach(spec: &Spec) -> f64 {
     basins::REACH * (d[1] - d[0]).max(d[3] - d[2])
 }
 
+/// The analytic boundary of the first map that has one.
+fn first_map_theory(maps: &[Vec<Map>]) -> Option<&boundary::Theory> {
+    maps.iter().flatten().find_map(|m| m.theory.as_ref())
+}
+
 /// Why a map shows one flat colour, when it does: every trajectory started at a stationary
 /// point (converged at step 0) or every one diverged.
 fn uniform_warning(out: &Outcomes) -> Option<&'static str> {
@@ -272,17 +277,12 @@ pub fn run_maps(
             if job.kind == Kind::Basins && style.contours {
                 paint::contours(&mut img, &m.spec);
             }
+            // Spaced dots over the curve: where they agree, both stay visible.
             if let Some(t) = &m.theory {
                 draw_theory(&mut img, &m.spec, t, scale, ratio);
             }
-            for row in m.refined.iter().flatten() {
-                if let Some(c) = row.critical {
-                    let at = (
-                        m.spec.x.position(c) * scale as f64,
-                        (m.spec.y.cells as f64 - m.spec.y.position(row.y)) * scale as f64,
-                    );
-                    heatmap::dot(&mut img, at.0, at.1, colormap::DIVERGED, scale.max(2 * ratio));
-                }
+            if let Some(rows) = &m.refined {
+                draw_refined(&mut img, &m.spec, rows, scale, ratio);
             }
             if job.kind == Kind::Basins && style.markers {
                 paint::markers(&mut img, &m.spec, &attractors, (9 * ratio).max(scale));
@@ -324,7 +324,24 @@ pub fn run_maps(
     }
 
     // 4. Frame every frame's panels.
-    let key = key.expect("a figure has at least one map");
+    let mut key = key.expect("a figure has at least one map");
+    // What the overlays are: the analytic curve and the refined points.
+    let mut overlays: Vec<(colormap::Rgb, String)> = Vec::new();
+    if let Some(t) = first_map_theory(&maps) {
+        overlays.push((colormap::OVERLAY, format!("theory: {}", t.formula)));
+    }
+    if maps
+        .iter()
+        .flatten()
+        .any(|m| m.refined.as_ref().is_some_and(|r| r.iter().any(|row| row.critical.is_some())))
+    {
+        overlays.push((REFINED, "refined boundary points".into()));
+    }
+    match &mut key {
+        Key::Bar(bar) => bar.swatches.extend(overlays),
+        Key::Legend { entries, .. } => entries.extend(overlays),
+        Key::None => {}
+    }
     let curvature_only = job.kind == Kind::Stability;
     let first = &maps[0][0].spec;
     let panel_titles: Vec<String> = if jobs.len() > 1 {
@@ -576,6 +593,28 @@ fn write_npz(
 
 /// Draws the analytic boundary over a map whose x axis is the learning rate: one polyline per
 /// run of rows where theory gives a critical value.
+/// Colour of refined boundary points: amber with a dark rim, visible on the pale stable
+/// colours, the reds of diverged cells and the white theory curve alike.
+const REFINED: colormap::Rgb = [255, 176, 0];
+
+/// Draws refined boundary points as rimmed dots, thinned to every few rows so that they stay
+/// separate dots instead of fusing into a line that would hide the theory curve.
+fn draw_refined(img: &mut RgbImage, spec: &Spec, rows: &[refine::RefinedRow], scale: u32, ratio: u32) {
+    let r = (3.5 * ratio as f64).max(0.5 * scale as f64);
+    let mut last_y = f64::NEG_INFINITY;
+    for row in rows {
+        let Some(c) = row.critical else { continue };
+        let (x, y) = (
+            spec.x.position(c) * scale as f64,
+            (spec.y.cells as f64 - spec.y.position(row.y)) * scale as f64,
+        );
+        if (y - last_y).abs() >= 4.0 * r {
+            heatmap::disc(img, x, y, r, REFINED, [20, 20, 20]);
+            last_y = y;
+        }
+    }
+}
+
 fn draw_theory(img: &mut RgbImage, spec: &Spec, t: &boundary::Theory, scale: u32, ratio: u32) {
     let rows = spec.y.cells;
     let samples = (rows * scale * 2).max(2);

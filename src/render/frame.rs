@@ -114,6 +114,14 @@ fn fill(img: &mut RgbImage, x: i64, y: i64, w: i64, h: i64, colour: Rgb) {
     }
 }
 
+/// A key's swatch: the colour with a thin grey rim, so that pale and white swatches (a white
+/// overlay curve) still show on the white page.
+fn swatch(img: &mut RgbImage, x: i64, y: i64, w: i64, h: i64, colour: Rgb) {
+    const RIM: Rgb = [150, 150, 150];
+    fill(img, x, y, w, h, RIM);
+    fill(img, x + 1, y + 1, w - 2, h - 2, colour);
+}
+
 fn outline(img: &mut RgbImage, x: i64, y: i64, w: i64, h: i64, t: i64) {
     fill(img, x - t, y - t, w + 2 * t, t, INK);
     fill(img, x - t, y + h, w + 2 * t, t, INK);
@@ -272,7 +280,7 @@ pub fn compose_panels(panels: &[(&RgbImage, String)], frame: &Frame) -> FramedPa
             let mut y = top;
             for (colour, label) in entries.iter().take(MAX_ENTRIES) {
                 let sw = 14.0 * r;
-                fill(&mut img, kx as i64, (y + (lh - sw) / 2.0) as i64, sw as i64, sw as i64, *colour);
+                swatch(&mut img, kx as i64, (y + (lh - sw) / 2.0) as i64, sw as i64, sw as i64, *colour);
                 text::draw(&mut img, label, kx + sw + 8.0 * r, y, font, INK, Align::Left);
                 y += 1.5 * lh;
             }
@@ -335,7 +343,7 @@ fn draw_bar(img: &mut RgbImage, bar: &ColourBar, x: f32, top: f32, ph: f32, r: f
     text::draw_upwards(img, &bar.title, x + bw + 14.0 * r + label_w, top + h / 2.0, font, INK);
     let mut y = top + h + lh;
     for (colour, label) in &bar.swatches {
-        fill(img, x as i64, (y + (lh - 14.0 * r) / 2.0) as i64, bw as i64, (14.0 * r) as i64, *colour);
+        swatch(img, x as i64, (y + (lh - 14.0 * r) / 2.0) as i64, bw as i64, (14.0 * r) as i64, *colour);
         text::draw(img, label, x + bw + 8.0 * r, y, font, INK, Align::Left);
         y += 1.5 * lh;
     }
