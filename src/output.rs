@@ -412,3 +412,77 @@ pub fn with_ext(prefix: &Path, ext: &str) -> PathBuf {
     s.push(ext);
     PathBuf::from(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_directory_in_the_way_refuses_the_set_and_leaves_no_temporaries() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("x.npz")).unwrap();
+        let mut set = OutputSet::new();
+        set.text(&dir.path().join("x.json"), "{}").unwrap();
+        let e = set.npz(&dir.path().join("x.npz"), &[]).err().expect("a directory is in the way");
+        assert!(e.is_input() && e.to_string().contains("directory is in the way"), "{e}");
+        drop(set);
+        assert_eq!(names(dir.path()), ["x.npz"]);
+    }
+
+    #[test]
+    fn a_failed_commit_restores_the_files_it_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        fs::write(&a, "old").unwrap();
+        let mut set = OutputSet::new();
+        set.text(&a, "new").unwrap();
+        set.text(&b, "new").unwrap();
+        // The second rename fails after the first has replaced `a.txt`.
+        fs::remove_file(&set.staged[1].0).unwrap();
+        let temps: Vec<PathBuf> = set.staged.iter().map(|(t, _)| t.clone()).collect();
+        assert!(set.commit().is_err());
+        assert_eq!(fs::read_to_string(&a).unwrap(), "old");
+        assert_eq!(names(dir.path()), ["a.txt"]);
+        assert!(!live().iter().any(|l| temps.contains(l)), "the registry forgets the set's temporaries");
+    }
+
+    #[test]
+    fn a_commit_replaces_old_files_and_leaves_no_backups() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.txt");
+        fs::write(&a, "old").unwrap();
+        let mut set = OutputSet::new();
+        set.text(&a, "new").unwrap();
+        set.text(&dir.path().join("b.txt"), "b").unwrap();
+        assert_eq!(set.commit().unwrap().len(), 2);
+        assert_eq!(fs::read_to_string(&a).unwrap(), "new");
+        assert_eq!(names(dir.path()), ["a.txt", "b.txt"]);
+    }
+
+    #[test]
+    fn stale_temporaries_of_gone_processes_are_swept_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        // Above the largest PID Linux hands out (2^22).
+        let stale = format!("x.png.{}.{TEMP_SUFFIX}", (1u32 << 22) + 1);
+        let ours = format!("y.png.{}.{TEMP_SUFFIX}", std::process::id());
+        fs::write(dir.path().join(&stale), "partial").unwrap();
+        fs::write(dir.path().join(&ours), "in flight").unwrap();
+        let mut set = OutputSet::new();
+        set.text(&dir.path().join("z.txt"), "z").unwrap();
+        set.commit().unwrap();
+        let left = names(dir.path());
+        assert!(!left.contains(&stale), "{left:?}");
+        if cfg!(target_os = "linux") {
+            assert_eq!(left, [ours, "z.txt".to_string()]);
+        }
+    }
+}
