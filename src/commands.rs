@@ -89,7 +89,14 @@ fn check_prefix(flag: &str, out: &Path) -> Result<String, Error> {
         ));
     };
     let name = match out.file_name() {
-        Some(n) if !text.ends_with(std::path::is_separator) => n.to_string_lossy().into_owned(),
+        Some(n) if !text.ends_with(std::path::is_separator) => {
+            let n = n.to_string_lossy().into_owned();
+            recipe::check_name(&n).map_err(|e| match e {
+                Error::Input { message, .. } => Error::input(flag, message),
+                other => other,
+            })?;
+            n
+        }
         _ => {
             return Err(Error::input(
                 flag,

@@ -432,7 +432,7 @@ mod tests {
         fs::create_dir(dir.path().join("x.npz")).unwrap();
         let mut set = OutputSet::new();
         set.text(&dir.path().join("x.json"), "{}").unwrap();
-        let e = set.npz(&dir.path().join("x.npz"), &[]).err().expect("a directory is in the way");
+        let e = set.npz(&dir.path().join("x.npz"), &[]).expect_err("a directory is in the way");
         assert!(e.is_input() && e.to_string().contains("directory is in the way"), "{e}");
         drop(set);
         assert_eq!(names(dir.path()), ["x.npz"]);

@@ -765,14 +765,29 @@ fn animation_values(a: &Animate, spec: &Spec) -> Result<Vec<f64>, Error> {
     Ok(values)
 }
 
-/// A figure name is a relative path of plain components (no `..`, not absolute, not empty).
-fn check_name(name: &str) -> Result<(), Error> {
+/// Most bytes in one component of a figure name: file systems allow 255, and the longest
+/// extension and temporary suffix (`.boundary.csv.PID.downhill-tmp`) need the rest.
+pub const MAX_NAME_BYTES: usize = 200;
+
+/// A figure name is a relative path of plain components (no `..`, not absolute, not empty),
+/// each short enough to be a file name with its extensions.
+pub fn check_name(name: &str) -> Result<(), Error> {
     let p = Path::new(name);
     let plain = p.components().all(|c| matches!(c, std::path::Component::Normal(_)));
     if name.trim().is_empty() || !plain {
         return Err(Error::input(
             "--name",
             format!("`{name}` must be a relative path such as `basins_bumpy_gd`"),
+        ));
+    }
+    if let Some(long) = p.components().find(|c| c.as_os_str().len() > MAX_NAME_BYTES) {
+        return Err(Error::input(
+            "--name",
+            format!(
+                "`{}` is {} bytes long; a name may have at most {MAX_NAME_BYTES} bytes between slashes",
+                long.as_os_str().to_string_lossy(),
+                long.as_os_str().len()
+            ),
         ));
     }
     Ok(())

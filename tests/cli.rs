@@ -698,7 +698,7 @@ fn a_directory_in_the_way_leaves_no_partial_set_and_no_temporaries() {
 /// temporary exists, and returns its exit code.
 #[cfg(unix)]
 fn interrupted_run(dir: &std::path::Path, signal: &str) -> Option<i32> {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_downhill"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_downhill"))
         .args(["basins", "--res", "4", "--steps", "3", "--backend", "cpu", "-o"])
         .arg(dir.join("x"))
         .env(downhill::output::STALL_ENV, "3000")
@@ -789,6 +789,8 @@ fn figure_files_get_the_command_lines_checks_before_anything_is_written() {
     );
     file_rejects(&format!("{good}refine_steps = 0\nrefine = 0.01\n"), "figure `a`: refine-steps", "1 to");
     file_rejects(&format!("{good}kind = \"trainability\"\nlr1 = nan\n"), "figure `a`: lr1", "finite");
+    let long = "n".repeat(300);
+    file_rejects(&good.replace("name = \"a\"", &format!("name = \"{long}\"")), ": name", "at most 200 bytes");
 }
 
 #[test]
