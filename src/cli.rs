@@ -155,13 +155,15 @@ pub struct StyleArgs {
     #[arg(long)]
     pub plain: bool,
     /// Pixel density: 2 doubles every length (plot, text, lines) for high-density screens.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=4))]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(
+        *downhill::recipe::RATIOS.start() as i64..=*downhill::recipe::RATIOS.end() as i64))]
     pub ratio: u32,
     /// The plot's longer side is at least this many pixels (whole pixels per cell, at most 16
     /// per cell).
-    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(16..=8192))]
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(
+        *downhill::recipe::SIZES.start() as i64..=*downhill::recipe::SIZES.end() as i64))]
     pub size: u32,
-    /// Title over the plot (default: optimiser, landscape and steps).
+    /// Title over the plot (default: optimiser, landscape and steps; at most 200 characters).
     #[arg(long)]
     pub title: Option<String>,
     /// No contour lines of the landscape on basin maps.

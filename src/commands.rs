@@ -56,8 +56,55 @@ fn apply_run(b: &mut SpecBuilder, run: &RunArgs) {
     };
 }
 
+/// The command line that ran, as a POSIX shell would take it back: each argument single-quoted
+/// where it needs to be; arguments that are not UTF-8 are recorded lossily.
 fn command_line() -> String {
-    std::env::args().collect::<Vec<_>>().join(" ")
+    std::env::args_os().map(|a| shell_quote(&a.to_string_lossy())).collect::<Vec<_>>().join(" ")
+}
+
+/// `text` as one POSIX shell word: as is when it has only characters no shell treats
+/// specially, else in single quotes (a quote inside as `'\''`).
+pub fn shell_quote(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./,:=+@%^".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// Checks an output prefix from the command line (`-o`): UTF-8 (the name is recorded in
+/// the figure), and naming a file prefix rather than a directory.
+fn check_prefix(flag: &str, out: &Path) -> Result<String, Error> {
+    let Some(text) = out.to_str() else {
+        return Err(Error::input(
+            flag,
+            format!(
+                "`{}` is not valid UTF-8; output names are recorded in the figures",
+                out.to_string_lossy()
+            ),
+        ));
+    };
+    let name = match out.file_name() {
+        Some(n) if !text.ends_with(std::path::is_separator) => {
+            let n = n.to_string_lossy().into_owned();
+            recipe::check_name(&n).map_err(|e| match e {
+                Error::Input { message, .. } => Error::input(flag, message),
+                other => other,
+            })?;
+            n
+        }
+        _ => {
+            return Err(Error::input(
+                flag,
+                format!(
+                    "`{text}` names a directory; give a prefix such as `{}` (writes basins.png, basins.json, ...)",
+                    Path::new(text).join("basins").display()
+                ),
+            ));
+        }
+    };
+    Ok(name)
 }
 
 /// Runs one parsed command.
@@ -116,7 +163,22 @@ pub fn run(command: Command) -> Result<()> {
             )?;
             r.activation = Some(downhill::nn::Activation::from_name(&a.activation)?);
             (r.dim, r.width, r.data, r.net_seed) = (a.dim, a.width, a.data, a.net_seed);
-            r.npz = a.npz.as_ref().map(|p| p.display().to_string());
+            r.npz = match &a.npz {
+                None => None,
+                Some(p) => Some(
+                    p.to_str()
+                        .ok_or_else(|| {
+                            Error::input(
+                                "--npz",
+                                format!(
+                                    "`{}` is not valid UTF-8; it is recorded in the figure",
+                                    p.to_string_lossy()
+                                ),
+                            )
+                        })?
+                        .to_string(),
+                ),
+            };
             (r.x, r.y) = (a.x.clone(), a.y.clone());
             (r.lr0, r.lr1, r.offset, r.batch, r.batch_seed) = (a.lr0, a.lr1, a.offset, a.batch, a.batch_seed);
             (r.precision, r.layout) = (a.precision, a.layout);
@@ -136,6 +198,7 @@ pub fn run(command: Command) -> Result<()> {
             }
             match a.csv {
                 Some(path) => {
+                    downhill::output::check_target(&path)?;
                     let mut set = OutputSet::new();
                     set.text(&path, &csv)?;
                     set.commit()?;
@@ -230,7 +293,8 @@ fn run_render(a: RenderArgs) -> Result<()> {
 fn render_file(file: &FigureFile, name: &str, dir: &Path, backend: BackendArg, readme: bool) -> Result<()> {
     let started = std::time::Instant::now();
     let progress = std::io::stderr().is_terminal();
-    let plans = batch::plan_all(file, name, dir, &format!("downhill render {name}"), progress)?;
+    let command = format!("downhill render {}", shell_quote(name));
+    let plans = batch::plan_all(file, name, dir, &command, progress)?;
     let mut backend = open_backend(backend)?;
     eprintln!("downhill: rendering {} figures into {} on {}", plans.len(), dir.display(), backend.describe());
     for (r, plan) in file.figure.iter().zip(&plans) {
@@ -309,7 +373,7 @@ fn map_recipe(
 /// Renders one recipe from the command line into `out` (a prefix: directory and name).
 fn render_one(r: &Recipe, out: &Path, run: &RunArgs) -> Result<()> {
     let mut r = r.clone();
-    r.name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    r.name = check_prefix("--out", out)?;
     let dir = out.parent().map(PathBuf::from).unwrap_or_default();
     let plan = r.plan(&dir, &command_line(), std::io::stderr().is_terminal())?;
     if let Plan::Map { jobs, .. } = &plan {

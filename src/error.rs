@@ -27,6 +27,9 @@ pub enum Error {
     /// A shader could not be composed from its pieces.
     #[error("shader composition: {0}")]
     Shader(String),
+    /// The operating system refused something other than a file (a thread, a signal handler).
+    #[error("{0}")]
+    System(String),
     /// A file could not be written or renamed into place.
     #[error("writing {path}: {source}")]
     Write {
@@ -59,5 +62,56 @@ pub fn did_you_mean<'a>(got: &str, candidates: impl IntoIterator<Item = &'a str>
     match best {
         Some((_, c)) => format!(" (did you mean `{c}`?)"),
         None => String::new(),
+    }
+}
+
+/// Longest quoted value an error message echoes, in characters.
+pub const MAX_ECHO_CHARS: usize = 80;
+
+/// `text` with every `` `quoted` `` span longer than `most` characters cut to `most` with an
+/// ellipsis, and every other word longer than twice `most` likewise, so a 100 KB bad value
+/// does not fill the terminal.
+pub fn shorten_echoes(text: &str, most: usize) -> String {
+    let cut = |s: &str, most: usize| -> String {
+        if s.chars().count() > most {
+            let mut t: String = s.chars().take(most.saturating_sub(1)).collect();
+            t.push('…');
+            t
+        } else {
+            s.to_string()
+        }
+    };
+    // Odd-numbered pieces between backticks are quoted; an unpaired last backtick quotes nothing.
+    let pieces: Vec<&str> = text.split('`').collect();
+    let paired = if pieces.len() % 2 == 1 { pieces.len() } else { pieces.len() - 1 };
+    let mut out = String::with_capacity(text.len().min(4096));
+    for (i, piece) in pieces.iter().enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if i % 2 == 1 && i < paired {
+            out.push_str(&cut(piece, most));
+        } else {
+            let words: Vec<String> = piece.split(' ').map(|w| cut(w, 2 * most)).collect();
+            out.push_str(&words.join(" "));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_echoed_values_are_cut_with_an_ellipsis() {
+        let long = "x".repeat(100_000);
+        let s = shorten_echoes(&format!("--res: `{long}` is not a whole number"), 80);
+        assert!(s.starts_with("--res: `xxx") && s.ends_with("…` is not a whole number"), "{s}");
+        assert_eq!(s.chars().count(), "--res: `` is not a whole number".len() + 80);
+        let bare = shorten_echoes(&format!("bad {long} here"), 80);
+        assert_eq!(bare.chars().count(), "bad  here".len() + 160);
+        assert_eq!(shorten_echoes("short `ok` text, isn't it", 80), "short `ok` text, isn't it");
+        assert_eq!(shorten_echoes("unpaired ` tick", 80), "unpaired ` tick");
     }
 }

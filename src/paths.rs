@@ -40,6 +40,9 @@ pub struct PathsJob {
     pub domain: Option<[f64; 4]>,
     /// Divergence threshold (|x| or |y| beyond it ends a path).
     pub threshold: f64,
+    /// Convergence tolerance on the gradient norm (checked and recorded; a path runs all
+    /// its steps).
+    pub tol: f64,
     /// Options applied to every optimiser (noise, clipping, L2, schedule).
     pub options: OptionsText,
     /// Look of the figures.
@@ -61,23 +64,21 @@ struct Path {
 
 /// Runs every (optimiser, start) pair and writes the figures.
 pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error> {
-    if job.optimisers.is_empty() || job.starts.is_empty() {
-        return Err(Error::input(
-            "--optimizer",
-            "a path figure needs at least one optimizer and one --start",
-        ));
+    // Recipes check all of this when planned; a job built by hand gets the same refusals.
+    for (field, n) in [("--optimizers", job.optimisers.len()), ("--starts", job.starts.len())] {
+        if n == 0 || n > MAX_PATHS {
+            return Err(Error::input(field, format!("{n} given; a path figure needs 1 to {MAX_PATHS}")));
+        }
     }
-    if job.optimisers.len() > MAX_PATHS || job.starts.len() > MAX_PATHS {
-        return Err(Error::input(
-            "--optimizer",
-            format!("at most {MAX_PATHS} optimizers and {MAX_PATHS} starts"),
-        ));
+    if let Some(d) = job.domain {
+        recipe::check_window("--domain", d)?;
     }
     let started = std::time::Instant::now();
     let mut specs = Vec::new();
     for (k, opt) in job.optimisers.iter().enumerate() {
         let mut b = SpecBuilder::single(&job.landscape, opt, job.starts[0], job.steps);
         b.threshold = job.threshold;
+        b.conv_tol = job.tol;
         b.options = job.options.clone();
         specs.push((k, b.build()?));
     }
@@ -227,6 +228,7 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
         "steps": job.steps,
         "window": window,
         "threshold": job.threshold,
+        "tol": job.tol,
         "title": title,
         "loss_floor": floor,
         "paths": paths.iter().map(|p| {

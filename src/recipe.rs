@@ -14,6 +14,7 @@ use crate::error::{Error, did_you_mean};
 use crate::figure::{ColorBy, Job, Kind, Refinement, Style};
 use crate::nn::Shape;
 use crate::nn::job::{Source, TrainJob};
+use crate::output::with_ext;
 use crate::paths::PathsJob;
 use crate::refine;
 use crate::render::colormap::Cmap;
@@ -23,6 +24,19 @@ use crate::spec::{self, AxisText, OptionsText, Scale, Spec, SpecBuilder, Zoom};
 pub const DEFAULT_NN_X: &str = "lr0:0.01:100:log";
 /// Default row axis of trainability maps.
 pub const DEFAULT_NN_Y: &str = "lr1:0.01:100:log";
+/// Pixel densities allowed (`--ratio`, `ratio`).
+pub const RATIOS: std::ops::RangeInclusive<u32> = 1..=4;
+/// Plot sizes allowed, in pixels on the longer side at ratio 1 (`--size`, `size`).
+pub const SIZES: std::ops::RangeInclusive<u32> = 16..=8192;
+/// Most characters in a title (`--title`, `title`): longer ones would only widen the image.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Most characters in a caption (figure files only; shown in the README).
+pub const MAX_CAPTION_CHARS: usize = 2000;
+/// Finest relative refinement precision in f32: the 8 units in the last place below which
+/// neighbouring f32 values stop being distinct probes (the grid's own limit, [`spec::MIN_CELL_ULPS`]).
+pub const MIN_REFINE_F32: f64 = spec::MIN_CELL_ULPS as f64 * f32::EPSILON as f64;
+/// Finest relative refinement precision in f64 (8 units in the last place).
+pub const MIN_REFINE_F64: f64 = 8.0 * f64::EPSILON;
 
 /// What a recipe draws.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -346,62 +360,192 @@ impl Recipe {
         b.conv_tol = self.tol.unwrap_or(spec::DEFAULT_CONV_TOL as f64);
         b.options = self.options();
         if let Some([cx, cy, span]) = self.zoom {
-            let z = Zoom { centre: [cx, cy], span };
-            if !(span > 0.0 && span.is_finite() && cx.is_finite() && cy.is_finite()) {
-                return Err(Error::input(
-                    "--zoom",
-                    format!("centre ({cx}, {cy}) and span {span} must be finite, span positive"),
-                ));
-            }
-            (b.x, b.y) = z.apply("--zoom", &b.x, &b.y)?;
+            check_zoom(cx, cy, span)?;
+            (b.x, b.y) = Zoom { centre: [cx, cy], span }.apply("--zoom", &b.x, &b.y)?;
         }
         b.build()
     }
 
     fn refinement(&self) -> Result<Option<Refinement>, Error> {
-        match self.refine {
-            None => Ok(None),
-            Some(p) if !(p.is_finite() && p > 0.0 && p < 1.0) => {
-                Err(Error::input("--refine", format!("precision {p} must be in (0, 1)")))
+        let Some(p) = self.refine else {
+            if self.refine_steps.is_some() {
+                return Err(Error::input("--refine-steps", "applies only with --refine (`refine`)"));
             }
-            Some(p) => {
-                let threshold = self.threshold.unwrap_or(spec::DEFAULT_THRESHOLD as f64) as f32;
-                Ok(Some(Refinement {
-                    precision: p,
-                    steps: self.refine_steps.unwrap_or_else(|| refine::steps_for(p, threshold)),
-                }))
+            return Ok(None);
+        };
+        if !(p.is_finite() && p > 0.0 && p < 1.0) {
+            return Err(Error::input("--refine", format!("precision {p} must be in (0, 1)")));
+        }
+        let (least, arithmetic) = match self.precision.unwrap_or_default() {
+            spec::Precision::F32 => (MIN_REFINE_F32, "f32"),
+            spec::Precision::F64 => (MIN_REFINE_F64, "f64"),
+        };
+        if p < least {
+            let hint = if arithmetic == "f32" {
+                format!(" (or compute in f64 on the CPU, --precision f64, down to {MIN_REFINE_F64:.3e})")
+            } else {
+                String::new()
+            };
+            return Err(Error::input(
+                "--refine",
+                format!(
+                    "precision {p:e} is finer than {arithmetic} resolves: neighbouring probes would be the \
+                     same {arithmetic} value; use at least {least:.3e}{hint}"
+                ),
+            ));
+        }
+        if let Some(n) = self.refine_steps
+            && !(1..=refine::MAX_STEPS).contains(&n)
+        {
+            return Err(Error::input(
+                "--refine-steps",
+                format!("{n} must be 1 to {} steps per probe", refine::MAX_STEPS),
+            ));
+        }
+        let threshold = self.threshold.unwrap_or(spec::DEFAULT_THRESHOLD as f64) as f32;
+        Ok(Some(Refinement {
+            precision: p,
+            steps: self.refine_steps.unwrap_or_else(|| refine::steps_for(p, threshold)),
+        }))
+    }
+
+    /// Checks what the command line's own parser checks for flags (ranges of `ratio` and
+    /// `size`, the length of `title`) and the window, so a figure file or a PNG's recipe
+    /// cannot ask for what the command line refuses.
+    fn check_style(&self) -> Result<(), Error> {
+        if let Some(r) = self.ratio
+            && !RATIOS.contains(&r)
+        {
+            return Err(Error::input(
+                "--ratio",
+                format!("{r} is out of range: it must be {} to {}", RATIOS.start(), RATIOS.end()),
+            ));
+        }
+        if let Some(n) = self.size
+            && !SIZES.contains(&n)
+        {
+            return Err(Error::input(
+                "--size",
+                format!("{n} is out of range: it must be {} to {} pixels", SIZES.start(), SIZES.end()),
+            ));
+        }
+        for (field, text, most) in
+            [("--title", &self.title, MAX_TITLE_CHARS), ("--caption", &self.caption, MAX_CAPTION_CHARS)]
+        {
+            let n = text.as_deref().map_or(0, |t| t.chars().count());
+            if n > most {
+                return Err(Error::input(field, format!("{n} characters; at most {most} are allowed")));
             }
         }
+        if let Some(a) = &self.animate
+            && let Some(fps) = a.fps
+            && !(1..=100).contains(&fps)
+        {
+            return Err(Error::input("--animate", format!("fps {fps} must be 1 to 100")));
+        }
+        if let Some(d) = self.domain {
+            check_window("--domain", d)?;
+        }
+        Ok(())
+    }
+
+    /// The path figure of this recipe, every trajectory's spec built (and so checked) now.
+    fn paths_job(&self, prefix: PathBuf, command: &str) -> Result<PathsJob, Error> {
+        let starts = match (&self.starts, self.start) {
+            (Some(s), None) => s.clone(),
+            (None, Some(s)) => vec![s],
+            (Some(_), Some(_)) => return Err(Error::input("--starts", "give `starts` or `start`, not both")),
+            (None, None) => {
+                return Err(Error::input("--starts", "a path figure needs `starts` (or one `start`)"));
+            }
+        };
+        if starts.is_empty() {
+            return Err(Error::input("--starts", "the list is empty; give at least one start point"));
+        }
+        if starts.len() > crate::paths::MAX_PATHS {
+            return Err(Error::input(
+                "--starts",
+                format!("{} start points; at most {} are allowed", starts.len(), crate::paths::MAX_PATHS),
+            ));
+        }
+        let optimisers = self.optimisers()?;
+        if optimisers.len() > crate::paths::MAX_PATHS {
+            return Err(Error::input(
+                "--optimizers",
+                format!("{} optimizers; at most {} are allowed", optimisers.len(), crate::paths::MAX_PATHS),
+            ));
+        }
+        for (what, v) in [("zoom", self.zoom.is_some()), ("refine", self.refine.is_some())] {
+            if v {
+                return Err(Error::input(format!("--{what}"), "does not apply to a path figure"));
+            }
+        }
+        let landscape = self.landscape.clone().unwrap_or_else(|| "bumpy".into());
+        let steps = self.steps.unwrap_or(500);
+        let threshold = self.threshold.unwrap_or(spec::DEFAULT_THRESHOLD as f64);
+        let tol = self.tol.unwrap_or(spec::DEFAULT_CONV_TOL as f64);
+        for opt in &optimisers {
+            for &start in &starts {
+                let mut b = SpecBuilder::single(&landscape, opt, start, steps);
+                b.threshold = threshold;
+                b.conv_tol = tol;
+                b.options = self.options();
+                b.build()?;
+            }
+        }
+        Ok(PathsJob {
+            landscape,
+            optimisers,
+            starts,
+            steps,
+            domain: self.domain,
+            threshold,
+            tol,
+            options: self.options(),
+            style: self.style(),
+            prefix,
+            command: command.into(),
+            recipe: self.clone(),
+        })
     }
 
     /// Checks the recipe and turns it into jobs writing under `dir`; `command` is recorded in
     /// the outputs' metadata, `progress` draws progress bars.
     pub fn plan(&self, dir: &Path, command: &str, progress: bool) -> Result<Plan, Error> {
         check_name(&self.name)?;
+        self.check_style()?;
         let prefix: PathBuf = dir.join(&self.name);
+        let ext = |e: &str| with_ext(&prefix, e);
         if self.kind == RecipeKind::Paths {
-            let starts = match (&self.starts, self.start) {
-                (Some(s), None) => s.clone(),
-                (None, Some(s)) => vec![s],
-                _ => return Err(Error::input("--starts", "a path figure needs `starts` (or one `start`)")),
-            };
-            return Ok(Plan::Paths(Box::new(PathsJob {
-                landscape: self.landscape.clone().unwrap_or_else(|| "bumpy".into()),
-                optimisers: self.optimisers()?,
-                starts,
-                steps: self.steps.unwrap_or(500),
-                domain: self.domain,
-                threshold: self.threshold.unwrap_or(spec::DEFAULT_THRESHOLD as f64),
-                options: self.options(),
-                style: self.style(),
-                prefix,
-                command: command.into(),
-                recipe: self.clone(),
-            })));
+            crate::output::check_targets(
+                ["png", "loss.png", "csv", "json"].map(ext).iter().map(PathBuf::as_path),
+            )?;
+            return Ok(Plan::Paths(Box::new(self.paths_job(prefix, command)?)));
         }
         if self.kind == RecipeKind::Trainability {
+            if self.refine.is_some() || self.refine_steps.is_some() {
+                return Err(Error::input("--refine", "does not apply to a trainability map"));
+            }
+            let mut targets = vec![ext("png"), ext("json")];
+            if self.raw.unwrap_or(false) {
+                targets.push(ext("npz"));
+            }
+            crate::output::check_targets(targets.iter().map(PathBuf::as_path))?;
             return Ok(Plan::Train(Box::new(self.train_job(prefix, command, progress)?)));
         }
+        let mut targets = vec![ext("png"), ext("json")];
+        if self.optimizers.as_ref().is_none_or(|o| o.len() == 1) && self.animate.is_none() {
+            if self.raw.unwrap_or(false) {
+                targets.push(ext("npz"));
+            }
+            if self.refine.is_some() {
+                targets.push(ext("boundary.csv"));
+            }
+            if self.kind == RecipeKind::Basins {
+                targets.push(ext("basins.csv"));
+            }
+        }
+        crate::output::check_targets(targets.iter().map(PathBuf::as_path))?;
         let kind = match self.kind {
             RecipeKind::Basins => Kind::Basins,
             RecipeKind::Stability => Kind::Stability,
@@ -447,13 +591,16 @@ impl Recipe {
         let x = spec::parse_axis("--x", self.x.as_deref().unwrap_or(DEFAULT_NN_X))?;
         let y = spec::parse_axis("--y", self.y.as_deref().unwrap_or(DEFAULT_NN_Y))?;
         let (x, y) = match self.zoom {
-            Some([cx, cy, span]) => Zoom { centre: [cx, cy], span }.apply("--zoom", &x, &y)?,
+            Some([cx, cy, span]) => {
+                check_zoom(cx, cy, span)?;
+                Zoom { centre: [cx, cy], span }.apply("--zoom", &x, &y)?
+            }
             None => (x, y),
         };
         let base = [
-            self.lr0.unwrap_or(1.0) as f32,
-            self.lr1.unwrap_or(1.0) as f32,
-            self.offset.unwrap_or(0.0) as f32,
+            base_value("--lr0", self.lr0, 1.0, true)?,
+            base_value("--lr1", self.lr1, 1.0, true)?,
+            base_value("--offset", self.offset, 0.0, false)?,
         ];
         let make = |x: &AxisText, y: &AxisText, base: [f32; 3]| {
             crate::nn::job::spec(
@@ -540,6 +687,47 @@ impl Recipe {
     }
 }
 
+/// Refuses a zoom whose centre or span is not finite, or whose span is not positive.
+fn check_zoom(cx: f64, cy: f64, span: f64) -> Result<(), Error> {
+    if !(span > 0.0 && span.is_finite() && cx.is_finite() && cy.is_finite()) {
+        return Err(Error::input(
+            "--zoom",
+            format!("centre ({cx}, {cy}) and span {span} must be finite, span positive"),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a window `[x_lo, x_hi, y_lo, y_hi]` that is not finite in f32 or has an empty
+/// side.
+pub fn check_window(flag: &str, d: [f64; 4]) -> Result<(), Error> {
+    if d.iter().any(|v| !(v.is_finite() && (*v as f32).is_finite())) {
+        return Err(Error::input(flag, format!("bounds {d:?} must be finite f32 numbers")));
+    }
+    for (axis, lo, hi) in [("x", d[0], d[1]), ("y", d[2], d[3])] {
+        if (lo as f32) >= (hi as f32) {
+            return Err(Error::input(
+                flag,
+                format!("{axis} window {lo}:{hi} is empty; the low bound must be below the high bound"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A trainability base value (`lr0`, `lr1`, `offset`) in f32: finite, and non-negative for
+/// learning rates.
+fn base_value(flag: &str, v: Option<f64>, default: f64, rate: bool) -> Result<f32, Error> {
+    let v = v.unwrap_or(default);
+    if !(v.is_finite() && (v as f32).is_finite()) {
+        return Err(Error::input(flag, format!("{v} must be a finite f32 number")));
+    }
+    if rate && v < 0.0 {
+        return Err(Error::input(flag, format!("learning rate {v} must not be negative")));
+    }
+    Ok(v as f32)
+}
+
 /// The values of an animation's frames: `frames` values from `from` to `to`, evenly spaced
 /// (geometrically with `log`, so a zoom goes in by the same factor every frame).
 fn frame_values(a: &Animate) -> Result<Vec<f64>, Error> {
@@ -577,14 +765,29 @@ fn animation_values(a: &Animate, spec: &Spec) -> Result<Vec<f64>, Error> {
     Ok(values)
 }
 
-/// A figure name is a relative path of plain components (no `..`, not absolute, not empty).
-fn check_name(name: &str) -> Result<(), Error> {
+/// Most bytes in one component of a figure name: file systems allow 255, and the longest
+/// extension and temporary suffix (`.boundary.csv.PID.downhill-tmp`) need the rest.
+pub const MAX_NAME_BYTES: usize = 200;
+
+/// A figure name is a relative path of plain components (no `..`, not absolute, not empty),
+/// each short enough to be a file name with its extensions.
+pub fn check_name(name: &str) -> Result<(), Error> {
     let p = Path::new(name);
     let plain = p.components().all(|c| matches!(c, std::path::Component::Normal(_)));
     if name.trim().is_empty() || !plain {
         return Err(Error::input(
             "--name",
             format!("`{name}` must be a relative path such as `basins_bumpy_gd`"),
+        ));
+    }
+    if let Some(long) = p.components().find(|c| c.as_os_str().len() > MAX_NAME_BYTES) {
+        return Err(Error::input(
+            "--name",
+            format!(
+                "`{}` is {} bytes long; a name may have at most {MAX_NAME_BYTES} bytes between slashes",
+                long.as_os_str().to_string_lossy(),
+                long.as_os_str().len()
+            ),
         ));
     }
     Ok(())

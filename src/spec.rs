@@ -758,19 +758,18 @@ pub const MIN_CELL_ULPS: f32 = 8.0;
 pub fn check_resolution(flag: &str, axis: &Axis) -> Result<(), Error> {
     let ulp = |v: f32| f32::from_bits(v.abs().to_bits() + 1) - v.abs();
     let c = axis.centres();
-    for w in c.windows(2) {
+    for (i, w) in c.windows(2).enumerate() {
         let need = MIN_CELL_ULPS * ulp(w[0]).max(ulp(w[1]));
         if (w[1] - w[0]).abs() < need {
+            // The spacing asked for, in f64: in f32 it may round to nothing at all.
+            let spacing = (axis.value_at(i as f64 + 1.5) - axis.value_at(i as f64 + 0.5)).abs();
             return Err(Error::input(
                 flag,
                 format!(
-                    "`{}` cells near {} are {:.2e} apart, finer than f32 resolves there (at least {:.2e}); \
+                    "`{}` cells near {} are {:.3e} apart, finer than f32 resolves there (at least {:.3e}); \
                      trajectories run in f32: widen the window, use fewer cells or compute in f64 on the \
                      CPU (--precision f64)",
-                    axis.param,
-                    w[0],
-                    (w[1] as f64 - w[0] as f64).abs(),
-                    need
+                    axis.param, w[0], spacing, need
                 ),
             ));
         }

@@ -542,3 +542,270 @@ fn basin_legends_have_an_entry_per_basin() {
         assert!(found, "no legend swatch for basin {k}");
     }
 }
+
+/// Names of the entries of `dir`, sorted.
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn inputs_refused_up_front_name_the_flag_and_the_range() {
+    let paths = |extra: &[&'static str]| {
+        let mut v = vec!["paths", "--landscape", "bumpy", "--optimizer", "gd", "--start", "0,0"];
+        v.extend(["--steps", "3", "--size", "64", "--backend", "cpu"]);
+        v.extend(extra);
+        v
+    };
+    for tol in ["nan", "inf", "-1"] {
+        rejects(&paths(&["--tol", tol]), "--tol", ">= 0");
+    }
+    rejects(&paths(&["--domain", "1:1:0:1"]), "--domain", "window 1:1 is empty");
+    rejects(&["basins", "--domain", "0:1:2:2", "--res", "4"], "--domain", "window 2:2 is empty");
+    rejects(
+        &["stability", "--res", "4", "--refine", "--refine-steps", "0"],
+        "--refine-steps",
+        "1 to 2000000",
+    );
+    rejects(&["stability", "--res", "4", "--refine", "1e-45"], "--refine", "finer than f32 resolves");
+    let nn = |extra: &[&'static str]| {
+        let mut v = vec!["trainability", "--res", "4", "--backend", "cpu"];
+        v.extend(extra);
+        v
+    };
+    rejects(&nn(&["--steps", "4294967295"]), "--steps", "1 to 100000000");
+    rejects(&nn(&["--steps", "3", "--batch", "100000"]), "--batch", "more than the 272 data points");
+    let title = "t".repeat(300);
+    let title: &'static str = Box::leak(title.into_boxed_str());
+    rejects(&["basins", "--res", "4", "--title", title], "--title", "at most 200");
+}
+
+#[test]
+fn messages_name_the_right_flag_once_and_cut_long_values() {
+    // The output-layer rate is named, without an internal vector.
+    let nn = ["trainability", "--res", "4", "--steps", "3", "--backend", "cpu", "--lr1", "nan"];
+    let dir = tempfile::tempdir().unwrap();
+    let out = downhill().args(nn).arg("-o").arg(dir.path().join("t")).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--lr1") && !stderr.contains("--lr0") && !stderr.contains('['), "{stderr}");
+    // `-o .` names -o (there is no --name flag).
+    let out = downhill().args(["basins", "--res", "4", "-o", "."]).current_dir(dir.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--out") && !stderr.contains("--name"), "{stderr}");
+    // A 100 KB bad value is echoed cut to 80 characters.
+    let huge = "7".repeat(100_000);
+    let out = downhill().args(["basins", "--res", &huge, "-o"]).arg(dir.path().join("h")).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.len() < 300 && stderr.contains('…'), "{}", &stderr[..stderr.len().min(400)]);
+    // An OS error is printed once, not once more as its own cause.
+    std::fs::write(dir.path().join("file"), "").unwrap();
+    let out = downhill()
+        .args(["basins", "--res", "4", "--steps", "3", "--backend", "cpu", "-o"])
+        .arg(dir.path().join("file/sub/x"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches("os error").count(), 1, "{stderr}");
+    // A usage error is one line too.
+    let out = downhill().args(["basins", "--rse", "4"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!((out.status.code(), stderr.trim().lines().count()), (Some(2), 1), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_non_utf8_prefix_is_refused_not_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join(std::ffi::OsStr::from_bytes(b"bad\xff"));
+    let commands: [&[&str]; 5] = [
+        &["basins", "--res", "4", "--steps", "3"],
+        &["stability", "--res", "4", "--steps", "3"],
+        &[
+            "sweep",
+            "--landscape",
+            "bumpy",
+            "--optimizer",
+            "gd",
+            "--x",
+            "x0:-1:1",
+            "--y",
+            "y0:-1:1",
+            "--res",
+            "4",
+        ],
+        &["paths", "--landscape", "bumpy", "--optimizer", "gd", "--start", "0,0", "--steps", "3"],
+        &["trainability", "--res", "4", "--steps", "3"],
+    ];
+    for args in commands {
+        let out = downhill().args(args).args(["--backend", "cpu", "-o"]).arg(&prefix).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("--out") && stderr.contains("UTF-8"), "{args:?}: {stderr}");
+        assert!(entries(dir.path()).is_empty(), "{args:?} wrote files");
+    }
+}
+
+#[test]
+fn the_recorded_command_pastes_back_into_a_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("it's here");
+    downhill()
+        .args(["basins", "--landscape", "expr:x^2 + y^2", "--res", "4", "--steps", "3", "--backend", "cpu"])
+        .arg("-o")
+        .arg(&prefix)
+        .assert()
+        .success();
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("it's here.json")).unwrap()).unwrap();
+    let command = meta["command"].as_str().unwrap();
+    let words = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("for a in {command}; do :; done; set -- {command}; printf '%s\\n' \"$@\""))
+        .output()
+        .unwrap();
+    let words = String::from_utf8(words.stdout).unwrap();
+    let words: Vec<&str> = words.lines().collect();
+    assert!(words.contains(&"expr:x^2 + y^2"), "{command}: {words:?}");
+    assert!(words.contains(&prefix.to_str().unwrap()), "{command}: {words:?}");
+}
+
+#[test]
+fn a_directory_in_the_way_leaves_no_partial_set_and_no_temporaries() {
+    for occupied in ["x.json", "x.npz", "x.png"] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(occupied)).unwrap();
+        let out = downhill()
+            .args(["basins", "--res", "4", "--steps", "3", "--backend", "cpu", "-o"])
+            .arg(dir.path().join("x"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{occupied}: {stderr}");
+        assert!(stderr.contains(occupied) && stderr.contains("directory is in the way"), "{stderr}");
+        assert_eq!(entries(dir.path()), [occupied], "{occupied}");
+    }
+}
+
+/// Runs a tiny basin map in `dir` that pauses after each staged file, signals it once a
+/// temporary exists, and returns its exit code.
+#[cfg(unix)]
+fn interrupted_run(dir: &std::path::Path, signal: &str) -> Option<i32> {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_downhill"))
+        .args(["basins", "--res", "4", "--steps", "3", "--backend", "cpu", "-o"])
+        .arg(dir.join("x"))
+        .env(downhill::output::STALL_ENV, "3000")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !entries(dir).iter().any(|n| n.ends_with(".downhill-tmp")) {
+        assert!(started.elapsed().as_secs() < 60, "no temporary appeared");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let killed = std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    out.status.code()
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_and_sigterm_in_the_write_phase_remove_the_temporaries() {
+    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(interrupted_run(dir.path(), signal), Some(code), "{signal}");
+        assert!(entries(dir.path()).is_empty(), "{signal}: {:?}", entries(dir.path()));
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_one_line_without_zip_noise_or_temporaries() {
+    // Files above 40 KiB fail with EFBIG (SIGXFSZ ignored): the PNG fits, the .npz does not.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_downhill");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 40; exec \"$0\" basins --res 64 --steps 3 --size 64 --backend cpu -o \"$1\"")
+        .arg(bin)
+        .arg(dir.path().join("x"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("x.npz") && stderr.contains("File too large"), "{stderr}");
+    assert!(!stderr.contains("ZipWriter"), "{stderr}");
+    assert_eq!(stderr.matches("os error").count(), 1, "{stderr}");
+    assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
+}
+
+/// Renders `toml` as a figure file; asserts exit code 2, one line naming `culprit` and
+/// containing `says`, and nothing written.
+fn file_rejects(toml: &str, culprit: &str, says: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("figs.toml");
+    std::fs::write(&file, toml).unwrap();
+    let out = downhill().arg("render").arg(&file).args(["--backend", "cpu"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{toml}: {stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{toml}: {stderr}");
+    assert!(stderr.contains(culprit) && stderr.contains(says), "{toml}: {stderr}");
+    assert_eq!(entries(dir.path()), ["figs.toml"], "{toml}");
+}
+
+#[test]
+fn figure_files_get_the_command_lines_checks_before_anything_is_written() {
+    let good = "[[figure]]\nname = \"a\"\nres = 4\nsteps = 3\n";
+    let paths = |field: &str| {
+        format!(
+            "{good}\n[[figure]]\nname = \"p\"\nkind = \"paths\"\nsize = 64\nsteps = 3\nstarts = [[0.0, 0.0]]\n{field}\n"
+        )
+    };
+    file_rejects(
+        &paths("steps = 0").replace("steps = 3\nstarts", "starts"),
+        "figure `p`: steps",
+        "at least 1",
+    );
+    file_rejects(&paths("clip = nan"), "figure `p`: clip", "finite");
+    file_rejects(&paths("").replace("starts = [[0.0, 0.0]]", "starts = []"), "figure `p`: starts", "empty");
+    file_rejects(&paths("tol = -1.0"), "figure `p`: tol", ">= 0");
+    file_rejects(&paths("domain = [1.0, 1.0, 0.0, 1.0]"), "figure `p`: domain", "empty");
+    file_rejects(&paths("size = 100000").replace("size = 64\n", ""), "figure `p`: size", "16 to 8192");
+    file_rejects(&paths("ratio = 9"), "figure `p`: ratio", "1 to 4");
+    file_rejects(
+        &format!("{}title = \"{}\"\n", good, "t".repeat(100_000)),
+        "figure `a`: title",
+        "at most 200",
+    );
+    file_rejects(&format!("{good}refine_steps = 0\nrefine = 0.01\n"), "figure `a`: refine-steps", "1 to");
+    file_rejects(&format!("{good}kind = \"trainability\"\nlr1 = nan\n"), "figure `a`: lr1", "finite");
+    let long = "n".repeat(300);
+    file_rejects(&good.replace("name = \"a\"", &format!("name = \"{long}\"")), ": name", "at most 200 bytes");
+}
+
+#[test]
+fn a_png_recipe_gets_the_same_checks_as_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("bad.png");
+    let recipe =
+        "[[figure]]\nname = \"p\"\nkind = \"paths\"\nsteps = 3\nstarts = [[0.0, 0.0]]\nsize = 100000\n";
+    let mut set = downhill::output::OutputSet::new();
+    let img = image::RgbImage::new(4, 4);
+    set.png(&png, &img, &[(downhill::recipe::RECIPE_KEY, recipe.to_string())]).unwrap();
+    set.commit().unwrap();
+    let out = downhill().arg("render").arg(&png).args(["--backend", "cpu"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("figure `p`: size") && stderr.contains("16 to 8192"), "{stderr}");
+    assert_eq!(entries(dir.path()), ["bad.png"]);
+}

@@ -102,14 +102,18 @@ pub fn spec(
     batch: (u32, u32),
     precision: Precision,
 ) -> Result<TrainSpec, Error> {
-    if steps == 0 {
-        return Err(Error::input("--steps", "must be at least 1"));
-    }
-    if base.iter().any(|v| !v.is_finite()) || base[0] < 0.0 || base[1] < 0.0 {
+    if !(1..=crate::spec::MAX_STEPS).contains(&steps) {
         return Err(Error::input(
-            "--lr0",
-            format!("base values {base:?} must be finite, learning rates non-negative"),
+            "--steps",
+            format!("{steps} is out of range: it must be 1 to {}", crate::spec::MAX_STEPS),
         ));
+    }
+    for (flag, v, rate) in [("--lr0", base[0], true), ("--lr1", base[1], true), ("--offset", base[2], false)]
+    {
+        if !v.is_finite() || (rate && v < 0.0) {
+            let what = if rate { "a finite learning rate >= 0" } else { "finite" };
+            return Err(Error::input(flag, format!("{v} must be {what}")));
+        }
     }
     crate::spec::check_memory("--res", res.0, res.1)?;
     let (xa, ya) = (axis("--x", x, res.0, precision)?, axis("--y", y, res.1, precision)?);
@@ -117,6 +121,15 @@ pub fn spec(
         return Err(Error::input("--y", format!("`{}` is already the x axis", ya.param)));
     }
     let data = Arc::new(source.load()?);
+    if batch.0 as usize > data.shape.n {
+        return Err(Error::input(
+            "--batch",
+            format!(
+                "{} is more than the {} data points; it must be 1 to {} (or 0 for the full batch)",
+                batch.0, data.shape.n, data.shape.n
+            ),
+        ));
+    }
     Ok(TrainSpec {
         data,
         activation,
