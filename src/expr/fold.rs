@@ -33,6 +33,18 @@ pub fn typed_error(text: &str, col: usize, s: &str) -> crate::error::Error {
     )
 }
 
+/// What is wrong with a constant that is not a finite f32: "infinite", "undefined (NaN)" or
+/// its value, beyond f32's range.
+pub fn describe(v: f64) -> String {
+    if v.is_nan() {
+        "undefined (NaN)".into()
+    } else if v.is_infinite() {
+        "infinite".into()
+    } else {
+        format!("{v:.3e}, beyond f32's range")
+    }
+}
+
 /// A constant node. Values that round to a subnormal f32 become (signed) zero, so every
 /// constant in a tree is zero or a normal f32: a literal WGSL takes as is, rounded the same
 /// way by the CPU twin.

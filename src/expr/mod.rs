@@ -315,7 +315,8 @@ impl Compiled {
                 return Err(Error::input(
                     "--landscape",
                     format!(
-                        "`{text}`: its {what} has the constant {v:e}, beyond f32's range (magnitude at most {}); scale the expression down",
+                        "differentiating the expression gives a constant that is {} in its {what}; constants must be finite f32 values (magnitude at most {}): scale the expression down",
+                        fold::describe(v),
                         fold::F32_MAX_TEXT
                     ),
                 ));

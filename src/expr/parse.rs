@@ -1,6 +1,6 @@
 //! Recursive-descent parser for landscape expressions, with errors that point at the column.
 
-use super::fold::{F32_MAX_TEXT, fits_f32, fold, typed_error, typed_fits_f32};
+use super::fold::{F32_MAX_TEXT, describe, fits_f32, fold, typed_error, typed_fits_f32};
 use super::{Expr, Func};
 use crate::error::{Error, did_you_mean};
 
@@ -148,23 +148,15 @@ impl Parser<'_> {
     /// it when it folded to a constant that is not a finite f32 (`1/0`, `log(0)`, `2^1000`).
     fn checked(&self, e: Expr, start: usize, end: usize) -> Result<Expr, Error> {
         match e {
-            Expr::Num(v) if !fits_f32(v) => {
-                let what = if v.is_nan() {
-                    "undefined (NaN)".to_string()
-                } else if v.is_infinite() {
-                    "infinite".to_string()
-                } else {
-                    format!("{v:e}, beyond f32's range")
-                };
-                Err(error_at(
-                    self.text,
-                    start,
-                    &format!(
-                        "the constant `{}` is {what}; constant parts must be finite f32 values (magnitude at most {F32_MAX_TEXT})",
-                        self.span(start, end)
-                    ),
-                ))
-            }
+            Expr::Num(v) if !fits_f32(v) => Err(error_at(
+                self.text,
+                start,
+                &format!(
+                    "the constant `{}` is {}; constant parts must be finite f32 values (magnitude at most {F32_MAX_TEXT})",
+                    self.span(start, end),
+                    describe(v)
+                ),
+            )),
             e => Ok(e),
         }
     }
