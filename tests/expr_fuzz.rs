@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use downhill::expr::{Compiled, Expr, MAX_LEN, MAX_NODES};
+use downhill::expr::{Compiled, Expr, MAX_LEN, MAX_NODES, MAX_TREE_DEPTH};
 use downhill::lanes::{LANES, Lane};
 use downhill::shader;
 
@@ -22,6 +22,9 @@ const MAX_COMPILE: Duration = Duration::from_secs(2);
 
 /// Most WGSL bytes per tree node: a `u^16` node is 15 `let` lines of under 40 bytes.
 const WGSL_PER_NODE: usize = 640;
+
+/// Stack of the CPU runner's worker threads (Rust's default): the tree walks must fit.
+const WORKER_STACK: usize = 2 << 20;
 
 /// A tiny xorshift64* generator: deterministic, no dependency.
 struct Rng(u64);
@@ -135,7 +138,7 @@ fn random_expr(r: &mut Rng, depth: usize) -> String {
 /// One of the shapes that broke code generation, at a random size.
 fn shape(r: &mut Rng) -> String {
     let v = r.pick(&["x", "y", "a", "(x + y)", "sin(x)", "(x - 1)"]);
-    match r.below(8) {
+    match r.below(9) {
         0 => {
             // Nested constant powers.
             let mut s = v.to_string();
@@ -163,9 +166,14 @@ fn shape(r: &mut Rng) -> String {
         }
         5 => format!("{v} + {}", r.pick(HOSTILE)),
         6 => format!("{v}*{}*{} + y^2", r.pick(NUMBERS), r.pick(NUMBERS)),
-        _ => {
+        7 => {
             let n = 1 + r.below(250);
             format!("{}{v}{}", "(".repeat(n), ")".repeat(n))
+        }
+        _ => {
+            // Deep trees with small derivatives, up to and past the depth limit.
+            let n = 1 + r.below(200);
+            format!("{}{v}{}", "(0.5*x + 0.9*".repeat(n), ")".repeat(n))
         }
     }
 }
@@ -239,6 +247,8 @@ fn check(text: &str, compose_kernel: bool) -> (bool, Duration, usize) {
         + c.grad.iter().map(Expr::size).sum::<usize>()
         + c.hess.iter().map(Expr::size).sum::<usize>();
     assert!(nodes <= MAX_NODES);
+    let depth = [&c.loss].into_iter().chain(&c.grad).chain(&c.hess).map(Expr::depth).max().unwrap();
+    assert!(depth <= MAX_TREE_DEPTH, "`{shown}`: {depth} deep");
     let bound = 1024 + text.len() + WGSL_PER_NODE * nodes;
     assert!(c.wgsl.len() <= bound, "`{shown}`: {} bytes of WGSL for {nodes} nodes", c.wgsl.len());
     if let Err(e) = shader::validate(&c.wgsl) {
@@ -250,13 +260,19 @@ fn check(text: &str, compose_kernel: bool) -> (bool, Duration, usize) {
         shader::validate(&shader::compose(l, opt).unwrap())
             .unwrap_or_else(|e| panic!("`{shown}`: kernel: {e}"));
     }
-    twins_agree(text, "loss", &c.loss);
-    for (k, g) in c.grad.iter().enumerate() {
-        twins_agree(text, &format!("grad[{k}]"), g);
-    }
-    for (k, h) in c.hess.iter().enumerate() {
-        twins_agree(text, &format!("hess[{k}]"), h);
-    }
+    // On a stack the size of a worker thread's, whatever RUST_MIN_STACK says.
+    std::thread::scope(|s| {
+        let walk = std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(s, || {
+            twins_agree(text, "loss", &c.loss);
+            for (k, g) in c.grad.iter().enumerate() {
+                twins_agree(text, &format!("grad[{k}]"), g);
+            }
+            for (k, h) in c.hess.iter().enumerate() {
+                twins_agree(text, &format!("hess[{k}]"), h);
+            }
+        });
+        walk.unwrap().join().unwrap_or_else(|_| panic!("`{shown}`: the twins disagree"));
+    });
     (true, took, c.wgsl.len())
 }
 

@@ -342,8 +342,8 @@ impl Parser<'_> {
 /// multiplication, `u^0` is 1 and `u^1` is `u`.
 fn power(base: Expr, exp: Expr) -> Expr {
     match exp {
-        Expr::Num(n) if n == 0.0 => Expr::Num(1.0),
-        Expr::Num(n) if n == 1.0 => base,
+        Expr::Num(0.0) => Expr::Num(1.0),
+        Expr::Num(1.0) => base,
         Expr::Num(n) if n.fract() == 0.0 && n.abs() <= 16.0 => fold(Expr::PowI(Box::new(base), n as i32)),
         exp => fold(Expr::Call(Func::Pow, vec![base, exp])),
     }
