@@ -1,12 +1,15 @@
 //! User-written landscapes: written out for every built-in with a closed form, the expression's
 //! symbolic gradient and Hessian equal the hand-derived ones and its outcome grid equals the
 //! built-in's on both backends; an expression using every function matches finite
-//! differences; bad expressions are clear errors, never panics.
+//! differences; bad expressions are clear errors, never panics. Regressions: nested constant
+//! powers, long products and chains, deep nesting and constants out of f32's range each
+//! compile to WGSL naga accepts or are refused quickly, the same way on every backend.
 
 mod common;
 
 use common::axis;
 use downhill::cpu;
+use downhill::expr::Compiled;
 use downhill::landscape::{self, LANDSCAPES};
 use downhill::progress::Progress;
 use downhill::shader;
@@ -174,4 +177,179 @@ fn every_function_differentiates_correctly() {
     // The generated piece composes into a kernel that passes naga validation.
     let adam = downhill::optimiser::find("adam", "-").unwrap();
     shader::validate(&shader::compose(e, adam).unwrap()).unwrap();
+}
+
+/// Parses and compiles `text` (parameters `a`, `b`), timing it.
+fn compile(text: &str) -> (Result<Compiled, downhill::Error>, std::time::Duration) {
+    let params = ["a".to_string(), "b".to_string()];
+    let t = std::time::Instant::now();
+    let r = Compiled::new(text, &params);
+    (r, t.elapsed())
+}
+
+/// Compiles `text`, checks its WGSL piece with naga, and returns it.
+fn compiles_to_valid_wgsl(text: &str) -> Compiled {
+    let (r, took) = compile(text);
+    let c = r.unwrap_or_else(|e| panic!("`{text}`: {e}"));
+    assert!(took.as_secs_f64() < 1.0, "`{text}` took {took:?}");
+    shader::validate(&c.wgsl).unwrap_or_else(|e| panic!("`{text}`: {e}"));
+    c
+}
+
+/// The error for `text`, which must come within a second.
+fn refusal(text: &str) -> String {
+    let (r, took) = compile(text);
+    assert!(took.as_secs_f64() < 1.0, "`{text}` took {took:?} to refuse");
+    r.err().unwrap_or_else(|| panic!("`{text}` compiled")).to_string()
+}
+
+#[test]
+fn nested_constant_powers_give_wgsl_linear_in_their_depth() {
+    let mut text = "x".to_string();
+    for depth in 1..=8 {
+        text = format!("({text})^16");
+        let c = compiles_to_valid_wgsl(&text);
+        // 15 multiplications per level in loss, gradient and Hessian: kilobytes, not 16^depth.
+        assert!(c.wgsl.len() < 4_000 * depth, "depth {depth}: {} bytes of WGSL", c.wgsl.len());
+    }
+    // The eight-deep tower from the report: x^(16^8) is 0 inside the unit square, inf outside.
+    let c = compiles_to_valid_wgsl("(((((((x^16)^16)^16)^16)^16)^16)^16)^16");
+    assert_eq!(c.loss([0.5f32, 0.0], [0.0; 4]), 0.0);
+    assert_eq!(c.loss([1.0f64, 0.0], [0.0; 4]), 1.0);
+    assert_eq!(c.loss([2.0f32, 0.0], [0.0; 4]), f32::INFINITY);
+}
+
+#[test]
+fn long_products_are_refused_within_a_second() {
+    for n in [800, 1200, 2048] {
+        let text = vec!["x"; n].join("*");
+        assert!(text.len() <= downhill::expr::MAX_LEN);
+        let msg = refusal(&text);
+        assert!(msg.contains("terms"), "{n} factors: {msg}");
+    }
+    // Short ones still compile (as a balanced tree of products).
+    let c = compiles_to_valid_wgsl(&["x"; 12].join("*"));
+    assert_eq!(c.loss([2.0f64, 0.0], [0.0; 4]), 4096.0);
+    assert_eq!(c.grad([2.0f64, 0.0], [0.0; 4]), [12.0 * 2048.0, 0.0]);
+}
+
+#[test]
+fn long_chains_and_deep_nesting_give_wgsl_naga_accepts() {
+    for text in [
+        vec!["x"; 199].join(" + "),
+        vec!["x"; 1000].join("-"),
+        vec!["y"; 600].join("+x*"),
+        format!("{}x", "-".repeat(198)),
+        format!("{}x", "-".repeat(199)),
+        format!("{}x{}", "sin(".repeat(30), ")".repeat(30)),
+        format!("{}(x + y){}", "abs(".repeat(60), ")".repeat(60)),
+        format!("{}x{}", "(".repeat(200), ")".repeat(200)),
+        format!("{}x^2{}", "(0.5*x + 0.9*".repeat(120), ")".repeat(120)),
+        format!("{}1{}", "(y - x + ".repeat(199), ")".repeat(199)),
+    ] {
+        let c = compiles_to_valid_wgsl(&text);
+        let adam = downhill::optimiser::find("adam", "-").unwrap();
+        let l = landscape::from_expr(&text).unwrap();
+        shader::validate(&shader::compose(l, adam).unwrap()).unwrap_or_else(|e| panic!("{e}"));
+        drop(c);
+    }
+    // Deeper nesting of sin makes the derivatives too large (cubic in the depth): refused on
+    // both backends alike, naming the limit.
+    let msg = refusal(&format!("{}x{}", "sin(".repeat(36), ")".repeat(36)));
+    assert!(msg.contains("more than the 20000 allowed"), "{msg}");
+    // Trees deeper than the documented limit are refused, naming it (the tree walks recurse
+    // once per level on 2 MiB worker stacks).
+    let msg = refusal(&format!("{}x^2{}", "(0.5*x + 0.9*".repeat(190), ")".repeat(190)));
+    assert!(msg.contains("the expression nests operations 382 deep, more than the 256 allowed"), "{msg}");
+    // Nesting past the documented limit is refused, naming it.
+    for text in [format!("{}x", "-".repeat(201)), format!("{}x{}", "cos(".repeat(201), ")".repeat(201))] {
+        let msg = refusal(&text);
+        assert!(msg.contains("nested more than 200 levels deep"), "{msg}");
+    }
+}
+
+#[test]
+fn constant_parts_that_are_not_finite_f32_are_refused_with_a_caret() {
+    for (text, culprit, col) in [
+        ("x^2 + 1/0", "`1/0` is infinite", 7),
+        ("x^2 + log(0)", "`log(0)` is infinite", 7),
+        ("x^2 + sqrt(-1)", "`sqrt(-1)` is undefined (NaN)", 7),
+        ("exp(89)*x", "`exp(89)` is 4.490e38", 1),
+        ("x + 2^1000", "`2^1000` is 1.072e301", 5),
+        ("y + (1e30*1e30)*x", "`1e30*1e30` is 1.000e60", 6),
+        ("x*(0/0)", "`0/0` is undefined", 4),
+    ] {
+        let msg = refusal(text);
+        let caret = format!("\n    {text}\n    {}^", " ".repeat(col - 1));
+        assert!(msg.contains(culprit) && msg.contains(&format!("column {col}")), "{text}: {msg}");
+        assert!(msg.contains(&caret), "{text}: {msg}");
+    }
+    // Big but finite constants fold and compile.
+    let c = compiles_to_valid_wgsl("exp(88)*x + 2^127*y + 1e38*x^2");
+    assert_eq!(c.grad([0.0f64, 0.0], [0.0; 4])[1], 2f64.powi(127));
+}
+
+#[test]
+fn derivative_constants_beyond_f32_are_refused() {
+    // The loss is fine (its constants are 1e30) but d/dx is 1e60: the WGSL used to say `inf`.
+    let msg = refusal("x*1e30*1e30 + y^2");
+    assert!(msg.contains("differentiating") && msg.contains("1.000e60") && msg.contains("gradient"), "{msg}");
+    let msg = refusal("y + x^2*1e19*1e20");
+    assert!(msg.contains("2.000e39") && msg.contains("Hessian"), "{msg}");
+}
+
+#[test]
+fn parameter_defaults_out_of_f32_range_are_refused_like_inline_numbers() {
+    let inline = landscape::from_expr("1e39*x^2").err().unwrap().to_string();
+    assert!(inline.contains("`1e39` does not fit in f32"), "{inline}");
+    for (text, value, col) in [("a*x^2; a=1e39", "1e39", 10), ("a*x^2 + b; b=2, a = -1e-40", "-1e-40", 21)] {
+        let msg = landscape::from_expr(text).err().unwrap().to_string();
+        let caret = format!("\n    {text}\n    {}^", " ".repeat(col - 1));
+        assert!(msg.contains(&format!("`{value}` does not fit in f32")) && msg.contains(&caret), "{msg}");
+    }
+    assert!(landscape::from_expr("a*x^2; a=3.4e38").is_ok());
+}
+
+#[test]
+fn fuzz_found_expressions_run_on_the_gpu_like_on_the_cpu() {
+    let mut gpu = common::gpu();
+    for text in [
+        format!("{} + y^2", vec!["0.01*x^2"; 199].join(" + ")),
+        format!("{}x{} + y^2", "sin(".repeat(30), ")".repeat(30)),
+        format!("{}(x^2 + y^2)", "-".repeat(198)),
+        "((x^2)^2)^16 + y^2".to_string(),
+    ] {
+        let spec = sweep(&format!("expr:{text}"), [-1.0, 1.0, -1.0, 1.0], 0.01);
+        let cpu = cpu::run(&spec, &Progress::hidden());
+        let Some(g) = gpu.as_mut() else { continue };
+        let gpu = g.run(&spec, &Progress::hidden()).unwrap_or_else(|e| panic!("{text}: {e}"));
+        for i in 0..cpu.len() {
+            assert_eq!(cpu.diverged(i), gpu.diverged(i), "{text} cell {i}: diverged differs");
+            if !cpu.diverged(i) {
+                let (a, b) = (cpu.loss[i] as f64, gpu.loss[i] as f64);
+                assert!((a - b).abs() <= 1e-3 * a.abs().max(b.abs()) + 1e-5, "{text} cell {i}: {a} vs {b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn refusals_are_the_same_on_both_backends() {
+    for text in ["x^2 + log(0)", "x*1e30*1e30 + y^2", "a*x^2; a=1e39"] {
+        let stderr: Vec<String> = ["cpu", "gpu", "auto"]
+            .iter()
+            .map(|backend| {
+                let out = assert_cmd::Command::cargo_bin("downhill")
+                    .unwrap()
+                    .args(["trace", "--landscape", &format!("expr:{text}"), "--optimizer", "gd"])
+                    .args(["--start", "0.5,0.5", "--steps", "1", "--backend", backend])
+                    .output()
+                    .unwrap();
+                assert_eq!(out.status.code(), Some(2), "{text} on {backend}");
+                String::from_utf8(out.stderr).unwrap()
+            })
+            .collect();
+        assert!(stderr[0].contains("--landscape"), "{}", stderr[0]);
+        assert!(stderr.iter().all(|s| *s == stderr[0]), "{text}: {stderr:?}");
+    }
 }

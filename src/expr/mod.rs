@@ -8,12 +8,23 @@
 //! and the functions `sin cos tan exp log sqrt abs tanh sinh cosh atan` (one argument) and
 //! `pow min max` (two). `u^n` with a whole constant `n` (|n| <= 16) is evaluated by repeated
 //! multiplication, so negative bases work; other powers need a positive base (WGSL's `pow`).
+//!
+//! Limits, each refused with a message naming it: [`MAX_LEN`] characters, nesting
+//! [`MAX_DEPTH`] levels deep as written, [`MAX_NODES`] terms in the loss and its derivatives
+//! together, trees at most [`MAX_TREE_DEPTH`] operations deep once differentiated.
+//! Chains `a + b - c ...` and `a * b / c ...` are built as balanced trees (the rounding may
+//! differ from left to right in the last bits, the same on both backends). Parts made of
+//! constants only are folded into one constant, which must be a finite f32 (`1/0`, `log(0)`,
+//! `2^1000` are refused with a caret under them), and so must every constant of the
+//! derivatives. Any expression that passes these checks compiles to WGSL that naga accepts.
 
 mod diff;
+mod fold;
 mod parse;
 mod wgsl;
 
-pub use parse::{MAX_LEN, parse};
+pub use fold::{typed_error, typed_fits_f32};
+pub use parse::{MAX_DEPTH, MAX_LEN, parse};
 
 use crate::lanes::{LANES, Lane};
 use crate::numeric::Real;
@@ -229,6 +240,17 @@ impl Expr {
         }
     }
 
+    /// Levels of the tree: 1 for a leaf (bounds the recursion of every tree walk).
+    pub fn depth(&self) -> usize {
+        1 + match self {
+            Expr::Num(_) | Expr::X | Expr::Y | Expr::Param(_) => 0,
+            Expr::Neg(a) | Expr::PowI(a, _) => a.depth(),
+            Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => a.depth().max(b.depth()),
+            Expr::Call(_, args) => args.iter().map(Expr::depth).max().unwrap_or(0),
+            Expr::IfLe(a, b, t, e) => a.depth().max(b.depth()).max(t.depth()).max(e.depth()),
+        }
+    }
+
     /// Number of nodes (bounds the generated code).
     pub fn size(&self) -> usize {
         1 + match self {
@@ -243,6 +265,29 @@ impl Expr {
 
 /// Most nodes the loss, gradient and Hessian trees may have together.
 pub const MAX_NODES: usize = 20_000;
+
+/// Deepest tree (loss, gradient or Hessian) accepted. The tree walks recurse once per level,
+/// the lane walk with a few kilobytes of lanes per level, and must fit the 2 MiB stacks of
+/// worker threads with room to spare.
+pub const MAX_TREE_DEPTH: usize = 256;
+
+/// Most nodes differentiation may visit and copy, over all five derivatives: bounds the work
+/// before [`MAX_NODES`] can be checked on the results.
+const DIFF_BUDGET: usize = 10 * MAX_NODES;
+
+/// An error when one of `trees` (named `what`) is deeper than [`MAX_TREE_DEPTH`].
+fn too_deep(what: &str, trees: &[Expr]) -> Result<(), Error> {
+    let depth = trees.iter().map(Expr::depth).max().unwrap_or(0);
+    if depth > MAX_TREE_DEPTH {
+        return Err(Error::input(
+            "--landscape",
+            format!(
+                "the {what} nests operations {depth} deep, more than the {MAX_TREE_DEPTH} allowed (each operator and function call is a level; long chains count log2 of their length); flatten it"
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// A parsed and differentiated expression landscape.
 #[derive(Debug)]
@@ -266,11 +311,24 @@ impl Compiled {
     /// the `; name=value` defaults), with the given parameter names allowed.
     pub fn new(text: &str, params: &[String]) -> Result<Compiled, Error> {
         let loss = parse(text, params)?;
-        let grad = [diff::derivative(&loss, &Expr::X), diff::derivative(&loss, &Expr::Y)];
+        too_deep("expression", std::slice::from_ref(&loss))?;
+        let too_big = |_| {
+            Error::input(
+                "--landscape",
+                format!(
+                    "the expression's derivatives grow past {MAX_NODES} terms (long products and deep nesting multiply under differentiation); shorten it"
+                ),
+            )
+        };
+        let mut differ = diff::Differ::new(DIFF_BUDGET);
+        let grad = [
+            differ.derivative(&loss, &Expr::X).map_err(too_big)?,
+            differ.derivative(&loss, &Expr::Y).map_err(too_big)?,
+        ];
         let hess = [
-            diff::derivative(&grad[0], &Expr::X),
-            diff::derivative(&grad[0], &Expr::Y),
-            diff::derivative(&grad[1], &Expr::Y),
+            differ.derivative(&grad[0], &Expr::X).map_err(too_big)?,
+            differ.derivative(&grad[0], &Expr::Y).map_err(too_big)?,
+            differ.derivative(&grad[1], &Expr::Y).map_err(too_big)?,
         ];
         let nodes = loss.size()
             + grad.iter().map(Expr::size).sum::<usize>()
@@ -282,6 +340,21 @@ impl Compiled {
                     "the expression and its derivatives have {nodes} terms, more than the {MAX_NODES} allowed"
                 ),
             ));
+        }
+        too_deep("gradient", &grad)?;
+        too_deep("Hessian", &hess)?;
+        let derivatives = [("gradient", &grad[..]), ("Hessian", &hess[..])];
+        for (what, trees) in derivatives {
+            if let Some(v) = trees.iter().find_map(fold::bad_constant) {
+                return Err(Error::input(
+                    "--landscape",
+                    format!(
+                        "differentiating the expression gives a constant that is {} in its {what}; constants must be finite f32 values (magnitude at most {}): scale the expression down",
+                        fold::describe(v),
+                        fold::F32_MAX_TEXT
+                    ),
+                ));
+            }
         }
         let wgsl = wgsl::piece(text, &loss, &grad, &hess);
         Ok(Compiled { source: text.to_string(), params: params.to_vec(), loss, grad, hess, wgsl })

@@ -1,12 +1,13 @@
 //! Recursive-descent parser for landscape expressions, with errors that point at the column.
 
+use super::fold::{F32_MAX_TEXT, describe, fits_f32, fold, typed_error, typed_fits_f32};
 use super::{Expr, Func};
 use crate::error::{Error, did_you_mean};
 
 /// Longest expression accepted, in characters.
 pub const MAX_LEN: usize = 4096;
-/// Deepest nesting of parentheses, calls and unary minus accepted.
-const MAX_DEPTH: usize = 200;
+/// Deepest nesting accepted: parentheses, function calls, unary minus and `^` each add a level.
+pub const MAX_DEPTH: usize = 200;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {
@@ -25,7 +26,7 @@ struct Parser<'a> {
 }
 
 /// An input error pointing at byte `col` of `text` with a caret.
-fn error_at(text: &str, col: usize, message: &str) -> Error {
+pub(crate) fn error_at(text: &str, col: usize, message: &str) -> Error {
     let chars = text[..col.min(text.len())].chars().count();
     Error::input(
         "--landscape",
@@ -60,8 +61,8 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, Error> {
             }
             let s = &text[start..i];
             let v: f64 = s.parse().map_err(|_| error_at(text, start, &format!("`{s}` is not a number")))?;
-            if !v.is_finite() || (v != 0.0 && !(v as f32).is_normal()) {
-                return Err(error_at(text, start, &format!("`{s}` does not fit in f32")));
+            if !typed_fits_f32(v) {
+                return Err(typed_error(text, start, s));
             }
             toks.push((Tok::Num(v), start));
         } else if c.is_ascii_alphabetic() || c == '_' {
@@ -131,41 +132,97 @@ impl Parser<'_> {
     fn deeper(&mut self) -> Result<(), Error> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.fail(&format!("nested more than {MAX_DEPTH} levels deep")));
+            return Err(self.fail(&format!(
+                "nested more than {MAX_DEPTH} levels deep (parentheses, function calls, unary minus and `^` each add a level)"
+            )));
         }
         Ok(())
     }
 
-    fn sum(&mut self) -> Result<Expr, Error> {
-        let mut e = self.product()?;
-        loop {
-            if self.eat('+') {
-                e = Expr::Add(Box::new(e), Box::new(self.product()?));
-            } else if self.eat('-') {
-                e = Expr::Sub(Box::new(e), Box::new(self.product()?));
-            } else {
-                return Ok(e);
-            }
+    /// The text of bytes `start..end`, trimmed.
+    fn span(&self, start: usize, end: usize) -> &str {
+        self.text[start..end.min(self.text.len())].trim()
+    }
+
+    /// `e`, the folded sub-expression at bytes `start..end`, or an error with a caret under
+    /// it when it folded to a constant that is not a finite f32 (`1/0`, `log(0)`, `2^1000`).
+    fn checked(&self, e: Expr, start: usize, end: usize) -> Result<Expr, Error> {
+        match e {
+            Expr::Num(v) if !fits_f32(v) => Err(error_at(
+                self.text,
+                start,
+                &format!(
+                    "the constant `{}` is {}; constant parts must be finite f32 values (magnitude at most {F32_MAX_TEXT})",
+                    self.span(start, end),
+                    describe(v)
+                ),
+            )),
+            e => Ok(e),
         }
     }
 
-    fn product(&mut self) -> Result<Expr, Error> {
-        let mut e = self.unary()?;
+    /// An operand of a `+ -` or `* /` chain: what `parse` reads, with its span.
+    fn operand(
+        &mut self,
+        inverse: bool,
+        parse: fn(&mut Self) -> Result<Expr, Error>,
+    ) -> Result<Operand, Error> {
+        let start = self.col();
+        let e = parse(self)?;
+        Ok(Operand { e, inverse, start, end: self.col() })
+    }
+
+    /// A chain `a op b op c ...` of one precedence level, built as a balanced tree (depth
+    /// log2 of its length, so long sums stay shallow for every recursive walk).
+    fn chain(&mut self, ops: [char; 2], parse: fn(&mut Self) -> Result<Expr, Error>) -> Result<Expr, Error> {
+        let mut terms = vec![self.operand(false, parse)?];
         loop {
-            if self.eat('*') {
-                e = Expr::Mul(Box::new(e), Box::new(self.unary()?));
-            } else if self.eat('/') {
-                e = Expr::Div(Box::new(e), Box::new(self.unary()?));
+            let inverse = if self.eat(ops[0]) {
+                false
+            } else if self.eat(ops[1]) {
+                true
             } else {
-                return Ok(e);
-            }
+                break;
+            };
+            terms.push(self.operand(inverse, parse)?);
         }
+        let op = if ops[0] == '+' { Chain::Sum } else { Chain::Product };
+        self.balance(&mut terms, false, op)
+    }
+
+    /// The value of `terms` (the first one taken as direct, the others as `+`/`*` or, when
+    /// `inverse` differs from `flip`, `-`/`/`), split at the middle: `l + r`, or `l - r'` where
+    /// `r'` has every sign flipped when `r` starts with a `-`.
+    fn balance(&self, terms: &mut [Operand], flip: bool, op: Chain) -> Result<Expr, Error> {
+        if let [one] = terms {
+            return Ok(std::mem::replace(&mut one.e, Expr::Num(0.0)));
+        }
+        let (start, end) = (terms[0].start, terms[terms.len() - 1].end);
+        let (left, right) = terms.split_at_mut(terms.len().div_ceil(2));
+        let inverse = right[0].inverse != flip;
+        let l = Box::new(self.balance(left, flip, op)?);
+        let r = Box::new(self.balance(right, flip != inverse, op)?);
+        let e = match (op, inverse) {
+            (Chain::Sum, false) => Expr::Add(l, r),
+            (Chain::Sum, true) => Expr::Sub(l, r),
+            (Chain::Product, false) => Expr::Mul(l, r),
+            (Chain::Product, true) => Expr::Div(l, r),
+        };
+        self.checked(fold(e), start, end)
+    }
+
+    fn sum(&mut self) -> Result<Expr, Error> {
+        self.chain(['+', '-'], Self::product)
+    }
+
+    fn product(&mut self) -> Result<Expr, Error> {
+        self.chain(['*', '/'], Self::unary)
     }
 
     fn unary(&mut self) -> Result<Expr, Error> {
         if self.eat('-') {
             self.deeper()?;
-            let e = Expr::Neg(Box::new(self.unary()?));
+            let e = fold(Expr::Neg(Box::new(self.unary()?)));
             self.depth -= 1;
             return Ok(e);
         }
@@ -176,12 +233,13 @@ impl Parser<'_> {
     }
 
     fn power(&mut self) -> Result<Expr, Error> {
+        let start = self.col();
         let base = self.atom()?;
         if self.eat('^') {
             self.deeper()?;
             let exp = self.unary()?;
             self.depth -= 1;
-            return Ok(power(base, exp));
+            return self.checked(power(base, exp), start, self.col());
         }
         Ok(base)
     }
@@ -272,27 +330,41 @@ impl Parser<'_> {
                 ),
             ));
         }
-        Ok(match f {
+        let e = match f {
             Func::Pow => power(args.remove(0), args.remove(0)),
-            _ => Expr::Call(f, args),
-        })
+            _ => fold(Expr::Call(f, args)),
+        };
+        self.checked(e, col, self.col())
     }
 }
 
-/// `base ^ exp`: whole constant exponents become repeated multiplication.
+/// `base ^ exp`, folded: whole constant exponents (|n| <= 16) become repeated
+/// multiplication, `u^0` is 1 and `u^1` is `u`.
 fn power(base: Expr, exp: Expr) -> Expr {
-    let constant = match &exp {
-        Expr::Num(v) => Some(*v),
-        Expr::Neg(inner) => match **inner {
-            Expr::Num(v) => Some(-v),
-            _ => None,
-        },
-        _ => None,
-    };
-    match constant {
-        Some(n) if n.fract() == 0.0 && n.abs() <= 16.0 => Expr::PowI(Box::new(base), n as i32),
-        _ => Expr::Call(Func::Pow, vec![base, exp]),
+    match exp {
+        Expr::Num(0.0) => Expr::Num(1.0),
+        Expr::Num(1.0) => base,
+        Expr::Num(n) if n.fract() == 0.0 && n.abs() <= 16.0 => fold(Expr::PowI(Box::new(base), n as i32)),
+        exp => fold(Expr::Call(Func::Pow, vec![base, exp])),
     }
+}
+
+/// Which chain [`Parser::balance`] builds.
+#[derive(Clone, Copy)]
+enum Chain {
+    /// `+ -`.
+    Sum,
+    /// `* /`.
+    Product,
+}
+
+/// One operand of a chain, with its byte span in the text (for carets).
+struct Operand {
+    e: Expr,
+    /// Whether it follows a `-` or `/`.
+    inverse: bool,
+    start: usize,
+    end: usize,
 }
 
 #[cfg(test)]

@@ -1,47 +1,104 @@
 //! WGSL code generation for expression landscapes: the same trees the CPU twin evaluates,
 //! written out as the landscape slot functions `loss`, `grad` and `hess`.
+//!
+//! Each function body is a list of `let` bindings, one per distinct operation (equal
+//! sub-trees are bound once), each a single operation on literals, coordinates, parameters or
+//! earlier bindings. So the code grows linearly with the trees, whatever their shape (`u^16`
+//! nested eight deep is 8 x 15 multiplications, not 16^8 copies of `u`), and no WGSL
+//! expression is nested more than one level, far inside naga's parser recursion limit.
+//! The trees must be constant-folded ([`super::fold`]): naga evaluates operations on constants
+//! itself and refuses non-finite results, so only single finite literals may appear.
+
+use std::collections::HashMap;
+use std::fmt::Write;
 
 use super::Expr;
 
-/// An f32 literal WGSL accepts, exact for the f32 nearest `v`.
+/// An f32 literal WGSL accepts, exact for the f32 nearest `v`; negative ones parenthesised.
 fn literal(v: f64) -> String {
     let f = v as f32;
     let s = format!("{f:?}");
-    if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") {
+    let s = if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") {
         s
     } else {
         format!("{s}.0")
+    };
+    if f.is_sign_negative() { format!("({s})") } else { s }
+}
+
+/// One function body being written: its `let` lines and the operations already bound.
+#[derive(Default)]
+struct Body {
+    lines: String,
+    bound: HashMap<String, String>,
+}
+
+impl Body {
+    /// The name bound to `op`, binding it first if it is new.
+    fn bind(&mut self, op: String) -> String {
+        if let Some(name) = self.bound.get(&op) {
+            return name.clone();
+        }
+        let name = format!("ex{}", self.bound.len());
+        let _ = writeln!(self.lines, "    let {name} = {op};");
+        self.bound.insert(op, name.clone());
+        name
+    }
+
+    /// A WGSL operand (literal, `p.x`, `c.y` or a bound name) with the value of `e`.
+    fn value(&mut self, e: &Expr) -> String {
+        match e {
+            Expr::Num(v) => literal(*v),
+            Expr::X => "p.x".into(),
+            Expr::Y => "p.y".into(),
+            Expr::Param(k) => format!("c.{}", ["x", "y", "z", "w"][*k]),
+            Expr::Neg(a) => {
+                let a = self.value(a);
+                self.bind(format!("-{a}"))
+            }
+            Expr::Add(a, b) => self.binary(a, "+", b),
+            Expr::Sub(a, b) => self.binary(a, "-", b),
+            Expr::Mul(a, b) => self.binary(a, "*", b),
+            Expr::Div(a, b) => self.binary(a, "/", b),
+            Expr::PowI(a, n) => {
+                // The CPU twin's order: acc = u, then acc * u, |n| - 1 times; 1 / acc if n < 0.
+                let base = self.value(a);
+                let mut acc = base.clone();
+                for _ in 1..n.unsigned_abs() {
+                    acc = self.bind(format!("{acc} * {base}"));
+                }
+                match n {
+                    0 => "1.0".into(),
+                    n if *n < 0 => self.bind(format!("1.0 / {acc}")),
+                    _ => acc,
+                }
+            }
+            Expr::Call(f, args) => {
+                let a: Vec<String> = args.iter().map(|a| self.value(a)).collect();
+                self.bind(format!("{}({})", f.name(), a.join(", ")))
+            }
+            Expr::IfLe(a, b, t, f) => {
+                let (a, b, t, f) = (self.value(a), self.value(b), self.value(t), self.value(f));
+                self.bind(format!("select({f}, {t}, {a} <= {b})"))
+            }
+        }
+    }
+
+    fn binary(&mut self, a: &Expr, op: &str, b: &Expr) -> String {
+        let (a, b) = (self.value(a), self.value(b));
+        self.bind(format!("{a} {op} {b}"))
     }
 }
 
-/// WGSL source of one expression, fully parenthesised.
-pub fn code(e: &Expr) -> String {
-    match e {
-        Expr::Num(v) if *v < 0.0 => format!("({})", literal(*v)),
-        Expr::Num(v) => literal(*v),
-        Expr::X => "p.x".into(),
-        Expr::Y => "p.y".into(),
-        Expr::Param(k) => format!("c.{}", ["x", "y", "z", "w"][*k]),
-        Expr::Neg(a) => format!("(-{})", code(a)),
-        Expr::Add(a, b) => format!("({} + {})", code(a), code(b)),
-        Expr::Sub(a, b) => format!("({} - {})", code(a), code(b)),
-        Expr::Mul(a, b) => format!("({} * {})", code(a), code(b)),
-        Expr::Div(a, b) => format!("({} / {})", code(a), code(b)),
-        Expr::PowI(a, n) => {
-            let base = code(a);
-            let prod = vec![base; n.unsigned_abs().max(1) as usize].join(" * ");
-            match n {
-                0 => "1.0".into(),
-                n if *n < 0 => format!("(1.0 / ({prod}))"),
-                _ => format!("({prod})"),
-            }
-        }
-        Expr::Call(f, args) => {
-            let a: Vec<String> = args.iter().map(code).collect();
-            format!("{}({})", f.name(), a.join(", "))
-        }
-        Expr::IfLe(a, b, t, f) => format!("select({}, {}, {} <= {})", code(f), code(t), code(a), code(b)),
-    }
+/// A function `name` returning `ty`, built by `make` from the operands of its trees.
+fn function(name: &str, ty: &str, trees: &[Expr], make: impl Fn(&[String]) -> String) -> String {
+    let mut body = Body::default();
+    let values: Vec<String> = trees.iter().map(|t| body.value(t)).collect();
+    format!(
+        "fn {name}(p: vec2<f32>, c: vec4<f32>) -> {ty} {{\n{}    return {};\n}}\n",
+        body.lines,
+        make(&values)
+    )
 }
 
 /// The complete landscape piece.
@@ -49,15 +106,29 @@ pub fn piece(source: &str, loss: &Expr, grad: &[Expr; 2], hess: &[Expr; 3]) -> S
     let one_line = source.replace(['\n', '\r'], " ");
     format!(
         "// expr: {one_line}\n// Generated by downhill from the expression; gradient and Hessian by symbolic\n// differentiation. CPU twin: the same trees, evaluated by `expr::Expr::eval`.\n\
-fn loss(p: vec2<f32>, c: vec4<f32>) -> f32 {{\n    return {};\n}}\n\n\
-fn grad(p: vec2<f32>, c: vec4<f32>) -> vec2<f32> {{\n    return vec2<f32>({}, {});\n}}\n\n\
-// Hessian as (d2f/dx2, d2f/dxdy, d2f/dy2).\n\
-fn hess(p: vec2<f32>, c: vec4<f32>) -> vec3<f32> {{\n    return vec3<f32>({}, {}, {});\n}}\n",
-        code(loss),
-        code(&grad[0]),
-        code(&grad[1]),
-        code(&hess[0]),
-        code(&hess[1]),
-        code(&hess[2]),
+{}\n{}\n// Hessian as (d2f/dx2, d2f/dxdy, d2f/dy2).\n{}",
+        function("loss", "f32", std::slice::from_ref(loss), |v| v[0].clone()),
+        function("grad", "vec2<f32>", grad, |v| format!("vec2<f32>({}, {})", v[0], v[1])),
+        function("hess", "vec3<f32>", hess, |v| format!("vec3<f32>({}, {}, {})", v[0], v[1], v[2])),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_subtrees_are_bound_once_and_powers_stay_linear() {
+        let u = Expr::Add(Box::new(Expr::X), Box::new(Expr::Y));
+        let e = Expr::Mul(Box::new(u.clone()), Box::new(Expr::PowI(Box::new(u), -3)));
+        let mut body = Body::default();
+        assert_eq!(body.value(&e), "ex4");
+        assert_eq!(
+            body.lines,
+            "    let ex0 = p.x + p.y;\n    let ex1 = ex0 * ex0;\n    let ex2 = ex1 * ex0;\n    let ex3 = 1.0 / ex2;\n    let ex4 = ex0 * ex3;\n"
+        );
+        assert_eq!(literal(-2.5), "(-2.5)");
+        assert_eq!(literal(1e30), "1e30");
+        assert_eq!(literal(3.0), "3.0");
+    }
 }

@@ -435,7 +435,15 @@ pub fn from_expr(text: &str) -> Result<&'static Landscape, Error> {
     };
     let mut names: Vec<String> = Vec::new();
     let mut values: Vec<f32> = Vec::new();
-    for pair in defaults.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+    // Byte offset of each pair in `text`, for a caret under a value out of f32's range.
+    let mut at = text.len() - defaults.len();
+    for raw in defaults.split(',') {
+        let pair_at = at + (raw.len() - raw.trim_start().len());
+        at += raw.len() + 1;
+        let pair = raw.trim();
+        if pair.is_empty() {
+            continue;
+        }
         let Some((k, v)) = pair.split_once('=') else {
             return Err(Error::input("--landscape", format!("`{pair}` after `;` is not name=value")));
         };
@@ -450,7 +458,13 @@ pub fn from_expr(text: &str) -> Result<&'static Landscape, Error> {
         if names.iter().any(|n| n == k) {
             return Err(Error::input("--landscape", format!("parameter `{k}` is given twice")));
         }
+        let typed = v.trim();
         let v = crate::spec::parse_number("--landscape", k, v)?;
+        if !crate::expr::typed_fits_f32(v) {
+            // `pair` is trimmed, so the value ends where the pair does.
+            let col = pair_at + pair.len() - typed.len();
+            return Err(crate::expr::typed_error(text, col, typed));
+        }
         names.push(k.to_string());
         values.push(v as f32);
     }
