@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::error::Error;
 use crate::figure::{Report, Style};
+use crate::fmt::{num, num32};
 use crate::output::{OutputSet, with_ext};
 use crate::paint;
 use crate::recipe::{self, Recipe};
@@ -164,33 +165,56 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
         },
     );
 
-    // Loss against step, above the landscape's minimum where one is known.
+    // Loss against step: above the landscape's lowest minimum in view (log axis) where there
+    // is one; otherwise the loss itself on a linear axis over the losses the paths take inside
+    // the window (a diverging path leaves the chart instead of flattening the others).
     let c = specs[0].1.landscape_params64();
-    let floor = landscape.minima_in(c, window).first().map(|m| m.loss).unwrap_or_else(|| {
-        paths
-            .iter()
-            .flat_map(|p| p.points.iter().map(|q| q[2] as f64))
-            .filter(|v| v.is_finite())
-            .fold(f64::INFINITY, f64::min)
-    });
-    let gap = |l: f32| (l as f64 - floor).max(1e-12);
-    let series: Vec<Series> = paths
-        .iter()
-        .map(|p| Series {
-            colour: colour(p.optimiser),
-            points: p.points.iter().enumerate().map(|(t, q)| (t as f64, gap(q[2]))).collect(),
-        })
-        .collect();
-    let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| v.is_finite());
-    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-    let (lo, hi) =
-        if lo.is_finite() && hi > lo { (lo.log10().floor(), hi.log10().ceil()) } else { (-12.0, 0.0) };
     let sx = AxisFrame { title: "step".into(), lo: 0.0, hi: job.steps.max(1) as f64, log: false };
-    let sy = AxisFrame {
-        title: "loss − minimum".into(),
-        lo: 10f64.powf(lo),
-        hi: 10f64.powf(hi.max(lo + 1.0)),
-        log: true,
+    let floor = landscape.minima_in(c, window).first().map(|m| m.loss);
+    let (series, sy) = match floor {
+        Some(floor) => {
+            let gap = |l: f32| (l as f64 - floor).max(1e-12);
+            let series: Vec<Series> = paths
+                .iter()
+                .map(|p| Series {
+                    colour: colour(p.optimiser),
+                    points: p.points.iter().enumerate().map(|(t, q)| (t as f64, gap(q[2]))).collect(),
+                })
+                .collect();
+            let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| v.is_finite());
+            let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+            let (lo, hi) = if lo.is_finite() && hi > lo {
+                (lo.log10().floor(), hi.log10().ceil())
+            } else {
+                (-12.0, 0.0)
+            };
+            let sy = AxisFrame {
+                title: "loss − minimum".into(),
+                lo: 10f64.powf(lo),
+                hi: 10f64.powf(hi.max(lo + 1.0)),
+                log: true,
+            };
+            (series, sy)
+        }
+        None => {
+            let series: Vec<Series> = paths
+                .iter()
+                .map(|p| Series {
+                    colour: colour(p.optimiser),
+                    points: p.points.iter().enumerate().map(|(t, q)| (t as f64, q[2] as f64)).collect(),
+                })
+                .collect();
+            let inside = |q: &[f32; 3]| {
+                let (x, y) = (q[0] as f64, q[1] as f64);
+                x >= window[0] && x <= window[1] && y >= window[2] && y <= window[3] && q[2].is_finite()
+            };
+            let values =
+                paths.iter().flat_map(|p| p.points.iter().filter(|q| inside(q)).map(|q| q[2] as f64));
+            let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+            let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (-1.0, 1.0) };
+            let pad = 0.05 * (hi - lo);
+            (series, AxisFrame { title: "loss".into(), lo: lo - pad, hi: hi + pad, log: false })
+        }
     };
     let (cw, ch) = (side, (side as f64 * 0.6) as u32);
     let plot = chart::lines(cw, ch, &sx, &sy, &series, 2 * ratio);
@@ -213,7 +237,12 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
         for (t, q) in p.points.iter().enumerate() {
             csv.push_str(&format!(
                 "\"{}\",{},{},{t},{},{},{}\n",
-                job.optimisers[p.optimiser], p.start[0], p.start[1], q[0], q[1], q[2]
+                job.optimisers[p.optimiser],
+                num(p.start[0]),
+                num(p.start[1]),
+                num32(q[0]),
+                num32(q[1]),
+                num32(q[2])
             ));
         }
     }

@@ -683,8 +683,52 @@ impl Recipe {
     /// The recipe as a TOML `[[figure]]` table.
     pub fn to_toml(&self) -> String {
         let file = FigureFile { figure: vec![self.clone()] };
-        toml::to_string(&file).expect("a recipe is plain TOML")
+        short_floats(&toml::to_string(&file).expect("a recipe is plain TOML"))
     }
+}
+
+/// TOML text with every float literal outside strings in its shortest form
+/// ([`crate::fmt::num`]): `threshold = 1e30`, not thirty-one digits.
+fn short_floats(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // The quote that opened the string we are in (basic `"` or literal `'`), if any.
+    let (mut in_string, mut token): (Option<char>, String) = (None, String::new());
+    let flush = |token: &mut String, out: &mut String| {
+        let float = token.contains(['.', 'e', 'E']) && token.chars().any(|c| c.is_ascii_digit());
+        match token.parse::<f64>() {
+            Ok(v) if float && v.is_finite() => {
+                let short = crate::fmt::num(v);
+                // TOML floats need a fraction or an exponent.
+                let short = if short.contains(['.', 'e']) { short } else { format!("{short}.0") };
+                out.push_str(if short.len() < token.len() { &short } else { token.as_str() });
+            }
+            _ => out.push_str(token),
+        }
+        token.clear();
+    };
+    let mut prev = '\0';
+    for c in text.chars() {
+        if let Some(q) = in_string {
+            out.push(c);
+            if c == q && (q == '\'' || prev != '\\') {
+                in_string = None;
+            }
+        } else if c.is_ascii_digit()
+            || (!token.is_empty() && matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+            || (token.is_empty() && c == '-')
+        {
+            token.push(c);
+        } else {
+            flush(&mut token, &mut out);
+            if c == '"' || c == '\'' {
+                in_string = Some(c);
+            }
+            out.push(c);
+        }
+        prev = c;
+    }
+    flush(&mut token, &mut out);
+    out
 }
 
 /// Refuses a zoom whose centre or span is not finite, or whose span is not positive.
@@ -902,3 +946,21 @@ pub fn png_text(recipe: &Recipe, command: &str) -> Vec<(&'static str, String)> {
 
 /// The PNG text keyword under which figures carry their recipe.
 pub const RECIPE_KEY: &str = "downhill-recipe";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_in_written_entries_are_short_and_read_back_the_same() {
+        let text = "threshold = 1000000000000000000000000000000.0\ndomain = [-0.5, 2.0]\nsteps = 500\n\
+                    title = \"lr 0.50 and 1000000.0\"\ncaption = 'keep 0.50 here'\n";
+        let short = short_floats(text);
+        assert!(short.contains("threshold = 1e30\n"), "{short}");
+        assert!(short.contains("domain = [-0.5, 2.0]") && short.contains("steps = 500"), "{short}");
+        assert!(short.contains("\"lr 0.50 and 1000000.0\"") && short.contains("'keep 0.50 here'"), "{short}");
+        let (a, b): (toml::Table, toml::Table) =
+            (toml::from_str(text).unwrap(), toml::from_str(&short).unwrap());
+        assert_eq!(a, b);
+    }
+}

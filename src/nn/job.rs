@@ -227,8 +227,8 @@ fn run_frame(
             key: Key::Legend {
                 entries: vec![
                     (c(0.0), "trains, fastest".into()),
-                    (c(0.42), "trains, slowest".into()),
-                    (c(0.58), "diverges, slowest".into()),
+                    (c(map::position(true, 1.0)), "trains, slowest".into()),
+                    (c(map::position(false, 1.0)), "diverges, slowest".into()),
                     (c(1.0), "diverges, fastest".into()),
                 ],
                 notes: vec![
