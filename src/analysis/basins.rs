@@ -117,9 +117,9 @@ impl<'a> NearKnown<'a> {
 ///
 /// Final points are binned into squares of side `tol`; occupied bins that touch (8-neighbour)
 /// form one cluster, so points closer than `tol` always share a cluster and points farther
-/// than `2√2 tol` apart share one only through a chain of occupied bins. Clusters are ordered
-/// by size, largest first, at most [`MAX_FOUND`]; each is placed at its member nearest the
-/// mean, with `loss` evaluated there.
+/// than `2√2 tol` apart share one only through a chain of occupied bins. The [`MAX_FOUND`]
+/// largest clusters are kept, in order of position (x, then y); each is placed at its member
+/// nearest the mean, with `loss` evaluated there.
 pub fn attractors(
     out: &Outcomes,
     known: Vec<Minimum>,
@@ -194,8 +194,13 @@ pub fn attractors(
         }
     }
 
+    // The largest clusters, then in order of position (x, then y): a found attractor keeps its
+    // index, and so its colour, between figures of the same landscape (a zoom, another
+    // optimiser) as long as they find the same ones.
+    merged.truncate(MAX_FOUND);
+    merged.sort_by(|a, b| a.1[0].total_cmp(&b.1[0]).then(a.1[1].total_cmp(&b.1[1])));
     let mut all: Vec<Attractor> = known.into_iter().map(Attractor::from).collect();
-    all.extend(merged.into_iter().take(MAX_FOUND).map(|(_, at, extent)| Attractor {
+    all.extend(merged.into_iter().map(|(_, at, extent)| Attractor {
         label: format!("attractor {}", crate::landscape::point_label(at)),
         at,
         loss: loss(at),
@@ -477,15 +482,16 @@ mod tests {
         let known = vec![Minimum { label: "(1.00, 0.00)".into(), at: [1.0, 0.0], loss: 0.0 }];
         let found = attractors(&out, known, 1e-3, |p| p[0] + p[1]);
         let labels: Vec<&str> = found.iter().map(|a| a.label.as_str()).collect();
-        assert_eq!(labels, ["(1.00, 0.00)", "attractor (0.50, 0.50)", "attractor (-2.00, 1.00)"]);
+        // Known minima first, then found ones in order of position.
+        assert_eq!(labels, ["(1.00, 0.00)", "attractor (-2.00, 1.00)", "attractor (0.50, 0.50)"]);
         assert!(!found[0].found && found[1].found && found[2].found);
-        assert_eq!(found[2].loss, -1.0);
-        assert_eq!(found[2].extent, 0.0);
+        assert_eq!(found[1].loss, -1.0);
+        assert_eq!(found[1].extent, 0.0);
         // The member nearest the mean, and the farthest member's distance from it.
-        let (at, extent) = (found[1].at, found[1].extent);
+        let (at, extent) = (found[2].at, found[2].extent);
         assert!((at[0] - 0.5).abs() < 1e-6 && (at[1] - 0.5).abs() < 1e-6, "{at:?}");
         assert!((extent - 0.0004).abs() < 1e-6, "{extent}");
-        assert_eq!(label(&out, &found), vec![1, 1, 1, 2, 0, 1]);
+        assert_eq!(label(&out, &found), vec![2, 2, 2, 1, 0, 2]);
     }
 
     #[test]
