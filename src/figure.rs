@@ -258,6 +258,10 @@ pub fn run_maps(
     let outs: Vec<&Outcomes> = all.iter().map(|m| &m.out).collect();
     let loss_scale = paint::LossScale::over(&outs, &attractors);
     let scale = heatmap::scale_for(job.spec.x.cells, job.spec.y.cells, style.size * ratio);
+    // Text, lines and markers grow with the plot: a 4096-pixel map gets the same proportions
+    // as a 512-pixel one instead of 11-pixel labels.
+    let side = job.spec.x.cells.max(job.spec.y.cells) * scale;
+    let ratio = ratio.max(side / style.size.max(1));
 
     // 3. Colour and annotate every map.
     let mut key = None;
