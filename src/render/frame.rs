@@ -41,7 +41,16 @@ impl AxisFrame {
 
     /// The ticks of this axis.
     pub fn ticks(&self, target: usize) -> Vec<Tick> {
-        if self.log { ticks::log(self.lo, self.hi) } else { ticks::linear(self.lo, self.hi, target) }
+        if self.log { ticks::log(self.lo, self.hi) } else { ticks::linear_offset(self.lo, self.hi, target) }
+    }
+
+    /// The title as drawn: on a deep zoom, with the power of ten and the offset its tick
+    /// labels are relative to (`x₀ (×10⁻⁹) − 0.79`).
+    pub fn title_text(&self) -> String {
+        match (self.log, ticks::offset(self.lo, self.hi)) {
+            (false, Some((o, p))) => format!("{}{}", self.title, ticks::offset_note(o, p)),
+            _ => self.title.clone(),
+        }
     }
 
     /// The value at fraction `f` of the way from the low edge.
@@ -245,7 +254,7 @@ pub fn compose_panels(panels: &[(&RgbImage, String)], frame: &Frame) -> FramedPa
             }
         }
         let below = top + ph + tick_len + 3.0 * r + lh + pad * 0.5;
-        text::draw(&mut img, &frame.x.title, pl + pw / 2.0, below, font, INK, Align::Centre);
+        text::draw(&mut img, &frame.x.title_text(), pl + pw / 2.0, below, font, INK, Align::Centre);
     }
 
     // y ticks and labels (high end at the top), on the first panel.
@@ -269,7 +278,7 @@ pub fn compose_panels(panels: &[(&RgbImage, String)], frame: &Frame) -> FramedPa
             );
         }
     }
-    text::draw_upwards(&mut img, &frame.y.title, pad, top + ph / 2.0, font, INK);
+    text::draw_upwards(&mut img, &frame.y.title_text(), pad, top + ph / 2.0, font, INK);
 
     // The key.
     let kx = left + plots_w + 2.0 * pad;

@@ -53,6 +53,48 @@ pub fn format(v: f64, step: f64) -> String {
     format!("{v:.decimals$}").replace('-', "\u{2212}")
 }
 
+/// For a linear axis too narrow for its magnitude (a deep zoom: every label would repeat the
+/// same leading digits), the value labels are relative to: `(offset, power)` such that tick
+/// labels read `(v - offset) / 10^power`. `offset` is the window's centre rounded to a
+/// multiple of 10^(power + 1), so it has few digits; `None` for ordinary axes.
+pub fn offset(lo: f64, hi: f64) -> Option<(f64, i32)> {
+    let span = hi - lo;
+    let magnitude = lo.abs().max(hi.abs());
+    if !(span > 0.0 && span.is_finite()) || span >= 1e-4 * magnitude {
+        return None;
+    }
+    // (A nudge up, so that a span of 1e-9 less a rounding error is still 10^-9.)
+    let power = (span.log10() + 1e-6).floor() as i32;
+    let unit = 10f64.powi(power + 1);
+    let offset = ((lo + hi) / 2.0 / unit).round() * unit;
+    Some((offset, power))
+}
+
+/// The note an axis title carries for [`offset`] labels: ` (×10⁻⁹) − 0.79` (labels are
+/// `(v - offset) / 10^power`: the value is the label times 10^power, plus the offset).
+pub fn offset_note(offset: f64, power: i32) -> String {
+    let digits = (-(power + 1)).max(0) as usize;
+    let o = format!("{:.digits$}", offset.abs());
+    let o = if o.contains('.') { o.trim_end_matches('0').trim_end_matches('.').to_string() } else { o };
+    let sign = if offset < 0.0 { "\u{2212}" } else { "+" };
+    format!(" (×10{}) {sign} {o}", superscript(power))
+}
+
+/// Ticks for a linear axis from `lo` to `hi`, about `target` of them; on a deep zoom
+/// ([`offset`]) labelled relative to the offset, in units of 10^power.
+pub fn linear_offset(lo: f64, hi: f64, target: usize) -> Vec<Tick> {
+    match offset(lo, hi) {
+        None => linear(lo, hi, target),
+        Some((o, power)) => {
+            let unit = 10f64.powi(power);
+            linear((lo - o) / unit, (hi - o) / unit, target)
+                .into_iter()
+                .map(|t| Tick { value: o + t.value * unit, label: t.label })
+                .collect()
+        }
+    }
+}
+
 /// Ticks for a linear axis from `lo` to `hi`, about `target` of them.
 pub fn linear(lo: f64, hi: f64, target: usize) -> Vec<Tick> {
     let step = nice_step(hi - lo, target);
@@ -116,6 +158,17 @@ pub fn log(lo: f64, hi: f64) -> Vec<Tick> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_zooms_label_ticks_relative_to_a_short_offset() {
+        assert_eq!(offset(0.0, 4.0), None);
+        assert_eq!(offset(-0.0906000005, -0.0905999995), Some((-0.0906, -9)));
+        let ticks = linear_offset(-0.7900000005, -0.7899999995, 5);
+        let labels: Vec<&str> = ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["\u{2212}0.4", "\u{2212}0.2", "0", "0.2", "0.4"]);
+        assert!((ticks[2].value + 0.79).abs() < 1e-15);
+        assert_eq!(offset_note(-0.79, -9), " (×10⁻⁹) \u{2212} 0.79");
+    }
 
     fn labels(t: &[Tick]) -> Vec<&str> {
         t.iter().filter(|t| t.is_major()).map(|t| t.label.as_str()).collect()
