@@ -2,6 +2,8 @@
 //! each class of bad input with the one-line message and exit code 2 it must produce, leaving
 //! no output files behind.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use predicates::str::contains;
@@ -12,9 +14,10 @@ fn downhill() -> Command {
     c
 }
 
-/// The run backend for tiny CLI runs: the GPU when CI requires it, else whatever `auto` finds.
+/// The run backend for tiny CLI runs: the GPU (a missing adapter fails the test), or `auto`
+/// when the run opted out with `DOWNHILL_SKIP_GPU=1`.
 fn backend() -> &'static str {
-    if std::env::var("DOWNHILL_REQUIRE_GPU").is_ok_and(|v| v == "1") { "gpu" } else { "auto" }
+    common::gpu_backend()
 }
 
 #[test]
@@ -60,7 +63,7 @@ fn info_names_the_adapter_or_says_there_is_none() {
     if out.status.success() {
         assert!(stdout.contains("adapter") && stdout.contains("max storage binding"), "{stdout}");
     } else {
-        assert!(backend() == "auto", "no adapter in CI: {stderr}");
+        assert!(backend() == "auto", "no adapter and DOWNHILL_SKIP_GPU is not 1: {stderr}");
         assert!(stderr.contains("no GPU adapter"), "{stderr}");
     }
 }
@@ -187,7 +190,23 @@ fn stability_reports_the_boundary_against_theory() {
     assert_eq!(meta["analytic_boundary"]["formula"], "lr = 2(1+beta)/k");
     let rows = meta["boundary"].as_array().unwrap();
     assert_eq!(rows.len(), 32);
-    assert!(rows.iter().filter_map(|r| r["cells_off"].as_f64()).all(|off| off.abs() <= 1.0));
+    // A row has no measured boundary (null) only where theory puts it above the swept window,
+    // beyond every boundary that was measured.
+    let top = rows.iter().filter_map(|r| r["measured"].as_f64()).fold(0f64, f64::max);
+    let mut measured = 0;
+    for r in rows {
+        match r["cells_off"].as_f64() {
+            Some(off) => {
+                assert!(off.abs() <= 1.0, "boundary {off} cells off theory: {r}");
+                measured += 1;
+            }
+            None => assert!(
+                r["cells_off"].is_null() && r["measured"].is_null() && r["analytic"].as_f64().unwrap() > top,
+                "row without a measured boundary though theory puts one in the window: {r}"
+            ),
+        }
+    }
+    assert!(measured >= 16, "only {measured} of 32 rows measured a boundary");
     // The stable/diverging boundary is a smooth curve: box-counting dimension near 1.
     let d = meta["boundary_dimension"]["dimension"].as_f64().unwrap();
     assert!((d - 1.0).abs() < 0.15, "dimension {d}");
@@ -205,8 +224,20 @@ fn stability_refine_writes_the_boundary_table() {
     let csv = std::fs::read_to_string(dir.path().join("r.boundary.csv")).unwrap();
     assert!(csv.starts_with("kx,edge,lr_stable,lr_diverged,lr_critical,lr_analytic,rel_error\n"), "{csv}");
     assert_eq!(csv.lines().count(), 9);
-    let errors: Vec<f64> = csv.lines().skip(1).filter_map(|l| l.rsplit(',').next()?.parse().ok()).collect();
-    assert!(!errors.is_empty() && errors.iter().all(|e| e.abs() <= 1e-3), "{csv}");
+    // A row without an error found no diverging learning rate: its boundary lies above the window.
+    let mut refined = 0;
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f.len(), 7, "{line}");
+        if f[6].is_empty() {
+            assert!(f[3].is_empty() && f[4].is_empty() && !f[5].is_empty(), "no rel_error: {line}");
+        } else {
+            let e: f64 = f[6].parse().unwrap();
+            assert!(e.abs() <= 1e-3, "{csv}");
+            refined += 1;
+        }
+    }
+    assert!(refined >= 4, "only {refined} of 8 rows refined: {csv}");
 }
 
 #[test]
@@ -244,8 +275,9 @@ fn basins_on_the_cpu_backend() {
 }
 
 #[test]
-fn trace_writes_one_row_per_step_on_both_backends() {
+fn trace_writes_one_row_per_step_on_both_backends_and_they_agree() {
     let dir = tempfile::tempdir().unwrap();
+    let mut runs: Vec<Vec<[f64; 3]>> = Vec::new();
     for b in ["cpu", backend()] {
         let csv = dir.path().join(format!("trace_{b}.csv"));
         downhill()
@@ -270,7 +302,26 @@ fn trace_writes_one_row_per_step_on_both_backends() {
         assert_eq!(lines.len(), 202);
         assert!(lines[1].starts_with("0,-1.5,1.5,"), "{}", lines[1]);
         assert!(lines[201].starts_with("200,"));
+        let rows = lines[1..].iter().enumerate().map(|(t, l)| {
+            let v: Vec<f64> = l.split(',').map(|f| f.parse().unwrap()).collect();
+            assert_eq!(v[0], t as f64, "{b}: {l}");
+            [v[1], v[2], v[3]]
+        });
+        runs.push(rows.collect());
     }
+    // Slow GD in rosenbrock's valley is not chaotic: the backends differ only by f32 rounding
+    // (FMA contraction), which stays far below 1e-4 over 200 steps.
+    for (t, (c, g)) in runs[0].iter().zip(&runs[1]).enumerate() {
+        for k in 0..3 {
+            assert!(
+                (c[k] - g[k]).abs() <= 1e-4 * (1.0 + c[k].abs()),
+                "step {t}: cpu {c:?}, {} {g:?}",
+                backend()
+            );
+        }
+    }
+    // The trajectory moved, so agreeing is not trivial.
+    assert!((runs[0][200][0] - runs[0][0][0]).abs() > 0.1, "{:?}", runs[0][200]);
 }
 
 #[test]
@@ -351,7 +402,9 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
     rejects(&sweep("--x", "lrr:0:1"), "--x", "did you mean `lr`");
     rejects(&sweep("--y", "x0:0:1"), "--y", "both axes");
     rejects(&sweep("--res", "0"), "--res", "at least one cell");
-    rejects(&sweep("--res", "60000x60000"), "--res", "host memory");
+    // A grid too big for host memory is refused by the memory check, whose threshold depends
+    // on the machine (a large one accepts it): it is tested where the limit can be set, with
+    // the memory check itself, not here.
     rejects(&sweep("--steps", "0"), "--steps", "at least 1");
     rejects(&sweep("--threshold", "-1"), "--threshold", "> 0");
     rejects(&sweep("--start", "1,nan"), "--start", "not finite");

@@ -2,6 +2,8 @@
 //! figure and field at fault, every PNG carries the recipe that re-renders it, panels share
 //! one frame and animations have one frame per value.
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -18,8 +20,10 @@ fn downhill() -> Command {
     c
 }
 
+/// The run backend: the GPU (a missing adapter fails the test), or `auto` when the run opted
+/// out with `DOWNHILL_SKIP_GPU=1`.
 fn backend() -> &'static str {
-    if std::env::var("DOWNHILL_REQUIRE_GPU").is_ok_and(|v| v == "1") { "gpu" } else { "auto" }
+    common::gpu_backend()
 }
 
 fn json(path: &Path) -> serde_json::Value {

@@ -174,10 +174,10 @@ fn gpu_matches_the_cpu_twin_for_every_pair() {
 }
 
 #[test]
-fn tiling_and_step_chunks_do_not_change_results() {
+fn tiling_does_not_change_results() {
     let Some(mut gpu) = common::gpu() else { return };
-    // 50x40 = 2000 cells in tiles of 256 (the last one partial), 300 steps in chunks of 128,
-    // 128 and 44: every result must equal the single-tile run bit for bit.
+    // 50x40 = 2000 cells in tiles of 256 (the last one partial): every result must equal the
+    // single-tile run bit for bit.
     let s = spec(
         "himmelblau",
         "adam:lr=0.05",
@@ -194,4 +194,43 @@ fn tiling_and_step_chunks_do_not_change_results() {
     let c = cpu::run(&s, &Progress::hidden());
     let same_flags = (0..c.len()).filter(|&i| c.diverged(i) == tiled.diverged(i)).count();
     assert!(same_flags as f64 >= 0.99 * c.len() as f64);
+}
+
+#[test]
+fn step_chunks_do_not_change_results() {
+    use downhill::gpu::runner::{Plan, TILE_TARGET_CELLS};
+    use downhill::spec::OptionsText;
+    let Some(mut gpu) = common::gpu() else { return };
+    // A dispatch runs about DISPATCH_WORK trajectory-steps: one 256x256 tile gets chunks of
+    // 4096 steps, so 4200 steps run as 4096 + 104. Tiles of 4096 cells get chunks longer than
+    // the run: the same grid then runs unchunked, in 16 tiles. Noise and a schedule make every
+    // step depend on its absolute index, so a chunk that restarts, skips or repeats steps
+    // changes every cell.
+    let steps = 4200;
+    let options =
+        OptionsText { sigma: 0.01, seed: 5, schedule: Some("inv:gamma=0.001".into()), ..Default::default() };
+    let s = common::spec_with(
+        "rosenbrock",
+        "gd:lr=2e-4",
+        axis("x0", -2.0, 2.0, false),
+        axis("y0", -1.0, 3.0, false),
+        (256, 256),
+        steps,
+        [0.0, 0.0],
+        options,
+    );
+    let cells = s.cells() as u64;
+    let limits = &gpu.context().limits;
+    let chunked = Plan::new(cells, steps, limits, TILE_TARGET_CELLS);
+    assert_eq!(chunked.tile_cells as u64, cells, "{chunked:?}");
+    assert!(chunked.chunk_steps < steps, "the run must take several chunks: {chunked:?}");
+    let unchunked = Plan::new(cells, steps, limits, 4096);
+    assert_eq!(unchunked.chunk_steps, steps, "{unchunked:?}");
+
+    let a = gpu.run(&s, &Progress::hidden()).unwrap();
+    gpu.set_tile_cap(4096);
+    let b = gpu.run(&s, &Progress::hidden()).unwrap();
+    assert_eq!(a, b, "chunked and unchunked runs differ");
+    let diverged = (0..a.len()).filter(|&i| a.diverged(i)).count();
+    assert!(diverged < a.len() / 2, "{diverged} cells diverged: too few run every chunk");
 }

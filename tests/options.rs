@@ -76,7 +76,34 @@ fn noise_is_standard_normal_and_independent_of_tiling() {
         let s = spec(FLAT, "gd:lr=1", [0.0, 0.0], 40, 300, noise(0.1, 11));
         let whole = gpu.run(&s, &Progress::hidden()).unwrap();
         gpu.set_tile_cap(256);
-        assert_eq!(whole, gpu.run(&s, &Progress::hidden()).unwrap(), "tiles and chunks change the noise");
+        assert_eq!(whole, gpu.run(&s, &Progress::hidden()).unwrap(), "tiles change the noise");
+    }
+}
+
+#[test]
+fn noise_continues_across_step_chunks() {
+    use downhill::gpu::runner::{MAX_CHUNK_STEPS, Plan, TILE_TARGET_CELLS};
+    let Some(mut gpu) = common::gpu() else { return };
+    // One trajectory of MAX_CHUNK_STEPS + 16 steps runs in two dispatches. On a flat landscape
+    // each step moves by minus that step's noise draw, so the increments after the chunk
+    // boundary must be the CPU twin's draws for the same steps, and the first chunk must equal
+    // a run that ends at the boundary (one chunk) bit for bit.
+    let steps = MAX_CHUNK_STEPS + 16;
+    let plan = Plan::new(1, steps, &gpu.context().limits, TILE_TARGET_CELLS);
+    assert_eq!(plan.chunk_steps, MAX_CHUNK_STEPS, "{plan:?}");
+    let s = spec(FLAT, "gd:lr=1", [0.0, 0.0], 1, steps, noise(1.0, 13));
+    let chunked = gpu.trace(&s).unwrap();
+    let cpu = cpu::trace(&s);
+    assert_eq!(chunked.len(), steps as usize + 1);
+    let one_chunk =
+        gpu.trace(&spec(FLAT, "gd:lr=1", [0.0, 0.0], 1, MAX_CHUNK_STEPS, noise(1.0, 13))).unwrap();
+    assert_eq!(chunked[..one_chunk.len()], one_chunk[..], "the first chunk differs from an unchunked run");
+    for t in 0..steps as usize {
+        for k in 0..2 {
+            let (g, c) = (chunked[t + 1][k] - chunked[t][k], cpu[t + 1][k] - cpu[t][k]);
+            // |x| grows like sqrt(t) (about 130 here): increments carry that rounding.
+            assert!((g - c).abs() <= 1e-3, "step {t}: gpu moved {g}, cpu {c}");
+        }
     }
 }
 

@@ -243,10 +243,33 @@ fn a_small_map_trains_at_small_learning_rates_and_diverges_at_large_ones() {
     // lr0 = lr1 = 0.3 (two fifths up each log axis) trains; lr1 = 100 (the top row) diverges.
     assert!(trains[at(0.37, 0.37)]);
     assert!((0..24).all(|c| !trains[23 * 24 + c]), "the top row diverges");
-    // Values: minus the sum of ratios where it trains, plus the sum of inverse ratios where not.
-    for (i, x) in out.stats.iter().enumerate() {
-        assert_eq!(x.value(100) < 0.0, trains[i]);
-    }
+}
+
+#[test]
+fn cell_values_are_the_sums_of_loss_ratios_computed_by_hand() {
+    // Loss sequences of 4 steps (all in the tail), with their ratios to the first loss.
+    let value = |losses: &[f32]| {
+        let mut c = CellStats { div_step: -1, ..Default::default() };
+        for (t, &loss) in losses.iter().enumerate() {
+            if !c.record(t as u32, 4, loss) {
+                break;
+            }
+        }
+        (c.trains(4), c.value(4))
+    };
+    // Halving: ratios 1, 1/2, 1/4, 1/8 (tail mean 0.47) train; minus their sum.
+    let (trains, v) = value(&[2.0, 1.0, 0.5, 0.25]);
+    assert!(trains && (v + 1.875).abs() < 1e-6, "{trains} {v}");
+    // Doubling: ratios 1, 2, 4, 8 do not train; plus the sum of 1, 1/2, 1/4, 1/8.
+    let (trains, v) = value(&[1.0, 2.0, 4.0, 8.0]);
+    assert!(!trains && (v - 1.875).abs() < 1e-6, "{trains} {v}");
+    // Flat within the tail but above 1 on average: 1, 1.2, 0.9, 1.1 (mean 1.05) does not train.
+    let (trains, v) = value(&[10.0, 12.0, 9.0, 11.0]);
+    let inv = 1.0 + 1.0 / 1.2 + 1.0 / 0.9 + 1.0 / 1.1;
+    assert!(!trains && (v - inv).abs() < 1e-5, "{trains} {v} vs {inv}");
+    // A loss that overflows at step 2 counts the cap (1e6) for steps 2 and 3.
+    let (trains, v) = value(&[1.0, 2.0, f32::INFINITY]);
+    assert!(!trains && (v - (1.5 + 2e-6)).abs() < 1e-6, "{trains} {v}");
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! Host-side twins of the uniform structs in `shaders/kernel.wgsl`. Keep in sync: each has a
-//! size test below, and the kernel names these types in its comments.
+//! Host-side twins of the uniform structs in `shaders/kernel.wgsl`. Keep in sync: a test below
+//! reads every shared struct's layout off the shaders with naga and compares it with the Rust
+//! twin's, and the kernel names these types in its comments.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -61,12 +62,105 @@ pub struct ChunkUniform {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::train::CellStats;
+    use crate::outcome::TrajState;
+    use std::mem::{offset_of, size_of};
+
+    /// The naga module of a shader file with its imports resolved (the kernel composed with
+    /// the first landscape and optimiser: the shared structs do not depend on the pair).
+    fn module(file: &str) -> naga::Module {
+        let source = if file == "kernel" {
+            let (l, o) = (&crate::landscape::LANDSCAPES[0], &crate::optimiser::OPTIMISERS[0]);
+            crate::shader::compose(l, o).expect("kernel composes")
+        } else {
+            crate::shader::resolve(file, &crate::shader::source).expect("shader resolves")
+        };
+        naga::front::wgsl::parse_str(&source)
+            .unwrap_or_else(|e| panic!("{file}: {}", e.emit_to_string(&source)))
+    }
+
+    /// Asserts that WGSL `name` in `module` has exactly the members `members` (name and Rust
+    /// offset, in order) and the size `size`.
+    fn assert_layout(module: &naga::Module, name: &str, members: &[(&str, usize)], size: usize) {
+        let ty = module
+            .types
+            .iter()
+            .find(|(_, t)| t.name.as_deref() == Some(name))
+            .unwrap_or_else(|| panic!("no WGSL struct {name}"))
+            .1;
+        let naga::TypeInner::Struct { members: wgsl, span } = &ty.inner else {
+            panic!("{name} is not a struct")
+        };
+        let got: Vec<(&str, usize)> =
+            wgsl.iter().map(|m| (m.name.as_deref().unwrap_or("?"), m.offset as usize)).collect();
+        assert_eq!(got, members, "WGSL {name} members and offsets vs the Rust twin");
+        assert_eq!(*span as usize, size, "WGSL {name} size vs the Rust twin");
+    }
 
     #[test]
-    fn uniforms_match_the_wgsl_layout() {
-        assert_eq!(std::mem::size_of::<RunUniform>(), 160);
-        assert_eq!(std::mem::offset_of!(RunUniform, cols), 128);
-        assert_eq!(std::mem::offset_of!(RunUniform, seed), 148);
-        assert_eq!(std::mem::size_of::<ChunkUniform>(), 16);
+    fn shared_structs_have_the_rust_layout_in_wgsl() {
+        let kernel = module("kernel");
+        assert_layout(
+            &kernel,
+            "Run",
+            &[
+                ("values", offset_of!(RunUniform, values)),
+                ("cols", offset_of!(RunUniform, cols)),
+                ("rows", offset_of!(RunUniform, rows)),
+                ("steps", offset_of!(RunUniform, steps)),
+                ("threshold", offset_of!(RunUniform, threshold)),
+                ("conv_tol", offset_of!(RunUniform, conv_tol)),
+                ("seed", offset_of!(RunUniform, seed)),
+                ("pad0", offset_of!(RunUniform, pad)),
+                ("pad1", offset_of!(RunUniform, pad) + 4),
+            ],
+            size_of::<RunUniform>(),
+        );
+        assert_layout(
+            &kernel,
+            "Chunk",
+            &[
+                ("first_cell", offset_of!(ChunkUniform, first_cell)),
+                ("cells", offset_of!(ChunkUniform, cells)),
+                ("step_begin", offset_of!(ChunkUniform, step_begin)),
+                ("step_end", offset_of!(ChunkUniform, step_end)),
+            ],
+            size_of::<ChunkUniform>(),
+        );
+        assert_layout(
+            &kernel,
+            "Traj",
+            &[
+                ("pos", offset_of!(TrajState, pos)),
+                ("opt_a", offset_of!(TrajState, opt_a)),
+                ("opt_b", offset_of!(TrajState, opt_b)),
+                ("opt_c", offset_of!(TrajState, opt_c)),
+                ("opt_d", offset_of!(TrajState, opt_d)),
+                ("loss", offset_of!(TrajState, loss)),
+                ("div_step", offset_of!(TrajState, div_step)),
+                ("conv_step", offset_of!(TrajState, conv_step)),
+                ("pad", offset_of!(TrajState, pad)),
+            ],
+            size_of::<TrajState>(),
+        );
+        // The trainability kernels: `Stats` is read back as `CellStats`. (`Net` and `Phase`
+        // twin `NetUniform` and `PhaseUniform`, private to `nn::gpu`, and are checked there.)
+        for file in ["nn/train", "nn/train_workgroup"] {
+            assert_layout(
+                &module(file),
+                "Stats",
+                &[
+                    ("loss0", offset_of!(CellStats, loss0)),
+                    ("sum_v", offset_of!(CellStats, sum_v)),
+                    ("sum_inv", offset_of!(CellStats, sum_inv)),
+                    ("tail", offset_of!(CellStats, tail)),
+                    ("last_loss", offset_of!(CellStats, last_loss)),
+                    ("div_step", offset_of!(CellStats, div_step)),
+                    ("acc", offset_of!(CellStats, acc)),
+                    ("pad", offset_of!(CellStats, pad)),
+                ],
+                size_of::<CellStats>(),
+            );
+        }
     }
 }

@@ -2,22 +2,41 @@
 
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
+use std::io::Write as _;
+
 use downhill::gpu::GpuRunner;
 use downhill::spec::{AxisText, OptionsText, Scale, Spec, SpecBuilder};
 
-/// The GPU runner, or `None` with an explicit SKIP line when no adapter exists. With
-/// `DOWNHILL_REQUIRE_GPU=1` (as `.ci/run` sets) a missing adapter fails the test instead.
+/// Whether this run opted out of the GPU tests with `DOWNHILL_SKIP_GPU=1`. Without it a GPU
+/// test fails when no adapter exists; `DOWNHILL_REQUIRE_GPU=1` (as `.ci/run` sets) forbids
+/// the opt-out, so CI cannot skip them by accident.
+pub fn gpu_skipped() -> bool {
+    let skip = std::env::var("DOWNHILL_SKIP_GPU").is_ok_and(|v| v == "1");
+    let require = std::env::var("DOWNHILL_REQUIRE_GPU").is_ok_and(|v| v == "1");
+    assert!(!(skip && require), "DOWNHILL_SKIP_GPU=1 and DOWNHILL_REQUIRE_GPU=1 contradict each other");
+    skip
+}
+
+/// The GPU runner. A missing adapter fails the calling test, unless the run opted out with
+/// `DOWNHILL_SKIP_GPU=1`: then this returns `None` and writes a SKIPPED line straight to the
+/// terminal (past the test harness's output capture, so it shows in a passing run).
 pub fn gpu() -> Option<GpuRunner> {
+    if gpu_skipped() {
+        let test = std::thread::current().name().unwrap_or("a test").to_string();
+        // Written to the stderr handle, not through eprintln!, which the harness captures.
+        let _ = writeln!(std::io::stderr(), "SKIPPED the GPU part of {test} (DOWNHILL_SKIP_GPU=1)");
+        return None;
+    }
     match GpuRunner::new() {
         Ok(g) => Some(g),
-        Err(e) if std::env::var("DOWNHILL_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
-            panic!("DOWNHILL_REQUIRE_GPU=1 but the GPU runner could not start: {e}")
-        }
-        Err(e) => {
-            eprintln!("SKIP (GPU part): {e}");
-            None
-        }
+        Err(e) => panic!("no GPU runner: {e} (set DOWNHILL_SKIP_GPU=1 to skip the GPU tests explicitly)"),
     }
+}
+
+/// The `--backend` for CLI runs that should exercise the GPU: `gpu` (a missing adapter then
+/// fails the test), or `auto` when the run opted out with `DOWNHILL_SKIP_GPU=1`.
+pub fn gpu_backend() -> &'static str {
+    if gpu_skipped() { "auto" } else { "gpu" }
 }
 
 /// An axis.
