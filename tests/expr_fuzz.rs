@@ -7,6 +7,9 @@
 //! The corpus is fixed by a seed: `DOWNHILL_FUZZ_CASES=20000 cargo test --test expr_fuzz`
 //! runs a longer campaign (default 300 cases), `DOWNHILL_FUZZ_SEED=N` another corpus.
 
+mod common;
+
+use common::rng::Rng;
 use std::time::{Duration, Instant};
 
 use downhill::expr::{Compiled, Expr, MAX_LEN, MAX_NODES, MAX_TREE_DEPTH};
@@ -25,27 +28,6 @@ const WGSL_PER_NODE: usize = 640;
 
 /// Stack of the CPU runner's worker threads (Rust's default): the tree walks must fit.
 const WORKER_STACK: usize = 2 << 20;
-
-/// A tiny xorshift64* generator: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Uniform in `0..n`.
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
 
 /// Constants, ordinary and hostile.
 const NUMBERS: &[&str] = &[
@@ -100,8 +82,8 @@ fn random_expr(r: &mut Rng, depth: usize) -> String {
         match r.below(6) {
             0 | 1 => "x".into(),
             2 => "y".into(),
-            3 => r.pick(&PARAMS).into(),
-            _ => r.pick(NUMBERS).into(),
+            3 => (*r.pick(&PARAMS)).into(),
+            _ => (*r.pick(NUMBERS)).into(),
         }
     };
     if depth == 0 {
@@ -129,7 +111,7 @@ fn random_expr(r: &mut Rng, depth: usize) -> String {
             format!("({})^{n}", random_expr(r, depth - 1))
         }
         7 => format!("-{}", random_expr(r, depth - 1)),
-        8 => r.pick(HOSTILE).into(),
+        8 => (*r.pick(HOSTILE)).into(),
         9 => format!("{} * {}", random_expr(r, depth - 1), r.pick(HOSTILE)),
         _ => format!("({} + {})", random_expr(r, depth - 1), random_expr(r, depth - 1)),
     }
@@ -137,7 +119,7 @@ fn random_expr(r: &mut Rng, depth: usize) -> String {
 
 /// One of the shapes that broke code generation, at a random size.
 fn shape(r: &mut Rng) -> String {
-    let v = r.pick(&["x", "y", "a", "(x + y)", "sin(x)", "(x - 1)"]);
+    let v = *r.pick(&["x", "y", "a", "(x + y)", "sin(x)", "(x - 1)"]);
     match r.below(9) {
         0 => {
             // Nested constant powers.
@@ -150,12 +132,12 @@ fn shape(r: &mut Rng) -> String {
         1 => {
             // Long products: up to and past the length limit.
             let n = 2 + r.below(2100);
-            vec![v; n].join(r.pick(&["*", "/", "*"]))
+            vec![v; n].join(*r.pick(&["*", "/", "*"]))
         }
         2 => {
             // Long sums.
             let n = 2 + r.below(1000);
-            vec![v; n].join(r.pick(&["+", "-", " + "]))
+            vec![v; n].join(*r.pick(&["+", "-", " + "]))
         }
         3 => format!("{}{v}", "-".repeat(r.below(260))),
         4 => {

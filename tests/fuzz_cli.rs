@@ -14,28 +14,13 @@
 //! cases per kind instead (e.g. 2000 for a longer run) and `DOWNHILL_FUZZ_SEED=S` another
 //! sequence; a failure prints the seed, case and command line to reproduce it.
 
+mod common;
+
+use common::rng::Rng;
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// xorshift64*: small, seeded, reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 /// Values a mutation may put in place of a flag's value.
 const HOSTILE: &[&str] = &[

@@ -4,6 +4,8 @@
 
 use std::io::Write as _;
 
+pub mod rng;
+
 use downhill::gpu::GpuRunner;
 use downhill::spec::{AxisText, OptionsText, Scale, Spec, SpecBuilder};
 
