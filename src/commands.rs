@@ -255,7 +255,17 @@ pub fn run(command: Command) -> Result<()> {
 /// Renders the default gallery into `dir` and writes its README there.
 pub fn run_gallery(dir: PathBuf, backend: BackendArg) -> Result<()> {
     let file = gallery::figures()?;
-    render_file(&file, gallery::PATH, &dir, backend, true)
+    render_file(&file, gallery::PATH, &dir, backend, true)?;
+    // The README written beside the figures links to the figure file: write it there too
+    // (byte for byte the same where the folder is the repository's results/).
+    let mut set = OutputSet::new();
+    set.text(&dir.join("gallery.toml"), gallery::FILE)?;
+    set.commit()?;
+    eprintln!(
+        "downhill: the figure file is {}; `downhill render` it to render again",
+        dir.join("gallery.toml").display()
+    );
+    Ok(())
 }
 
 /// `downhill render`: a figure file, or a PNG's embedded recipe.
