@@ -69,7 +69,8 @@ pub enum ColorArg {
 /// Settings shared by every run.
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {
-    /// Optimizer steps per trajectory.
+    /// Optimizer steps per trajectory [default: basins and paths 500; stability, sweep and
+    /// trace 1000].
     #[arg(long)]
     pub steps: Option<u32>,
     /// A trajectory has diverged once |x| or |y| exceeds this (or is not finite).
@@ -116,7 +117,8 @@ pub struct FigureArgs {
     /// What colours the cells.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
-    /// Grid cells: N (square) or COLSxROWS.
+    /// Grid cells: N (square) or COLSxROWS [default: basins 512; stability, sweep and
+    /// trainability 256].
     #[arg(long)]
     pub res: Option<String>,
     #[command(flatten)]
@@ -347,7 +349,7 @@ pub struct TrainabilityArgs {
     /// Seed of the minibatch positions.
     #[arg(long)]
     pub batch_seed: Option<u32>,
-    /// Gradient-descent steps per cell (default 500).
+    /// Gradient-descent steps per cell [default: 500].
     #[arg(long)]
     pub steps: Option<u32>,
     /// GPU kernel layout: invocation (one invocation per network, the default) or workgroup
