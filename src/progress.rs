@@ -18,10 +18,18 @@ pub struct Progress {
 impl Progress {
     /// A reporter for `total` trajectory-steps; `enabled` false keeps it silent.
     pub fn new(total: u64, label: &str, enabled: bool) -> Self {
+        Self::counting(total, label, "trajectory-steps", enabled)
+    }
+
+    /// A reporter for `total` of `unit` (its rate is shown in `unit`/s, e.g. network-steps/s).
+    pub fn counting(total: u64, label: &str, unit: &'static str, enabled: bool) -> Self {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
         bar.set_style(
-            ProgressStyle::with_template("{msg} [{bar:30}] {percent:>3}% {per_sec} eta {eta}")
+            ProgressStyle::with_template("{msg} [{bar:30}] {percent:>3}% {rate} eta {eta}")
                 .expect("the template is valid")
+                .with_key("rate", move |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.2e} {unit}/s", state.per_sec());
+                })
                 .progress_chars("=> "),
         );
         bar.set_message(label.to_string());
