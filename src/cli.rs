@@ -254,7 +254,10 @@ pub struct TraceArgs {
     /// Start point X,Y.
     #[arg(long, allow_hyphen_values = true)]
     pub start: String,
-    /// CSV file to write (default: standard output).
+    /// Output prefix, as for every other command: writes PREFIX.csv.
+    #[arg(short = 'o', long = "out", value_name = "PREFIX", conflicts_with = "csv")]
+    pub out: Option<PathBuf>,
+    /// CSV file to write (default, without -o either: standard output).
     #[arg(long)]
     pub csv: Option<PathBuf>,
     #[command(flatten)]

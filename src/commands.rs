@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use downhill::batch;
 use downhill::error::Error;
 use downhill::figure::{ColorBy, Style};
+use downhill::fmt::num32;
 use downhill::gallery;
 use downhill::landscape::LANDSCAPES;
 use downhill::optimiser::OPTIMISERS;
@@ -194,9 +195,10 @@ pub fn run(command: Command) -> Result<()> {
             let rows = backend.trace(&spec)?;
             let mut csv = String::from("step,x,y,loss\n");
             for (t, r) in rows.iter().enumerate() {
-                csv.push_str(&format!("{t},{},{},{}\n", r[0], r[1], r[2]));
+                csv.push_str(&format!("{t},{},{},{}\n", num32(r[0]), num32(r[1]), num32(r[2])));
             }
-            match a.csv {
+            let target = a.csv.or_else(|| a.out.map(|p| downhill::output::with_ext(&p, "csv")));
+            match target {
                 Some(path) => {
                     downhill::output::check_target(&path)?;
                     let mut set = OutputSet::new();

@@ -342,8 +342,8 @@ fn trace_to_stdout_stops_at_divergence() {
         ])
         .assert()
         .success()
-        // x_t = (-2)^t: |x| first exceeds 1e6 at t = 20 (2^20 = 1048576).
-        .stdout(contains("\n20,1048576,0,").and(contains("\n21,").not()));
+        // x_t = (-2)^t: |x| first exceeds 1e6 at t = 20 (2^20 = 1048576, written 1.048576e6).
+        .stdout(contains("\n20,1.048576e6,0,").and(contains("\n21,").not()));
 }
 
 /// Runs a command that must fail with exit code 2, a one-line message naming `culprit` and
@@ -861,4 +861,18 @@ fn a_png_recipe_gets_the_same_checks_as_the_command_line() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("figure `p`: size") && stderr.contains("16 to 8192"), "{stderr}");
     assert_eq!(entries(dir.path()), ["bad.png"]);
+}
+
+#[test]
+fn trace_takes_an_output_prefix_like_every_other_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("t");
+    downhill()
+        .args(["trace", "--landscape", "bumpy", "--optimizer", "gd", "--start", "1,1", "--steps", "3"])
+        .args(["--backend", "cpu", "-o"])
+        .arg(&prefix)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(dir.path().join("t.csv")).unwrap();
+    assert!(text.starts_with("step,x,y,loss\n0,1,1,") && text.lines().count() == 5, "{text}");
 }
