@@ -75,5 +75,11 @@ fn usage_line(rendered: &str) -> String {
         }
         line.push_str(l);
     }
+    if line.contains("'--optimizer <OPTIMIZER>' cannot be used multiple times") {
+        line.push_str(
+            "; several optimizers side by side (panels) come from a figure file: \
+             `optimizers = [\"gd\", \"adam\"]` in a [[figure]], then `downhill render FILE`",
+        );
+    }
     shorten_echoes(&line, 2 * MAX_ECHO_CHARS)
 }
