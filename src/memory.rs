@@ -79,7 +79,7 @@ pub fn check(flag: &str, what: &str, need: u64, have: u64) -> Result<(), Error> 
         return Err(Error::input(
             flag,
             format!(
-                "{what} needs about {:.1} GiB of memory, more than the {:.1} GiB available; use fewer cells",
+                "{what} needs about {:.1} GiB of host memory, more than the {:.1} GiB available; use fewer cells",
                 need as f64 / GIB,
                 have as f64 / GIB
             ),
@@ -138,7 +138,8 @@ pub fn cgroup_remaining(limit: &str, usage: &str, stat: Option<&str>) -> Option<
         return None;
     }
     let usage: u64 = usage.trim().parse().unwrap_or(0);
-    let cache = stat.and_then(|s| stat_field(s, "total_inactive_file").or_else(|| stat_field(s, "inactive_file")));
+    let cache =
+        stat.and_then(|s| stat_field(s, "total_inactive_file").or_else(|| stat_field(s, "inactive_file")));
     Some(limit.saturating_sub(usage.saturating_sub(cache.unwrap_or(0))))
 }
 
@@ -226,7 +227,7 @@ mod tests {
         assert!(e.is_input());
         assert_eq!(
             e.to_string(),
-            "--res: a 16384x16384 grid needs about 24.0 GiB of memory, more than the 1.5 GiB available; use fewer cells"
+            "--res: a 16384x16384 grid needs about 24.0 GiB of host memory, more than the 1.5 GiB available; use fewer cells"
         );
         assert!(check("--res", "x", 10, 10).is_ok());
     }

@@ -7,7 +7,8 @@ use assert_cmd::Command;
 use downhill::memory::{self, Version};
 use predicates::str::contains;
 
-const MEMINFO: &str = "MemTotal:       24000000 kB\nMemFree:          100000 kB\nMemAvailable:    2000000 kB\n";
+const MEMINFO: &str =
+    "MemTotal:       24000000 kB\nMemFree:          100000 kB\nMemAvailable:    2000000 kB\n";
 
 #[test]
 fn mem_available_is_read_in_bytes() {
@@ -83,7 +84,7 @@ fn a_grid_too_big_for_the_address_space_is_refused_before_any_compute() {
     under_ulimit(400_000, &format!("basins --res 8192 --steps 100000 -o '{}'", out.display()))
         .assert()
         .code(2)
-        .stderr(contains("--res: a 8192x8192 grid needs about 7.0 GiB of memory, more than the"))
+        .stderr(contains("--res: a 8192x8192 grid needs about 7.0 GiB of host memory, more than the"))
         .stderr(contains("GiB available"));
     assert!(started.elapsed().as_secs() < 10, "refused only after {:?}", started.elapsed());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
