@@ -17,6 +17,7 @@ pub mod gallery;
 pub mod gpu;
 pub mod landscape;
 pub mod lanes;
+pub mod memory;
 pub mod nn;
 pub mod numeric;
 pub mod optimiser;

@@ -22,9 +22,9 @@ pub const DEFAULT_CONV_TOL: f32 = 1e-4;
 pub const MAX_CELLS_PER_AXIS: u32 = 65_536;
 /// Most steps in one run.
 pub const MAX_STEPS: u32 = 100_000_000;
-/// Host memory the outcome grid, its readback and its image take per cell (bytes), used to
-/// refuse grids that cannot fit before any work starts.
-pub const HOST_BYTES_PER_CELL: u64 = 64;
+/// Host memory one map takes per cell (bytes), used to refuse grids that cannot fit before
+/// any work starts; measured in [`crate::memory`].
+pub const HOST_BYTES_PER_CELL: u64 = crate::memory::FIRST_MAP_BYTES_PER_CELL;
 
 /// Spacing of an axis's cell centres.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -777,38 +777,10 @@ pub fn check_resolution(flag: &str, axis: &Axis) -> Result<(), Error> {
     Ok(())
 }
 
-/// Refuses grids whose host-side arrays would not fit in memory.
+/// Refuses a `cols` x `rows` grid of maps whose host-side arrays would not fit in the memory
+/// available now (see [`crate::memory`]), naming `flag`.
 pub fn check_memory(flag: &str, cols: u32, rows: u32) -> Result<(), Error> {
-    let cells = cols as u64 * rows as u64;
-    let need = cells * HOST_BYTES_PER_CELL;
-    let have = available_memory();
-    if need > have {
-        return Err(Error::input(
-            flag,
-            format!(
-                "a {cols}x{rows} grid ({cells} cells) needs about {:.1} GiB of host memory, more than the {:.1} GiB available; use a smaller grid",
-                need as f64 / GIB,
-                have as f64 / GIB
-            ),
-        ));
-    }
-    Ok(())
-}
-
-const GIB: f64 = (1u64 << 30) as f64;
-
-/// Available host memory in bytes (MemAvailable on Linux, else 8 GiB).
-fn available_memory() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("MemAvailable:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map(|kb| kb * 1024)
-        .unwrap_or(8 << 30)
+    crate::memory::check_maps(flag, cols, rows, 1)
 }
 
 #[cfg(test)]
