@@ -191,6 +191,8 @@ pub fn run(command: Command) -> Result<()> {
             apply_run(&mut b, &a.run);
             let spec = b.build()?;
             show_wgsl(&a.run, &spec)?;
+            let need = (spec.steps as u64 + 1) * downhill::paths::TRACE_ROW_BYTES;
+            downhill::memory::check("--steps", "the trace", need, downhill::memory::available())?;
             let mut backend = open_backend(a.run.backend)?;
             let rows = backend.trace(&spec)?;
             let mut csv = String::from("step,x,y,loss\n");

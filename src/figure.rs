@@ -233,7 +233,7 @@ pub fn run_maps(
         }
     };
     let n_maps = (values.len() * jobs.len()) as u32;
-    spec::check_memory("--animate", job.spec.x.cells, job.spec.y.cells.saturating_mul(n_maps))?;
+    crate::memory::check_maps("--animate", job.spec.x.cells, job.spec.y.cells, n_maps)?;
 
     // 1. Run every map.
     let mut maps: Vec<Vec<Map>> = Vec::new();

@@ -63,6 +63,9 @@ struct Path {
     points: Vec<[f32; 3]>,
 }
 
+/// Host bytes per iterate of a path or trace: the `(x, y, loss)` row (12) and its CSV line.
+pub const TRACE_ROW_BYTES: u64 = 12 + 48;
+
 /// Runs every (optimiser, start) pair and writes the figures.
 pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error> {
     // Recipes check all of this when planned; a job built by hand gets the same refusals.
@@ -74,6 +77,9 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
     if let Some(d) = job.domain {
         recipe::check_window("--domain", d)?;
     }
+    // Every path's iterates are held at once (x, y, loss in f32), and again as CSV text.
+    let rows = (job.optimisers.len() * job.starts.len()) as u64 * (job.steps as u64 + 1);
+    crate::memory::check("--steps", "the paths", rows * TRACE_ROW_BYTES, crate::memory::available())?;
     let started = std::time::Instant::now();
     let mut specs = Vec::new();
     for (k, opt) in job.optimisers.iter().enumerate() {

@@ -574,6 +574,13 @@ impl Recipe {
             None => None,
             Some(a) => Some((a.clone(), animation_values(a, &jobs[0].spec)?)),
         };
+        // Every map of an animation or of panels is held at once: checked here, at plan time,
+        // so a figure file stops before its first figure runs.
+        let maps = animate.as_ref().map_or(1, |(_, v)| v.len()) * jobs.len();
+        if maps > 1 {
+            let flag = if animate.is_some() { "--animate" } else { "optimizers" };
+            crate::memory::check_maps(flag, jobs[0].spec.x.cells, jobs[0].spec.y.cells, maps as u32)?;
+        }
         Ok(Plan::Map { jobs, animate })
     }
 
