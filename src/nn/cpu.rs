@@ -1,29 +1,38 @@
 //! The CPU twin of `shaders/nn/train.wgsl`: the same loops in the same order, in f32 (the
-//! twin) or f64 (the precise path for deep zooms, [`Precision::F64`]), on all cores.
+//! twin) or f64 (the precise path for deep zooms, [`Precision::F64`]), on all cores. The f64
+//! path is f64 end to end: the data as read, the arithmetic, and the bookkeeping
+//! ([`CellStats64`]).
 //!
-//! [`train_cell`] is the reference, one cell and one operation at a time; [`run`] trains the
-//! map's cells [`LANES`] at a time (`super::lanes`), bit for bit the same.
+//! [`train_cell_tally`] is the reference, one cell and one operation at a time; [`run`] and
+//! [`run_f64`] train the map's cells [`LANES`] at a time (`super::lanes`), bit for bit the same.
 
 use rayon::prelude::*;
 
 use super::Real;
 use super::lanes::{self, Data, LANES};
-use super::train::{CellStats, Precision, TrainOutcomes, TrainSpec};
+use super::train::{CellStats, CellStats64, Precision, Tally, TrainOutcomes, TrainSpec};
 use crate::progress::Progress;
 
 /// Trains one cell's network for `spec.steps` steps with learning rates `lr0`, `lr1` and
 /// initial-weight offset `offset`, in f32, one operation at a time: the reference the lanes
 /// ([`run`]) are held to bit for bit.
 pub fn train_cell(spec: &TrainSpec, params: [f32; 3]) -> CellStats {
-    train::<f32>(spec, &Data::of(spec), params)
+    train_cell_tally::<f32>(spec, params).into()
 }
 
-/// [`train_cell`] in f64.
+/// [`train_cell`] in f64, its f64 bookkeeping rounded to the kernel's f32 layout (as [`run`]
+/// rounds an f64 map's); [`train_cell_tally`] keeps it in f64.
 pub fn train_cell_f64(spec: &TrainSpec, params: [f64; 3]) -> CellStats {
-    train::<f64>(spec, &Data::of(spec), params)
+    train_cell_tally::<f64>(spec, params).into()
 }
 
-fn train<T: Real>(spec: &TrainSpec, data: &Data<T>, [lr0, lr1, offset]: [T; 3]) -> CellStats {
+/// Trains one cell's network in `T` (data, arithmetic and bookkeeping), one operation at a
+/// time: the reference [`run`] (f32) and [`run_f64`] (f64) are held to bit for bit.
+pub fn train_cell_tally<T: Real>(spec: &TrainSpec, params: [T; 3]) -> Tally<T> {
+    train::<T>(spec, &spec.data.arrays(), params)
+}
+
+fn train<T: Real>(spec: &TrainSpec, data: &Data<T>, [lr0, lr1, offset]: [T; 3]) -> Tally<T> {
     let shape = spec.data.shape;
     let (d, w, n) = (shape.d, shape.width, shape.n);
     let f = |v: usize| T::from(v).expect("a float");
@@ -35,7 +44,7 @@ fn train<T: Real>(spec: &TrainSpec, data: &Data<T>, [lr0, lr1, offset]: [T; 3]) 
     let mut r = vec![T::zero(); n];
     let mut col = vec![T::zero(); d];
     let mut g = vec![T::zero(); d];
-    let mut stats = CellStats { div_step: -1, ..Default::default() };
+    let mut stats = Tally::<T>::default();
     let batch = spec.batch_points();
     let scale = (T::one() + T::one()) / f(batch) * inv_sqrt_w;
     for t in 0..spec.steps {
@@ -55,10 +64,8 @@ fn train<T: Real>(spec: &TrainSpec, data: &Data<T>, [lr0, lr1, offset]: [T; 3]) 
             *ri = e;
             loss = loss + e * e;
         }
-        // The bookkeeping is f32 on every path; the last step's update would change nothing
-        // it sees.
-        let loss = (loss / f(n)).to_f32().unwrap_or(f32::NAN);
-        if !stats.record(t, spec.steps, loss) || t + 1 == spec.steps {
+        // The bookkeeping is in `T`; the last step's update would change nothing it sees.
+        if !stats.record(t, spec.steps, loss / f(n)) || t + 1 == spec.steps {
             break;
         }
         // Pass 2: each hidden unit's gradient over the (mini)batch, then its update.
@@ -95,18 +102,36 @@ fn train<T: Real>(spec: &TrainSpec, data: &Data<T>, [lr0, lr1, offset]: [T; 3]) 
 
 /// Runs every cell on all cores, in the spec's precision: blocks of [`LANES`] consecutive
 /// cells (row-major) trained together, the blocks shared out among the cores by work stealing.
+/// An f64 map's bookkeeping comes back rounded to the kernel's f32 layout; [`run_f64`] keeps
+/// it in f64.
 pub fn run(spec: &TrainSpec, progress: &Progress) -> TrainOutcomes {
     match spec.precision {
-        Precision::F32 => run_in::<f32>(spec, progress),
-        Precision::F64 => run_in::<f64>(spec, progress),
+        Precision::F32 => in_kernel_layout(run_in::<f32>(spec, progress)),
+        Precision::F64 => in_kernel_layout(run_f64(spec, progress)),
     }
 }
 
-fn run_in<T: Real>(spec: &TrainSpec, progress: &Progress) -> TrainOutcomes {
-    let data = Data::<T>::of(spec);
+/// The outcomes in the kernel's f32 layout (exact for f32 bookkeeping).
+fn in_kernel_layout<T: Real>(out: TrainOutcomes<Tally<T>>) -> TrainOutcomes {
+    TrainOutcomes {
+        cols: out.cols,
+        rows: out.rows,
+        stats: out.stats.into_iter().map(CellStats::from).collect(),
+    }
+}
+
+/// [`run`] on the f64 path whatever the spec's precision (its cell centres taken in f64), the
+/// bookkeeping kept in f64.
+pub fn run_f64(spec: &TrainSpec, progress: &Progress) -> TrainOutcomes<CellStats64> {
+    let spec = TrainSpec { precision: Precision::F64, ..spec.clone() };
+    run_in::<f64>(&spec, progress)
+}
+
+fn run_in<T: Real>(spec: &TrainSpec, progress: &Progress) -> TrainOutcomes<Tally<T>> {
+    let data: Data<T> = spec.data.arrays();
     let cols = spec.x.cells as usize;
     let (xs, ys) = (spec.x.centres_in(spec.precision), spec.y.centres_in(spec.precision));
-    let mut stats = vec![CellStats::default(); spec.cells()];
+    let mut stats = vec![Tally::<T>::default(); spec.cells()];
     stats.par_chunks_mut(LANES).enumerate().for_each(|(b, out)| {
         let params: Vec<[T; 3]> = (b * LANES..b * LANES + out.len())
             .map(|i| spec.cell_params64(xs[i % cols], ys[i / cols]).map(|v| T::from(v).expect("a float")))

@@ -1,5 +1,6 @@
 //! Trainability figures: run a map, classify and colour its cells, and write the PNG (framed,
 //! with a key for the two classes), the raw `.npz` arrays and the `.json` metadata as one set.
+//! An f64 map keeps its bookkeeping in f64 and writes its `.npz` statistics as float64.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use image::RgbImage;
 use serde_json::json;
 
 use super::map;
-use super::train::{NnParam, Precision, TrainOutcomes, TrainSpec};
+use super::train::{CellOutcome, CellStats64, NnParam, Precision, TrainOutcomes, TrainSpec};
 use super::{Activation, NetData, Shape};
 use crate::analysis::fractal;
 use crate::error::Error;
@@ -154,9 +155,52 @@ fn axis_title(param: &str) -> String {
     }
 }
 
+/// A map's outcome with its bookkeeping in the precision the map ran in.
+enum Outcomes {
+    /// f32 bookkeeping (the kernel's layout), from any backend.
+    F32(TrainOutcomes),
+    /// f64 bookkeeping, from the CPU twin's f64 path.
+    F64(TrainOutcomes<CellStats64>),
+}
+
+/// `$body` with `$o` bound to the outcomes, whichever their precision.
+macro_rules! either {
+    ($out:expr, $o:ident => $body:expr) => {
+        match $out {
+            Outcomes::F32($o) => $body,
+            Outcomes::F64($o) => $body,
+        }
+    };
+}
+
+/// Every cell's value and sums (`loss0`, `sum_v`, `sum_inv`, `tail`, `last_loss`), widened to
+/// f64 (exactly).
+fn columns<S: CellOutcome>(out: &TrainOutcomes<S>, steps: u32) -> [Vec<f64>; 6] {
+    let mut cols: [Vec<f64>; 6] = Default::default();
+    for s in &out.stats {
+        cols[0].push(s.value(steps));
+        for (c, v) in cols[1..].iter_mut().zip(s.sums()) {
+            c.push(v);
+        }
+    }
+    cols
+}
+
+/// Trains the map's cells: an f64 map on the CPU twin's f64 path, bookkeeping and all, where
+/// [`Backend::train`] would run it on the twin (every backend but an explicit GPU, which
+/// refuses it); otherwise as [`Backend::train`] does.
+fn train(backend: &mut Backend, spec: &TrainSpec, progress: &Progress) -> Result<Outcomes, Error> {
+    match spec.precision {
+        Precision::F64 if !matches!(backend, Backend::Gpu(_)) => {
+            Ok(Outcomes::F64(super::cpu::run_f64(spec, progress)))
+        }
+        _ => backend.train(spec, progress).map(Outcomes::F32),
+    }
+}
+
 /// One frame's run and picture.
 struct FrameOut {
-    out: TrainOutcomes,
+    out: Outcomes,
     image: RgbImage,
     plot: [u32; 4],
     scale: u32,
@@ -178,22 +222,23 @@ fn run_frame(
     let budget = spec.cells() as u64 * spec.steps as u64;
     let progress = Progress::new(budget, "trainability", job.progress);
     let started = Instant::now();
-    let out = backend.train(spec, &progress)?;
+    let out = train(backend, spec, &progress)?;
     progress.finish();
     let run_seconds = started.elapsed().as_secs_f64();
     // Rates count the steps run: a network stops when it diverges.
-    let (steps_run, updates) = (out.steps_run(spec.steps), out.updates_run(spec.steps));
+    let (steps_run, updates) = either!(&out, o => (o.steps_run(spec.steps), o.updates_run(spec.steps)));
+    let (cols, rows) = either!(&out, o => (o.cols, o.rows));
     let rate = steps_run as f64 / run_seconds.max(1e-9);
     let flops = shape.flops(steps_run, updates, spec.batch_points()) / run_seconds.max(1e-9);
 
-    let trains = map::classes(&out, spec.steps);
+    let trains = either!(&out, o => map::classes(o, spec.steps));
     let trained = trains.iter().filter(|&&t| t).count() as f64 / trains.len().max(1) as f64;
-    let edge = fractal::boundary(&trains, out.cols, out.rows);
-    let dimension = fractal::box_counting(&edge, out.cols, out.rows, 1);
+    let edge = fractal::boundary(&trains, cols, rows);
+    let dimension = fractal::box_counting(&edge, cols, rows, 1);
     let style = &job.style;
     let ratio = style.ratio.max(1);
-    let scale = heatmap::scale_for(out.cols, out.rows, style.size * ratio);
-    let img = map::paint(&out, spec.steps, scale, style.cmap);
+    let scale = heatmap::scale_for(cols, rows, style.size * ratio);
+    let img = either!(&out, o => map::paint(o, spec.steps, scale, style.cmap));
     let net = match &job.source {
         Source::Seed(_, seed) => format!("seed {seed}"),
         Source::Npz(p) => p.display().to_string(),
@@ -248,8 +293,8 @@ fn run_frame(
     let mut summary = format!(
         "{}x{} networks x {} steps in {:.2} s; {:.1}% of the steps run (diverged networks stop): \
          {:.3e} network-steps/s, {:.3e} FLOP/s counting steps run; trains {:.1}%",
-        out.cols,
-        out.rows,
+        cols,
+        rows,
         spec.steps,
         run_seconds,
         100.0 * steps_run as f64 / budget.max(1) as f64,
@@ -341,30 +386,41 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
     let mut set = OutputSet::new();
     set.apng(&with_ext(&job.prefix, "png"), &images, job.fps, &recipe::png_text(&job.recipe, &job.command))?;
     if job.raw && frames.len() == 1 {
-        let out = &first.out;
-        let trains = map::classes(out, spec.steps);
-        let shape2 = vec![out.rows as u64, out.cols as u64];
-        let get = |f: fn(&super::train::CellStats) -> f32| out.stats.iter().map(f).collect::<Vec<f32>>();
-        let value: Vec<f32> = out.stats.iter().map(|s| s.value(spec.steps) as f32).collect();
-        let div: Vec<i32> = out.stats.iter().map(|s| s.div_step).collect();
-        let (loss0, sum_v, sum_inv, tail, last) =
-            (get(|s| s.loss0), get(|s| s.sum_v), get(|s| s.sum_inv), get(|s| s.tail), get(|s| s.last_loss));
+        let (trains, div, columns, rows, cols) = either!(&first.out, o => (
+            map::classes(o, spec.steps),
+            o.stats.iter().map(|s| s.div_step()).collect::<Vec<i32>>(),
+            columns(o, spec.steps),
+            o.rows,
+            o.cols,
+        ));
+        let shape2 = vec![rows as u64, cols as u64];
+        // f32 bookkeeping narrows back exactly; f64 bookkeeping is written as it was kept.
+        let wide = matches!(first.out, Outcomes::F64(_));
+        let narrow: Vec<Vec<f32>> = if wide {
+            Vec::new()
+        } else {
+            columns.iter().map(|c| c.iter().map(|&v| v as f32).collect()).collect()
+        };
+        let names = ["value", "loss0", "sum_ratio", "sum_inverse_ratio", "tail_ratio_sum", "last_loss"];
+        let mut arrays: Vec<Array> = names
+            .iter()
+            .enumerate()
+            .map(|(i, &name)| {
+                if wide {
+                    Array::F64(name, shape2.clone(), &columns[i])
+                } else {
+                    Array::F32(name, shape2.clone(), &narrow[i])
+                }
+            })
+            .collect();
+        arrays.insert(1, Array::Bool("trains", shape2.clone(), trains));
         let (ax, ay) = (spec.x.centres_in(spec.precision), spec.y.centres_in(spec.precision));
-        set.npz(
-            &with_ext(&job.prefix, "npz"),
-            &[
-                Array::F32("value", shape2.clone(), &value),
-                Array::Bool("trains", shape2.clone(), trains),
-                Array::F32("loss0", shape2.clone(), &loss0),
-                Array::F32("sum_ratio", shape2.clone(), &sum_v),
-                Array::F32("sum_inverse_ratio", shape2.clone(), &sum_inv),
-                Array::F32("tail_ratio_sum", shape2.clone(), &tail),
-                Array::F32("last_loss", shape2.clone(), &last),
-                Array::I32("div_step", shape2, &div),
-                Array::F64("axis_x", vec![ax.len() as u64], &ax),
-                Array::F64("axis_y", vec![ay.len() as u64], &ay),
-            ],
-        )?;
+        arrays.extend([
+            Array::I32("div_step", shape2, &div),
+            Array::F64("axis_x", vec![ax.len() as u64], &ax),
+            Array::F64("axis_y", vec![ay.len() as u64], &ay),
+        ]);
+        set.npz(&with_ext(&job.prefix, "npz"), &arrays)?;
     }
     let text =
         serde_json::to_string_pretty(&serde_json::Value::Object(meta)).expect("metadata is plain JSON");

@@ -20,7 +20,7 @@
 //! not schedule blocks (see [`super::cpu::run`]) and does not know about the GPU.
 
 use super::Real;
-use super::train::{CellStats, TrainSpec};
+use super::train::{Tally, TrainSpec};
 
 /// Networks trained together in one block.
 pub const LANES: usize = 16;
@@ -37,25 +37,9 @@ const CHUNK: usize = 16;
 /// One value per lane.
 type Lanes<T> = [T; LANES];
 
-/// The network's data and initial weights converted to the float type `T` once per run.
-pub struct Data<T> {
-    /// Inputs, `n x d` row-major.
-    pub x: Vec<T>,
-    /// Targets, `n`.
-    pub y: Vec<T>,
-    /// Initial input-layer weights, `d x width` row-major.
-    pub w0: Vec<T>,
-    /// Initial output-layer weights, `width`.
-    pub w1: Vec<T>,
-}
-
-impl<T: Real> Data<T> {
-    /// The spec's network in `T`.
-    pub fn of(spec: &TrainSpec) -> Data<T> {
-        let c = |v: &Vec<f32>| v.iter().map(|&x| T::from(x).expect("a float")).collect();
-        Data { x: c(&spec.data.x), y: c(&spec.data.y), w0: c(&spec.data.w0), w1: c(&spec.data.w1) }
-    }
-}
+/// The network's data and initial weights converted to the float type `T` once per run
+/// ([`super::NetData::arrays`]: rounded to f32 for f32, as read for f64).
+pub type Data<T> = super::Arrays<T>;
 
 /// What stays fixed while a block trains: sizes, scale factors and the data.
 struct Net<'a, T> {
@@ -297,9 +281,9 @@ fn input_gradients<T: Real, const K: usize>(g: &mut [Lanes<T>], dz: &[Lanes<T>],
 }
 
 /// Trains up to [`LANES`] cells' networks, one per entry of `params` (`lr0`, `lr1`, `offset`),
-/// writing each one's bookkeeping to the same entry of `out`; the same results as
-/// [`super::cpu::train_cell`] cell by cell.
-pub fn train_block<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]], out: &mut [CellStats]) {
+/// writing each one's bookkeeping (kept in `T`) to the same entry of `out`; the same results as
+/// [`super::cpu::train_cell_tally`] cell by cell.
+pub fn train_block<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]], out: &mut [Tally<T>]) {
     use crate::lanes::isa;
     match isa::level() {
         // SAFETY: `isa::level` returns these levels only where the processor has their features,
@@ -315,20 +299,20 @@ pub fn train_block<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]],
 /// [`train_block_in`] compiled for AVX-512 (separate multiplies and adds, as everywhere).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vl")]
-fn train_block_avx512<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]], out: &mut [CellStats]) {
+fn train_block_avx512<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]], out: &mut [Tally<T>]) {
     train_block_in(spec, data, params, out)
 }
 
 /// [`train_block_in`] compiled for AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn train_block_avx2<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]], out: &mut [CellStats]) {
+fn train_block_avx2<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]], out: &mut [Tally<T>]) {
     train_block_in(spec, data, params, out)
 }
 
 /// The block's step loop: the scalar loop's structure, every lane at once.
 #[inline(always)]
-fn train_block_in<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]], out: &mut [CellStats]) {
+fn train_block_in<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]], out: &mut [Tally<T>]) {
     let cells = params.len().min(out.len()).min(LANES);
     if cells == 0 {
         return;
@@ -336,15 +320,14 @@ fn train_block_in<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]], 
     let net = Net::new(spec, data);
     let mut block = Block::new(&net, &params[..cells]);
     let mut live: [bool; LANES] = std::array::from_fn(|l| l < cells);
-    let mut stats = [CellStats { div_step: -1, ..Default::default() }; LANES];
+    let mut stats = [Tally::<T>::default(); LANES];
     let full = net.batch == net.n;
     let n = T::from(net.n).expect("a float");
     for t in 0..spec.steps {
         let loss = block.pass(&net, 0, net.n, full);
         for l in 0..cells {
             if live[l] {
-                let loss = (loss[l] / n).to_f32().unwrap_or(f32::NAN);
-                live[l] = stats[l].record(t, spec.steps, loss);
+                live[l] = stats[l].record(t, spec.steps, loss[l] / n);
             }
         }
         if t + 1 == spec.steps || !live.iter().any(|&a| a) {
@@ -362,11 +345,12 @@ fn train_block_in<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]], 
 mod tests {
     use super::*;
     use crate::nn::job::{Source, spec};
+    use crate::nn::train::CellStats;
     use crate::nn::{Activation, Shape, cpu};
     use crate::spec::{AxisText, Scale};
 
     /// Runs `f` on every variant of the step loop this CPU can run.
-    fn each_variant(f: impl Fn(&str, &dyn Fn(&TrainSpec, &Data<f32>, &[[f32; 3]], &mut [CellStats]))) {
+    fn each_variant(f: impl Fn(&str, &dyn Fn(&TrainSpec, &Data<f32>, &[[f32; 3]], &mut [Tally<f32>]))) {
         f("baseline", &|s, d, p, o| train_block_in(s, d, p, o));
         #[cfg(target_arch = "x86_64")]
         {
@@ -407,10 +391,11 @@ mod tests {
                 .expect("a valid map");
                 let want: Vec<CellStats> = params.iter().map(|&p| cpu::train_cell(&s, p)).collect();
                 assert!(want.iter().any(|c| c.div_step >= 0) && want.iter().any(|c| c.div_step < 0));
-                let data = Data::of(&s);
+                let data = s.data.arrays();
                 each_variant(|name, train| {
-                    let mut got = vec![CellStats::default(); LANES];
+                    let mut got = vec![Tally::default(); LANES];
                     train(&s, &data, &params, &mut got);
+                    let got: Vec<CellStats> = got.into_iter().map(CellStats::from).collect();
                     for (i, (a, b)) in got.iter().zip(&want).enumerate() {
                         let bits = |c: &CellStats| bytemuck::cast::<CellStats, [u32; 8]>(*c);
                         assert_eq!(bits(a), bits(b), "{name} {act:?} {batch:?} cell {i}: {a:?} vs {b:?}");

@@ -4,18 +4,18 @@
 
 use image::RgbImage;
 
-use super::train::TrainOutcomes;
+use super::train::{CellOutcome, TrainOutcomes};
 use crate::render::colormap::{Cmap, Rgb};
 use crate::render::heatmap;
 
-/// Whether each cell trains.
-pub fn classes(out: &TrainOutcomes, steps: u32) -> Vec<bool> {
+/// Whether each cell trains (decided in the precision its bookkeeping was kept in).
+pub fn classes<S: CellOutcome>(out: &TrainOutcomes<S>, steps: u32) -> Vec<bool> {
     out.stats.iter().map(|s| s.trains(steps)).collect()
 }
 
 /// Each cell's rank fraction within its class by speed, in [0, 1): 0 for the fastest
 /// (smallest sum of ratios if it trains, smallest sum of inverse ratios if it diverges).
-pub fn equalised(out: &TrainOutcomes, steps: u32) -> Vec<f64> {
+pub fn equalised<S: CellOutcome>(out: &TrainOutcomes<S>, steps: u32) -> Vec<f64> {
     let trains = classes(out, steps);
     let mut rank = vec![0.0; out.stats.len()];
     for class in [true, false] {
@@ -51,7 +51,7 @@ pub fn colour(cmap: Cmap, p: f64) -> Rgb {
 }
 
 /// Paints the map, `scale` pixels per cell.
-pub fn paint(out: &TrainOutcomes, steps: u32, scale: u32, cmap: Cmap) -> RgbImage {
+pub fn paint<S: CellOutcome>(out: &TrainOutcomes<S>, steps: u32, scale: u32, cmap: Cmap) -> RgbImage {
     let trains = classes(out, steps);
     let rank = equalised(out, steps);
     heatmap::paint(out.cols, out.rows, scale, |i| colour(cmap, position(trains[i], rank[i])))

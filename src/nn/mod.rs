@@ -5,9 +5,10 @@
 //! The network has one hidden layer and no biases, in mean-field parameterisation: hidden
 //! pre-activations `Z = X W0 / sqrt(d)`, output `phi(Z) W1 / sqrt(width)`, loss the mean over
 //! the `n` data points of `(output - y)^2`. `X` is `n x d`, `W0` is `d x width`, `W1` is
-//! `width x 1`, all row-major f32. Data and initial weights come from a seed ([`NetData::from_seed`],
+//! `width x 1`, all row-major. Data and initial weights come from a seed ([`NetData::from_seed`],
 //! standard normals, identical on every backend because they are drawn on the host) or from an
-//! `.npz` file with arrays `X`, `Y`, `W0`, `W1` ([`NetData::from_npz`]).
+//! `.npz` file with arrays `X`, `Y`, `W0`, `W1` ([`NetData::from_npz`]). They are kept both as
+//! read (f64, what the f64 path trains) and rounded to f32 (what the f32 path and the GPU train).
 
 pub mod cpu;
 pub mod gpu;
@@ -186,25 +187,57 @@ impl Shape {
     }
 }
 
-/// A network's data and initial weights.
+/// A network's data and initial weights, rounded to f32 (the f32 path's and the GPU's) and as
+/// read ([`NetData::exact`], the f64 path's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetData {
     /// Sizes.
     pub shape: Shape,
-    /// Inputs, `n x d` row-major.
+    /// Inputs, `n x d` row-major, rounded to f32.
     pub x: Vec<f32>,
-    /// Targets, `n`.
+    /// Targets, `n`, rounded to f32.
     pub y: Vec<f32>,
-    /// Initial input-layer weights, `d x width` row-major.
+    /// Initial input-layer weights, `d x width` row-major, rounded to f32.
     pub w0: Vec<f32>,
-    /// Initial output-layer weights, `width`.
+    /// Initial output-layer weights, `width`, rounded to f32.
     pub w1: Vec<f32>,
+    /// The same arrays in f64, as drawn or read (a float32 file's values widened exactly).
+    pub exact: Arrays<f64>,
+}
+
+/// A network's four arrays in one float type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arrays<T> {
+    /// Inputs, `n x d` row-major.
+    pub x: Vec<T>,
+    /// Targets, `n`.
+    pub y: Vec<T>,
+    /// Initial input-layer weights, `d x width` row-major.
+    pub w0: Vec<T>,
+    /// Initial output-layer weights, `width`.
+    pub w1: Vec<T>,
+}
+
+impl NetData {
+    /// The data `exact`, with its f32 rounding (`as f32`, to nearest) alongside.
+    fn new(shape: Shape, exact: Arrays<f64>) -> NetData {
+        let r = |v: &[f64]| v.iter().map(|&v| v as f32).collect();
+        NetData { shape, x: r(&exact.x), y: r(&exact.y), w0: r(&exact.w0), w1: r(&exact.w1), exact }
+    }
+
+    /// The exact arrays converted to `T`: in f32 the same values as [`NetData::x`] and the
+    /// rest (`as f32` rounds to nearest, as `T::from` does), in f64 the values as read.
+    pub fn arrays<T: Real>(&self) -> Arrays<T> {
+        let c = |v: &[f64]| v.iter().map(|&x| T::from(x).expect("a float")).collect();
+        let e = &self.exact;
+        Arrays { x: c(&e.x), y: c(&e.y), w0: c(&e.w0), w1: c(&e.w1) }
+    }
 }
 
 /// Standard normal draws number `index` of stream `stream` for `seed` (counter-based: the
-/// same numbers on every machine).
-fn normal(seed: u32, stream: u32, index: u32) -> f32 {
-    crate::options::gaussian(seed, stream, index / 2)[(index % 2) as usize]
+/// same numbers on every machine), drawn in f32.
+fn normal(seed: u32, stream: u32, index: u32) -> f64 {
+    crate::options::gaussian(seed, stream, index / 2)[(index % 2) as usize] as f64
 }
 
 impl NetData {
@@ -213,23 +246,24 @@ impl NetData {
     pub fn from_seed(shape: Shape, seed: u32) -> Result<NetData, Error> {
         shape.check(None)?;
         let draw = |stream: u32, len: usize| (0..len as u32).map(|i| normal(seed, stream, i)).collect();
-        Ok(NetData {
-            shape,
+        let exact = Arrays {
             x: draw(1, shape.n * shape.d),
             y: draw(2, shape.n),
             w0: draw(3, shape.d * shape.width),
             w1: draw(4, shape.width),
-        })
+        };
+        Ok(NetData::new(shape, exact))
     }
 
     /// Reads `X` (`n x d`), `Y` (`n` or `n x 1`), `W0` (`d x width`) and `W1` (`width` or
-    /// `width x 1`) from an `.npz` archive (stored or deflated; float32 or float64).
+    /// `width x 1`) from an `.npz` archive (stored or deflated; float32 or float64, kept as
+    /// read in [`NetData::exact`]).
     pub fn from_npz(path: &Path) -> Result<NetData, Error> {
         let culprit = path.display().to_string();
         let bad = |m: String| Error::input(&culprit, m);
         let file = std::fs::File::open(path).map_err(|e| bad(format!("cannot open: {e}")))?;
         let mut zip = zip::ZipArchive::new(file).map_err(|e| bad(format!("not an .npz archive: {e}")))?;
-        let mut array = |name: &str| -> Result<(Vec<u64>, Vec<f32>), Error> {
+        let mut array = |name: &str| -> Result<(Vec<u64>, Vec<f64>), Error> {
             let mut entry =
                 zip.by_name(&format!("{name}.npy")).map_err(|_| bad(format!("has no array `{name}`")))?;
             let mut bytes = Vec::new();
@@ -238,16 +272,16 @@ impl NetData {
                 npyz::NpyFile::new(&bytes[..]).map_err(|e| bad(format!("`{name}` is not an array: {e}")))?;
             let shape = npy.shape().to_vec();
             let values = match npy.into_vec::<f32>() {
-                Ok(v) => v,
+                Ok(v) => v.into_iter().map(f64::from).collect(),
                 Err(_) => npyz::NpyFile::new(&bytes[..])
                     .and_then(|f| f.into_vec::<f64>())
-                    .map_err(|_| bad(format!("`{name}` must be float32 or float64")))?
-                    .into_iter()
-                    .map(|v| v as f32)
-                    .collect(),
+                    .map_err(|_| bad(format!("`{name}` must be float32 or float64")))?,
             };
             if values.iter().any(|v| !v.is_finite()) {
                 return Err(bad(format!("`{name}` has non-finite values")));
+            }
+            if values.iter().any(|&v| !(v as f32).is_finite()) {
+                return Err(bad(format!("`{name}` has values beyond f32's range (|v| > 3.4e38)")));
             }
             Ok((shape, values))
         };
@@ -267,13 +301,13 @@ impl NetData {
         }
         let shape = Shape { d: d as usize, width: width as usize, n: n as usize };
         shape.check(Some(&culprit))?;
-        Ok(NetData { shape, x, y, w0, w1 })
+        Ok(NetData::new(shape, Arrays { x, y, w0, w1 }))
     }
 }
 
 /// The loss and its gradient with respect to `W0` and `W1` (written into `g0`, `g1`), in any
-/// float type, computed directly from the definition: the reference the f32 kernels are held
-/// to, and the function finite differences check.
+/// float type (on [`NetData::arrays`] in that type), computed directly from the definition: the
+/// reference the kernels are held to, and the function finite differences check.
 pub fn loss_grad<T: Real>(
     data: &NetData,
     act: Activation,
@@ -283,7 +317,7 @@ pub fn loss_grad<T: Real>(
     g1: &mut [T],
 ) -> T {
     let Shape { d, width, n } = data.shape;
-    let c = |v: f32| T::from(v).expect("a float");
+    let Arrays { x, y, .. } = data.arrays::<T>();
     let (sd, sw) = (T::from(d).unwrap().sqrt(), T::from(width).unwrap().sqrt());
     let nn = T::from(n).unwrap();
     g0.iter_mut().for_each(|g| *g = T::zero());
@@ -291,12 +325,12 @@ pub fn loss_grad<T: Real>(
     let mut loss = T::zero();
     let mut z = vec![T::zero(); width];
     for i in 0..n {
-        let xi = &data.x[i * d..(i + 1) * d];
+        let xi = &x[i * d..(i + 1) * d];
         for (j, zj) in z.iter_mut().enumerate() {
-            *zj = (0..d).fold(T::zero(), |s, k| s + c(xi[k]) * w0[k * width + j]) / sd;
+            *zj = (0..d).fold(T::zero(), |s, k| s + xi[k] * w0[k * width + j]) / sd;
         }
         let out = (0..width).fold(T::zero(), |s, j| s + act.eval(z[j]).0 * w1[j]) / sw;
-        let e = out - c(data.y[i]);
+        let e = out - y[i];
         loss = loss + e * e;
         let dout = (T::one() + T::one()) * e / nn;
         for j in 0..width {
@@ -304,7 +338,7 @@ pub fn loss_grad<T: Real>(
             g1[j] = g1[j] + dout * h / sw;
             let dz = dout * w1[j] / sw * dh;
             for k in 0..d {
-                g0[k * width + j] = g0[k * width + j] + c(xi[k]) * dz / sd;
+                g0[k * width + j] = g0[k * width + j] + xi[k] * dz / sd;
             }
         }
     }

@@ -2,7 +2,7 @@
 //! learning rate, or an offset added to the initial input-layer weights), the step budget and
 //! the per-cell bookkeeping both backends keep.
 //!
-//! Classification (both backends, in f32): at step `t` (before the update) the full-batch loss
+//! Classification (both backends; in f32, or in f64 on the f64 path): at step `t` (before the update) the full-batch loss
 //! is `loss_t` and the ratio is `v_t = loss_t / loss_0`; a non-finite ratio or one above
 //! [`RATIO_CAP`] counts as the cap, and the trajectory stops there (every remaining step counts
 //! as the cap, since a network that far gone does not come back within the budget). A cell
@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use bytemuck::{Pod, Zeroable};
 
-use super::{Activation, NetData};
+use super::{Activation, NetData, Real};
 use crate::spec::Axis;
 
 /// Ratios above this (and non-finite ones) count as this.
@@ -131,7 +131,9 @@ impl TrainSpec {
     }
 }
 
-/// One cell's bookkeeping, as the kernel keeps it (32 bytes).
+/// One cell's bookkeeping, as the kernel keeps it (32 bytes): [`Tally`] in f32, the GPU's
+/// layout (keep in sync with `shaders/nn/train.wgsl`). The f64 path keeps a [`CellStats64`]
+/// instead and rounds it to this only where a caller asks for this layout.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
 pub struct CellStats {
@@ -154,66 +156,201 @@ pub struct CellStats {
 }
 
 impl CellStats {
-    /// Accounts for the loss before step `t` of `steps`; returns false once the run stops.
+    /// Accounts for the loss before step `t` of `steps`; returns false once the run stops
+    /// ([`Tally::record`] in f32).
     pub fn record(&mut self, t: u32, steps: u32, loss: f32) -> bool {
+        let mut tally = Tally::from(*self);
+        let live = tally.record(t, steps, loss);
+        *self = CellStats { acc: self.acc, pad: self.pad, ..tally.into() };
+        live
+    }
+
+    /// Steps the cell's network ran ([`Tally::steps_run`]).
+    pub fn steps_run(&self, steps: u32) -> u32 {
+        Tally::from(*self).steps_run(steps)
+    }
+
+    /// Whether the cell trains ([`Tally::trains`] in f32).
+    pub fn trains(&self, steps: u32) -> bool {
+        Tally::from(*self).trains(steps)
+    }
+
+    /// The cell's value ([`Tally::value`] of the f32 sums).
+    pub fn value(&self, steps: u32) -> f64 {
+        Tally::from(*self).value(steps)
+    }
+}
+
+/// One cell's bookkeeping kept in the float type `F` the network trains in: f32 on the f32
+/// path (the same operations as the kernel's, bit for bit), f64 on the f64 path (no rounding
+/// to f32 between the network and the class).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tally<F> {
+    /// Loss before the first step.
+    pub loss0: F,
+    /// Sum of the ratios `v_t`.
+    pub sum_v: F,
+    /// Sum of `1 / v_t`.
+    pub sum_inv: F,
+    /// Sum of the last [`TAIL`] ratios.
+    pub tail: F,
+    /// The last loss computed (before the last step run).
+    pub last_loss: F,
+    /// Step at which the ratio reached the cap, or -1.
+    pub div_step: i32,
+}
+
+/// The f64 path's bookkeeping.
+pub type CellStats64 = Tally<f64>;
+
+impl<F: Real> Default for Tally<F> {
+    /// Nothing recorded yet (`div_step` -1).
+    fn default() -> Tally<F> {
+        let z = F::zero();
+        Tally { loss0: z, sum_v: z, sum_inv: z, tail: z, last_loss: z, div_step: -1 }
+    }
+}
+
+impl From<CellStats> for Tally<f32> {
+    fn from(s: CellStats) -> Tally<f32> {
+        let CellStats { loss0, sum_v, sum_inv, tail, last_loss, div_step, .. } = s;
+        Tally { loss0, sum_v, sum_inv, tail, last_loss, div_step }
+    }
+}
+
+impl<F: Real> From<Tally<F>> for CellStats {
+    /// The kernel's layout, each sum rounded to f32 (exact for a `Tally<f32>`).
+    fn from(t: Tally<F>) -> CellStats {
+        let r = |v: F| v.to_f32().unwrap_or(f32::NAN);
+        CellStats {
+            loss0: r(t.loss0),
+            sum_v: r(t.sum_v),
+            sum_inv: r(t.sum_inv),
+            tail: r(t.tail),
+            last_loss: r(t.last_loss),
+            div_step: t.div_step,
+            acc: 0.0,
+            pad: 0,
+        }
+    }
+}
+
+impl<F: Real> Tally<F> {
+    /// Accounts for the loss before step `t` of `steps`; returns false once the run stops.
+    pub fn record(&mut self, t: u32, steps: u32, loss: F) -> bool {
+        let cap = F::from(RATIO_CAP).expect("a float");
+        let count = |v: u32| F::from(v).expect("a float");
         if t == 0 {
             self.loss0 = loss;
         }
         self.last_loss = loss;
         let mut v = loss / self.loss0;
         // NaN and infinities count as the cap (the WGSL twin's `!(v <= RATIO_CAP)`).
-        if v.is_nan() || v > RATIO_CAP {
-            v = RATIO_CAP;
+        if v.is_nan() || v > cap {
+            v = cap;
         }
         let first_tail = steps.saturating_sub(TAIL);
-        if v >= RATIO_CAP {
-            let remaining = (steps - t) as f32;
-            let in_tail = (steps - t.max(first_tail)) as f32;
-            self.sum_v += RATIO_CAP * remaining;
-            self.sum_inv += remaining / RATIO_CAP;
-            self.tail += RATIO_CAP * in_tail;
+        if v >= cap {
+            let remaining = count(steps - t);
+            let in_tail = count(steps - t.max(first_tail));
+            self.sum_v = self.sum_v + cap * remaining;
+            self.sum_inv = self.sum_inv + remaining / cap;
+            self.tail = self.tail + cap * in_tail;
             self.div_step = t as i32;
             return false;
         }
-        self.sum_v += v;
-        self.sum_inv += 1.0 / v;
+        self.sum_v = self.sum_v + v;
+        self.sum_inv = self.sum_inv + F::one() / v;
         if t >= first_tail {
-            self.tail += v;
+            self.tail = self.tail + v;
         }
         true
     }
 
     /// Steps the cell's network ran, counted as loss evaluations: `t + 1` for a network
-    /// stopped at step `t` ([`CellStats::div_step`]), `steps` for one that never stopped. It
+    /// stopped at step `t` ([`Tally::div_step`]), `steps` for one that never stopped. It
     /// took one update fewer (no update follows the last loss, nor the one that stops it).
     pub fn steps_run(&self, steps: u32) -> u32 {
         if self.div_step >= 0 { (self.div_step as u32).saturating_add(1).min(steps) } else { steps }
     }
 
-    /// Whether the cell trains: the mean of its last [`TAIL`] ratios is below 1.
+    /// Whether the cell trains: the mean of its last [`TAIL`] ratios is below 1 (computed in `F`).
     pub fn trains(&self, steps: u32) -> bool {
-        self.tail / (TAIL.min(steps).max(1) as f32) < 1.0
+        self.tail / F::from(TAIL.min(steps).max(1)).expect("a float") < F::one()
     }
 
     /// The cell's value: minus the sum of ratios if it trains, plus the sum of inverse ratios
     /// if not (class and speed in one number, as in Sohl-Dickstein's notebook).
     pub fn value(&self, steps: u32) -> f64 {
-        if self.trains(steps) { -(self.sum_v as f64) } else { self.sum_inv as f64 }
+        let wide = |v: F| v.to_f64().unwrap_or(f64::NAN);
+        if self.trains(steps) { -wide(self.sum_v) } else { wide(self.sum_inv) }
     }
 }
 
-/// A trainability map's outcome: one [`CellStats`] per cell, row-major, row 0 the low y.
+/// What a map's consumers read from a cell's bookkeeping, in whichever precision it was kept.
+pub trait CellOutcome: Copy + Send + Sync {
+    /// Whether the cell trains.
+    fn trains(&self, steps: u32) -> bool;
+    /// The cell's value ([`Tally::value`]).
+    fn value(&self, steps: u32) -> f64;
+    /// Steps the cell's network ran ([`Tally::steps_run`]).
+    fn steps_run(&self, steps: u32) -> u32;
+    /// Step at which the ratio reached the cap, or -1.
+    fn div_step(&self) -> i32;
+    /// `loss0`, `sum_v`, `sum_inv`, `tail` and `last_loss`, widened to f64 (exactly).
+    fn sums(&self) -> [f64; 5];
+}
+
+impl CellOutcome for CellStats {
+    fn trains(&self, steps: u32) -> bool {
+        CellStats::trains(self, steps)
+    }
+    fn value(&self, steps: u32) -> f64 {
+        CellStats::value(self, steps)
+    }
+    fn steps_run(&self, steps: u32) -> u32 {
+        CellStats::steps_run(self, steps)
+    }
+    fn div_step(&self) -> i32 {
+        self.div_step
+    }
+    fn sums(&self) -> [f64; 5] {
+        Tally::from(*self).sums()
+    }
+}
+
+impl<F: Real> CellOutcome for Tally<F> {
+    fn trains(&self, steps: u32) -> bool {
+        Tally::trains(self, steps)
+    }
+    fn value(&self, steps: u32) -> f64 {
+        Tally::value(self, steps)
+    }
+    fn steps_run(&self, steps: u32) -> u32 {
+        Tally::steps_run(self, steps)
+    }
+    fn div_step(&self) -> i32 {
+        self.div_step
+    }
+    fn sums(&self) -> [f64; 5] {
+        [self.loss0, self.sum_v, self.sum_inv, self.tail, self.last_loss]
+            .map(|v| v.to_f64().unwrap_or(f64::NAN))
+    }
+}
+
+/// A trainability map's outcome: one cell's bookkeeping per cell, row-major, row 0 the low y;
+/// [`CellStats`] (f32, the kernel's layout) unless the f64 path keeps [`CellStats64`].
 #[derive(Clone, Debug, PartialEq)]
-pub struct TrainOutcomes {
+pub struct TrainOutcomes<S = CellStats> {
     /// Columns.
     pub cols: u32,
     /// Rows.
     pub rows: u32,
     /// Every cell's bookkeeping.
-    pub stats: Vec<CellStats>,
+    pub stats: Vec<S>,
 }
 
-impl TrainOutcomes {
+impl<S: CellOutcome> TrainOutcomes<S> {
     /// Steps run by all cells together, of `steps` each ([`CellStats::steps_run`]): the same
     /// on every backend, since it is read from the outcomes.
     pub fn steps_run(&self, steps: u32) -> u64 {
