@@ -220,7 +220,7 @@ fn run_frame(
 ) -> Result<FrameOut, Error> {
     let shape = spec.data.shape;
     let budget = spec.cells() as u64 * spec.steps as u64;
-    let progress = Progress::new(budget, "trainability", job.progress);
+    let progress = Progress::counting(budget, "trainability", "network-steps", job.progress);
     let started = Instant::now();
     let out = train(backend, spec, &progress)?;
     progress.finish();
