@@ -63,6 +63,31 @@ struct Path {
     points: Vec<[f32; 3]>,
 }
 
+/// Where a path's end marker goes, in pixels of a `w x h` map: its last point, or, when the
+/// path ends outside the window (it diverged or wandered off), the point where it last
+/// crosses the window's edge, so every path's end stays visible.
+fn end_marker(xa: &AxisFrame, ya: &AxisFrame, w: u32, h: u32, points: &[[f32; 3]]) -> Option<(f64, f64)> {
+    let px = |p: &[f32; 3]| chart::to_pixel(xa, ya, w, h, (p[0] as f64, p[1] as f64));
+    let inside = |q: (f64, f64)| (0.0..=w as f64).contains(&q.0) && (0.0..=h as f64).contains(&q.1);
+    let end = px(points.last()?)?;
+    if inside(end) {
+        return Some(end);
+    }
+    // The last point inside, and the first after it: clip that segment to the window.
+    let last_in = points.iter().rposition(|p| px(p).is_some_and(inside))?;
+    let (a, b) = (px(&points[last_in])?, px(points.get(last_in + 1)?)?);
+    let mut t = 1.0f64;
+    for (from, to, lo, hi) in [(a.0, b.0, 0.0, w as f64), (a.1, b.1, 0.0, h as f64)] {
+        let d = to - from;
+        if d > 0.0 && to > hi {
+            t = t.min((hi - from) / d);
+        } else if d < 0.0 && to < lo {
+            t = t.min((lo - from) / d);
+        }
+    }
+    Some((a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1)))
+}
+
 /// Host bytes per iterate of a path or trace: the `(x, y, loss)` row (12) and its CSV line.
 pub const TRACE_ROW_BYTES: u64 = 12 + 48;
 
@@ -142,8 +167,7 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
         if let Some((x, y)) = chart::to_pixel(&xa, &ya, w, h, (path.start[0], path.start[1])) {
             heatmap::disc(&mut map, x, y, r, [255, 255, 255], c);
         }
-        let end = path.points.last().expect("a trace has its start");
-        if let Some((x, y)) = chart::to_pixel(&xa, &ya, w, h, (end[0] as f64, end[1] as f64)) {
+        if let Some((x, y)) = end_marker(&xa, &ya, w, h, &path.points) {
             heatmap::disc(&mut map, x, y, r, c, [20, 20, 20]);
         }
     }
@@ -154,7 +178,10 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
     };
     let entries: Vec<(Rgb, String)> =
         names.iter().enumerate().map(|(k, n)| (colour(k), format!("{n}{}", final_loss(k)))).collect();
-    let notes = vec!["○ start   ● end".to_string(), format!("{} steps", job.steps)];
+    let notes = vec![
+        "○ start   ● end (on the edge where a path leaves the window)".to_string(),
+        format!("{} steps", job.steps),
+    ];
     let title = job
         .style
         .title
