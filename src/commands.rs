@@ -209,7 +209,7 @@ pub fn run(command: Command) -> Result<()> {
                     eprintln!(
                         "downhill: {} iterates on {}; wrote {}",
                         rows.len(),
-                        backend.describe(),
+                        backend.describe_trace(spec.precision),
                         path.display()
                     );
                 }
@@ -310,7 +310,12 @@ fn render_file(file: &FigureFile, name: &str, dir: &Path, backend: BackendArg, r
     let command = format!("downhill render {}", shell_quote(name));
     let plans = batch::plan_all(file, name, dir, &command, progress)?;
     let mut backend = open_backend(backend)?;
-    eprintln!("downhill: rendering {} figures into {} on {}", plans.len(), dir.display(), backend.describe());
+    eprintln!(
+        "downhill: rendering {} figures into {} on {}",
+        plans.len(),
+        dir.display(),
+        backend.describe_batch()
+    );
     for (r, plan) in file.figure.iter().zip(&plans) {
         let t = std::time::Instant::now();
         let report =

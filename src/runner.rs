@@ -68,6 +68,20 @@ impl Backend {
         }
     }
 
+    /// [`Backend::describe`] for a batch of figures: under `auto` with only a software
+    /// adapter, which figures go where (each figure's JSON names its own backend).
+    pub fn describe_batch(&self) -> String {
+        if self.software_by_choice() {
+            format!(
+                "{} for built-in landscapes, trainability and paths, {} for expression landscapes (auto)",
+                Backend::Cpu.describe(),
+                self.describe()
+            )
+        } else {
+            self.describe()
+        }
+    }
+
     /// [`Backend::describe`] for a map: where [`Backend::run`] runs `spec`, and why when `auto`
     /// chose the CPU.
     pub fn describe_run(&self, spec: &Spec) -> String {
