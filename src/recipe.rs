@@ -670,6 +670,11 @@ impl Recipe {
                 frames
             }
         };
+        // An animation holds every frame's map at once: checked before any frame runs.
+        if frames.len() > 1 {
+            let s = &frames[0].1;
+            crate::memory::check_maps("--animate", s.x.cells, s.y.cells, frames.len() as u32)?;
+        }
         let mut style = self.style();
         if self.cmap.is_none() {
             style.cmap = Cmap::Rdbu;
