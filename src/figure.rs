@@ -157,15 +157,19 @@ fn colouring(job: &Job) -> ColorBy {
 
 /// Cluster tolerance of a spec's attractor search (see [`basins::CLUSTER_TOL`]).
 fn cluster_tol(spec: &Spec) -> f64 {
+    basins::CLUSTER_TOL * window_side(spec)
+}
+
+/// The larger side of the map's window in landscape units, the scale of its basin tolerances.
+fn window_side(spec: &Spec) -> f64 {
     let d = spec.basin_domain();
-    basins::CLUSTER_TOL * (d[1] - d[0]).max(d[3] - d[2])
+    (d[1] - d[0]).max(d[3] - d[2])
 }
 
 /// How far from an attractor a trajectory that did not converge may end and count in its
 /// basin (see [`basins::REACH`]).
 fn reach(spec: &Spec) -> f64 {
-    let d = spec.basin_domain();
-    basins::REACH * (d[1] - d[0]).max(d[3] - d[2])
+    basins::REACH * window_side(spec)
 }
 
 /// The analytic boundary of the first map that has one.
@@ -486,7 +490,7 @@ fn analyse(
     if let Some(w) = uniform_warning(out) {
         summary.push_str(&format!("; warning: {w}"));
     }
-    let undefined = (0..out.len()).filter(|&i| !out.diverged(i) && out.loss[i].is_nan()).count();
+    let undefined = (0..out.len()).filter(|&i| out.loss_undefined(i)).count();
     if undefined > 0 {
         summary
             .push_str(&format!(", loss NaN at the end {:.1}%", 100.0 * undefined as f64 / out.len() as f64));

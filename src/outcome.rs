@@ -97,6 +97,12 @@ impl Outcomes {
         self.div_step[i] >= 0
     }
 
+    /// Whether cell `i` did not diverge but ended where the loss is NaN (outside the
+    /// landscape's domain, as `log(x)` for `x < 0`).
+    pub fn loss_undefined(&self, i: usize) -> bool {
+        !self.diverged(i) && self.loss[i].is_nan()
+    }
+
     /// Row-major index of `(row, col)`.
     pub fn index(&self, row: u32, col: u32) -> usize {
         row as usize * self.cols as usize + col as usize

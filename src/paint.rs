@@ -180,7 +180,7 @@ pub fn colour(
                 }
             });
             let mut swatches = diverged_swatches();
-            if (0..out.len()).any(|i| !out.diverged(i) && out.loss[i].is_nan()) {
+            if (0..out.len()).any(|i| out.loss_undefined(i)) {
                 swatches.push((colormap::UNDEFINED, "loss is NaN".into()));
             }
             let title = if ls.known { "final loss − minimum" } else { "final loss − lowest final loss" };

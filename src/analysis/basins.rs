@@ -182,15 +182,20 @@ pub fn attractors(
 
     // Clusters a reader could not tell apart (the same point to two decimals: a slow,
     // degenerate stationary point approached from several directions) are one attractor.
+    // (One label per cluster, looked up by name: a noisy map can have thousands of clusters.)
     let mut merged: Vec<(usize, [f64; 2], f64)> = Vec::new();
+    let mut by_name: FxHashMap<String, usize> = FxHashMap::default();
     for (n, at, extent) in clusters {
-        let name = crate::landscape::point_label(at);
-        match merged.iter_mut().find(|m| crate::landscape::point_label(m.1) == name) {
-            Some(m) => {
+        match by_name.entry(crate::landscape::point_label(at)) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let m = &mut merged[*e.get()];
                 m.0 += n;
                 m.2 = m.2.max(extent + (at[0] - m.1[0]).hypot(at[1] - m.1[1]));
             }
-            None => merged.push((n, at, extent)),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(merged.len());
+                merged.push((n, at, extent));
+            }
         }
     }
 
@@ -305,7 +310,7 @@ pub fn label(out: &Outcomes, attractors: &[Attractor]) -> Vec<i32> {
 pub fn label_within(out: &Outcomes, attractors: &[Attractor], reach: f64) -> Vec<i32> {
     let mut labels = label(out, attractors);
     labels.par_iter_mut().enumerate().for_each(|(i, l)| {
-        if *l != DIVERGED && out.loss[i].is_nan() {
+        if out.loss_undefined(i) {
             *l = UNDEFINED;
         } else if *l >= 0 && out.conv_step[i] < 0 {
             let a = attractors[*l as usize].at;
