@@ -87,6 +87,27 @@ impl Schedule {
         (Schedule::WarmupCosine, "warmup_cosine", 0.5),
     ];
 
+    /// The schedule's name on the command line.
+    pub fn name(self) -> &'static str {
+        Schedule::ALL
+            .iter()
+            .find(|(s, _, _)| *s == self)
+            .map(|(_, n, _)| *n)
+            .expect("every schedule is listed")
+    }
+
+    /// Which of the four schedule numbers (`gamma`, `step_size`, `warmup`, `horizon`, from
+    /// [`SLOT_SCHEDULE`]) this schedule reads (see [`lr_factor`]).
+    pub fn uses(self) -> &'static [usize] {
+        match self {
+            Schedule::Constant => &[],
+            Schedule::Step => &[0, 1],
+            Schedule::Exp | Schedule::Inv => &[0],
+            Schedule::Cosine => &[3],
+            Schedule::WarmupCosine => &[2, 3],
+        }
+    }
+
     /// The value of the kernel's `SCHEDULE` override.
     pub fn code(self) -> u32 {
         Schedule::ALL.iter().position(|(s, _, _)| *s == self).expect("every schedule is listed") as u32

@@ -316,21 +316,22 @@ pub fn options_title(spec: &Spec) -> Option<String> {
         on.push(format!("l2={}", value(options::SLOT_L2)));
     }
     if spec.schedule != options::Schedule::Constant {
-        let name =
-            options::Schedule::ALL.iter().find(|(s, _, _)| *s == spec.schedule).map_or("?", |(_, n, _)| *n);
-        // The schedule's own numbers, by the names `--schedule NAME:key=value` takes.
-        let used: &[(&str, usize)] = match spec.schedule {
-            options::Schedule::Step => &[("gamma", 0), ("step_size", 1)],
-            options::Schedule::Exp | options::Schedule::Inv => &[("gamma", 0)],
-            options::Schedule::Cosine => &[("horizon", 3)],
-            options::Schedule::WarmupCosine => &[("warmup", 2), ("horizon", 3)],
-            options::Schedule::Constant => &[],
-        };
-        let args: Vec<String> = used
+        // The schedule's own numbers, by the names `--schedule NAME:key=value` takes; a horizon
+        // of 0 (the run's steps) is left out.
+        let args: Vec<String> = spec
+            .schedule
+            .uses()
             .iter()
-            .filter(|(n, i)| !(*n == "horizon" && spec.values[options::SLOT_SCHEDULE + i] == 0.0))
-            .map(|(n, i)| format!("{n}={}", value(options::SLOT_SCHEDULE + i)))
+            .map(|&i| {
+                (
+                    options::SLOT_SCHEDULE + i,
+                    &options::PARAMS[options::SLOT_SCHEDULE - options::OPTION_BASE + i],
+                )
+            })
+            .filter(|(slot, p)| !(p.name == "horizon" && spec.values[*slot] == 0.0))
+            .map(|(slot, p)| format!("{}={}", p.name, value(slot)))
             .collect();
+        let name = spec.schedule.name();
         on.push(if args.is_empty() {
             format!("{name} schedule")
         } else {
