@@ -5,15 +5,21 @@
 /// `v` as the shortest text that parses back to the same f64: `0.25`, `1e30`, `-3.5e-7`,
 /// `0`, `NaN`, `inf`.
 pub fn num(v: f64) -> String {
-    let a = v.abs();
-    if a == 0.0 || !a.is_finite() || (1e-4..1e6).contains(&a) { format!("{v}") } else { format!("{v:e}") }
+    shortest(v)
 }
 
 /// [`num`] for an f32 value: the shortest text that parses back to the same f32 (`0.1`, not
 /// `0.10000000149011612`).
 pub fn num32(v: f32) -> String {
+    shortest(v)
+}
+
+/// Positional inside `[1e-4, 1e6)` (bounds in `T`), scientific outside; both shortest.
+fn shortest<T: num_traits::Float + std::fmt::Display + std::fmt::LowerExp>(v: T) -> String {
     let a = v.abs();
-    if a == 0.0 || !a.is_finite() || (1e-4..1e6).contains(&a) { format!("{v}") } else { format!("{v:e}") }
+    let positional =
+        a.is_zero() || !a.is_finite() || (a >= T::from(1e-4).unwrap() && a < T::from(1e6).unwrap());
+    if positional { format!("{v}") } else { format!("{v:e}") }
 }
 
 #[cfg(test)]

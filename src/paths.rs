@@ -204,49 +204,43 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
     let c = specs[0].1.landscape_params64();
     let sx = AxisFrame { title: "step".into(), lo: 0.0, hi: job.steps.max(1) as f64, log: false };
     let floor = landscape.minima_in(c, window).first().map(|m| m.loss);
-    let (series, sy) = match floor {
-        Some(floor) => {
-            let gap = |l: f32| (l as f64 - floor).max(1e-12);
-            let series: Vec<Series> = paths
-                .iter()
-                .map(|p| Series {
-                    colour: colour(p.optimiser),
-                    points: p.points.iter().enumerate().map(|(t, q)| (t as f64, gap(q[2]))).collect(),
-                })
-                .collect();
-            let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| v.is_finite());
-            let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-            let (lo, hi) = if lo.is_finite() && hi > lo {
-                (lo.log10().floor(), hi.log10().ceil())
-            } else {
-                (-12.0, 0.0)
-            };
-            let sy = AxisFrame {
+    let plotted = |l: f32| match floor {
+        Some(floor) => (l as f64 - floor).max(1e-12),
+        None => l as f64,
+    };
+    let series: Vec<Series> = paths
+        .iter()
+        .map(|p| Series {
+            colour: colour(p.optimiser),
+            points: p.points.iter().enumerate().map(|(t, q)| (t as f64, plotted(q[2]))).collect(),
+        })
+        .collect();
+    let range = |values: &mut dyn Iterator<Item = f64>| {
+        let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+        (lo.is_finite() && hi > lo).then_some((lo, hi))
+    };
+    let sy = match floor {
+        Some(_) => {
+            let mut values =
+                series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| v.is_finite());
+            let (lo, hi) =
+                range(&mut values).map_or((-12.0, 0.0), |(lo, hi)| (lo.log10().floor(), hi.log10().ceil()));
+            AxisFrame {
                 title: "loss − minimum".into(),
                 lo: 10f64.powf(lo),
                 hi: 10f64.powf(hi.max(lo + 1.0)),
                 log: true,
-            };
-            (series, sy)
+            }
         }
         None => {
-            let series: Vec<Series> = paths
-                .iter()
-                .map(|p| Series {
-                    colour: colour(p.optimiser),
-                    points: p.points.iter().enumerate().map(|(t, q)| (t as f64, q[2] as f64)).collect(),
-                })
-                .collect();
-            let inside = |q: &[f32; 3]| {
+            let inside = |q: &&[f32; 3]| {
                 let (x, y) = (q[0] as f64, q[1] as f64);
                 x >= window[0] && x <= window[1] && y >= window[2] && y <= window[3] && q[2].is_finite()
             };
-            let values =
-                paths.iter().flat_map(|p| p.points.iter().filter(|q| inside(q)).map(|q| q[2] as f64));
-            let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-            let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (-1.0, 1.0) };
+            let mut values = paths.iter().flat_map(|p| p.points.iter().filter(inside).map(|q| q[2] as f64));
+            let (lo, hi) = range(&mut values).unwrap_or((-1.0, 1.0));
             let pad = 0.05 * (hi - lo);
-            (series, AxisFrame { title: "loss".into(), lo: lo - pad, hi: hi + pad, log: false })
+            AxisFrame { title: "loss".into(), lo: lo - pad, hi: hi + pad, log: false }
         }
     };
     let (cw, ch) = (side, (side as f64 * 0.6) as u32);
