@@ -281,10 +281,9 @@ impl OutputSet {
                     Array::F32(_, s, d) => write_npy(&mut *zip, s, d),
                     Array::F64(_, s, d) => write_npy(&mut *zip, s, d),
                     Array::I32(_, s, d) => write_npy(&mut *zip, s, d),
-                    Array::Bool(_, s, d) => {
-                        let bytes: Vec<u8> = d.iter().map(|&b| b as u8).collect();
-                        write_npy_header::<bool, _>(&mut *zip, s).and_then(|()| zip.write_all(&bytes))
-                    }
+                    // A bool is one byte, 0 or 1: numpy's `|b1` as it stands in memory.
+                    Array::Bool(_, s, d) => write_npy_header::<bool, _>(&mut *zip, s)
+                        .and_then(|()| zip.write_all(bytemuck::cast_slice::<bool, u8>(d))),
                 }
                 .map_err(write_err(target))?;
             }
