@@ -77,8 +77,9 @@ fn usage_line(rendered: &str) -> String {
     }
     if line.contains("'--optimizer <OPTIMIZER>' cannot be used multiple times") {
         line.push_str(
-            "; several optimizers side by side (panels) come from a figure file: \
-             `optimizers = [\"gd\", \"adam\"]` in a [[figure]], then `downhill render FILE`",
+            "; `paths` takes several; maps of several optimizers side by side (panels) come \
+             from a figure file: `optimizers = [\"gd\", \"adam\"]` in a [[figure]], then \
+             `downhill render FILE`",
         );
     }
     shorten_echoes(&line, 2 * MAX_ECHO_CHARS)
