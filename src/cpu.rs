@@ -180,18 +180,18 @@ pub fn run_scalar(spec: &Spec, progress: &Progress) -> Outcomes {
 fn run_scalar_in<T: Twin>(spec: &Spec, progress: &Progress) -> Outcomes {
     let (xs, ys) = (spec.x.centres_in(spec.precision), spec.y.centres_in(spec.precision));
     let cols = spec.x.cells as usize;
-    let mut states = vec![TrajState::default(); spec.cells()];
+    let mut out = Outcomes::zeroed(spec.x.cells, spec.y.cells);
     // Small blocks, stolen by idle cores, keep every core busy when some regions diverge early.
     let block = 256usize;
-    states.par_chunks_mut(block).enumerate().for_each(|(b, out)| {
-        for (k, s) in out.iter_mut().enumerate() {
+    out.chunks_mut(block).into_par_iter().enumerate().for_each(|(b, mut cells)| {
+        for k in 0..cells.len() {
             let i = b * block + k;
             let p = CellParams::<T>::new(spec, i as u32, spec.x_value(i, &xs), ys[i / cols]);
-            *s = run_cell(spec, &p);
+            cells.set(k, &run_cell(spec, &p));
         }
-        progress.add(out.len() as u64 * spec.steps as u64);
+        progress.add(cells.len() as u64 * spec.steps as u64);
     });
-    Outcomes::from_states(spec.x.cells, spec.y.cells, &states)
+    out
 }
 
 /// One trajectory's iterates `(x, y, loss)` for steps `0..=div_step` or `0..=steps` (in the

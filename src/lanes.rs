@@ -314,6 +314,9 @@ macro_rules! multiversion {
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
             fn avx2($($arg: $ty),*) $(-> $ret)? $body
+            // Not inlined into this dispatcher: with the baseline body inlined, every call paid
+            // that body's prologue (W2a's run took 0.21 s instead of 0.17 s).
+            #[inline(never)]
             fn base($($arg: $ty),*) $(-> $ret)? $body
             match $crate::lanes::isa::level() {
                 // SAFETY: `isa::level` returns these levels only where the processor has them.
@@ -404,24 +407,28 @@ const TASK_CELLS: usize = 16 * LANES;
 pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
     let xs = spec.x.centres_in(spec.precision);
     let ys = spec.y.centres_in(spec.precision);
-    let mut states = vec![TrajState::default(); spec.cells()];
-    states.par_chunks_mut(TASK_CELLS).enumerate().for_each(|(task, out)| {
-        for (b, cells) in out.chunks_mut(LANES).enumerate() {
-            run_block(spec, &xs, &ys, task * TASK_CELLS + b * LANES, cells);
+    let mut out = Outcomes::zeroed(spec.x.cells, spec.y.cells);
+    out.chunks_mut(TASK_CELLS).into_par_iter().enumerate().for_each(|(task, mut cells)| {
+        for first in (0..cells.len()).step_by(LANES) {
+            let n = LANES.min(cells.len() - first);
+            let states = run_block(spec, &xs, &ys, task * TASK_CELLS + first, n);
+            for (i, s) in states[..n].iter().enumerate() {
+                cells.set(first + i, s);
+            }
         }
-        progress.add(out.len() as u64 * spec.steps as u64);
+        progress.add(cells.len() as u64 * spec.steps as u64);
     });
-    Outcomes::from_states(spec.x.cells, spec.y.cells, &states)
+    out
 }
 
-/// Runs the block of cells `first..first + out.len()` (at most [`LANES`]); lanes past the end
-/// repeat the last cell and are dropped.
-fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, out: &mut [TrajState]) {
+/// Runs the block of cells `first..first + n` (`n` at most [`LANES`]) and returns their final
+/// states; lanes past `n` repeat the last cell and are to be dropped.
+fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> [TrajState; LANES] {
     let cols = spec.x.cells as usize;
     let l: &Landscape = spec.landscape;
     let o = spec.optimiser;
     let params: [crate::cpu::CellParams<f32>; LANES] = std::array::from_fn(|i| {
-        let cell = first + i.min(out.len() - 1);
+        let cell = first + i.min(n - 1);
         crate::cpu::CellParams::new(spec, cell as u32, spec.x_value(cell, xs), ys[cell / cols])
     });
     let lanes =
@@ -487,14 +494,14 @@ fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, out: &mut [TrajS
     l.grad_lanes(&b.x, &b.y, &b.c, &mut b.gx, &mut b.gy);
     let mut loss = [0.0; LANES];
     l.loss_lanes(&b.x, &b.y, &b.c, &mut loss);
-    for (i, s) in out.iter_mut().enumerate() {
+    std::array::from_fn(|i| {
         let pos = [b.x[i], b.y[i]];
         if b.div_step[i] < 0 {
             let small = b.gx[i] * b.gx[i] + b.gy[i] * b.gy[i] <= tol2;
             conv_step[i] = crate::numeric::converged_since(conv_step[i], small, spec.steps);
         }
         let o = b.state(i);
-        *s = TrajState {
+        TrajState {
             pos,
             opt_a: o.a,
             opt_b: o.b,
@@ -504,6 +511,6 @@ fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, out: &mut [TrajS
             div_step: b.div_step[i],
             conv_step: conv_step[i],
             pad: 0,
-        };
-    }
+        }
+    })
 }

@@ -49,6 +49,37 @@ pub struct Outcomes {
     pub conv_step: Vec<i32>,
 }
 
+/// A run of consecutive cells of an [`Outcomes`] grid, writable in place
+/// ([`Outcomes::chunks_mut`]).
+pub struct CellsMut<'a> {
+    x: &'a mut [f32],
+    y: &'a mut [f32],
+    loss: &'a mut [f32],
+    div_step: &'a mut [i32],
+    conv_step: &'a mut [i32],
+}
+
+impl CellsMut<'_> {
+    /// Number of cells in the run.
+    pub fn len(&self) -> usize {
+        self.x.len()
+    }
+
+    /// Whether the run has no cells.
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+
+    /// Sets cell `i` of the run (counted from the run's first cell) from its final state.
+    pub fn set(&mut self, i: usize, s: &TrajState) {
+        self.x[i] = s.pos[0];
+        self.y[i] = s.pos[1];
+        self.loss[i] = s.loss;
+        self.div_step[i] = s.div_step;
+        self.conv_step[i] = s.conv_step;
+    }
+}
+
 impl Outcomes {
     /// An empty grid with room for `cols * rows` cells.
     pub fn with_capacity(cols: u32, rows: u32) -> Self {
@@ -73,11 +104,34 @@ impl Outcomes {
         self.conv_step.push(s.conv_step);
     }
 
-    /// The grid of `cols x rows` cells whose final states are `states`, in row-major order.
-    pub fn from_states(cols: u32, rows: u32, states: &[TrajState]) -> Self {
-        let mut out = Outcomes::with_capacity(cols, rows);
-        for s in states {
-            out.push(s);
+    /// A grid of `cols x rows` cells with every value zero, to be filled in place through
+    /// [`Outcomes::chunks_mut`].
+    pub fn zeroed(cols: u32, rows: u32) -> Self {
+        let n = cols as usize * rows as usize;
+        Outcomes {
+            cols,
+            rows,
+            x: vec![0.0; n],
+            y: vec![0.0; n],
+            loss: vec![0.0; n],
+            div_step: vec![0; n],
+            conv_step: vec![0; n],
+        }
+    }
+
+    /// The cells in consecutive runs of `size` (the last may be shorter), row-major, for
+    /// runners that fill disjoint parts of the grid in parallel.
+    pub fn chunks_mut(&mut self, size: usize) -> Vec<CellsMut<'_>> {
+        let mut out = Vec::with_capacity(self.x.len().div_ceil(size.max(1)));
+        let mut x = self.x.chunks_mut(size);
+        let mut y = self.y.chunks_mut(size);
+        let mut loss = self.loss.chunks_mut(size);
+        let mut div_step = self.div_step.chunks_mut(size);
+        let mut conv_step = self.conv_step.chunks_mut(size);
+        while let (Some(x), Some(y), Some(loss), Some(div_step), Some(conv_step)) =
+            (x.next(), y.next(), loss.next(), div_step.next(), conv_step.next())
+        {
+            out.push(CellsMut { x, y, loss, div_step, conv_step });
         }
         out
     }

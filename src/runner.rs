@@ -2,9 +2,11 @@
 //! exists and the CPU otherwise. Both runners take the same [`Spec`] and return the same
 //! [`Outcomes`].
 
+use std::cell::OnceCell;
+
 use crate::cpu;
 use crate::error::Error;
-use crate::gpu::{AdapterSummary, GpuRunner};
+use crate::gpu::{AdapterSummary, GpuRunner, hardware_gpu_possible};
 use crate::outcome::Outcomes;
 use crate::progress::Progress;
 use crate::spec::{Precision, Spec};
@@ -34,6 +36,19 @@ pub enum Backend {
     /// The GPU runner, chosen by `auto`: kernels that run faster on the CPU twin than on a
     /// software adapter (lavapipe) may go to the twin instead (see [`Backend::train`]).
     AutoGpu(Box<GpuRunner>),
+    /// `auto` on a machine that has no hardware GPU ([`hardware_gpu_possible`]): the CPU
+    /// runners, without the start-up cost of probing adapters. The software adapter is opened
+    /// on first use by the one kind of job it runs faster (maps of expression landscapes); the
+    /// cell then holds it, or why there is none.
+    AutoSoftware(OnceCell<Result<Box<GpuRunner>, String>>),
+}
+
+/// The software adapter of [`Backend::AutoSoftware`], opened on the first call.
+fn software_adapter(cell: &OnceCell<Result<Box<GpuRunner>, String>>) -> Result<&GpuRunner, &str> {
+    match cell.get_or_init(|| GpuRunner::new().map(Box::new).map_err(|e| e.to_string())) {
+        Ok(g) => Ok(g),
+        Err(e) => Err(e),
+    }
 }
 
 impl Backend {
@@ -42,6 +57,7 @@ impl Backend {
         match choice {
             BackendChoice::Cpu => Ok(Backend::Cpu),
             BackendChoice::Gpu => Ok(Backend::Gpu(Box::new(GpuRunner::new()?))),
+            BackendChoice::Auto if !hardware_gpu_possible() => Ok(Backend::AutoSoftware(OnceCell::new())),
             BackendChoice::Auto => match GpuRunner::new() {
                 Ok(g) => Ok(Backend::AutoGpu(Box::new(g))),
                 Err(e @ Error::NoAdapter(_)) => {
@@ -55,30 +71,43 @@ impl Backend {
 
     /// Short description for logs and metadata, e.g. `gpu: NVIDIA H100 (Vulkan)` or `cpu`.
     pub fn describe(&self) -> String {
-        match self {
-            Backend::Cpu => {
+        match self.adapter() {
+            Some(s) => format!("gpu: {} ({})", s.name, s.backend),
+            None => {
                 let n = std::thread::available_parallelism().map_or(1, |t| t.get());
                 let isa = crate::lanes::isa::name(crate::lanes::isa::level());
                 format!("cpu ({n} threads, SIMD lanes: {isa})")
             }
-            Backend::Gpu(g) | Backend::AutoGpu(g) => {
-                let s = g.context().summary();
-                format!("gpu: {} ({})", s.name, s.backend)
-            }
+        }
+    }
+
+    /// Why `auto` runs a job on the CPU instead of the adapter it would otherwise use.
+    fn cpu_reason(&self) -> String {
+        match self {
+            Backend::AutoSoftware(cell) => match cell.get() {
+                Some(Ok(_)) => format!("auto: faster than {}", self.describe()),
+                Some(Err(e)) => format!("auto: no hardware GPU on this machine; {e}"),
+                None => "auto: no hardware GPU on this machine".to_string(),
+            },
+            _ => format!("auto: faster than {}", self.describe()),
         }
     }
 
     /// [`Backend::describe`] for a batch of figures: under `auto` with only a software
     /// adapter, which figures go where (each figure's JSON names its own backend).
     pub fn describe_batch(&self) -> String {
-        if self.software_by_choice() {
-            format!(
+        match self {
+            Backend::AutoSoftware(_) => format!(
+                "{} ({}; maps of expression landscapes go to a software adapter where there is one)",
+                Backend::Cpu.describe(),
+                self.cpu_reason()
+            ),
+            _ if self.software_by_choice() => format!(
                 "{} for built-in landscapes, trainability and paths, {} for expression landscapes (auto)",
                 Backend::Cpu.describe(),
                 self.describe()
-            )
-        } else {
-            self.describe()
+            ),
+            _ => self.describe(),
         }
     }
 
@@ -87,9 +116,7 @@ impl Backend {
     pub fn describe_run(&self, spec: &Spec) -> String {
         match self {
             Backend::AutoGpu(_) if spec.precision == Precision::F64 => self.describe_trace(spec.precision),
-            _ if self.cpu_instead(spec) => {
-                format!("{} (auto: faster than {})", Backend::Cpu.describe(), self.describe())
-            }
+            _ if self.cpu_instead(spec) => format!("{} ({})", Backend::Cpu.describe(), self.cpu_reason()),
             _ => self.describe(),
         }
     }
@@ -101,19 +128,28 @@ impl Backend {
             Backend::AutoGpu(_) if precision == Precision::F64 => {
                 format!("{} (auto: the GPU kernels are f32; f64 runs on the CPU)", Backend::Cpu.describe())
             }
-            _ if self.software_by_choice() => {
-                format!("{} (auto: faster than {})", Backend::Cpu.describe(), self.describe())
-            }
+            _ if self.software_by_choice() => format!("{} ({})", Backend::Cpu.describe(), self.cpu_reason()),
             _ => self.describe(),
         }
     }
 
-    /// Whether `auto` runs the f32 map `spec` on the CPU lanes instead of the software adapter it
-    /// found: built-in landscapes run there several times faster on the same cores; expression
-    /// landscapes stay on the adapter, whose compiler turns their generated WGSL into native
-    /// vector code (4-6x faster than the lanes' tree walk, measured on lavapipe).
+    /// Whether `auto` runs the map `spec` on the CPU instead of the adapter: f64 maps, and
+    /// built-in landscapes where the adapter is a software one, which the CPU lanes run
+    /// several times faster on the same cores. Expression landscapes stay on a software
+    /// adapter, whose compiler turns their generated WGSL into native vector code (4-6x faster
+    /// than the lanes' tree walk, measured on lavapipe); under [`Backend::AutoSoftware`] this
+    /// opens it.
     fn cpu_instead(&self, spec: &Spec) -> bool {
-        self.software_by_choice() && spec.landscape.generated_wgsl().is_none()
+        let expression = spec.landscape.generated_wgsl().is_some();
+        match self {
+            Backend::AutoSoftware(cell) => {
+                spec.precision == Precision::F64 || !expression || software_adapter(cell).is_err()
+            }
+            Backend::AutoGpu(_) => {
+                spec.precision == Precision::F64 || (self.software_by_choice() && !expression)
+            }
+            _ => false,
+        }
     }
 
     /// [`Backend::describe`] for a trainability map, naming the CPU twin where
@@ -122,36 +158,48 @@ impl Backend {
         match self {
             Backend::AutoGpu(_) if spec.precision == Precision::F64 => self.describe_trace(spec.precision),
             _ if self.software_by_choice() => {
-                format!("{} (auto: faster than {} for this kernel)", Backend::Cpu.describe(), self.describe())
+                format!("{} ({} for this kernel)", Backend::Cpu.describe(), self.cpu_reason())
             }
             _ => self.describe(),
         }
     }
 
-    /// Whether `auto` found only a software adapter (a CPU driving the GPU API, like lavapipe):
-    /// then built-in landscapes, traces and trainability maps go to the CPU runners, which are
-    /// faster on the same cores (the 2-D kernels in SIMD lanes several times, the trainability
-    /// twin about twice).
+    /// Whether `auto` found only a software adapter (a CPU driving the GPU API, like lavapipe),
+    /// or knows there can be no other: then built-in landscapes, traces and trainability maps
+    /// go to the CPU runners, which are faster on the same cores (the 2-D kernels in SIMD
+    /// lanes several times, the trainability twin about twice).
     pub fn software_by_choice(&self) -> bool {
-        matches!(self, Backend::AutoGpu(g) if g.context().summary().device_type == "Cpu")
+        match self {
+            Backend::AutoSoftware(_) => true,
+            Backend::AutoGpu(g) => g.context().summary().device_type == "Cpu",
+            _ => false,
+        }
     }
 
-    /// The adapter, for the GPU backend.
+    /// The adapter in use, if one is open.
     pub fn adapter(&self) -> Option<AdapterSummary> {
         match self {
             Backend::Cpu => None,
             Backend::Gpu(g) | Backend::AutoGpu(g) => Some(g.context().summary()),
+            Backend::AutoSoftware(cell) => {
+                cell.get().and_then(|r| r.as_ref().ok()).map(|g| g.context().summary())
+            }
         }
     }
 
     /// Runs every cell of `spec`.
     pub fn run(&mut self, spec: &Spec, progress: &Progress) -> Result<Outcomes, Error> {
+        if self.cpu_instead(spec) {
+            return Ok(cpu::run(spec, progress));
+        }
         match self {
             Backend::Cpu => Ok(cpu::run(spec, progress)),
-            Backend::AutoGpu(_) if spec.precision == Precision::F64 => Ok(cpu::run(spec, progress)),
-            b if b.cpu_instead(spec) => Ok(cpu::run(spec, progress)),
             Backend::Gpu(_) if spec.precision == Precision::F64 => Err(f64_on_gpu()),
             Backend::Gpu(g) | Backend::AutoGpu(g) => g.run(spec, progress),
+            Backend::AutoSoftware(cell) => match cell.get_mut() {
+                Some(Ok(g)) => g.run(spec, progress),
+                _ => Ok(cpu::run(spec, progress)),
+            },
         }
     }
 
@@ -164,7 +212,7 @@ impl Backend {
         progress: &Progress,
     ) -> Result<crate::nn::train::TrainOutcomes, Error> {
         match self {
-            Backend::Cpu => Ok(crate::nn::cpu::run(spec, progress)),
+            Backend::Cpu | Backend::AutoSoftware(_) => Ok(crate::nn::cpu::run(spec, progress)),
             Backend::AutoGpu(_) if spec.precision == Precision::F64 => {
                 Ok(crate::nn::cpu::run(spec, progress))
             }
@@ -177,7 +225,7 @@ impl Backend {
     /// One trajectory's iterates `(x, y, loss)` (the spec must be a single cell).
     pub fn trace(&mut self, spec: &Spec) -> Result<Vec<[f32; 3]>, Error> {
         match self {
-            Backend::Cpu => Ok(cpu::trace(spec)),
+            Backend::Cpu | Backend::AutoSoftware(_) => Ok(cpu::trace(spec)),
             Backend::AutoGpu(_) if spec.precision == Precision::F64 => Ok(cpu::trace(spec)),
             b if b.software_by_choice() => Ok(cpu::trace(spec)),
             Backend::Gpu(_) if spec.precision == Precision::F64 => Err(f64_on_gpu()),

@@ -274,6 +274,41 @@ fn basins_on_the_cpu_backend() {
     assert!(csv.lines().any(|l| l.starts_with("\"not converged\",not converged,,,")), "{csv}");
 }
 
+/// The `backend` and `adapter` a tiny `basins` run under `--backend auto` records.
+fn auto_backend_of(landscape: &str) -> (String, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    downhill()
+        .args(["basins", "--landscape", landscape, "--optimizer", "gd", "--res", "8", "--steps", "20"])
+        .args(["--backend", "auto", "-o"])
+        .arg(dir.path().join("a"))
+        .assert()
+        .success();
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("a.json")).unwrap()).unwrap();
+    (meta["backend"].as_str().unwrap().to_string(), meta["adapter"].clone())
+}
+
+#[test]
+fn auto_without_a_hardware_gpu_runs_built_ins_on_the_cpu_and_expressions_on_the_software_adapter() {
+    if downhill::gpu::hardware_gpu_possible() {
+        eprintln!("this machine may have a hardware GPU: `auto` probes it, nothing to check here");
+        return;
+    }
+    let (backend, adapter) = auto_backend_of("himmelblau");
+    assert!(
+        backend.starts_with("cpu (") && backend.ends_with("(auto: no hardware GPU on this machine)"),
+        "{backend}"
+    );
+    assert!(adapter.is_null(), "no adapter was opened for a built-in landscape: {adapter}");
+    let (backend, adapter) = auto_backend_of("expr:x^2 + y^2");
+    if common::gpu_skipped() {
+        assert!(backend.starts_with("gpu: ") || backend.starts_with("cpu ("), "{backend}");
+    } else {
+        assert!(backend.starts_with("gpu: "), "expression landscapes go to the software adapter: {backend}");
+        assert_eq!(adapter["device_type"], "Cpu", "{adapter}");
+    }
+}
+
 #[test]
 fn trace_writes_one_row_per_step_on_both_backends_and_they_agree() {
     let dir = tempfile::tempdir().unwrap();

@@ -44,6 +44,27 @@ pub struct AdapterSummary {
     pub shader_f64: bool,
 }
 
+/// Whether this machine may have a hardware GPU for wgpu to open. On Linux a hardware adapter
+/// needs a device node: a DRM render node (`/dev/dri/renderD*`: Mesa, AMD, Intel), an NVIDIA
+/// device (`/dev/nvidia*`) or WSL's `/dev/dxg`; without one, the only adapters are software
+/// ones (lavapipe), and `--backend auto` need not spend the 30-50 ms it takes to start Vulkan
+/// and probe them before running on the CPU. Elsewhere, or when `WGPU_ADAPTER_NAME` or
+/// `WGPU_BACKEND` asks for a particular adapter, this answers `true` (probe as usual).
+pub fn hardware_gpu_possible() -> bool {
+    if !cfg!(target_os = "linux")
+        || std::env::var_os("WGPU_ADAPTER_NAME").is_some()
+        || std::env::var_os("WGPU_BACKEND").is_some()
+    {
+        return true;
+    }
+    let has = |dir: &str, prefix: &str| {
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        })
+    };
+    has("/dev/dri", "renderD") || has("/dev", "nvidia") || std::path::Path::new("/dev/dxg").exists()
+}
+
 impl GpuContext {
     /// Finds the default adapter (honouring `WGPU_BACKEND` and `WGPU_ADAPTER_NAME`) and opens
     /// a device with its full limits.

@@ -11,5 +11,5 @@ pub mod layout;
 pub mod pipeline;
 pub mod runner;
 
-pub use context::{AdapterSummary, GpuContext};
+pub use context::{AdapterSummary, GpuContext, hardware_gpu_possible};
 pub use runner::GpuRunner;
