@@ -5,9 +5,8 @@
 use std::path::Path;
 
 use crate::error::Error;
-use crate::figure::{self, Report};
-use crate::paths;
-use crate::recipe::{self, FigureFile, Plan, Recipe, RecipeKind};
+use crate::plan::{Plan, Report};
+use crate::recipe::{self, FigureFile, Recipe, RecipeKind};
 use crate::runner::Backend;
 
 /// Checks every recipe of `file` (named `file_name` in errors) before anything runs, so a bad
@@ -34,11 +33,7 @@ pub fn plan_all(
 
 /// Renders one plan.
 pub fn run_plan(backend: &mut Backend, plan: &Plan) -> Result<Report, Error> {
-    match plan {
-        Plan::Map { jobs, animate } => figure::run_maps(backend, jobs, animate.clone()),
-        Plan::Paths(job) => paths::run_paths(backend, job),
-        Plan::Train(job) => crate::nn::job::run_train(backend, job),
-    }
+    plan.run(backend)
 }
 
 /// `results/README.md` for a rendered figure file: every figure's image (and loss curves for

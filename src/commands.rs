@@ -9,14 +9,15 @@ use anyhow::{Context, Result};
 
 use downhill::batch;
 use downhill::error::Error;
-use downhill::figure::{ColorBy, Style};
+use downhill::figure::ColorBy;
 use downhill::fmt::num32;
 use downhill::gallery;
 use downhill::landscape::LANDSCAPES;
 use downhill::optimiser::OPTIMISERS;
 use downhill::output::OutputSet;
 use downhill::param::ParamDef;
-use downhill::recipe::{self, FigureFile, Plan, Recipe, RecipeKind, Res};
+use downhill::plan::Style;
+use downhill::recipe::{self, FigureFile, Recipe, RecipeKind, Res};
 use downhill::render::colormap::Cmap;
 use downhill::runner::{Backend, BackendChoice};
 use downhill::spec::{self, OptionsText, SpecBuilder};
@@ -395,8 +396,8 @@ fn render_one(r: &Recipe, out: &Path, run: &RunArgs) -> Result<()> {
     r.name = check_prefix("--out", out)?;
     let dir = out.parent().map(PathBuf::from).unwrap_or_default();
     let plan = r.plan(&dir, &command_line(), std::io::stderr().is_terminal())?;
-    if let Plan::Map { jobs, .. } = &plan {
-        show_wgsl(run, &jobs[0].spec)?;
+    if let Some(spec) = plan.map_spec() {
+        show_wgsl(run, spec)?;
     }
     let mut backend = open_backend(run.backend)?;
     let report = batch::run_plan(&mut backend, &plan)?;
@@ -407,11 +408,7 @@ fn render_one(r: &Recipe, out: &Path, run: &RunArgs) -> Result<()> {
         RecipeKind::Paths => "paths",
         RecipeKind::Trainability => "trainability",
     };
-    let on = match &plan {
-        Plan::Train(job) => backend.describe_training(&job.frames[0].1),
-        Plan::Map { jobs, .. } => backend.describe_run(&jobs[0].spec),
-        Plan::Paths(job) => backend.describe_trace(job.options.precision),
-    };
+    let on = plan.backend_line(&backend);
     eprintln!("downhill {what} on {on}: {}", report.summary);
     let files: Vec<String> = report.files.iter().map(|f| f.display().to_string()).collect();
     eprintln!("wrote {}", files.join(", "));

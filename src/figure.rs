@@ -13,10 +13,10 @@ use crate::error::Error;
 use crate::outcome::Outcomes;
 use crate::output::{Array, OutputSet, with_ext};
 use crate::paint;
+use crate::plan::{Figure, PngText, Report, Style};
 use crate::progress::Progress;
-use crate::recipe::{self, Animate, Recipe};
 use crate::refine;
-use crate::render::colormap::{self, Cmap};
+use crate::render::colormap;
 use crate::render::frame::{self, Frame, Key};
 use crate::render::heatmap;
 use crate::runner::Backend;
@@ -46,41 +46,6 @@ impl Kind {
 
 pub use crate::paint::ColorBy;
 
-/// How a figure looks.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Style {
-    /// Continuous colour map (`--cmap`).
-    pub cmap: Cmap,
-    /// Whether to draw the frame (title, axes with ticks, colour bar or legend); without it
-    /// the PNG is the bare heatmap.
-    pub frame: bool,
-    /// Pixel density: 1 for ordinary screens, 2 for high-density ones (every length doubles).
-    pub ratio: u32,
-    /// The plot's longer side is at least this many pixels at ratio 1 (whole pixels per cell,
-    /// at most 16), so small grids are scaled up.
-    pub size: u32,
-    /// Title over the plot; by default the optimiser, landscape and step count.
-    pub title: Option<String>,
-    /// Contour lines of the landscape on basin maps.
-    pub contours: bool,
-    /// Rings on the attractors on basin maps.
-    pub markers: bool,
-}
-
-impl Default for Style {
-    fn default() -> Self {
-        Style {
-            cmap: Cmap::Viridis,
-            frame: true,
-            ratio: 1,
-            size: 512,
-            title: None,
-            contours: true,
-            markers: true,
-        }
-    }
-}
-
 /// One figure to render.
 #[derive(Clone, Debug)]
 pub struct Job {
@@ -100,8 +65,8 @@ pub struct Job {
     pub progress: bool,
     /// The command that reproduces this figure, recorded in the metadata.
     pub command: String,
-    /// The recipe this job came from, embedded in the PNG.
-    pub recipe: Recipe,
+    /// The PNG's text chunks (the recipe that made the figure).
+    pub png_text: PngText,
     /// For stability maps: refine each row's boundary to this relative precision with this
     /// many steps per probe (see [`crate::refine`]).
     pub refine: Option<Refinement>,
@@ -116,22 +81,44 @@ pub struct Refinement {
     pub steps: u32,
 }
 
-/// What a finished job reports.
-#[derive(Clone, Debug)]
-pub struct Report {
-    /// Files written.
-    pub files: Vec<PathBuf>,
-    /// Wall time of the run itself (not rendering), seconds.
-    pub run_seconds: f64,
-    /// Trajectory-steps per second of the run.
-    pub traj_steps_per_s: f64,
-    /// One-line summary of the outcome.
-    pub summary: String,
-}
-
 /// Runs, analyses, renders and writes one figure.
 pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
     run_maps(backend, std::slice::from_ref(job), None)
+}
+
+/// The frames of an animated map figure: one per value of a parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frames {
+    /// The parameter that changes from frame to frame.
+    pub param: String,
+    /// Its value in each frame, in order.
+    pub values: Vec<f64>,
+    /// Frames per second.
+    pub fps: u32,
+}
+
+/// A figure made of maps: one panel per job (side by side), and one frame per value of
+/// `animate` (see [`run_maps`]).
+#[derive(Clone, Debug)]
+pub struct Maps {
+    /// The panels' jobs, in order; they share kind, axes, colouring, style and prefix.
+    pub jobs: Vec<Job>,
+    /// The frames of an animation.
+    pub animate: Option<Frames>,
+}
+
+impl Figure for Maps {
+    fn backend_line(&self, backend: &Backend) -> String {
+        backend.describe_run(&self.jobs[0].spec)
+    }
+
+    fn run(&self, backend: &mut Backend) -> Result<Report, Error> {
+        run_maps(backend, &self.jobs, self.animate.as_ref())
+    }
+
+    fn map_spec(&self) -> Option<&Spec> {
+        Some(&self.jobs[0].spec)
+    }
 }
 
 /// One map of a figure (a panel of one frame): its run and its analysis.
@@ -220,20 +207,19 @@ fn run_map(backend: &mut Backend, job: &Job, spec: Spec) -> Result<Map, Error> {
 /// (side by side, sharing axes, attractor colours and the colour scale), and, with
 /// `animate`, one frame per value of the animated parameter (an animated PNG). The jobs share
 /// kind, axes, colouring, style and prefix.
-pub fn run_maps(
-    backend: &mut Backend,
-    jobs: &[Job],
-    animate: Option<(Animate, Vec<f64>)>,
-) -> Result<Report, Error> {
+pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -> Result<Report, Error> {
     let job = &jobs[0];
     let style = &job.style;
     let ratio = style.ratio.max(1);
     let color = colouring(job);
-    let (values, slot): (Vec<Option<f64>>, Option<usize>) = match &animate {
+    let (values, slot): (Vec<Option<f64>>, Option<usize>) = match animate {
         None => (vec![None], None),
-        Some((a, v)) => {
+        Some(a) => {
             let s = &job.spec;
-            (v.iter().map(|&v| Some(v)).collect(), Some(spec::slot_of(s.landscape, s.optimiser, &a.param)?))
+            (
+                a.values.iter().map(|&v| Some(v)).collect(),
+                Some(spec::slot_of(s.landscape, s.optimiser, &a.param)?),
+            )
         }
     };
     let n_maps = (values.len() * jobs.len()) as u32;
@@ -378,8 +364,8 @@ pub fn run_maps(
             pngs.push(img);
             continue;
         }
-        let title = match (&animate, values[f]) {
-            (Some((a, _)), Some(v)) => format!("{base_title}; {} = {}", a.param, paint::short(v as f32)),
+        let title = match (animate, values[f]) {
+            (Some(a), Some(v)) => format!("{base_title}; {} = {}", a.param, paint::short(v as f32)),
             _ => base_title.clone(),
         };
         let fr = Frame {
@@ -436,15 +422,15 @@ pub fn run_maps(
     if all.len() > 1 {
         meta.insert("maps".into(), json!(analyses));
     }
-    if let Some((a, v)) = &animate {
-        meta.insert("animate".into(), json!({ "param": a.param, "values": v, "fps": a.fps.unwrap_or(8) }));
+    if let Some(a) = animate {
+        meta.insert("animate".into(), json!({ "param": a.param, "values": a.values, "fps": a.fps }));
     }
     meta.insert("run_seconds".into(), json!(run_seconds));
     meta.insert("traj_steps_per_s".into(), json!(rate));
 
     let mut set = OutputSet::new();
-    let fps = animate.as_ref().map_or(1, |(a, _)| a.fps.unwrap_or(8));
-    set.apng(&with_ext(&job.prefix, "png"), &pngs, fps, &recipe::png_text(&job.recipe, &job.command))?;
+    let fps = animate.map_or(1, |a| a.fps);
+    set.apng(&with_ext(&job.prefix, "png"), &pngs, fps, &job.png_text)?;
     for (path, f, p, labels) in &raw {
         let m = &maps[*f][*p];
         write_npz(&mut set, path, &m.spec, &m.out, labels)?;

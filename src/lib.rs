@@ -27,6 +27,7 @@ pub mod output;
 pub mod paint;
 pub mod param;
 pub mod paths;
+pub mod plan;
 pub mod progress;
 pub mod recipe;
 pub mod refine;

@@ -11,11 +11,10 @@ use image::RgbImage;
 use serde_json::json;
 
 use crate::error::Error;
-use crate::figure::{Report, Style};
 use crate::fmt::{num, num32};
 use crate::output::{OutputSet, with_ext};
 use crate::paint;
-use crate::recipe::{self, Recipe};
+use crate::plan::{Figure, PngText, Report, Style};
 use crate::render::chart::{self, Series};
 use crate::render::colormap::{self, Rgb};
 use crate::render::frame::{self, AxisFrame, Frame, Key};
@@ -52,8 +51,8 @@ pub struct PathsJob {
     pub prefix: PathBuf,
     /// The command that reproduces this figure, recorded in the metadata.
     pub command: String,
-    /// The recipe this job came from, embedded in the PNGs.
-    pub recipe: Recipe,
+    /// The PNGs' text chunks (the recipe that made the figure).
+    pub png_text: PngText,
 }
 
 /// One optimiser's path from one start.
@@ -91,7 +90,18 @@ fn end_marker(xa: &AxisFrame, ya: &AxisFrame, w: u32, h: u32, points: &[[f32; 3]
 /// Host bytes per iterate of a path or trace: the `(x, y, loss)` row (12) and its CSV line.
 pub const TRACE_ROW_BYTES: u64 = 12 + 48;
 
-/// Runs every (optimiser, start) pair and writes the figures.
+impl Figure for PathsJob {
+    fn backend_line(&self, backend: &Backend) -> String {
+        backend.describe_trace(self.options.precision)
+    }
+
+    fn run(&self, backend: &mut Backend) -> Result<Report, Error> {
+        run_paths(backend, self)
+    }
+}
+
+/// Runs every (optimiser, start) pair and writes the figures: the paths over the landscape
+/// and their loss curves.
 pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error> {
     // Recipes check all of this when planned; a job built by hand gets the same refusals.
     for (field, n) in [("--optimizers", job.optimisers.len()), ("--starts", job.starts.len())] {
@@ -100,7 +110,7 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
         }
     }
     if let Some(d) = job.domain {
-        recipe::check_window("--domain", d)?;
+        crate::spec::check_window("--domain", d)?;
     }
     // Every path's iterates are held at once (x, y, loss in f32), and again as CSV text.
     let rows = (job.optimisers.len() * job.starts.len()) as u64 * (job.steps as u64 + 1);
@@ -305,9 +315,8 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
         },
     });
     let mut set = OutputSet::new();
-    let text = recipe::png_text(&job.recipe, &job.command);
-    set.png(&with_ext(&job.prefix, "png"), &framed.image, &text)?;
-    set.png(&with_ext(&job.prefix, "loss.png"), &loss_fig.image, &text)?;
+    set.png(&with_ext(&job.prefix, "png"), &framed.image, &job.png_text)?;
+    set.png(&with_ext(&job.prefix, "loss.png"), &loss_fig.image, &job.png_text)?;
     set.text(&with_ext(&job.prefix, "csv"), &csv)?;
     set.text(
         &with_ext(&job.prefix, "json"),

@@ -714,6 +714,23 @@ fn make_axis(
     Ok(axis)
 }
 
+/// Refuses a window `[x_lo, x_hi, y_lo, y_hi]` that is not finite in f32 or has an empty
+/// side.
+pub fn check_window(flag: &str, d: [f64; 4]) -> Result<(), Error> {
+    if d.iter().any(|v| !(v.is_finite() && (*v as f32).is_finite())) {
+        return Err(Error::input(flag, format!("bounds {d:?} must be finite f32 numbers")));
+    }
+    for (axis, lo, hi) in [("x", d[0], d[1]), ("y", d[2], d[3])] {
+        if (lo as f32) >= (hi as f32) {
+            return Err(Error::input(
+                flag,
+                format!("{axis} window {lo}:{hi} is empty; the low bound must be below the high bound"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Refuses an axis whose cell values do not fit in f32, or whose neighbouring cells the
 /// run's `precision` cannot tell apart.
 pub fn check_values(flag: &str, axis: &Axis, precision: Precision) -> Result<(), Error> {

@@ -14,10 +14,9 @@ use super::train::{CellOutcome, CellStats64, NnParam, Precision, TrainOutcomes, 
 use super::{Activation, NetData, Shape};
 use crate::analysis::fractal;
 use crate::error::Error;
-use crate::figure::{Report, Style};
 use crate::output::{Array, OutputSet, with_ext};
+use crate::plan::{Figure, PngText, Report, Style};
 use crate::progress::Progress;
-use crate::recipe::{self, Recipe};
 use crate::render::frame::{self, AxisFrame, Frame, Key};
 use crate::render::heatmap;
 use crate::runner::Backend;
@@ -86,8 +85,8 @@ pub struct TrainJob {
     pub progress: bool,
     /// The command that reproduces the figure.
     pub command: String,
-    /// The recipe, embedded in the PNG.
-    pub recipe: Recipe,
+    /// The PNG's text chunks (the recipe that made the figure).
+    pub png_text: PngText,
 }
 
 /// Builds the spec of a trainability map.
@@ -339,6 +338,16 @@ fn run_frame(
     Ok(FrameOut { out, image, plot, scale, meta, summary, run_seconds, steps_run })
 }
 
+impl Figure for TrainJob {
+    fn backend_line(&self, backend: &Backend) -> String {
+        backend.describe_training(&self.frames[0].1)
+    }
+
+    fn run(&self, backend: &mut Backend) -> Result<Report, Error> {
+        run_train(backend, self)
+    }
+}
+
 /// Runs, classifies, renders and writes one trainability figure: one map, or with several
 /// frames an animated PNG.
 pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error> {
@@ -384,7 +393,7 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
         }),
     );
     let mut set = OutputSet::new();
-    set.apng(&with_ext(&job.prefix, "png"), &images, job.fps, &recipe::png_text(&job.recipe, &job.command))?;
+    set.apng(&with_ext(&job.prefix, "png"), &images, job.fps, &job.png_text)?;
     if job.raw && frames.len() == 1 {
         let (trains, div, columns, rows, cols) = either!(&first.out, o => (
             map::classes(o, spec.steps),

@@ -1,0 +1,85 @@
+//! What every kind of figure shares once planned: the [`Figure`] interface through which the
+//! command line and figure files (and recipes read back from PNGs) run every figure, the
+//! [`Style`] they are drawn in, the [`Report`] they return, and the PNG text they embed.
+//!
+//! A recipe ([`crate::recipe`]) is checked and planned into a [`Plan`] before anything runs;
+//! the kinds ([`crate::figure`] maps, [`crate::paths`] trajectories, [`crate::nn::job`]
+//! trainability maps) implement [`Figure`] and depend on this module, not on the recipe.
+
+use std::path::PathBuf;
+
+use crate::error::Error;
+use crate::render::colormap::Cmap;
+use crate::runner::Backend;
+use crate::spec::Spec;
+
+/// A checked figure of any kind, ready to run.
+pub trait Figure {
+    /// Where `backend` runs it, and why when `auto` chose (e.g. `cpu (...) (auto: ...)`), for
+    /// the line the command prints.
+    fn backend_line(&self, backend: &Backend) -> String;
+
+    /// Runs, analyses, renders and writes the figure's outputs as one atomic set.
+    fn run(&self, backend: &mut Backend) -> Result<Report, Error>;
+
+    /// The spec of the figure's first map, for figures made of maps of a 2-D landscape
+    /// (`--show-wgsl` prints its landscape's WGSL).
+    fn map_spec(&self) -> Option<&Spec> {
+        None
+    }
+}
+
+/// A planned figure.
+pub type Plan = Box<dyn Figure>;
+
+/// The text chunks a figure's PNG carries (`(keyword, text)`), e.g. the recipe that made it,
+/// so `downhill render FIGURE.png` can render it again.
+pub type PngText = Vec<(&'static str, String)>;
+
+/// How a figure looks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Style {
+    /// Continuous colour map (`--cmap`).
+    pub cmap: Cmap,
+    /// Whether to draw the frame (title, axes with ticks, colour bar or legend); without it
+    /// the PNG is the bare heatmap.
+    pub frame: bool,
+    /// Pixel density: 1 for ordinary screens, 2 for high-density ones (every length doubles).
+    pub ratio: u32,
+    /// The plot's longer side is at least this many pixels at ratio 1 (whole pixels per cell,
+    /// at most 16), so small grids are scaled up.
+    pub size: u32,
+    /// Title over the plot; by default the optimiser, landscape and step count.
+    pub title: Option<String>,
+    /// Contour lines of the landscape on basin maps.
+    pub contours: bool,
+    /// Rings on the attractors on basin maps.
+    pub markers: bool,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            cmap: Cmap::Viridis,
+            frame: true,
+            ratio: 1,
+            size: 512,
+            title: None,
+            contours: true,
+            markers: true,
+        }
+    }
+}
+
+/// What a finished job reports.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// Wall time of the run itself (not rendering), seconds.
+    pub run_seconds: f64,
+    /// Trajectory-steps per second of the run.
+    pub traj_steps_per_s: f64,
+    /// One-line summary of the outcome.
+    pub summary: String,
+}
