@@ -209,9 +209,6 @@ fn run_map(backend: &mut Backend, job: &Job, spec: Spec) -> Result<Map, Error> {
 /// kind, axes, colouring, style and prefix.
 pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -> Result<Report, Error> {
     let job = &jobs[0];
-    let style = &job.style;
-    let ratio = style.ratio.max(1);
-    let color = colouring(job);
     let (values, slot): (Vec<Option<f64>>, Option<usize>) = match animate {
         None => (vec![None], None),
         Some(a) => {
@@ -225,9 +222,59 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
     let n_maps = (values.len() * jobs.len()) as u32;
     crate::memory::check_maps("--animate", job.spec.x.cells, job.spec.y.cells, n_maps)?;
 
-    // 1. Run every map.
-    let mut maps: Vec<Vec<Map>> = Vec::new();
-    for v in &values {
+    let maps = run_all(backend, jobs, &values, slot)?;
+    let all: Vec<&Map> = maps.iter().flatten().collect();
+    let shared = Shared::over(job, &all);
+    let painted: Vec<Vec<Painted>> = maps
+        .iter()
+        .enumerate()
+        .map(|(f, frame)| {
+            frame
+                .iter()
+                .enumerate()
+                .map(|(p, m)| paint_map(job, m, &shared, (f, maps.len()), (p, frame.len())))
+                .collect()
+        })
+        .collect();
+    let key = with_overlays(painted[0][0].key.clone(), &maps);
+    let (pngs, plots) = frame_all(jobs, &maps, &painted, key, &shared, slot, animate, &values);
+
+    let run_seconds: f64 = all.iter().map(|m| m.run_seconds).sum();
+    // Steps actually run: a trajectory stops where it diverges.
+    let work: f64 = all.iter().map(|m| m.out.steps_run(m.spec.steps) as f64).sum();
+    let rate = work / run_seconds.max(1e-9);
+    let analyses: Vec<&serde_json::Value> = painted.iter().flatten().map(|p| &p.analysis).collect();
+    let meta = metadata(backend, job, &analyses, &shared, &pngs, &plots, animate, run_seconds, rate);
+    let files = write(job, &maps, &painted, &pngs, animate, &meta)?;
+    let first = &maps[0][0].spec;
+    let head = format!(
+        "{} map(s) of {}x{} trajectories x {} steps in {:.2} s ({:.3e} trajectory-steps/s, counting steps run)",
+        all.len(),
+        first.x.cells,
+        first.y.cells,
+        first.steps,
+        run_seconds,
+        rate
+    );
+    let notes: Vec<String> = painted[0].iter().map(|p| p.note.clone()).collect();
+    let summary = if maps.len() == 1 {
+        format!("{head}; {}", notes.join(" | "))
+    } else {
+        format!("{head}; first frame: {}", notes.join(" | "))
+    };
+    Ok(Report { files, run_seconds, traj_steps_per_s: rate, summary })
+}
+
+/// Runs every map: for each frame's value of the animated parameter (in `slot`), one map per
+/// job.
+fn run_all(
+    backend: &mut Backend,
+    jobs: &[Job],
+    values: &[Option<f64>],
+    slot: Option<usize>,
+) -> Result<Vec<Vec<Map>>, Error> {
+    let mut maps = Vec::new();
+    for v in values {
         let mut frame = Vec::new();
         for j in jobs {
             let mut s = j.spec.clone();
@@ -238,90 +285,122 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
         }
         maps.push(frame);
     }
-    let all: Vec<&Map> = maps.iter().flatten().collect();
+    Ok(maps)
+}
 
-    // 2. What every map shares: attractors (same index, same colour) and the loss scale.
-    let lists: Vec<Vec<Attractor>> = all.iter().map(|m| m.attractors.clone()).collect();
-    let mut attractors = basins::merge(&lists, cluster_tol(&job.spec));
-    let params = job.spec.landscape_params64();
-    basins::name_found(&mut attractors, |p| job.spec.landscape.hess64(p, params));
-    let outs: Vec<&Outcomes> = all.iter().map(|m| &m.out).collect();
-    let loss_scale = paint::LossScale::over(&outs, &attractors);
-    let scale = heatmap::scale_for(job.spec.x.cells, job.spec.y.cells, style.size * ratio);
-    // Text, lines and markers grow with the plot: a 4096-pixel map gets the same proportions
-    // as a 512-pixel one instead of 11-pixel labels.
-    let side = job.spec.x.cells.max(job.spec.y.cells) * scale;
-    let ratio = ratio.max(side / style.size.max(1));
+/// What every map of a figure shares once all have run.
+struct Shared {
+    /// Attractors of all maps merged (same index, same colour in every panel and frame).
+    attractors: Vec<Attractor>,
+    /// The loss colour scale over all maps.
+    loss_scale: paint::LossScale,
+    /// Pixels per cell.
+    scale: u32,
+    /// Pixel density of text, lines and markers.
+    ratio: u32,
+    /// The colouring, with `auto` resolved.
+    color: ColorBy,
+}
 
-    // 3. Colour and annotate every map.
-    let mut key = None;
-    let mut images: Vec<Vec<RgbImage>> = Vec::new();
-    let mut analyses: Vec<serde_json::Value> = Vec::new();
-    let mut extra_files: Vec<(PathBuf, String)> = Vec::new();
-    let mut raw: Vec<(PathBuf, usize, usize, Vec<i32>)> = Vec::new();
-    let mut summaries = Vec::new();
-    for (f, frame) in maps.iter().enumerate() {
-        let mut imgs = Vec::new();
-        let mut notes = Vec::new();
-        for (p, m) in frame.iter().enumerate() {
-            let labels = basins::label_within(&m.out, &attractors, reach(&m.spec));
-            let (mut img, k) =
-                paint::colour(&m.spec, &m.out, &labels, &attractors, color, scale, style.cmap, &loss_scale);
-            key.get_or_insert(k);
-            if job.kind == Kind::Basins && style.contours {
-                paint::contours(&mut img, &m.spec);
-            }
-            // Spaced dots over the curve: where they agree, both stay visible.
-            if let Some(t) = &m.theory {
-                draw_theory(&mut img, &m.spec, t, scale, ratio);
-            }
-            if let Some(rows) = &m.refined {
-                draw_refined(&mut img, &m.spec, rows, scale, ratio);
-            }
-            if job.kind == Kind::Basins && style.markers {
-                paint::markers(&mut img, &m.spec, &attractors, (9 * ratio).max(scale));
-            }
-            let (analysis, summary, shares) = analyse(job.kind, m, &labels, &attractors, values.len() == 1);
-            // Panels and frames of one figure write their tables and arrays with a suffix.
-            let suffix = match (maps.len(), frame.len()) {
-                (1, 1) => String::new(),
-                (1, _) => format!(".panel{}", p + 1),
-                (_, 1) => format!(".frame{}", f + 1),
-                _ => format!(".frame{}.panel{}", f + 1, p + 1),
-            };
-            let mut base = job.prefix.as_os_str().to_os_string();
-            base.push(&suffix);
-            let base = PathBuf::from(base);
-            if let Some(rows) = &m.refined {
-                extra_files.push((
-                    with_ext(&base, "boundary.csv"),
-                    refine::csv(&m.spec.y.param, &m.spec.x.param, rows),
-                ));
-            }
-            // Animations keep per-frame shares in the JSON only.
-            if job.kind == Kind::Basins && !shares.is_empty() && maps.len() == 1 {
-                extra_files.push((with_ext(&base, "basins.csv"), basins::csv(&shares)));
-            }
-            if job.raw && maps.len() == 1 {
-                raw.push((with_ext(&base, "npz"), f, p, labels));
-            }
-            notes.push(if frame.len() > 1 {
-                format!("{}: {summary}", paint::optimiser_title(&m.spec))
-            } else {
-                summary
-            });
-            analyses.push(analysis);
-            imgs.push(img);
-        }
-        summaries.push(notes.join(" | "));
-        images.push(imgs);
+impl Shared {
+    fn over(job: &Job, all: &[&Map]) -> Shared {
+        let lists: Vec<Vec<Attractor>> = all.iter().map(|m| m.attractors.clone()).collect();
+        let mut attractors = basins::merge(&lists, cluster_tol(&job.spec));
+        let params = job.spec.landscape_params64();
+        basins::name_found(&mut attractors, |p| job.spec.landscape.hess64(p, params));
+        let outs: Vec<&Outcomes> = all.iter().map(|m| &m.out).collect();
+        let loss_scale = paint::LossScale::over(&outs, &attractors);
+        let style = &job.style;
+        let scale = heatmap::scale_for(job.spec.x.cells, job.spec.y.cells, style.size * style.ratio.max(1));
+        // Text, lines and markers grow with the plot: a 4096-pixel map gets the same
+        // proportions as a 512-pixel one instead of 11-pixel labels.
+        let side = job.spec.x.cells.max(job.spec.y.cells) * scale;
+        let ratio = style.ratio.max(1).max(side / style.size.max(1));
+        Shared { attractors, loss_scale, scale, ratio, color: colouring(job) }
     }
+}
 
-    // 4. Frame every frame's panels.
-    let mut key = key.expect("a figure has at least one map");
-    // What the overlays are: the analytic curve and the refined points.
+/// One map coloured and annotated, with what it adds to the figure's outputs.
+struct Painted {
+    /// The map's image (one panel of one frame).
+    img: RgbImage,
+    /// Its colour key.
+    key: Key,
+    /// Its analysis, for the JSON.
+    analysis: serde_json::Value,
+    /// Its one-line summary (prefixed with the optimiser on panels).
+    note: String,
+    /// Basin label of every cell.
+    labels: Vec<i32>,
+    /// Tables it writes beside the PNG: `(path, text)`.
+    tables: Vec<(PathBuf, String)>,
+    /// Where its raw arrays go, if written.
+    npz: Option<PathBuf>,
+}
+
+/// Colours and annotates map `m`, frame `f` of `frames` and panel `p` of `panels`.
+fn paint_map(
+    job: &Job,
+    m: &Map,
+    shared: &Shared,
+    (f, frames): (usize, usize),
+    (p, panels): (usize, usize),
+) -> Painted {
+    let (style, scale, ratio) = (&job.style, shared.scale, shared.ratio);
+    let attractors = &shared.attractors;
+    let labels = basins::label_within(&m.out, attractors, reach(&m.spec));
+    let (mut img, key) = paint::colour(
+        &m.spec,
+        &m.out,
+        &labels,
+        attractors,
+        shared.color,
+        scale,
+        style.cmap,
+        &shared.loss_scale,
+    );
+    if job.kind == Kind::Basins && style.contours {
+        paint::contours(&mut img, &m.spec);
+    }
+    // Spaced dots over the curve: where they agree, both stay visible.
+    if let Some(t) = &m.theory {
+        draw_theory(&mut img, &m.spec, t, scale, ratio);
+    }
+    if let Some(rows) = &m.refined {
+        draw_refined(&mut img, &m.spec, rows, scale, ratio);
+    }
+    if job.kind == Kind::Basins && style.markers {
+        paint::markers(&mut img, &m.spec, attractors, (9 * ratio).max(scale));
+    }
+    let (analysis, summary, shares) = analyse(job.kind, m, &labels, attractors, frames == 1);
+    // Panels and frames of one figure write their tables and arrays with a suffix.
+    let suffix = match (frames, panels) {
+        (1, 1) => String::new(),
+        (1, _) => format!(".panel{}", p + 1),
+        (_, 1) => format!(".frame{}", f + 1),
+        _ => format!(".frame{}.panel{}", f + 1, p + 1),
+    };
+    let mut base = job.prefix.as_os_str().to_os_string();
+    base.push(&suffix);
+    let base = PathBuf::from(base);
+    let mut tables = Vec::new();
+    if let Some(rows) = &m.refined {
+        tables.push((with_ext(&base, "boundary.csv"), refine::csv(&m.spec.y.param, &m.spec.x.param, rows)));
+    }
+    // Animations keep per-frame shares in the JSON only.
+    if job.kind == Kind::Basins && !shares.is_empty() && frames == 1 {
+        tables.push((with_ext(&base, "basins.csv"), basins::csv(&shares)));
+    }
+    let npz = (job.raw && frames == 1).then(|| with_ext(&base, "npz"));
+    let note = if panels > 1 { format!("{}: {summary}", paint::optimiser_title(&m.spec)) } else { summary };
+    Painted { img, key, analysis, note, labels, tables, npz }
+}
+
+/// The colour key with the overlays' entries added: the analytic curve and the refined
+/// points, where the figure has them.
+fn with_overlays(mut key: Key, maps: &[Vec<Map>]) -> Key {
     let mut overlays: Vec<(colormap::Rgb, String)> = Vec::new();
-    if let Some(t) = first_map_theory(&maps) {
+    if let Some(t) = first_map_theory(maps) {
         overlays.push((colormap::OVERLAY, format!("theory: {}", t.formula)));
     }
     if maps
@@ -336,8 +415,26 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
         Key::Legend { entries, .. } => entries.extend(overlays),
         Key::None => {}
     }
-    let curvature_only = job.kind == Kind::Stability;
+    key
+}
+
+/// Every frame's image: its panels side by side under one title, axes and key (or, without a
+/// frame, the bare heatmaps side by side), all of one size; and the first frame's plot
+/// rectangles `[left, top, width, height]`.
+#[allow(clippy::too_many_arguments, reason = "the figure's parts, each used once")]
+fn frame_all(
+    jobs: &[Job],
+    maps: &[Vec<Map>],
+    painted: &[Vec<Painted>],
+    key: Key,
+    shared: &Shared,
+    slot: Option<usize>,
+    animate: Option<&Frames>,
+    values: &[Option<f64>],
+) -> (Vec<RgbImage>, Vec<[u32; 4]>) {
+    let style = &jobs[0].style;
     let first = &maps[0][0].spec;
+    let curvature_only = jobs[0].kind == Kind::Stability;
     let panel_titles: Vec<String> = if jobs.len() > 1 {
         maps[0].iter().map(|m| paint::optimiser_title_except(&m.spec, slot)).collect()
     } else {
@@ -352,13 +449,13 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
     });
     let mut pngs = Vec::new();
     let mut plots = Vec::new();
-    for (f, imgs) in images.iter().enumerate() {
+    for (f, frame) in painted.iter().enumerate() {
         if !style.frame {
             // Bare heatmaps: panels side by side without gaps.
-            let (w, h) = imgs[0].dimensions();
-            let mut img = RgbImage::new(w * imgs.len() as u32, h);
-            for (p, i) in imgs.iter().enumerate() {
-                image::imageops::replace(&mut img, i, (p as u32 * w) as i64, 0);
+            let (w, h) = frame[0].img.dimensions();
+            let mut img = RgbImage::new(w * frame.len() as u32, h);
+            for (p, i) in frame.iter().enumerate() {
+                image::imageops::replace(&mut img, &i.img, (p as u32 * w) as i64, 0);
                 plots.push([p as u32 * w, 0, w, h]);
             }
             pngs.push(img);
@@ -373,10 +470,10 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
             x: paint::axis_frame(&first.x, curvature_only),
             y: paint::axis_frame(&first.y, curvature_only),
             key: key.clone(),
-            ratio,
+            ratio: shared.ratio,
         };
         let panels: Vec<(&RgbImage, String)> =
-            imgs.iter().zip(&panel_titles).map(|(i, t)| (i, t.clone())).collect();
+            frame.iter().zip(&panel_titles).map(|(i, t)| (&i.img, t.clone())).collect();
         let framed = frame::compose_panels(&panels, &fr);
         if f == 0 {
             plots = framed.plots.clone();
@@ -385,13 +482,24 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
     }
     // Frames must share one size (titles and tick labels differ between frames).
     frame::same_size(&mut pngs);
-    let (w, h) = pngs[0].dimensions();
+    (pngs, plots)
+}
 
-    // 5. Write everything at once.
-    let run_seconds: f64 = all.iter().map(|m| m.run_seconds).sum();
-    // Steps actually run: a trajectory stops where it diverges.
-    let work: f64 = all.iter().map(|m| m.out.steps_run(m.spec.steps) as f64).sum();
-    let rate = work / run_seconds.max(1e-9);
+/// The figure's JSON metadata: the run, the first map's analysis (and every map's, when
+/// there are several), the attractors, the image's geometry and the run's speed.
+#[allow(clippy::too_many_arguments, reason = "the figure's parts, each used once")]
+fn metadata(
+    backend: &Backend,
+    job: &Job,
+    analyses: &[&serde_json::Value],
+    shared: &Shared,
+    pngs: &[RgbImage],
+    plots: &[[u32; 4]],
+    animate: Option<&Frames>,
+    run_seconds: f64,
+    rate: f64,
+) -> serde_json::Value {
+    let (w, h) = pngs[0].dimensions();
     let mut meta = serde_json::Map::new();
     meta.insert("downhill".into(), json!(env!("CARGO_PKG_VERSION")));
     meta.insert("command".into(), json!(job.command));
@@ -402,24 +510,25 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
     if let serde_json::Value::Object(first) = analyses[0].clone() {
         meta.extend(first);
     }
-    meta.insert("color".into(), json!(format!("{color:?}").to_lowercase()));
-    meta.insert("attractors".into(), json!(attractors));
-    meta.insert("cluster_tolerance".into(), json!(cluster_tol(first)));
+    meta.insert("color".into(), json!(format!("{:?}", shared.color).to_lowercase()));
+    meta.insert("attractors".into(), json!(shared.attractors));
+    meta.insert("cluster_tolerance".into(), json!(cluster_tol(&job.spec)));
+    let rect = |p: &[u32; 4]| json!({"left": p[0], "top": p[1], "width": p[2], "height": p[3]});
     meta.insert(
         "image".into(),
         json!({
             "width": w,
             "height": h,
-            "plot": { "left": plots[0][0], "top": plots[0][1], "width": plots[0][2], "height": plots[0][3] },
-            "panels": plots.iter().map(|p| json!({"left": p[0], "top": p[1], "width": p[2], "height": p[3]})).collect::<Vec<_>>(),
-            "pixels_per_cell": scale,
+            "plot": rect(&plots[0]),
+            "panels": plots.iter().map(rect).collect::<Vec<_>>(),
+            "pixels_per_cell": shared.scale,
             "y_axis": "high end at the top",
-            "cmap": style.cmap.name(),
-            "ratio": ratio,
+            "cmap": job.style.cmap.name(),
+            "ratio": shared.ratio,
             "frames": pngs.len(),
         }),
     );
-    if all.len() > 1 {
+    if analyses.len() > 1 {
         meta.insert("maps".into(), json!(analyses));
     }
     if let Some(a) = animate {
@@ -427,36 +536,35 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
     }
     meta.insert("run_seconds".into(), json!(run_seconds));
     meta.insert("traj_steps_per_s".into(), json!(rate));
+    serde_json::Value::Object(meta)
+}
 
+/// Writes the figure's PNG (animated with several frames), raw arrays, tables and JSON as one
+/// atomic set; the files written.
+fn write(
+    job: &Job,
+    maps: &[Vec<Map>],
+    painted: &[Vec<Painted>],
+    pngs: &[RgbImage],
+    animate: Option<&Frames>,
+    meta: &serde_json::Value,
+) -> Result<Vec<PathBuf>, Error> {
     let mut set = OutputSet::new();
     let fps = animate.map_or(1, |a| a.fps);
-    set.apng(&with_ext(&job.prefix, "png"), &pngs, fps, &job.png_text)?;
-    for (path, f, p, labels) in &raw {
-        let m = &maps[*f][*p];
-        write_npz(&mut set, path, &m.spec, &m.out, labels)?;
+    set.apng(&with_ext(&job.prefix, "png"), pngs, fps, &job.png_text)?;
+    for (frame, painted) in maps.iter().zip(painted) {
+        for (m, p) in frame.iter().zip(painted) {
+            if let Some(path) = &p.npz {
+                write_npz(&mut set, path, &m.spec, &m.out, &p.labels)?;
+            }
+        }
     }
-    for (path, text) in &extra_files {
+    for (path, text) in painted.iter().flatten().flat_map(|p| &p.tables) {
         set.text(path, text)?;
     }
-    let text =
-        serde_json::to_string_pretty(&serde_json::Value::Object(meta)).expect("metadata is plain JSON");
+    let text = serde_json::to_string_pretty(meta).expect("metadata is plain JSON");
     set.text(&with_ext(&job.prefix, "json"), &(text + "\n"))?;
-    let files = set.commit()?;
-    let head = format!(
-        "{} map(s) of {}x{} trajectories x {} steps in {:.2} s ({:.3e} trajectory-steps/s, counting steps run)",
-        all.len(),
-        first.x.cells,
-        first.y.cells,
-        first.steps,
-        run_seconds,
-        rate
-    );
-    let summary = if summaries.len() == 1 {
-        format!("{head}; {}", summaries[0])
-    } else {
-        format!("{head}; first frame: {}", summaries[0])
-    };
-    Ok(Report { files, run_seconds, traj_steps_per_s: rate, summary })
+    set.commit()
 }
 
 /// A map's analysis as JSON, its one-line summary, and its basin shares.
@@ -585,8 +693,6 @@ fn write_npz(
     )
 }
 
-/// Draws the analytic boundary over a map whose x axis is the learning rate: one polyline per
-/// run of rows where theory gives a critical value.
 /// Colour of refined boundary points: amber with a dark rim, visible on the pale stable
 /// colours, the reds of diverged cells and the white theory curve alike.
 const REFINED: colormap::Rgb = [255, 176, 0];
@@ -609,6 +715,8 @@ fn draw_refined(img: &mut RgbImage, spec: &Spec, rows: &[refine::RefinedRow], sc
     }
 }
 
+/// Draws the analytic boundary over a map whose x axis is the learning rate: one polyline per
+/// run of rows where theory gives a critical value.
 fn draw_theory(img: &mut RgbImage, spec: &Spec, t: &boundary::Theory, scale: u32, ratio: u32) {
     let rows = spec.y.cells;
     let samples = (rows * scale * 2).max(2);

@@ -157,7 +157,9 @@ impl Backend {
     pub fn describe_training(&self, spec: &crate::nn::train::TrainSpec) -> String {
         match self {
             Backend::AutoGpu(_) if spec.precision == Precision::F64 => self.describe_trace(spec.precision),
-            Backend::AutoSoftware(_) => format!("{} ({})", Backend::Cpu.describe(), self.cpu_reason()),
+            Backend::AutoSoftware(cell) if cell.get().is_none() => {
+                format!("{} ({})", Backend::Cpu.describe(), self.cpu_reason())
+            }
             _ if self.software_by_choice() => {
                 format!("{} ({} for this kernel)", Backend::Cpu.describe(), self.cpu_reason())
             }
