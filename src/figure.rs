@@ -506,7 +506,7 @@ fn metadata(
     meta.insert("figure".into(), json!(job.kind.name()));
     meta.insert("backend".into(), json!(backend.describe_run(&job.spec)));
     meta.insert("precision".into(), json!(job.spec.precision));
-    meta.insert("adapter".into(), json!(backend.adapter()));
+    meta.insert("adapter".into(), json!(backend.adapter_for_run(&job.spec)));
     if let serde_json::Value::Object(first) = analyses[0].clone() {
         meta.extend(first);
     }

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use image::RgbImage;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::error::Error;
 use crate::fmt::{num, num32};
@@ -20,7 +20,7 @@ use crate::render::colormap::{self, Rgb};
 use crate::render::frame::{self, AxisFrame, Frame, Key};
 use crate::render::heatmap;
 use crate::runner::Backend;
-use crate::spec::{OptionsText, SpecBuilder};
+use crate::spec::{OptionsText, Spec, SpecBuilder};
 
 /// Most optimisers or starts in one figure.
 pub const MAX_PATHS: usize = 64;
@@ -103,7 +103,80 @@ impl Figure for PathsJob {
 /// Runs every (optimiser, start) pair and writes the figures: the paths over the landscape
 /// and their loss curves.
 pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error> {
-    // Recipes check all of this when planned; a job built by hand gets the same refusals.
+    check(job)?;
+    let started = std::time::Instant::now();
+    let (specs, paths) = trace_all(backend, job)?;
+    let run_seconds = started.elapsed().as_secs_f64();
+    let spec = &specs[0];
+    let window = job.domain.unwrap_or(spec.landscape.domain);
+    let names: Vec<String> = specs.iter().map(paint::optimiser_title).collect();
+    let ratio = job.style.ratio.max(1);
+    let side = job.style.size * ratio;
+    let title =
+        job.style.title.clone().unwrap_or_else(|| format!("paths on {}", paint::landscape_title(spec)));
+    let framed = draw_map(job, spec, &paths, &names, window, &title);
+    let params = spec.landscape_params64();
+    let floor = spec.landscape.minima_in(params, window).first().map(|m| m.loss);
+    let loss_fig = draw_loss_chart(job, spec, &paths, &names, window, floor, side);
+
+    let meta = Meta {
+        downhill: env!("CARGO_PKG_VERSION"),
+        command: &job.command,
+        figure: "paths",
+        backend: backend.describe_trace(job.options.precision),
+        landscape: LandscapeMeta { name: spec.landscape.name, formula: spec.landscape.formula },
+        optimizers: &job.optimisers,
+        starts: &job.starts,
+        steps: job.steps,
+        window,
+        threshold: job.threshold,
+        tol: job.tol,
+        title: &title,
+        loss_floor: floor,
+        paths: paths.iter().map(|p| PathMeta::of(job, p)).collect(),
+        image: ImageMeta {
+            width: framed.image.width(),
+            height: framed.image.height(),
+            plot: Rect::of(framed.plot),
+            y_axis: "high end at the top",
+        },
+    };
+    // Through a JSON value, so the keys come out sorted like every other metadata file's.
+    let meta = serde_json::to_value(&meta).expect("plain JSON");
+    let mut set = OutputSet::new();
+    set.png(&with_ext(&job.prefix, "png"), &framed.image, &job.png_text)?;
+    set.png(&with_ext(&job.prefix, "loss.png"), &loss_fig.image, &job.png_text)?;
+    set.text(&with_ext(&job.prefix, "csv"), &csv(job, &paths))?;
+    set.text(
+        &with_ext(&job.prefix, "json"),
+        &(serde_json::to_string_pretty(&meta).expect("plain JSON") + "\n"),
+    )?;
+    let files = set.commit()?;
+    let work = (paths.len() as u64 * job.steps as u64) as f64;
+    let ends: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            let end = paint::sig3(p.points.last().unwrap()[2]);
+            format!("{} from ({}, {}): loss {end}", names[p.optimiser], p.start[0], p.start[1])
+        })
+        .collect();
+    Ok(Report {
+        files,
+        run_seconds,
+        traj_steps_per_s: work / run_seconds.max(1e-9),
+        summary: format!(
+            "{} paths x {} steps in {:.2} s; {}",
+            paths.len(),
+            job.steps,
+            run_seconds,
+            ends.join("; ")
+        ),
+    })
+}
+
+/// Refuses a job built by hand with what recipes refuse when planned: no paths or too many,
+/// an empty or non-finite window, more iterates than memory holds.
+fn check(job: &PathsJob) -> Result<(), Error> {
     for (field, n) in [("--optimizers", job.optimisers.len()), ("--starts", job.starts.len())] {
         if n == 0 || n > MAX_PATHS {
             return Err(Error::input(field, format!("{n} given; a path figure needs 1 to {MAX_PATHS}")));
@@ -114,20 +187,21 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
     }
     // Every path's iterates are held at once (x, y, loss in f32), and again as CSV text.
     let rows = (job.optimisers.len() * job.starts.len()) as u64 * (job.steps as u64 + 1);
-    crate::memory::check("--steps", "the paths", rows * TRACE_ROW_BYTES, crate::memory::available())?;
-    let started = std::time::Instant::now();
+    crate::memory::check("--steps", "the paths", rows * TRACE_ROW_BYTES, crate::memory::available())
+}
+
+/// One spec per optimiser, and every optimiser's path from every start.
+fn trace_all(backend: &mut Backend, job: &PathsJob) -> Result<(Vec<Spec>, Vec<Path>), Error> {
     let mut specs = Vec::new();
-    for (k, opt) in job.optimisers.iter().enumerate() {
+    for opt in &job.optimisers {
         let mut b = SpecBuilder::single(&job.landscape, opt, job.starts[0], job.steps);
         b.threshold = job.threshold;
         b.conv_tol = job.tol;
         b.options = job.options.clone();
-        specs.push((k, b.build()?));
+        specs.push(b.build()?);
     }
-    let landscape = specs[0].1.landscape;
-    let window = job.domain.unwrap_or(landscape.domain);
     let mut paths = Vec::new();
-    for (k, spec) in &specs {
+    for (k, spec) in specs.iter().enumerate() {
         for &start in &job.starts {
             let mut s = spec.clone();
             s.values[0] = start[0] as f32;
@@ -136,15 +210,28 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
             s.x.hi = start[0] + 1.0;
             s.y.lo = start[1] - 1.0;
             s.y.hi = start[1] + 1.0;
-            paths.push(Path { optimiser: *k, start, points: backend.trace(&s)? });
+            paths.push(Path { optimiser: k, start, points: backend.trace(&s)? });
         }
     }
-    let run_seconds = started.elapsed().as_secs_f64();
-    let names: Vec<String> = specs.iter().map(|(_, s)| paint::optimiser_title(s)).collect();
-    let colour = |k: usize| colormap::category(k);
-    let ratio = job.style.ratio.max(1);
+    Ok((specs, paths))
+}
 
-    // The map: the landscape lightened under its contour lines, then the paths.
+/// Colour of optimiser `k`'s paths.
+fn colour(k: usize) -> Rgb {
+    colormap::category(k)
+}
+
+/// The paths figure: the landscape over `window`, lightened under its contour lines, the
+/// paths with their start and end markers, framed with a legend of the optimisers.
+fn draw_map(
+    job: &PathsJob,
+    spec: &Spec,
+    paths: &[Path],
+    names: &[String],
+    window: [f64; 4],
+    title: &str,
+) -> frame::Framed {
+    let ratio = job.style.ratio.max(1);
     let (xspan, yspan) = (window[1] - window[0], window[3] - window[2]);
     let side = job.style.size * ratio;
     let (w, h) = if xspan >= yspan {
@@ -152,7 +239,7 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
     } else {
         (((side as f64 * xspan / yspan).round() as u32).max(16), side)
     };
-    let loss = paint::loss_pixels(&specs[0].1, window, w, h);
+    let loss = paint::loss_pixels(spec, window, w, h);
     let mut map = RgbImage::new(w, h);
     let bands = paint::contour_bands(&loss);
     for (i, p) in map.pixels_mut().enumerate() {
@@ -166,13 +253,13 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
     }
     let xa = AxisFrame { title: "x".into(), lo: window[0], hi: window[1], log: false };
     let ya = AxisFrame { title: "y".into(), lo: window[2], hi: window[3], log: false };
-    for path in &paths {
+    for path in paths {
         let pts: Vec<Option<(f64, f64)>> =
             path.points.iter().map(|p| chart::to_pixel(&xa, &ya, w, h, (p[0] as f64, p[1] as f64))).collect();
         chart::draw_line(&mut map, &pts, colour(path.optimiser), 2 * ratio);
     }
     let r = 5.0 * ratio as f64;
-    for path in &paths {
+    for path in paths {
         let c = colour(path.optimiser);
         if let Some((x, y)) = chart::to_pixel(&xa, &ya, w, h, (path.start[0], path.start[1])) {
             heatmap::disc(&mut map, x, y, r, [255, 255, 255], c);
@@ -192,28 +279,27 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
         "○ start   ● end (on the edge where a path leaves the window)".to_string(),
         format!("{} steps", job.steps),
     ];
-    let title = job
-        .style
-        .title
-        .clone()
-        .unwrap_or_else(|| format!("paths on {}", paint::landscape_title(&specs[0].1)));
-    let framed = frame::compose(
+    frame::compose(
         &map,
-        &Frame {
-            title: title.clone(),
-            x: AxisFrame { title: "x".into(), ..xa.clone() },
-            y: AxisFrame { title: "y".into(), ..ya.clone() },
-            key: Key::Legend { entries: entries.clone(), notes },
-            ratio,
-        },
-    );
+        &Frame { title: title.to_string(), x: xa, y: ya, key: Key::Legend { entries, notes }, ratio },
+    )
+}
 
-    // Loss against step: above the landscape's lowest minimum in view (log axis) where there
-    // is one; otherwise the loss itself on a linear axis over the losses the paths take inside
-    // the window (a diverging path leaves the chart instead of flattening the others).
-    let c = specs[0].1.landscape_params64();
+/// The loss chart: loss against step, above the landscape's lowest minimum in view (`floor`,
+/// log axis) where there is one; otherwise the loss itself on a linear axis over the losses
+/// the paths take inside the window (a diverging path leaves the chart instead of flattening
+/// the others).
+fn draw_loss_chart(
+    job: &PathsJob,
+    spec: &Spec,
+    paths: &[Path],
+    names: &[String],
+    window: [f64; 4],
+    floor: Option<f64>,
+    side: u32,
+) -> frame::Framed {
+    let ratio = job.style.ratio.max(1);
     let sx = AxisFrame { title: "step".into(), lo: 0.0, hi: job.steps.max(1) as f64, log: false };
-    let floor = landscape.minima_in(c, window).first().map(|m| m.loss);
     let plotted = |l: f32| match floor {
         Some(floor) => (l as f64 - floor).max(1e-12),
         None => l as f64,
@@ -225,11 +311,32 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
             points: p.points.iter().enumerate().map(|(t, q)| (t as f64, plotted(q[2]))).collect(),
         })
         .collect();
+    let sy = loss_axis(paths, &series, window, floor);
+    let (cw, ch) = (side, (side as f64 * 0.6) as u32);
+    let plot = chart::lines(cw, ch, &sx, &sy, &series, 2 * ratio);
+    frame::compose(
+        &plot,
+        &Frame {
+            title: format!("loss on {}", paint::landscape_title(spec)),
+            x: sx,
+            y: sy,
+            key: Key::Legend {
+                entries: names.iter().enumerate().map(|(k, n)| (colour(k), n.clone())).collect(),
+                notes: vec![],
+            },
+            ratio,
+        },
+    )
+}
+
+/// The loss chart's y axis: whole decades around the plotted values (log, above `floor`), or
+/// the losses inside the window with 5% padding (linear).
+fn loss_axis(paths: &[Path], series: &[Series], window: [f64; 4], floor: Option<f64>) -> AxisFrame {
     let range = |values: &mut dyn Iterator<Item = f64>| {
         let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
         (lo.is_finite() && hi > lo).then_some((lo, hi))
     };
-    let sy = match floor {
+    match floor {
         Some(_) => {
             let mut values =
                 series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| v.is_finite());
@@ -252,25 +359,13 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
             let pad = 0.05 * (hi - lo);
             AxisFrame { title: "loss".into(), lo: lo - pad, hi: hi + pad, log: false }
         }
-    };
-    let (cw, ch) = (side, (side as f64 * 0.6) as u32);
-    let plot = chart::lines(cw, ch, &sx, &sy, &series, 2 * ratio);
-    let loss_fig = frame::compose(
-        &plot,
-        &Frame {
-            title: format!("loss on {}", paint::landscape_title(&specs[0].1)),
-            x: sx.clone(),
-            y: sy.clone(),
-            key: Key::Legend {
-                entries: names.iter().enumerate().map(|(k, n)| (colour(k), n.clone())).collect(),
-                notes: vec![],
-            },
-            ratio,
-        },
-    );
+    }
+}
 
+/// Every iterate of every path: `optimizer,start_x,start_y,step,x,y,loss`.
+fn csv(job: &PathsJob, paths: &[Path]) -> String {
     let mut csv = String::from("optimizer,start_x,start_y,step,x,y,loss\n");
-    for p in &paths {
+    for p in paths {
         for (t, q) in p.points.iter().enumerate() {
             csv.push_str(&format!(
                 "\"{}\",{},{},{t},{},{},{}\n",
@@ -283,69 +378,80 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
             ));
         }
     }
-    let meta = json!({
-        "downhill": env!("CARGO_PKG_VERSION"),
-        "command": job.command,
-        "figure": "paths",
-        "backend": backend.describe_trace(job.options.precision),
-        "landscape": { "name": landscape.name, "formula": landscape.formula },
-        "optimizers": job.optimisers,
-        "starts": job.starts,
-        "steps": job.steps,
-        "window": window,
-        "threshold": job.threshold,
-        "tol": job.tol,
-        "title": title,
-        "loss_floor": floor,
-        "paths": paths.iter().map(|p| {
-            let end = p.points.last().unwrap();
-            json!({
-                "optimizer": job.optimisers[p.optimiser],
-                "start": p.start,
-                "end": [end[0], end[1]],
-                "final_loss": end[2],
-                "iterates": p.points.len(),
-            })
-        }).collect::<Vec<_>>(),
-        "image": {
-            "width": framed.image.width(),
-            "height": framed.image.height(),
-            "plot": { "left": framed.plot[0], "top": framed.plot[1], "width": framed.plot[2], "height": framed.plot[3] },
-            "y_axis": "high end at the top",
-        },
-    });
-    let mut set = OutputSet::new();
-    set.png(&with_ext(&job.prefix, "png"), &framed.image, &job.png_text)?;
-    set.png(&with_ext(&job.prefix, "loss.png"), &loss_fig.image, &job.png_text)?;
-    set.text(&with_ext(&job.prefix, "csv"), &csv)?;
-    set.text(
-        &with_ext(&job.prefix, "json"),
-        &(serde_json::to_string_pretty(&meta).expect("plain JSON") + "\n"),
-    )?;
-    let files = set.commit()?;
-    let work = (paths.len() as u64 * job.steps as u64) as f64;
-    let ends: Vec<String> = paths
-        .iter()
-        .map(|p| {
-            format!(
-                "{} from ({}, {}): loss {}",
-                names[p.optimiser],
-                p.start[0],
-                p.start[1],
-                paint::sig3(p.points.last().unwrap()[2])
-            )
-        })
-        .collect();
-    Ok(Report {
-        files,
-        run_seconds,
-        traj_steps_per_s: work / run_seconds.max(1e-9),
-        summary: format!(
-            "{} paths x {} steps in {:.2} s; {}",
-            paths.len(),
-            job.steps,
-            run_seconds,
-            ends.join("; ")
-        ),
-    })
+    csv
+}
+
+/// `PREFIX.json` of a path figure.
+#[derive(Serialize)]
+struct Meta<'a> {
+    downhill: &'static str,
+    command: &'a str,
+    figure: &'static str,
+    backend: String,
+    landscape: LandscapeMeta<'a>,
+    optimizers: &'a [String],
+    starts: &'a [[f64; 2]],
+    steps: u32,
+    window: [f64; 4],
+    threshold: f64,
+    tol: f64,
+    title: &'a str,
+    /// The loss of the lowest minimum in view, which the loss chart plots above.
+    loss_floor: Option<f64>,
+    paths: Vec<PathMeta<'a>>,
+    image: ImageMeta,
+}
+
+/// The landscape of a figure's metadata.
+#[derive(Serialize)]
+struct LandscapeMeta<'a> {
+    name: &'a str,
+    formula: &'a str,
+}
+
+/// One path in the metadata: where it started and ended.
+#[derive(Serialize)]
+struct PathMeta<'a> {
+    optimizer: &'a str,
+    start: [f64; 2],
+    end: [f32; 2],
+    final_loss: f32,
+    iterates: usize,
+}
+
+impl<'a> PathMeta<'a> {
+    fn of(job: &'a PathsJob, p: &Path) -> Self {
+        let end = p.points.last().expect("a path has its start");
+        PathMeta {
+            optimizer: &job.optimisers[p.optimiser],
+            start: p.start,
+            end: [end[0], end[1]],
+            final_loss: end[2],
+            iterates: p.points.len(),
+        }
+    }
+}
+
+/// The paths image's geometry.
+#[derive(Serialize)]
+struct ImageMeta {
+    width: u32,
+    height: u32,
+    plot: Rect,
+    y_axis: &'static str,
+}
+
+/// A rectangle of an image, in pixels from its top left corner.
+#[derive(Serialize)]
+struct Rect {
+    left: u32,
+    top: u32,
+    width: u32,
+    height: u32,
+}
+
+impl Rect {
+    fn of(r: [u32; 4]) -> Rect {
+        Rect { left: r[0], top: r[1], width: r[2], height: r[3] }
+    }
 }

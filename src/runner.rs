@@ -190,6 +190,22 @@ impl Backend {
         }
     }
 
+    /// The adapter a map of `spec` runs on: none where it runs on the CPU.
+    pub fn adapter_for_run(&self, spec: &Spec) -> Option<AdapterSummary> {
+        if self.cpu_instead(spec) { None } else { self.adapter() }
+    }
+
+    /// The adapter a trainability map runs on: none where it trains on the CPU.
+    pub fn adapter_for_training(&self, spec: &crate::nn::train::TrainSpec) -> Option<AdapterSummary> {
+        match self {
+            Backend::Gpu(_) => self.adapter(),
+            Backend::AutoGpu(_) if spec.precision == Precision::F32 && !self.software_by_choice() => {
+                self.adapter()
+            }
+            _ => None,
+        }
+    }
+
     /// Runs every cell of `spec`.
     pub fn run(&mut self, spec: &Spec, progress: &Progress) -> Result<Outcomes, Error> {
         if self.cpu_instead(spec) {

@@ -363,7 +363,7 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
     meta.insert("figure".into(), json!("trainability"));
     meta.insert("backend".into(), json!(backend.describe_training(spec)));
     meta.insert("precision".into(), json!(spec.precision));
-    meta.insert("adapter".into(), json!(backend.adapter()));
+    meta.insert("adapter".into(), json!(backend.adapter_for_training(spec)));
     if let serde_json::Value::Object(m) = first.meta.clone() {
         meta.extend(m);
     }
