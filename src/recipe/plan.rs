@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::figure::{ColorBy, Frames, Job, Kind, Maps, Refinement};
 use crate::nn::Shape;
 use crate::nn::job::{Source, TrainJob};
+use crate::nn::train::TrainSpec;
 use crate::output::with_ext;
 use crate::paths::PathsJob;
 use crate::plan::{Plan, Style};
@@ -342,26 +343,36 @@ impl Recipe {
         Ok(Box::new(Maps { jobs, animate }))
     }
 
-    /// The trainability job of this recipe.
-    fn train_job(&self, prefix: PathBuf, command: &str, progress: bool) -> Result<TrainJob, Error> {
-        let source = match &self.npz {
+    /// Where a trainability map's network comes from: an `.npz` file, or drawn from a seed.
+    fn nn_source(&self) -> Source {
+        match &self.npz {
             Some(path) => Source::Npz(PathBuf::from(path)),
             None => {
                 let (d, width) = (self.dim.unwrap_or(16), self.width.unwrap_or(16));
                 let n = self.data.unwrap_or(d * width + width);
                 Source::Seed(Shape { d, width, n }, self.net_seed.unwrap_or(0))
             }
-        };
-        let activation = self.activation.unwrap_or(crate::nn::Activation::Tanh);
+        }
+    }
+
+    /// A trainability map's axes, zoomed where the recipe says.
+    fn nn_axes(&self) -> Result<(AxisText, AxisText), Error> {
         let x = spec::parse_axis("--x", self.x.as_deref().unwrap_or(DEFAULT_NN_X))?;
         let y = spec::parse_axis("--y", self.y.as_deref().unwrap_or(DEFAULT_NN_Y))?;
-        let (x, y) = match self.zoom {
+        match self.zoom {
             Some([cx, cy, span]) => {
                 check_zoom(cx, cy, span)?;
-                Zoom { centre: [cx, cy], span }.apply("--zoom", &x, &y)?
+                Zoom { centre: [cx, cy], span }.apply("--zoom", &x, &y)
             }
-            None => (x, y),
-        };
+            None => Ok((x, y)),
+        }
+    }
+
+    /// The trainability job of this recipe.
+    fn train_job(&self, prefix: PathBuf, command: &str, progress: bool) -> Result<TrainJob, Error> {
+        let source = self.nn_source();
+        let activation = self.activation.unwrap_or(crate::nn::Activation::Tanh);
+        let (x, y) = self.nn_axes()?;
         let base = [
             base_value("--lr0", self.lr0, 1.0, true)?,
             base_value("--lr1", self.lr1, 1.0, true)?,
@@ -387,45 +398,11 @@ impl Recipe {
         let frames = match &self.animate {
             None => vec![(String::new(), make(&x, &y, base)?)],
             Some(a) => {
-                let mut frames = Vec::new();
-                for v in frame_values(a)? {
-                    let label = format!("{} = {}", a.param, crate::paint::short(v as f32));
-                    if a.param != "zoom" && [x.param.as_str(), y.param.as_str()].contains(&a.param.as_str()) {
-                        return Err(Error::input(
-                            "--animate",
-                            format!("`{}` is already an axis of the map", a.param),
-                        ));
-                    }
-                    let spec = match a.param.as_str() {
-                        // Zoom in by the factor v around the window's centre (log10 space on log axes).
-                        "zoom" => {
-                            let centre = |t: &AxisText| match t.scale {
-                                Scale::Lin => 0.5 * (t.lo + t.hi),
-                                Scale::Log => (t.lo * t.hi).sqrt(),
-                            };
-                            let width = match x.scale {
-                                Scale::Lin => x.hi - x.lo,
-                                Scale::Log => (x.hi / x.lo).log10(),
-                            };
-                            let z = Zoom { centre: [centre(&x), centre(&y)], span: width / v };
-                            let (zx, zy) = z.apply("--animate", &x, &y)?;
-                            make(&zx, &zy, base)?
-                        }
-                        "lr0" => make(&x, &y, [v as f32, base[1], base[2]])?,
-                        "lr1" => make(&x, &y, [base[0], v as f32, base[2]])?,
-                        "offset" => make(&x, &y, [base[0], base[1], v as f32])?,
-                        other => {
-                            return Err(Error::input(
-                                "--animate",
-                                format!(
-                                    "a trainability map animates `zoom`, `lr0`, `lr1` or `offset`, not `{other}`"
-                                ),
-                            ));
-                        }
-                    };
-                    frames.push((label, spec));
-                }
+                let frames = frame_values(a)?;
                 frames
+                    .into_iter()
+                    .map(|v| nn_frame(a, v, &x, &y, base, &make))
+                    .collect::<Result<Vec<_>, _>>()?
             }
         };
         // An animation holds every frame's map at once: checked before any frame runs.
@@ -449,6 +426,48 @@ impl Recipe {
             png_text: png_text(self, command),
         })
     }
+}
+
+/// One frame of an animated trainability map: the animated parameter `a` at `v`, with its
+/// label; `make` builds a map from its axes and base values (`lr0`, `lr1`, `offset`).
+fn nn_frame(
+    a: &Animate,
+    v: f64,
+    x: &AxisText,
+    y: &AxisText,
+    base: [f32; 3],
+    make: &dyn Fn(&AxisText, &AxisText, [f32; 3]) -> Result<TrainSpec, Error>,
+) -> Result<(String, TrainSpec), Error> {
+    let label = format!("{} = {}", a.param, crate::paint::short(v as f32));
+    if a.param != "zoom" && [x.param.as_str(), y.param.as_str()].contains(&a.param.as_str()) {
+        return Err(Error::input("--animate", format!("`{}` is already an axis of the map", a.param)));
+    }
+    let spec = match a.param.as_str() {
+        // Zoom in by the factor v around the window's centre (log10 space on log axes).
+        "zoom" => {
+            let centre = |t: &AxisText| match t.scale {
+                Scale::Lin => 0.5 * (t.lo + t.hi),
+                Scale::Log => (t.lo * t.hi).sqrt(),
+            };
+            let width = match x.scale {
+                Scale::Lin => x.hi - x.lo,
+                Scale::Log => (x.hi / x.lo).log10(),
+            };
+            let z = Zoom { centre: [centre(x), centre(y)], span: width / v };
+            let (zx, zy) = z.apply("--animate", x, y)?;
+            make(&zx, &zy, base)?
+        }
+        "lr0" => make(x, y, [v as f32, base[1], base[2]])?,
+        "lr1" => make(x, y, [base[0], v as f32, base[2]])?,
+        "offset" => make(x, y, [base[0], base[1], v as f32])?,
+        other => {
+            return Err(Error::input(
+                "--animate",
+                format!("a trainability map animates `zoom`, `lr0`, `lr1` or `offset`, not `{other}`"),
+            ));
+        }
+    };
+    Ok((label, spec))
 }
 
 /// Refuses a zoom whose centre or span is not finite, or whose span is not positive.
