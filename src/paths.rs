@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::fmt::{num, num32};
 use crate::output::{OutputSet, with_ext};
 use crate::paint;
-use crate::plan::{Figure, PngText, Report, Style};
+use crate::plan::{Figure, PngText, Rect, Report, Style};
 use crate::render::chart::{self, Series};
 use crate::render::colormap::{self, Rgb};
 use crate::render::frame::{self, AxisFrame, Frame, Key};
@@ -439,19 +439,4 @@ struct ImageMeta {
     height: u32,
     plot: Rect,
     y_axis: &'static str,
-}
-
-/// A rectangle of an image, in pixels from its top left corner.
-#[derive(Serialize)]
-struct Rect {
-    left: u32,
-    top: u32,
-    width: u32,
-    height: u32,
-}
-
-impl Rect {
-    fn of(r: [u32; 4]) -> Rect {
-        Rect { left: r[0], top: r[1], width: r[2], height: r[3] }
-    }
 }

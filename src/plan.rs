@@ -8,6 +8,8 @@
 
 use std::path::PathBuf;
 
+use serde::Serialize;
+
 use crate::error::Error;
 use crate::render::colormap::Cmap;
 use crate::runner::Backend;
@@ -82,4 +84,25 @@ pub struct Report {
     pub traj_steps_per_s: f64,
     /// One-line summary of the outcome.
     pub summary: String,
+}
+
+/// A rectangle of an image in pixels, from its top left corner, as metadata records the plot
+/// areas of a figure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Rect {
+    /// Pixels from the image's left edge.
+    pub left: u32,
+    /// Pixels from the image's top edge.
+    pub top: u32,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+impl Rect {
+    /// The rectangle `[left, top, width, height]`.
+    pub fn of(r: [u32; 4]) -> Rect {
+        Rect { left: r[0], top: r[1], width: r[2], height: r[3] }
+    }
 }

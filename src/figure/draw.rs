@@ -1,0 +1,232 @@
+//! Drawing a map figure: each map coloured and annotated (contours, theory curve, refined
+//! points, attractor markers), the colour key with its overlays, and every frame's panels
+//! framed under one title.
+
+use std::path::PathBuf;
+
+use image::RgbImage;
+
+use super::analyse::{Analysis, Map, analyse, first_map_theory};
+use super::{Frames, Job, Kind, Shared, reach};
+use crate::analysis::{basins, boundary};
+use crate::output::with_ext;
+use crate::paint;
+use crate::refine;
+use crate::render::colormap;
+use crate::render::frame::{self, Frame, Key};
+use crate::render::heatmap;
+use crate::spec::Spec;
+
+/// One map coloured and annotated, with what it adds to the figure's outputs.
+pub(super) struct Painted {
+    /// The map's image (one panel of one frame).
+    pub(super) img: RgbImage,
+    /// Its colour key.
+    pub(super) key: Key,
+    /// Its analysis, for the JSON.
+    pub(super) analysis: Analysis,
+    /// Its one-line summary (prefixed with the optimiser on panels).
+    pub(super) note: String,
+    /// Basin label of every cell.
+    pub(super) labels: Vec<i32>,
+    /// Tables it writes beside the PNG: `(path, text)`.
+    pub(super) tables: Vec<(PathBuf, String)>,
+    /// Where its raw arrays go, if written.
+    pub(super) npz: Option<PathBuf>,
+}
+
+/// Colours and annotates map `m`, frame `f` of `frames` and panel `p` of `panels`.
+pub(super) fn paint_map(
+    job: &Job,
+    m: &Map,
+    shared: &Shared,
+    (f, frames): (usize, usize),
+    (p, panels): (usize, usize),
+) -> Painted {
+    let (style, scale, ratio) = (&job.style, shared.scale, shared.ratio);
+    let attractors = &shared.attractors;
+    let labels = basins::label_within(&m.out, attractors, reach(&m.spec));
+    let (mut img, key) = paint::colour(
+        &m.spec,
+        &m.out,
+        &labels,
+        attractors,
+        shared.color,
+        scale,
+        style.cmap,
+        &shared.loss_scale,
+    );
+    if job.kind == Kind::Basins && style.contours {
+        paint::contours(&mut img, &m.spec);
+    }
+    // Spaced dots over the curve: where they agree, both stay visible.
+    if let Some(t) = &m.theory {
+        draw_theory(&mut img, &m.spec, t, scale, ratio);
+    }
+    if let Some(rows) = &m.refined {
+        draw_refined(&mut img, &m.spec, rows, scale, ratio);
+    }
+    if job.kind == Kind::Basins && style.markers {
+        paint::markers(&mut img, &m.spec, attractors, (9 * ratio).max(scale));
+    }
+    let (analysis, summary, shares) = analyse(job.kind, m, &labels, attractors, frames == 1);
+    // Panels and frames of one figure write their tables and arrays with a suffix.
+    let suffix = match (frames, panels) {
+        (1, 1) => String::new(),
+        (1, _) => format!(".panel{}", p + 1),
+        (_, 1) => format!(".frame{}", f + 1),
+        _ => format!(".frame{}.panel{}", f + 1, p + 1),
+    };
+    let mut base = job.prefix.as_os_str().to_os_string();
+    base.push(&suffix);
+    let base = PathBuf::from(base);
+    let mut tables = Vec::new();
+    if let Some(rows) = &m.refined {
+        tables.push((with_ext(&base, "boundary.csv"), refine::csv(&m.spec.y.param, &m.spec.x.param, rows)));
+    }
+    // Animations keep per-frame shares in the JSON only.
+    if job.kind == Kind::Basins && !shares.is_empty() && frames == 1 {
+        tables.push((with_ext(&base, "basins.csv"), basins::csv(&shares)));
+    }
+    let npz = (job.raw && frames == 1).then(|| with_ext(&base, "npz"));
+    let note = if panels > 1 { format!("{}: {summary}", paint::optimiser_title(&m.spec)) } else { summary };
+    Painted { img, key, analysis, note, labels, tables, npz }
+}
+
+/// The colour key with the overlays' entries added: the analytic curve and the refined
+/// points, where the figure has them.
+pub(super) fn with_overlays(mut key: Key, maps: &[Vec<Map>]) -> Key {
+    let mut overlays: Vec<(colormap::Rgb, String)> = Vec::new();
+    if let Some(t) = first_map_theory(maps) {
+        overlays.push((colormap::OVERLAY, format!("theory: {}", t.formula)));
+    }
+    if maps
+        .iter()
+        .flatten()
+        .any(|m| m.refined.as_ref().is_some_and(|r| r.iter().any(|row| row.critical.is_some())))
+    {
+        overlays.push((REFINED, "refined boundary points".into()));
+    }
+    match &mut key {
+        Key::Bar(bar) => bar.swatches.extend(overlays),
+        Key::Legend { entries, .. } => entries.extend(overlays),
+        Key::None => {}
+    }
+    key
+}
+
+/// Every frame's image: its panels side by side under one title, axes and key (or, without a
+/// frame, the bare heatmaps side by side), all of one size; and the first frame's plot
+/// rectangles `[left, top, width, height]`.
+#[allow(clippy::too_many_arguments, reason = "the figure's parts, each used once")]
+pub(super) fn frame_all(
+    jobs: &[Job],
+    maps: &[Vec<Map>],
+    painted: &[Vec<Painted>],
+    key: Key,
+    shared: &Shared,
+    slot: Option<usize>,
+    animate: Option<&Frames>,
+    values: &[Option<f64>],
+) -> (Vec<RgbImage>, Vec<[u32; 4]>) {
+    let style = &jobs[0].style;
+    let first = &maps[0][0].spec;
+    let curvature_only = jobs[0].kind == Kind::Stability;
+    let panel_titles: Vec<String> = if jobs.len() > 1 {
+        maps[0].iter().map(|m| paint::optimiser_title_except(&m.spec, slot)).collect()
+    } else {
+        vec![String::new()]
+    };
+    let base_title = style.title.clone().unwrap_or_else(|| {
+        if jobs.len() > 1 {
+            format!("{}, {} steps", paint::landscape_title_except(first, slot), first.steps)
+        } else {
+            paint::title_except(first, slot)
+        }
+    });
+    let mut pngs = Vec::new();
+    let mut plots = Vec::new();
+    for (f, frame) in painted.iter().enumerate() {
+        if !style.frame {
+            // Bare heatmaps: panels side by side without gaps.
+            let (w, h) = frame[0].img.dimensions();
+            let mut img = RgbImage::new(w * frame.len() as u32, h);
+            for (p, i) in frame.iter().enumerate() {
+                image::imageops::replace(&mut img, &i.img, (p as u32 * w) as i64, 0);
+                plots.push([p as u32 * w, 0, w, h]);
+            }
+            pngs.push(img);
+            continue;
+        }
+        let title = match (animate, values[f]) {
+            (Some(a), Some(v)) => format!("{base_title}; {} = {}", a.param, paint::short(v as f32)),
+            _ => base_title.clone(),
+        };
+        let fr = Frame {
+            title,
+            x: paint::axis_frame(&first.x, curvature_only),
+            y: paint::axis_frame(&first.y, curvature_only),
+            key: key.clone(),
+            ratio: shared.ratio,
+        };
+        let panels: Vec<(&RgbImage, String)> =
+            frame.iter().zip(&panel_titles).map(|(i, t)| (&i.img, t.clone())).collect();
+        let framed = frame::compose_panels(&panels, &fr);
+        if f == 0 {
+            plots = framed.plots.clone();
+        }
+        pngs.push(framed.image);
+    }
+    // Frames must share one size (titles and tick labels differ between frames).
+    frame::same_size(&mut pngs);
+    (pngs, plots)
+}
+
+/// Colour of refined boundary points: amber with a dark rim, visible on the pale stable
+/// colours, the reds of diverged cells and the white theory curve alike.
+pub(super) const REFINED: colormap::Rgb = [255, 176, 0];
+
+/// Draws refined boundary points as rimmed dots, thinned to every few rows so that they stay
+/// separate dots instead of fusing into a line that would hide the theory curve.
+pub(super) fn draw_refined(
+    img: &mut RgbImage,
+    spec: &Spec,
+    rows: &[refine::RefinedRow],
+    scale: u32,
+    ratio: u32,
+) {
+    let r = (3.5 * ratio as f64).max(0.5 * scale as f64);
+    let mut last_y = f64::NEG_INFINITY;
+    for row in rows {
+        let Some(c) = row.critical else { continue };
+        let (x, y) = (
+            spec.x.position(c) * scale as f64,
+            (spec.y.cells as f64 - spec.y.position(row.y)) * scale as f64,
+        );
+        if (y - last_y).abs() >= 4.0 * r {
+            heatmap::disc(img, x, y, r, REFINED, [20, 20, 20]);
+            last_y = y;
+        }
+    }
+}
+
+/// Draws the analytic boundary over a map whose x axis is the learning rate: one polyline per
+/// run of rows where theory gives a critical value.
+pub(super) fn draw_theory(img: &mut RgbImage, spec: &Spec, t: &boundary::Theory, scale: u32, ratio: u32) {
+    let rows = spec.y.cells;
+    let samples = (rows * scale * 2).max(2);
+    let mut run: Vec<(f64, f64)> = Vec::new();
+    for s in 0..=samples {
+        let r = s as f64 * rows as f64 / samples as f64;
+        let at = t.critical(spec.y.value_at(r)).map(|lr| spec.x.position(lr));
+        match at {
+            // Points far outside the map would only cost drawing time.
+            Some(c) if (-1.0..=spec.x.cells as f64 + 1.0).contains(&c) => run.push((c, r)),
+            _ => {
+                heatmap::polyline(img, rows, scale, &run, colormap::OVERLAY, 2 * ratio);
+                run.clear();
+            }
+        }
+    }
+    heatmap::polyline(img, rows, scale, &run, colormap::OVERLAY, 2 * ratio);
+}

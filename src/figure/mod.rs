@@ -1,0 +1,264 @@
+//! Figure jobs: run a spec on a backend, analyse the outcomes, colour them, and write the PNG,
+//! the raw `.npz` arrays and the `.json` metadata as one atomic set.
+
+use std::path::PathBuf;
+
+mod analyse;
+mod draw;
+mod write;
+
+use analyse::{Map, run_map};
+use draw::{Painted, frame_all, paint_map, with_overlays};
+use write::{metadata, write};
+
+use crate::analysis::basins::{self, Attractor};
+use crate::error::Error;
+use crate::outcome::Outcomes;
+use crate::paint;
+use crate::plan::{Figure, PngText, Report, Style};
+use crate::render::heatmap;
+use crate::runner::Backend;
+use crate::spec::{self, Spec};
+
+/// What a figure shows, which sets its default colouring and overlays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Start-point sweep coloured by the attractor reached.
+    Basins,
+    /// Learning rate against curvature on the quadratic, with the analytic boundary.
+    Stability,
+    /// Any two parameters.
+    Sweep,
+}
+
+impl Kind {
+    /// Lower-case name, as in the CLI.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Basins => "basins",
+            Kind::Stability => "stability",
+            Kind::Sweep => "sweep",
+        }
+    }
+}
+
+pub use crate::paint::ColorBy;
+
+/// One figure to render.
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// Kind of figure.
+    pub kind: Kind,
+    /// The sweep.
+    pub spec: Spec,
+    /// Colouring.
+    pub color: ColorBy,
+    /// Colour map, frame, size and overlays.
+    pub style: Style,
+    /// Output prefix: writes `PREFIX.png`, `PREFIX.json` and, with `raw`, `PREFIX.npz`.
+    pub prefix: PathBuf,
+    /// Whether to write the raw arrays.
+    pub raw: bool,
+    /// Whether to draw a progress bar for long runs.
+    pub progress: bool,
+    /// The command that reproduces this figure, recorded in the metadata.
+    pub command: String,
+    /// The PNG's text chunks (the recipe that made the figure).
+    pub png_text: PngText,
+    /// For stability maps: refine each row's boundary to this relative precision with this
+    /// many steps per probe (see [`crate::refine`]).
+    pub refine: Option<Refinement>,
+}
+
+/// Boundary refinement settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Refinement {
+    /// Relative width of the final brackets.
+    pub precision: f64,
+    /// Steps per probe trajectory.
+    pub steps: u32,
+}
+
+/// Runs, analyses, renders and writes one figure.
+pub fn run_job(backend: &mut Backend, job: &Job) -> Result<Report, Error> {
+    run_maps(backend, std::slice::from_ref(job), None)
+}
+
+/// The frames of an animated map figure: one per value of a parameter.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Frames {
+    /// The parameter that changes from frame to frame.
+    pub param: String,
+    /// Its value in each frame, in order.
+    pub values: Vec<f64>,
+    /// Frames per second.
+    pub fps: u32,
+}
+
+/// A figure made of maps: one panel per job (side by side), and one frame per value of
+/// `animate` (see [`run_maps`]).
+#[derive(Clone, Debug)]
+pub struct Maps {
+    /// The panels' jobs, in order; they share kind, axes, colouring, style and prefix.
+    pub jobs: Vec<Job>,
+    /// The frames of an animation.
+    pub animate: Option<Frames>,
+}
+
+impl Figure for Maps {
+    fn backend_line(&self, backend: &Backend) -> String {
+        backend.describe_run(&self.jobs[0].spec)
+    }
+
+    fn run(&self, backend: &mut Backend) -> Result<Report, Error> {
+        run_maps(backend, &self.jobs, self.animate.as_ref())
+    }
+
+    fn map_spec(&self) -> Option<&Spec> {
+        Some(&self.jobs[0].spec)
+    }
+}
+
+/// The colouring a job asks for, with `auto` resolved by kind.
+fn colouring(job: &Job) -> ColorBy {
+    match (job.color, job.kind) {
+        (ColorBy::Auto, Kind::Basins) => ColorBy::Basin,
+        (ColorBy::Auto, Kind::Stability) => ColorBy::Conv,
+        (ColorBy::Auto, Kind::Sweep) => ColorBy::Loss,
+        (c, _) => c,
+    }
+}
+
+/// Cluster tolerance of a spec's attractor search (see [`basins::CLUSTER_TOL`]).
+pub(super) fn cluster_tol(spec: &Spec) -> f64 {
+    basins::CLUSTER_TOL * window_side(spec)
+}
+
+/// The larger side of the map's window in landscape units, the scale of its basin tolerances.
+pub(super) fn window_side(spec: &Spec) -> f64 {
+    let d = spec.basin_domain();
+    (d[1] - d[0]).max(d[3] - d[2])
+}
+
+/// How far from an attractor a trajectory that did not converge may end and count in its
+/// basin (see [`basins::REACH`]).
+pub(super) fn reach(spec: &Spec) -> f64 {
+    basins::REACH * window_side(spec)
+}
+
+/// Runs, analyses, renders and writes one figure made of several maps: one panel per job
+/// (side by side, sharing axes, attractor colours and the colour scale), and, with
+/// `animate`, one frame per value of the animated parameter (an animated PNG). The jobs share
+/// kind, axes, colouring, style and prefix.
+pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -> Result<Report, Error> {
+    let job = &jobs[0];
+    let (values, slot): (Vec<Option<f64>>, Option<usize>) = match animate {
+        None => (vec![None], None),
+        Some(a) => {
+            let s = &job.spec;
+            (
+                a.values.iter().map(|&v| Some(v)).collect(),
+                Some(spec::slot_of(s.landscape, s.optimiser, &a.param)?),
+            )
+        }
+    };
+    let n_maps = (values.len() * jobs.len()) as u32;
+    crate::memory::check_maps("--animate", job.spec.x.cells, job.spec.y.cells, n_maps)?;
+
+    let maps = run_all(backend, jobs, &values, slot)?;
+    let all: Vec<&Map> = maps.iter().flatten().collect();
+    let shared = Shared::over(job, &all);
+    let painted: Vec<Vec<Painted>> = maps
+        .iter()
+        .enumerate()
+        .map(|(f, frame)| {
+            frame
+                .iter()
+                .enumerate()
+                .map(|(p, m)| paint_map(job, m, &shared, (f, maps.len()), (p, frame.len())))
+                .collect()
+        })
+        .collect();
+    let key = with_overlays(painted[0][0].key.clone(), &maps);
+    let (pngs, plots) = frame_all(jobs, &maps, &painted, key, &shared, slot, animate, &values);
+
+    let run_seconds: f64 = all.iter().map(|m| m.run_seconds).sum();
+    // Steps actually run: a trajectory stops where it diverges.
+    let work: f64 = all.iter().map(|m| m.out.steps_run(m.spec.steps) as f64).sum();
+    let rate = work / run_seconds.max(1e-9);
+    let analyses: Vec<&analyse::Analysis> = painted.iter().flatten().map(|p| &p.analysis).collect();
+    let meta = metadata(backend, job, &analyses, &shared, &pngs, &plots, animate, run_seconds, rate);
+    let files = write(job, &maps, &painted, &pngs, animate, &meta)?;
+    let first = &maps[0][0].spec;
+    let head = format!(
+        "{} map(s) of {}x{} trajectories x {} steps in {:.2} s ({:.3e} trajectory-steps/s, counting steps run)",
+        all.len(),
+        first.x.cells,
+        first.y.cells,
+        first.steps,
+        run_seconds,
+        rate
+    );
+    let notes: Vec<String> = painted[0].iter().map(|p| p.note.clone()).collect();
+    let summary = if maps.len() == 1 {
+        format!("{head}; {}", notes.join(" | "))
+    } else {
+        format!("{head}; first frame: {}", notes.join(" | "))
+    };
+    Ok(Report { files, run_seconds, traj_steps_per_s: rate, summary })
+}
+
+/// Runs every map: for each frame's value of the animated parameter (in `slot`), one map per
+/// job.
+fn run_all(
+    backend: &mut Backend,
+    jobs: &[Job],
+    values: &[Option<f64>],
+    slot: Option<usize>,
+) -> Result<Vec<Vec<Map>>, Error> {
+    let mut maps = Vec::new();
+    for v in values {
+        let mut frame = Vec::new();
+        for j in jobs {
+            let mut s = j.spec.clone();
+            if let (Some(v), Some(slot)) = (v, slot) {
+                s.values[slot] = *v as f32;
+            }
+            frame.push(run_map(backend, j, s)?);
+        }
+        maps.push(frame);
+    }
+    Ok(maps)
+}
+
+/// What every map of a figure shares once all have run.
+pub(super) struct Shared {
+    /// Attractors of all maps merged (same index, same colour in every panel and frame).
+    pub(super) attractors: Vec<Attractor>,
+    /// The loss colour scale over all maps.
+    pub(super) loss_scale: paint::LossScale,
+    /// Pixels per cell.
+    pub(super) scale: u32,
+    /// Pixel density of text, lines and markers.
+    pub(super) ratio: u32,
+    /// The colouring, with `auto` resolved.
+    pub(super) color: ColorBy,
+}
+
+impl Shared {
+    fn over(job: &Job, all: &[&Map]) -> Shared {
+        let lists: Vec<Vec<Attractor>> = all.iter().map(|m| m.attractors.clone()).collect();
+        let mut attractors = basins::merge(&lists, cluster_tol(&job.spec));
+        let params = job.spec.landscape_params64();
+        basins::name_found(&mut attractors, |p| job.spec.landscape.hess64(p, params));
+        let outs: Vec<&Outcomes> = all.iter().map(|m| &m.out).collect();
+        let loss_scale = paint::LossScale::over(&outs, &attractors);
+        let style = &job.style;
+        let scale = heatmap::scale_for(job.spec.x.cells, job.spec.y.cells, style.size * style.ratio.max(1));
+        // Text, lines and markers grow with the plot: a 4096-pixel map gets the same
+        // proportions as a 512-pixel one instead of 11-pixel labels.
+        let side = job.spec.x.cells.max(job.spec.y.cells) * scale;
+        let ratio = style.ratio.max(1).max(side / style.size.max(1));
+        Shared { attractors, loss_scale, scale, ratio, color: colouring(job) }
+    }
+}

@@ -1,0 +1,177 @@
+//! Writing a map figure: its JSON metadata, PNG, raw arrays and tables as one atomic set.
+
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+use serde::Serialize;
+
+use super::analyse::{Analysis, Map};
+use super::draw::Painted;
+use super::{Frames, Job, Shared, cluster_tol};
+use crate::analysis::basins::Attractor;
+use crate::error::Error;
+use crate::gpu::AdapterSummary;
+use crate::outcome::Outcomes;
+use crate::output::{Array, OutputSet, with_ext};
+use crate::plan::Rect;
+use crate::runner::Backend;
+use crate::spec::{Precision, Spec};
+
+/// The figure's JSON metadata: the run, the first map's analysis (and every map's, when
+/// there are several), the attractors, the image's geometry and the run's speed.
+#[allow(clippy::too_many_arguments, reason = "the figure's parts, each used once")]
+pub(super) fn metadata(
+    backend: &Backend,
+    job: &Job,
+    analyses: &[&Analysis],
+    shared: &Shared,
+    pngs: &[RgbImage],
+    plots: &[[u32; 4]],
+    animate: Option<&Frames>,
+    run_seconds: f64,
+    rate: f64,
+) -> serde_json::Value {
+    let (width, height) = pngs[0].dimensions();
+    let meta = Meta {
+        downhill: env!("CARGO_PKG_VERSION"),
+        command: &job.command,
+        figure: job.kind.name(),
+        backend: backend.describe_run(&job.spec),
+        precision: job.spec.precision,
+        adapter: backend.adapter_for_run(&job.spec),
+        first: analyses[0],
+        color: format!("{:?}", shared.color).to_lowercase(),
+        attractors: &shared.attractors,
+        cluster_tolerance: cluster_tol(&job.spec),
+        image: ImageMeta {
+            width,
+            height,
+            plot: Rect::of(plots[0]),
+            panels: plots.iter().copied().map(Rect::of).collect(),
+            pixels_per_cell: shared.scale,
+            y_axis: "high end at the top",
+            cmap: job.style.cmap.name(),
+            ratio: shared.ratio,
+            frames: pngs.len(),
+        },
+        maps: (analyses.len() > 1).then_some(analyses),
+        animate,
+        run_seconds,
+        traj_steps_per_s: rate,
+    };
+    // Through a JSON value: keys come out sorted, and the whole figure's `run_seconds`
+    // replaces the first map's.
+    serde_json::to_value(&meta).expect("metadata is plain JSON")
+}
+
+/// `PREFIX.json` of a map figure.
+#[derive(Serialize)]
+struct Meta<'a> {
+    downhill: &'static str,
+    command: &'a str,
+    figure: &'static str,
+    /// Where it ran, and why when `auto` chose.
+    backend: String,
+    precision: Precision,
+    /// The adapter it ran on (none on the CPU).
+    adapter: Option<AdapterSummary>,
+    /// The first map's analysis, at the top level.
+    #[serde(flatten)]
+    first: &'a Analysis,
+    color: String,
+    attractors: &'a [Attractor],
+    cluster_tolerance: f64,
+    image: ImageMeta,
+    /// Every map's analysis, when there are several (panels, frames).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    maps: Option<&'a [&'a Analysis]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    animate: Option<&'a Frames>,
+    /// Seconds of all the maps' runs together.
+    run_seconds: f64,
+    /// Trajectory-steps actually run per second of those runs.
+    traj_steps_per_s: f64,
+}
+
+/// The figure image's geometry.
+#[derive(Serialize)]
+struct ImageMeta {
+    width: u32,
+    height: u32,
+    /// The first panel's plot area.
+    plot: Rect,
+    /// Every panel's plot area.
+    panels: Vec<Rect>,
+    pixels_per_cell: u32,
+    y_axis: &'static str,
+    cmap: &'static str,
+    ratio: u32,
+    frames: usize,
+}
+
+/// Writes the figure's PNG (animated with several frames), raw arrays, tables and JSON as one
+/// atomic set; the files written.
+pub(super) fn write(
+    job: &Job,
+    maps: &[Vec<Map>],
+    painted: &[Vec<Painted>],
+    pngs: &[RgbImage],
+    animate: Option<&Frames>,
+    meta: &serde_json::Value,
+) -> Result<Vec<PathBuf>, Error> {
+    let mut set = OutputSet::new();
+    let fps = animate.map_or(1, |a| a.fps);
+    set.apng(&with_ext(&job.prefix, "png"), pngs, fps, &job.png_text)?;
+    for (frame, painted) in maps.iter().zip(painted) {
+        for (m, p) in frame.iter().zip(painted) {
+            if let Some(path) = &p.npz {
+                write_npz(&mut set, path, &m.spec, &m.out, &p.labels)?;
+            }
+        }
+    }
+    for (path, text) in painted.iter().flatten().flat_map(|p| &p.tables) {
+        set.text(path, text)?;
+    }
+    let text = serde_json::to_string_pretty(meta).expect("metadata is plain JSON");
+    set.text(&with_ext(&job.prefix, "json"), &(text + "\n"))?;
+    set.commit()
+}
+
+pub(super) fn write_npz(
+    set: &mut OutputSet,
+    path: &Path,
+    spec: &Spec,
+    out: &Outcomes,
+    labels: &[i32],
+) -> Result<(), Error> {
+    let shape = vec![out.rows as u64, out.cols as u64];
+    let diverged: Vec<bool> = out.div_step.iter().map(|&d| d >= 0).collect();
+    // Cell centres as the run saw them: float32 for f32 runs, float64 for f64 runs.
+    let (ax64, ay64) = (spec.x.centres_in(spec.precision), spec.y.centres_in(spec.precision));
+    let (ax, ay) = (spec.x.centres(), spec.y.centres());
+    let axes = match spec.precision {
+        Precision::F32 => [
+            Array::F32("axis_x", vec![ax.len() as u64], &ax),
+            Array::F32("axis_y", vec![ay.len() as u64], &ay),
+        ],
+        Precision::F64 => [
+            Array::F64("axis_x", vec![ax64.len() as u64], &ax64),
+            Array::F64("axis_y", vec![ay64.len() as u64], &ay64),
+        ],
+    };
+    let [axis_x, axis_y] = axes;
+    set.npz(
+        path,
+        &[
+            Array::F32("x", shape.clone(), &out.x),
+            Array::F32("y", shape.clone(), &out.y),
+            Array::F32("loss", shape.clone(), &out.loss),
+            Array::Bool("diverged", shape.clone(), diverged),
+            Array::I32("div_step", shape.clone(), &out.div_step),
+            Array::I32("conv_step", shape.clone(), &out.conv_step),
+            Array::I32("basin", shape, labels),
+            axis_x,
+            axis_y,
+        ],
+    )
+}
