@@ -428,6 +428,9 @@ impl Recipe {
     }
 }
 
+/// Builds a trainability map from its axes and base values (`lr0`, `lr1`, `offset`).
+type MakeNnSpec<'a> = dyn Fn(&AxisText, &AxisText, [f32; 3]) -> Result<TrainSpec, Error> + 'a;
+
 /// One frame of an animated trainability map: the animated parameter `a` at `v`, with its
 /// label; `make` builds a map from its axes and base values (`lr0`, `lr1`, `offset`).
 fn nn_frame(
@@ -436,7 +439,7 @@ fn nn_frame(
     x: &AxisText,
     y: &AxisText,
     base: [f32; 3],
-    make: &dyn Fn(&AxisText, &AxisText, [f32; 3]) -> Result<TrainSpec, Error>,
+    make: &MakeNnSpec<'_>,
 ) -> Result<(String, TrainSpec), Error> {
     let label = format!("{} = {}", a.param, crate::paint::short(v as f32));
     if a.param != "zoom" && [x.param.as_str(), y.param.as_str()].contains(&a.param.as_str()) {
