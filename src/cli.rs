@@ -74,10 +74,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub steps: Option<u32>,
     /// A trajectory has diverged once |x| or |y| exceeds this (or is not finite).
-    #[arg(long, default_value_t = 1e6, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = downhill::recipe::defaults::THRESHOLD, allow_negative_numbers = true)]
     pub threshold: f64,
     /// A trajectory has converged once its gradient norm is at most this.
-    #[arg(long, default_value_t = 1e-4, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = downhill::recipe::defaults::TOL, allow_negative_numbers = true)]
     pub tol: f64,
     /// Where to run.
     #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
@@ -157,12 +157,12 @@ pub struct StyleArgs {
     #[arg(long)]
     pub plain: bool,
     /// Pixel density: 2 doubles every length (plot, text, lines) for high-density screens.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(
+    #[arg(long, default_value_t = downhill::plan::Style::default().ratio, value_parser = clap::value_parser!(u32).range(
         *downhill::recipe::RATIOS.start() as i64..=*downhill::recipe::RATIOS.end() as i64))]
     pub ratio: u32,
     /// The plot's longer side is at least this many pixels (whole pixels per cell, at most 16
     /// per cell).
-    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(
+    #[arg(long, default_value_t = downhill::plan::Style::default().size, value_parser = clap::value_parser!(u32).range(
         *downhill::recipe::SIZES.start() as i64..=*downhill::recipe::SIZES.end() as i64))]
     pub size: u32,
     /// Title over the plot (default: optimiser, landscape and steps; at most 200 characters).
@@ -180,10 +180,10 @@ pub struct StyleArgs {
 #[derive(Args, Debug)]
 pub struct BasinsArgs {
     /// Landscape, as NAME or NAME:key=value,...
-    #[arg(long, default_value = "bumpy")]
+    #[arg(long, default_value = downhill::recipe::defaults::LANDSCAPE)]
     pub landscape: String,
     /// Optimizer, as NAME or NAME:key=value,...
-    #[arg(long, visible_alias = "optimiser", default_value = "gd")]
+    #[arg(long, visible_alias = "optimiser", default_value = downhill::recipe::defaults::OPTIMIZER)]
     pub optimizer: String,
     /// Start-point domain XLO:XHI:YLO:YHI (default: the landscape's own).
     #[arg(long, allow_hyphen_values = true)]
@@ -200,13 +200,13 @@ pub struct BasinsArgs {
 #[derive(Args, Debug)]
 pub struct StabilityArgs {
     /// Optimizer, as NAME or NAME:key=value,...
-    #[arg(long, visible_alias = "optimiser", default_value = "gd")]
+    #[arg(long, visible_alias = "optimiser", default_value = downhill::recipe::defaults::OPTIMIZER)]
     pub optimizer: String,
     /// Learning-rate axis LO:HI[:log].
-    #[arg(long, default_value = "0:4")]
+    #[arg(long, default_value = downhill::recipe::defaults::STABILITY_LR)]
     pub lr: String,
     /// Curvature axis LO:HI[:log].
-    #[arg(long, default_value = "0.1:10:log")]
+    #[arg(long, default_value = downhill::recipe::defaults::STABILITY_K)]
     pub k: String,
     #[command(flatten)]
     pub refine: RefineArgs,
@@ -312,7 +312,7 @@ pub struct RenderArgs {
 #[derive(Args, Debug)]
 pub struct TrainabilityArgs {
     /// Hidden nonlinearity: tanh (tanh(sqrt(2) z)), relu (sqrt(2) max(z, 0)) or identity.
-    #[arg(long, default_value = "tanh")]
+    #[arg(long, default_value = downhill::recipe::defaults::ACTIVATION)]
     pub activation: String,
     /// Input dimension d (default 16).
     #[arg(long)]

@@ -40,6 +40,24 @@ fn help_names_every_command() {
     }
 }
 
+/// The defaults `--help` states in words are the ones planning applies
+/// (`downhill::recipe::defaults`), which also feed clap's `[default: ...]`.
+#[test]
+fn help_states_the_defaults_planning_applies() {
+    use downhill::recipe::defaults as d;
+    let out = downhill().args(["basins", "--help"]).assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).replace('\n', " ");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for phrase in [
+        format!("basins and paths {}; stability, sweep and trace {}", d::BASINS_STEPS, d::MAP_STEPS),
+        format!("basins {}; stability, sweep and trainability {}", d::BASINS_RES, d::MAP_RES),
+        format!("[default: {}]", d::LANDSCAPE),
+        format!("[default: {}]", d::OPTIMIZER),
+    ] {
+        assert!(text.contains(&phrase), "`{phrase}` not in: {text}");
+    }
+}
+
 #[test]
 fn list_shows_landscapes_optimisers_and_defaults() {
     downhill()

@@ -15,16 +15,12 @@ use crate::figure::ColorBy;
 use crate::render::colormap::Cmap;
 use crate::spec;
 
+pub mod defaults;
 mod plan;
 mod png;
 
-pub use plan::DEFAULT_FPS;
 pub use png::{RECIPE_KEY, from_png, png_text};
 
-/// Default column axis of trainability maps.
-pub const DEFAULT_NN_X: &str = "lr0:0.01:100:log";
-/// Default row axis of trainability maps.
-pub const DEFAULT_NN_Y: &str = "lr1:0.01:100:log";
 /// Pixel densities allowed (`--ratio`, `ratio`).
 pub const RATIOS: std::ops::RangeInclusive<u32> = 1..=4;
 /// Plot sizes allowed, in pixels on the longer side at ratio 1 (`--size`, `size`).

@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use super::defaults as d;
 use super::{
-    Animate, DEFAULT_NN_X, DEFAULT_NN_Y, MAX_CAPTION_CHARS, MAX_TITLE_CHARS, MIN_REFINE_F32, MIN_REFINE_F64,
-    RATIOS, Recipe, RecipeKind, Res, SIZES, check_name, png_text,
+    Animate, MAX_CAPTION_CHARS, MAX_TITLE_CHARS, MIN_REFINE_F32, MIN_REFINE_F64, RATIOS, Recipe, RecipeKind,
+    Res, SIZES, check_name, png_text,
 };
 use crate::error::Error;
 use crate::figure::{ColorBy, Frames, Job, Kind, Maps, Refinement};
@@ -18,9 +19,6 @@ use crate::plan::{Plan, Style};
 use crate::refine;
 use crate::render::colormap::Cmap;
 use crate::spec::{self, AxisText, OptionsText, Scale, Spec, SpecBuilder, Zoom, check_window};
-
-/// Frames per second of an animation that does not say.
-pub const DEFAULT_FPS: u32 = 8;
 
 impl Recipe {
     /// The recipe's own options, as the spec builder takes them.
@@ -66,17 +64,21 @@ impl Recipe {
             (_, Some(list)) if list.is_empty() => Err(Error::input("--optimizers", "the list is empty")),
             (_, Some(list)) => Ok(list.clone()),
             (Some(o), None) => Ok(vec![o.clone()]),
-            (None, None) => Ok(vec!["gd".into()]),
+            (None, None) => Ok(vec![d::OPTIMIZER.into()]),
         }
     }
 
     /// The spec of one map of this recipe with optimiser `opt`.
     fn map_spec(&self, opt: &str) -> Result<Spec, Error> {
-        let landscape = self.landscape.clone().unwrap_or_else(|| "bumpy".into());
+        let landscape = self.landscape.clone().unwrap_or_else(|| d::LANDSCAPE.into());
         let mut b = match self.kind {
-            RecipeKind::Basins => {
-                SpecBuilder::basins(&landscape, opt, self.domain, self.res(512)?, self.steps.unwrap_or(500))?
-            }
+            RecipeKind::Basins => SpecBuilder::basins(
+                &landscape,
+                opt,
+                self.domain,
+                self.res(d::BASINS_RES)?,
+                self.steps.unwrap_or(d::BASINS_STEPS),
+            )?,
             RecipeKind::Stability => {
                 if self.landscape.is_some() {
                     return Err(Error::input(
@@ -84,10 +86,13 @@ impl Recipe {
                         "a stability map is always on quadratic:ky=0; use kind = \"sweep\" for others",
                     ));
                 }
-                let lr = spec::parse_axis("--lr", &format!("lr:{}", self.lr.as_deref().unwrap_or("0:4")))?;
+                let lr = spec::parse_axis(
+                    "--lr",
+                    &format!("lr:{}", self.lr.as_deref().unwrap_or(d::STABILITY_LR)),
+                )?;
                 let k =
-                    spec::parse_axis("--k", &format!("kx:{}", self.k.as_deref().unwrap_or("0.1:10:log")))?;
-                SpecBuilder::stability(opt, lr, k, self.res(256)?, self.steps.unwrap_or(1000))
+                    spec::parse_axis("--k", &format!("kx:{}", self.k.as_deref().unwrap_or(d::STABILITY_K)))?;
+                SpecBuilder::stability(opt, lr, k, self.res(d::MAP_RES)?, self.steps.unwrap_or(d::MAP_STEPS))
             }
             RecipeKind::Sweep => {
                 let axis = |flag: &str, v: &Option<String>| -> Result<AxisText, Error> {
@@ -102,8 +107,8 @@ impl Recipe {
                     start: self.start,
                     x: axis("--x", &self.x)?,
                     y: axis("--y", &self.y)?,
-                    res: self.res(256)?,
-                    steps: self.steps.unwrap_or(1000),
+                    res: self.res(d::MAP_RES)?,
+                    steps: self.steps.unwrap_or(d::MAP_STEPS),
                     threshold: 0.0,
                     conv_tol: 0.0,
                     options: OptionsText::default(),
@@ -111,8 +116,8 @@ impl Recipe {
             }
             RecipeKind::Paths | RecipeKind::Trainability => unreachable!("only map kinds have a map spec"),
         };
-        b.threshold = self.threshold.unwrap_or(spec::DEFAULT_THRESHOLD as f64);
-        b.conv_tol = self.tol.unwrap_or(spec::DEFAULT_CONV_TOL as f64);
+        b.threshold = self.threshold.unwrap_or(d::THRESHOLD);
+        b.conv_tol = self.tol.unwrap_or(d::TOL);
         b.options = self.options();
         if let Some([cx, cy, span]) = self.zoom {
             check_zoom(cx, cy, span)?;
@@ -157,7 +162,7 @@ impl Recipe {
                 format!("{n} must be 1 to {} steps per probe", refine::MAX_STEPS),
             ));
         }
-        let threshold = self.threshold.unwrap_or(spec::DEFAULT_THRESHOLD as f64) as f32;
+        let threshold = self.threshold.unwrap_or(d::THRESHOLD) as f32;
         Ok(Some(Refinement {
             precision: p,
             steps: self.refine_steps.unwrap_or_else(|| refine::steps_for(p, threshold)),
@@ -235,10 +240,10 @@ impl Recipe {
                 return Err(Error::input(format!("--{what}"), "does not apply to a path figure"));
             }
         }
-        let landscape = self.landscape.clone().unwrap_or_else(|| "bumpy".into());
-        let steps = self.steps.unwrap_or(500);
-        let threshold = self.threshold.unwrap_or(spec::DEFAULT_THRESHOLD as f64);
-        let tol = self.tol.unwrap_or(spec::DEFAULT_CONV_TOL as f64);
+        let landscape = self.landscape.clone().unwrap_or_else(|| d::LANDSCAPE.into());
+        let steps = self.steps.unwrap_or(d::BASINS_STEPS);
+        let threshold = self.threshold.unwrap_or(d::THRESHOLD);
+        let tol = self.tol.unwrap_or(d::TOL);
         for opt in &optimisers {
             for &start in &starts {
                 let mut b = SpecBuilder::single(&landscape, opt, start, steps);
@@ -330,7 +335,7 @@ impl Recipe {
             Some(a) => Some(Frames {
                 param: a.param.clone(),
                 values: animation_values(a, &jobs[0].spec)?,
-                fps: a.fps.unwrap_or(DEFAULT_FPS),
+                fps: a.fps.unwrap_or(d::FPS),
             }),
         };
         // Every map of an animation or of panels is held at once: checked here, at plan time,
@@ -348,7 +353,7 @@ impl Recipe {
         match &self.npz {
             Some(path) => Source::Npz(PathBuf::from(path)),
             None => {
-                let (d, width) = (self.dim.unwrap_or(16), self.width.unwrap_or(16));
+                let (d, width) = (self.dim.unwrap_or(d::NN_SIDE), self.width.unwrap_or(d::NN_SIDE));
                 let n = self.data.unwrap_or(d * width + width);
                 Source::Seed(Shape { d, width, n }, self.net_seed.unwrap_or(0))
             }
@@ -357,8 +362,8 @@ impl Recipe {
 
     /// A trainability map's axes, zoomed where the recipe says.
     fn nn_axes(&self) -> Result<(AxisText, AxisText), Error> {
-        let x = spec::parse_axis("--x", self.x.as_deref().unwrap_or(DEFAULT_NN_X))?;
-        let y = spec::parse_axis("--y", self.y.as_deref().unwrap_or(DEFAULT_NN_Y))?;
+        let x = spec::parse_axis("--x", self.x.as_deref().unwrap_or(d::NN_X))?;
+        let y = spec::parse_axis("--y", self.y.as_deref().unwrap_or(d::NN_Y))?;
         match self.zoom {
             Some([cx, cy, span]) => {
                 check_zoom(cx, cy, span)?;
@@ -384,8 +389,8 @@ impl Recipe {
                 activation,
                 x,
                 y,
-                self.res(256)?,
-                self.steps.unwrap_or(500),
+                self.res(d::MAP_RES)?,
+                self.steps.unwrap_or(d::BASINS_STEPS),
                 base,
                 (self.batch.unwrap_or(0), self.batch_seed.unwrap_or(0)),
                 self.precision.unwrap_or_default(),
@@ -416,7 +421,7 @@ impl Recipe {
         }
         Ok(TrainJob {
             frames,
-            fps: self.animate.as_ref().and_then(|a| a.fps).unwrap_or(DEFAULT_FPS),
+            fps: self.animate.as_ref().and_then(|a| a.fps).unwrap_or(d::FPS),
             source,
             style,
             prefix,
