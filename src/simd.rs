@@ -2,7 +2,7 @@
 //! f32 quantity of a block ([`Lane`]), the landscape phases' function types ([`GradLanes`],
 //! [`LossLanes`], [`HessLanes`]) and the macros that build them from a scalar twin, the
 //! Hessian as the optimiser twins see it ([`Curvature`]), and the instruction-set levels
-//! ([`isa`], [`multiversion!`]) every phase is compiled for.
+//! ([`isa`], `multiversion!`) every phase is compiled for.
 //!
 //! A phase is a loop over the lanes of a block that calls a scalar f32 twin; the compiler
 //! inlines the twin into the loop and vectorises it, so a lane computes exactly the bits the

@@ -1,5 +1,5 @@
 //! An optimiser's step over a block of [`LANES`] trajectories ([`StepLanes`]), built from its
-//! scalar f32 twin by [`step_lanes!`]: [`advance`] does the kernel's per-step bookkeeping
+//! scalar f32 twin by `step_lanes!`: [`advance`] does the kernel's per-step bookkeeping
 //! around the update (convergence test, options, schedule, subnormal flush, escape test,
 //! freeze of diverged lanes) lane by lane, with the twin inlined into the loop, so a lane
 //! computes exactly the bits the scalar runner computes.
