@@ -431,7 +431,7 @@ fn parse_domain(text: &str) -> Result<[f64; 4], Error> {
     }
     let mut d = [0f64; 4];
     for (v, p) in d.iter_mut().zip(parts) {
-        *v = spec::parse_number("--domain", "bound", p)?;
+        *v = downhill::number::parse_number("--domain", "bound", p)?;
     }
     Ok(d)
 }

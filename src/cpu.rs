@@ -5,12 +5,12 @@
 
 use rayon::prelude::*;
 
+use crate::cell::CellParams;
 use crate::landscape::Landscape;
 use crate::numeric::{Real, converged_since, escaped_t, flush_subnormal, k};
 use crate::optimiser::{InitFn, OptState, Optimiser, StepFn};
 use crate::options;
 use crate::outcome::{Outcomes, TrajState};
-use crate::param;
 use crate::progress::Progress;
 use crate::spec::{Precision, Spec};
 
@@ -54,44 +54,6 @@ impl Twin for f64 {
     }
     fn rule(o: &Optimiser) -> (InitFn<f64>, StepFn<f64>) {
         (o.init64, o.step64)
-    }
-}
-
-/// One cell's parameters, as the kernel unpacks them from the flat vector.
-#[derive(Clone, Copy, Debug)]
-pub struct CellParams<T = f32> {
-    /// Start point (slots 0, 1).
-    pub start: [T; 2],
-    /// Landscape parameters `c` (slots 2..6).
-    pub c: [T; 4],
-    /// Optimiser hyperparameters `h0` (slots 6..10).
-    pub h0: [T; 4],
-    /// Optimiser hyperparameters `h1` (slots 10..14).
-    pub h1: [T; 4],
-    /// Options `(sigma, clip, l2, 0)` (slots 14..17).
-    pub opts: [T; 4],
-    /// Schedule `(gamma, step_size, warmup, horizon)` (slots 17..21).
-    pub sched: [T; 4],
-    /// Row-major index of the cell in the whole grid (keys the noise).
-    pub cell: u32,
-}
-
-impl<T: Twin> CellParams<T> {
-    /// Twin of the kernel's prologue for grid cell `cell`: base values with the two axis slots
-    /// overwritten (with the axis values in `T`, so an f64 run sees f64 cell centres).
-    pub fn new(spec: &Spec, cell: u32, x_value: f64, y_value: f64) -> Self {
-        let mut v: [T; param::SLOTS] = spec.values.map(|x| k::<T>(x as f64));
-        v[spec.x.slot] = k(x_value);
-        v[spec.y.slot] = k(y_value);
-        CellParams {
-            start: [v[0], v[1]],
-            c: [v[2], v[3], v[4], v[5]],
-            h0: [v[6], v[7], v[8], v[9]],
-            h1: [v[10], v[11], v[12], v[13]],
-            opts: [v[14], v[15], v[16], T::zero()],
-            sched: [v[17], v[18], v[19], v[20]],
-            cell,
-        }
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod batch;
+pub mod cell;
 pub mod cpu;
 pub mod error;
 pub mod expr;
@@ -19,6 +20,7 @@ pub mod landscape;
 pub mod lanes;
 pub mod memory;
 pub mod nn;
+pub mod number;
 pub mod numeric;
 pub mod optimiser;
 pub mod options;
@@ -34,6 +36,7 @@ pub mod refine;
 pub mod render;
 pub mod runner;
 pub mod shader;
+pub mod simd;
 pub mod spec;
 
 pub use error::{Error, Result};

@@ -75,7 +75,7 @@ impl Backend {
             Some(s) => format!("gpu: {} ({})", s.name, s.backend),
             None => {
                 let n = std::thread::available_parallelism().map_or(1, |t| t.get());
-                let isa = crate::lanes::isa::name(crate::lanes::isa::level());
+                let isa = crate::simd::isa::name(crate::simd::isa::level());
                 format!("cpu ({n} threads, SIMD lanes: {isa})")
             }
         }

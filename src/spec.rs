@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::error::{Error, did_you_mean};
 use crate::landscape::{self, Landscape};
+use crate::number::parse_number;
 use crate::optimiser::{self, Optimiser};
 use crate::options::{self, Features, Schedule};
 use crate::param::{self, ParamDef, SLOTS};
@@ -225,18 +226,6 @@ pub fn parse_component(flag: &str, text: &str) -> Result<Component, Error> {
         overrides.push((k.to_string(), v));
     }
     Ok(Component { name: name.to_string(), overrides })
-}
-
-/// Parses a finite number; `what` names the value in the error.
-pub fn parse_number(flag: &str, what: &str, text: &str) -> Result<f64, Error> {
-    let v: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| Error::input(flag, format!("{what}: `{}` is not a number", text.trim())))?;
-    if !v.is_finite() {
-        return Err(Error::input(flag, format!("{what}: `{}` is not finite", text.trim())));
-    }
-    Ok(v)
 }
 
 /// An axis as typed (`param:lo:hi[:log|lin]`), before its parameter is looked up.

@@ -13,8 +13,8 @@ use common::rng::Rng;
 use std::time::{Duration, Instant};
 
 use downhill::expr::{Compiled, Expr, MAX_LEN, MAX_NODES, MAX_TREE_DEPTH};
-use downhill::lanes::{LANES, Lane};
 use downhill::shader;
+use downhill::simd::{LANES, Lane};
 
 /// Parameter names the expressions may use.
 const PARAMS: [&str; 2] = ["a", "b"];

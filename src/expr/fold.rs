@@ -18,21 +18,6 @@ pub fn fits_f32(v: f64) -> bool {
     (v as f32).is_finite()
 }
 
-/// Whether a number the user typed is usable as is: zero or a normal f32 (`1e39` and
-/// `1e-40` are not).
-pub fn typed_fits_f32(v: f64) -> bool {
-    v == 0.0 || (v as f32).is_normal()
-}
-
-/// The error for a typed number `s` at byte `col` of `text` that does not fit in f32.
-pub fn typed_error(text: &str, col: usize, s: &str) -> crate::error::Error {
-    super::parse::error_at(
-        text,
-        col,
-        &format!("`{s}` does not fit in f32 (use 0 or a magnitude from 1.2e-38 to {F32_MAX_TEXT})"),
-    )
-}
-
 /// What is wrong with a constant that is not a finite f32: "infinite", "undefined (NaN)" or
 /// its value, beyond f32's range.
 pub fn describe(v: f64) -> String {

@@ -23,11 +23,10 @@ mod fold;
 mod parse;
 mod wgsl;
 
-pub use fold::{typed_error, typed_fits_f32};
-pub use parse::{MAX_DEPTH, MAX_LEN, parse};
+pub use parse::{MAX_DEPTH, MAX_LEN, parse, typed_error, typed_fits_f32};
 
-use crate::lanes::{LANES, Lane};
 use crate::numeric::Real;
+use crate::simd::{LANES, Lane};
 
 use crate::error::Error;
 

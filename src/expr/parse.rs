@@ -1,6 +1,6 @@
 //! Recursive-descent parser for landscape expressions, with errors that point at the column.
 
-use super::fold::{F32_MAX_TEXT, describe, fits_f32, fold, typed_error, typed_fits_f32};
+use super::fold::{F32_MAX_TEXT, describe, fits_f32, fold};
 use super::{Expr, Func};
 use crate::error::{Error, did_you_mean};
 
@@ -23,6 +23,21 @@ struct Parser<'a> {
     at: usize,
     params: &'a [String],
     depth: usize,
+}
+
+/// Whether a number the user typed is usable as is: zero or a normal f32 (`1e39` and
+/// `1e-40` are not).
+pub fn typed_fits_f32(v: f64) -> bool {
+    v == 0.0 || (v as f32).is_normal()
+}
+
+/// The error for a typed number `s` at byte `col` of `text` that does not fit in f32.
+pub fn typed_error(text: &str, col: usize, s: &str) -> Error {
+    error_at(
+        text,
+        col,
+        &format!("`{s}` does not fit in f32 (use 0 or a magnitude from 1.2e-38 to {F32_MAX_TEXT})"),
+    )
 }
 
 /// An input error pointing at byte `col` of `text` with a caret.

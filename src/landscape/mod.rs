@@ -24,9 +24,6 @@ fn lit<T: num_traits::Float>(v: f64) -> T {
     T::from(v).expect("literal fits every float type")
 }
 
-/// The Hessian as the optimiser twins see it (newton calls it).
-pub type Curvature<'a, T = f32> = &'a dyn Fn([T; 2], [T; 4]) -> [T; 3];
-
 /// Loss at a point, given the landscape's parameter vector `c` (slots 2..6).
 pub type LossFn<T> = fn([T; 2], [T; 4]) -> T;
 /// Gradient `(df/dx, df/dy)` at a point.
@@ -82,11 +79,11 @@ pub enum Funcs {
         /// f64 instance of `hess`.
         hess64: HessFn<f64>,
         /// `loss` over a block of lanes (the f32 twin, vectorised).
-        loss_lanes: crate::lanes::LossLanes,
+        loss_lanes: crate::simd::LossLanes,
         /// `grad` over a block of lanes (the f32 twin, vectorised).
-        grad_lanes: crate::lanes::GradLanes,
+        grad_lanes: crate::simd::GradLanes,
         /// `hess` over a block of lanes (the f32 twin, vectorised).
-        hess_lanes: crate::lanes::HessLanes,
+        hess_lanes: crate::simd::HessLanes,
     },
     /// A user-written expression, its derivatives and its generated WGSL piece.
     Expr(Box<crate::expr::Compiled>),
@@ -136,10 +133,10 @@ impl Landscape {
     /// The loss at every lane of a block, the same bits as [`Landscape::loss`] lane by lane.
     pub fn loss_lanes(
         &self,
-        x: &crate::lanes::Lane,
-        y: &crate::lanes::Lane,
-        c: &[crate::lanes::Lane; 4],
-        loss: &mut crate::lanes::Lane,
+        x: &crate::simd::Lane,
+        y: &crate::simd::Lane,
+        c: &[crate::simd::Lane; 4],
+        loss: &mut crate::simd::Lane,
     ) {
         match &self.funcs {
             Funcs::Builtin { loss_lanes, .. } => loss_lanes(x, y, c, loss),
@@ -151,11 +148,11 @@ impl Landscape {
     /// same bits as [`Landscape::grad`] lane by lane.
     pub fn grad_lanes(
         &self,
-        x: &crate::lanes::Lane,
-        y: &crate::lanes::Lane,
-        c: &[crate::lanes::Lane; 4],
-        gx: &mut crate::lanes::Lane,
-        gy: &mut crate::lanes::Lane,
+        x: &crate::simd::Lane,
+        y: &crate::simd::Lane,
+        c: &[crate::simd::Lane; 4],
+        gx: &mut crate::simd::Lane,
+        gy: &mut crate::simd::Lane,
     ) {
         match &self.funcs {
             Funcs::Builtin { grad_lanes, .. } => grad_lanes(x, y, c, gx, gy),
@@ -170,10 +167,10 @@ impl Landscape {
     /// [`Landscape::hess`] lane by lane.
     pub fn hess_lanes(
         &self,
-        x: &crate::lanes::Lane,
-        y: &crate::lanes::Lane,
-        c: &[crate::lanes::Lane; 4],
-        h: &mut [crate::lanes::Lane; 3],
+        x: &crate::simd::Lane,
+        y: &crate::simd::Lane,
+        c: &[crate::simd::Lane; 4],
+        h: &mut [crate::simd::Lane; 3],
     ) {
         match &self.funcs {
             Funcs::Builtin { hess_lanes, .. } => hess_lanes(x, y, c, h),
@@ -322,9 +319,9 @@ macro_rules! entry {
                 loss64: $m::loss::<f64>,
                 grad64: $m::grad::<f64>,
                 hess64: $m::hess::<f64>,
-                loss_lanes: crate::lanes::loss_lanes!($m),
-                grad_lanes: crate::lanes::grad_lanes!($m),
-                hess_lanes: crate::lanes::hess_lanes!($m),
+                loss_lanes: crate::simd::loss_lanes!($m),
+                grad_lanes: crate::simd::grad_lanes!($m),
+                hess_lanes: crate::simd::hess_lanes!($m),
             },
         }
     };
@@ -459,7 +456,7 @@ pub fn from_expr(text: &str) -> Result<&'static Landscape, Error> {
             return Err(Error::input("--landscape", format!("parameter `{k}` is given twice")));
         }
         let typed = v.trim();
-        let v = crate::spec::parse_number("--landscape", k, v)?;
+        let v = crate::number::parse_number("--landscape", k, v)?;
         if !crate::expr::typed_fits_f32(v) {
             // `pair` is trimmed, so the value ends where the pair does.
             let col = pair_at + pair.len() - typed.len();

@@ -284,7 +284,7 @@ fn input_gradients<T: Real, const K: usize>(g: &mut [Lanes<T>], dz: &[Lanes<T>],
 /// writing each one's bookkeeping (kept in `T`) to the same entry of `out`; the same results as
 /// [`super::cpu::train_cell_tally`] cell by cell.
 pub fn train_block<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]], out: &mut [Tally<T>]) {
-    use crate::lanes::isa;
+    use crate::simd::isa;
     match isa::level() {
         // SAFETY: `isa::level` returns these levels only where the processor has their features,
         // a superset of what these functions are compiled for.

@@ -5,9 +5,9 @@
 #![allow(clippy::too_many_arguments, reason = "opt_step mirrors the WGSL signature, argument for argument")]
 
 use super::{OptState, Real};
-use crate::landscape::Curvature;
 use crate::numeric::flush_subnormal;
 use crate::param::{Domain, ParamDef};
+use crate::simd::Curvature;
 
 /// Hyperparameters shared by several optimisers (same name, default, domain and meaning).
 pub(super) const LR: ParamDef =

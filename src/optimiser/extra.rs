@@ -5,9 +5,9 @@
 
 use super::builtin::{BETA, BETA1, BETA2, BIAS_CORRECTION, EPS, LR, corrected, corrected_moments, moments};
 use super::{OptState, Real, k};
-use crate::landscape::Curvature;
 use crate::numeric::flush_subnormal;
 use crate::param::{Domain, ParamDef};
+use crate::simd::Curvature;
 
 /// Twin of WGSL `sign`: -1, 0 or 1 (unlike `f32::signum`, zero maps to zero).
 #[inline(always)]

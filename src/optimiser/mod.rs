@@ -3,16 +3,19 @@
 //!
 //! The twins are f32, with the WGSL's operation order, so the CPU runner reproduces the GPU
 //! kernel up to the rounding differences of fused multiply-add and transcendental functions.
+//! Each twin's step over a block of SIMD lanes, and the bookkeeping around it, is in
+//! [`lanes`].
 
 mod builtin;
 mod extra;
+pub mod lanes;
 
 pub use builtin::{adam, gd, momentum, nesterov, rmsprop};
 pub use extra::{adagrad, adamw, amsgrad, lion, momentum_sutskever, nadam, newton};
 
 use crate::error::{Error, did_you_mean};
-use crate::landscape::Curvature;
 use crate::param::ParamDef;
+use crate::simd::Curvature;
 
 pub use crate::numeric::{Real, k};
 
@@ -61,7 +64,7 @@ pub struct Optimiser {
     /// `opt_step` in f64.
     pub step64: StepFn<f64>,
     /// `opt_step` over a block of lanes (the f32 twin, vectorised).
-    pub step_lanes: crate::lanes::StepLanes,
+    pub step_lanes: lanes::StepLanes,
     /// Whether `opt_step` calls the landscape's Hessian (the lanes runner then evaluates it for
     /// the whole block first).
     pub uses_hessian: bool,
@@ -83,7 +86,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: gd::opt_step,
         init64: gd::opt_init,
         step64: gd::opt_step,
-        step_lanes: crate::lanes::step_lanes!(gd),
+        step_lanes: lanes::step_lanes!(gd),
         uses_hessian: false,
     },
     Optimiser {
@@ -94,7 +97,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: momentum::opt_step,
         init64: momentum::opt_init,
         step64: momentum::opt_step,
-        step_lanes: crate::lanes::step_lanes!(momentum),
+        step_lanes: lanes::step_lanes!(momentum),
         uses_hessian: false,
     },
     Optimiser {
@@ -105,7 +108,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: momentum_sutskever::opt_step,
         init64: momentum_sutskever::opt_init,
         step64: momentum_sutskever::opt_step,
-        step_lanes: crate::lanes::step_lanes!(momentum_sutskever),
+        step_lanes: lanes::step_lanes!(momentum_sutskever),
         uses_hessian: false,
     },
     Optimiser {
@@ -116,7 +119,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: nesterov::opt_step,
         init64: nesterov::opt_init,
         step64: nesterov::opt_step,
-        step_lanes: crate::lanes::step_lanes!(nesterov),
+        step_lanes: lanes::step_lanes!(nesterov),
         uses_hessian: false,
     },
     Optimiser {
@@ -127,7 +130,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: rmsprop::opt_step,
         init64: rmsprop::opt_init,
         step64: rmsprop::opt_step,
-        step_lanes: crate::lanes::step_lanes!(rmsprop),
+        step_lanes: lanes::step_lanes!(rmsprop),
         uses_hessian: false,
     },
     Optimiser {
@@ -138,7 +141,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: adam::opt_step,
         init64: adam::opt_init,
         step64: adam::opt_step,
-        step_lanes: crate::lanes::step_lanes!(adam),
+        step_lanes: lanes::step_lanes!(adam),
         uses_hessian: false,
     },
     Optimiser {
@@ -149,7 +152,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: adagrad::opt_step,
         init64: adagrad::opt_init,
         step64: adagrad::opt_step,
-        step_lanes: crate::lanes::step_lanes!(adagrad),
+        step_lanes: lanes::step_lanes!(adagrad),
         uses_hessian: false,
     },
     Optimiser {
@@ -160,7 +163,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: adamw::opt_step,
         init64: adamw::opt_init,
         step64: adamw::opt_step,
-        step_lanes: crate::lanes::step_lanes!(adamw),
+        step_lanes: lanes::step_lanes!(adamw),
         uses_hessian: false,
     },
     Optimiser {
@@ -171,7 +174,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: nadam::opt_step,
         init64: nadam::opt_init,
         step64: nadam::opt_step,
-        step_lanes: crate::lanes::step_lanes!(nadam),
+        step_lanes: lanes::step_lanes!(nadam),
         uses_hessian: false,
     },
     Optimiser {
@@ -182,7 +185,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: lion::opt_step,
         init64: lion::opt_init,
         step64: lion::opt_step,
-        step_lanes: crate::lanes::step_lanes!(lion),
+        step_lanes: lanes::step_lanes!(lion),
         uses_hessian: false,
     },
     Optimiser {
@@ -193,7 +196,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: amsgrad::opt_step,
         init64: amsgrad::opt_init,
         step64: amsgrad::opt_step,
-        step_lanes: crate::lanes::step_lanes!(amsgrad),
+        step_lanes: lanes::step_lanes!(amsgrad),
         uses_hessian: false,
     },
     Optimiser {
@@ -204,7 +207,7 @@ pub static OPTIMISERS: &[Optimiser] = &[
         step: newton::opt_step,
         init64: newton::opt_init,
         step64: newton::opt_step,
-        step_lanes: crate::lanes::step_lanes!(newton),
+        step_lanes: lanes::step_lanes!(newton),
         uses_hessian: true,
     },
 ];
