@@ -344,7 +344,7 @@ fn train_block_in<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]], 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::job::{Source, spec};
+    use crate::nn::build::{Source, spec};
     use crate::nn::train::CellStats;
     use crate::nn::{Activation, Shape, cpu};
     use crate::spec::{AxisText, Scale};
