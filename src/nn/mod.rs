@@ -16,6 +16,7 @@ pub mod gpu;
 pub mod job;
 mod lanes;
 pub mod map;
+pub mod scalar;
 pub mod train;
 
 use std::io::Read;
