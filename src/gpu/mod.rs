@@ -7,6 +7,7 @@
 //! staging buffer.
 
 pub mod context;
+pub mod dispatch;
 pub mod layout;
 pub mod pipeline;
 pub mod runner;
