@@ -11,6 +11,7 @@ use bytemuck::Zeroable;
 use wgpu::util::DeviceExt;
 
 use super::context::GpuContext;
+use super::dispatch::{dispatch_size, pack_aligned, read_mapped, record_dispatches, submit_and_wait};
 use super::layout::{ChunkUniform, RunUniform};
 use super::pipeline::{PipelineKey, Pipelines, WORKGROUP_SIZE};
 use crate::error::Error;
@@ -60,14 +61,6 @@ impl Plan {
         let per_submit = (SUBMIT_WORK / (tile * chunk_steps as u64)).clamp(1, MAX_CHUNKS_PER_SUBMIT as u64);
         Plan { tile_cells: tile as u32, chunk_steps, chunks_per_submit: per_submit as u32 }
     }
-}
-
-/// Workgroup counts `(x, y)` covering `cells` invocations, balanced so that neither dimension
-/// exceeds `max_dim` and little work is wasted: the kernel's index is `x + y * (wg_x * WG)`.
-pub fn dispatch_size(cells: u32, max_dim: u32) -> (u32, u32) {
-    let groups = cells.div_ceil(WORKGROUP_SIZE);
-    let wg_y = groups.div_ceil(max_dim);
-    (groups.div_ceil(wg_y), wg_y)
 }
 
 /// Buffers reused across tiles and runs of the same tile size.
@@ -173,6 +166,9 @@ impl GpuRunner {
         self.tiles.as_ref().expect("just created")
     }
 
+    /// Runs every tile of `spec` through its pipeline, chunk by chunk, and hands each tile's
+    /// final states to `sink` in row-major order; with `trace`, the kernel also writes the
+    /// iterates there.
     fn execute(
         &mut self,
         spec: &Spec,
@@ -185,120 +181,17 @@ impl GpuRunner {
         let key = PipelineKey::new(spec, trace.is_some());
         self.pipelines.get(&self.ctx, spec, &key)?;
         self.tile_buffers(plan.tile_cells);
-        let device = &self.ctx.device;
-        let queue = &self.ctx.queue;
-
-        let run = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("downhill run uniform"),
-            contents: bytemuck::bytes_of(&RunUniform::new(spec)),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
-        let mut axes = spec.x_per_cell.clone().unwrap_or_else(|| spec.x.centres());
-        axes.extend(spec.y.centres());
-        let axes = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("downhill axes"),
-            contents: bytemuck::cast_slice(&axes),
-            usage: wgpu::BufferUsages::STORAGE,
-        });
-        let align = self.ctx.limits.min_uniform_buffer_offset_alignment.max(16) as u64;
-        let chunk_buf = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("downhill chunk uniforms"),
-            size: align * plan.chunks_per_submit as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let dummy_trace;
-        let trace_buf = match trace {
-            Some(t) => t,
-            None => {
-                dummy_trace = device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("downhill trace (unused)"),
-                    size: 16,
-                    usage: wgpu::BufferUsages::STORAGE,
-                    mapped_at_creation: false,
-                });
-                &dummy_trace
-            }
-        };
         let tiles = self.tiles.as_ref().expect("allocated above");
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("downhill kernel bind group"),
-            layout: &self.pipelines.bind_group_layout,
-            entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: run.as_entire_binding() },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                        buffer: &chunk_buf,
-                        offset: 0,
-                        size: wgpu::BufferSize::new(size_of::<ChunkUniform>() as u64),
-                    }),
-                },
-                wgpu::BindGroupEntry { binding: 2, resource: axes.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 3, resource: tiles.state.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 4, resource: trace_buf.as_entire_binding() },
-            ],
-        });
+        let bindings =
+            RunBindings::new(&self.ctx, &self.pipelines.bind_group_layout, spec, &plan, tiles, trace);
         let pipeline = self.pipelines.get(&self.ctx, spec, &key)?;
-        let max_dim = self.ctx.limits.max_compute_workgroups_per_dimension;
+        let run = TileRun { ctx: &self.ctx, pipeline, tiles, bindings: &bindings, spec, plan: &plan };
 
         let mut done_work = 0u64;
         let mut first_cell = 0u64;
         while first_cell < cells {
             let tile = (cells - first_cell).min(plan.tile_cells as u64) as u32;
-            let (wg_x, wg_y) = dispatch_size(tile, max_dim);
-            let mut begin = 0u32;
-            while begin < spec.steps {
-                let mut entries = vec![0u8; (align * plan.chunks_per_submit as u64) as usize];
-                let mut n = 0usize;
-                let group_begin = begin;
-                while begin < spec.steps && n < plan.chunks_per_submit as usize {
-                    let end = begin.saturating_add(plan.chunk_steps).min(spec.steps);
-                    let c = ChunkUniform {
-                        first_cell: first_cell as u32,
-                        cells: tile,
-                        step_begin: begin,
-                        step_end: end,
-                    };
-                    let at = n * align as usize;
-                    entries[at..at + 16].copy_from_slice(bytemuck::bytes_of(&c));
-                    n += 1;
-                    begin = end;
-                }
-                queue.write_buffer(&chunk_buf, 0, &entries[..n * align as usize]);
-                let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                    label: Some("downhill steps"),
-                });
-                {
-                    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                        label: Some("downhill steps"),
-                        timestamp_writes: None,
-                    });
-                    pass.set_pipeline(pipeline);
-                    for j in 0..n {
-                        pass.set_bind_group(0, &bind_group, &[(j as u64 * align) as u32]);
-                        pass.dispatch_workgroups(wg_x, wg_y, 1);
-                    }
-                }
-                let last = begin >= spec.steps;
-                if last {
-                    encoder.copy_buffer_to_buffer(
-                        &tiles.state,
-                        0,
-                        &tiles.staging,
-                        0,
-                        tile as u64 * STATE_BYTES,
-                    );
-                }
-                let index = queue.submit([encoder.finish()]);
-                device
-                    .poll(wgpu::PollType::Wait { submission_index: Some(index), timeout: None })
-                    .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
-                self.ctx.take_error()?;
-                done_work += tile as u64 * (begin - group_begin) as u64;
-                progress.set(done_work);
-            }
-            let states: Vec<TrajState> = read_mapped(&self.ctx, &tiles.staging, tile as u64 * STATE_BYTES)?;
+            let states = run.tile(first_cell as u32, tile, &mut done_work, progress)?;
             sink(&states);
             first_cell += tile as u64;
         }
@@ -322,46 +215,154 @@ impl GpuRunner {
     }
 }
 
-/// Maps the first `bytes` of a MAP_READ buffer, copies them out and unmaps it.
-pub fn read_mapped<T: bytemuck::Pod>(
-    ctx: &GpuContext,
-    buffer: &wgpu::Buffer,
-    bytes: u64,
-) -> Result<Vec<T>, Error> {
-    let slice = buffer.slice(..bytes);
-    let (sender, receiver) = futures_intrusive::channel::shared::oneshot_channel();
-    slice.map_async(wgpu::MapMode::Read, move |r| {
-        sender.send(r).ok();
-    });
-    ctx.device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| Error::Gpu(format!("waiting for the readback: {e}")))?;
-    pollster::block_on(receiver.receive())
-        .ok_or_else(|| Error::Gpu("the readback was dropped".into()))?
-        .map_err(|e| Error::Gpu(format!("mapping the readback buffer: {e}")))?;
-    let out = {
-        let view =
-            slice.get_mapped_range().map_err(|e| Error::Gpu(format!("reading the mapped buffer: {e}")))?;
-        bytemuck::cast_slice::<u8, T>(&view).to_vec()
-    };
-    buffer.unmap();
-    ctx.take_error()?;
-    Ok(out)
+/// One run's buffers besides the tile's state, and the bind group over them all.
+struct RunBindings {
+    /// The run uniform, the axes' cell centres and the unused trace's stand-in, kept alive
+    /// with the bind group that reads them.
+    _buffers: Vec<wgpu::Buffer>,
+    /// One [`ChunkUniform`] per dispatch of a submit, [`RunBindings::align`] bytes apart.
+    chunk_buf: wgpu::Buffer,
+    /// The dynamic offset between consecutive chunk uniforms.
+    align: u64,
+    bind_group: wgpu::BindGroup,
+}
+
+impl RunBindings {
+    /// Uploads `spec`'s uniform and axes, sizes the chunk uniforms for `plan`, and binds them
+    /// with the tile state of `tiles` and `trace` (or a small stand-in).
+    fn new(
+        ctx: &GpuContext,
+        layout: &wgpu::BindGroupLayout,
+        spec: &Spec,
+        plan: &Plan,
+        tiles: &TileBuffers,
+        trace: Option<&wgpu::Buffer>,
+    ) -> RunBindings {
+        let device = &ctx.device;
+        let run = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("downhill run uniform"),
+            contents: bytemuck::bytes_of(&RunUniform::new(spec)),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let mut axes = spec.x_per_cell.clone().unwrap_or_else(|| spec.x.centres());
+        axes.extend(spec.y.centres());
+        let axes = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("downhill axes"),
+            contents: bytemuck::cast_slice(&axes),
+            usage: wgpu::BufferUsages::STORAGE,
+        });
+        let align = ctx.limits.min_uniform_buffer_offset_alignment.max(16) as u64;
+        let chunk_buf = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("downhill chunk uniforms"),
+            size: align * plan.chunks_per_submit as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let dummy_trace = trace.is_none().then(|| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("downhill trace (unused)"),
+                size: 16,
+                usage: wgpu::BufferUsages::STORAGE,
+                mapped_at_creation: false,
+            })
+        });
+        let trace_buf = trace.or(dummy_trace.as_ref()).expect("a trace or its stand-in");
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("downhill kernel bind group"),
+            layout,
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: run.as_entire_binding() },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: &chunk_buf,
+                        offset: 0,
+                        size: wgpu::BufferSize::new(size_of::<ChunkUniform>() as u64),
+                    }),
+                },
+                wgpu::BindGroupEntry { binding: 2, resource: axes.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 3, resource: tiles.state.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 4, resource: trace_buf.as_entire_binding() },
+            ],
+        });
+        let _buffers = [Some(run), Some(axes), dummy_trace].into_iter().flatten().collect();
+        RunBindings { _buffers, chunk_buf, align, bind_group }
+    }
+}
+
+/// What every tile of one run shares: the device, the compiled pipeline, the buffers and the
+/// plan.
+struct TileRun<'a> {
+    ctx: &'a GpuContext,
+    pipeline: &'a wgpu::ComputePipeline,
+    tiles: &'a TileBuffers,
+    bindings: &'a RunBindings,
+    spec: &'a Spec,
+    plan: &'a Plan,
+}
+
+impl TileRun<'_> {
+    /// Runs the `tile` cells from `first_cell` on for every step, a submit of chunks at a time
+    /// (adding the trajectory-steps done to `done_work` and reporting it after each submit),
+    /// then reads their final states back.
+    fn tile(
+        &self,
+        first_cell: u32,
+        tile: u32,
+        done_work: &mut u64,
+        progress: &Progress,
+    ) -> Result<Vec<TrajState>, Error> {
+        let (spec, bindings) = (self.spec, self.bindings);
+        let max_dim = self.ctx.limits.max_compute_workgroups_per_dimension;
+        let workgroups = dispatch_size(tile, max_dim);
+        let mut begin = 0u32;
+        while begin < spec.steps {
+            let group_begin = begin;
+            let chunks = self.chunks(first_cell, tile, &mut begin);
+            let bytes = pack_aligned(&chunks, bindings.align);
+            self.ctx.queue.write_buffer(&bindings.chunk_buf, 0, &bytes);
+            let mut encoder = self
+                .ctx
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("downhill steps") });
+            record_dispatches(
+                &mut encoder,
+                "downhill steps",
+                self.pipeline,
+                &bindings.bind_group,
+                chunks.len(),
+                bindings.align,
+                workgroups,
+            );
+            if begin >= spec.steps {
+                let state_bytes = tile as u64 * STATE_BYTES;
+                encoder.copy_buffer_to_buffer(&self.tiles.state, 0, &self.tiles.staging, 0, state_bytes);
+            }
+            submit_and_wait(self.ctx, encoder)?;
+            *done_work += tile as u64 * (begin - group_begin) as u64;
+            progress.set(*done_work);
+        }
+        read_mapped(self.ctx, &self.tiles.staging, tile as u64 * STATE_BYTES)
+    }
+
+    /// The chunks of one submit for the `tile` cells from `first_cell` on: from step `*begin`
+    /// on, at most [`Plan::chunk_steps`] steps each and at most [`Plan::chunks_per_submit`] of
+    /// them; advances `*begin` past the last.
+    fn chunks(&self, first_cell: u32, tile: u32, begin: &mut u32) -> Vec<ChunkUniform> {
+        let (steps, plan) = (self.spec.steps, self.plan);
+        let mut chunks = Vec::new();
+        while *begin < steps && chunks.len() < plan.chunks_per_submit as usize {
+            let end = begin.saturating_add(plan.chunk_steps).min(steps);
+            chunks.push(ChunkUniform { first_cell, cells: tile, step_begin: *begin, step_end: end });
+            *begin = end;
+        }
+        chunks
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dispatch_is_balanced_and_covers_every_cell() {
-        let (x, y) = dispatch_size(1 << 22, 65_535);
-        assert_eq!((x, y), (32_768, 2));
-        for cells in [1, 63, 64, 65, 100_000, 5_000_000] {
-            let (x, y) = dispatch_size(cells, 65_535);
-            assert!(x <= 65_535 && (x as u64 * y as u64 * 64) >= cells as u64);
-        }
-    }
 
     #[test]
     fn plans_respect_binding_limits() {

@@ -6,10 +6,11 @@
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
 
+use super::Shape;
 use super::train::{CellStats, Layout, TrainOutcomes, TrainSpec, WORKGROUP_MAX};
 use crate::error::Error;
 use crate::gpu::context::GpuContext;
-use crate::gpu::runner::dispatch_size;
+use crate::gpu::dispatch::{dispatch_size, pack_aligned, read_mapped, record_dispatches, submit_and_wait};
 use crate::progress::Progress;
 
 /// Most cells per tile (each holds its weights and residuals: about 2 KB at the defaults).
@@ -161,7 +162,25 @@ impl NnPipeline {
         spec: &TrainSpec,
         progress: &Progress,
     ) -> Result<TrainOutcomes, Error> {
-        let shape = spec.data.shape;
+        self.check_fits(spec.data.shape)?;
+        let plan = NnPlan::new(ctx, spec);
+        let buffers = NnBuffers::new(ctx, &self.layout, spec, &plan, self.kind == Layout::Invocation);
+        let max_dim = ctx.limits.max_compute_workgroups_per_dimension;
+        let cells = spec.cells() as u64;
+        let mut out = Vec::with_capacity(cells as usize);
+        let mut first = 0u64;
+        while first < cells {
+            let tile = (cells - first).min(plan.tile_max) as u32;
+            let (list, workgroups) = self.dispatches(spec, &plan, first as u32, tile, max_dim);
+            out.extend(self.run_tile(ctx, &buffers, &list, workgroups, tile, progress)?);
+            first += tile as u64;
+        }
+        Ok(TrainOutcomes { cols: spec.x.cells, rows: spec.y.cells, stats: out })
+    }
+
+    /// Refuses a network too large for this layout (the workgroup layout's shared arrays),
+    /// naming `--layout`.
+    fn check_fits(&self, shape: Shape) -> Result<(), Error> {
         let (max_p, max_n) = WORKGROUP_MAX;
         if self.kind == Layout::Workgroup && (shape.params() > max_p || shape.n > max_n) {
             return Err(Error::input(
@@ -173,6 +192,114 @@ impl NnPipeline {
                 ),
             ));
         }
+        Ok(())
+    }
+
+    /// Every dispatch of the `tile` cells from `first` on, in order, each with the last step it
+    /// completes, and the workgroup counts `(x, y)` of each dispatch. The invocation layout
+    /// cuts each step into phases over ranges (see the kernel); the workgroup layout runs whole
+    /// steps, as many per dispatch as the loop budget allows.
+    fn dispatches(
+        &self,
+        spec: &TrainSpec,
+        plan: &NnPlan,
+        first: u32,
+        tile: u32,
+        max_dim: u32,
+    ) -> (Vec<(u32, PhaseUniform)>, (u32, u32)) {
+        let phase = |step: u32, phase: u32, (lo, hi): (u32, u32)| {
+            (step, PhaseUniform { first_cell: first, cells: tile, step, phase, lo, hi, pad: [0; 2] })
+        };
+        let mut list = Vec::new();
+        if self.kind == Layout::Invocation {
+            list.push(phase(0, 0, (0, 0)));
+            for t in 0..spec.steps {
+                list.extend(plan.pass1.iter().map(|&r| phase(t, 1, r)));
+                list.push(phase(t, 2, (0, 0)));
+                // The last step needs no update.
+                if t + 1 < spec.steps {
+                    list.extend(plan.pass2.iter().map(|&r| phase(t, 3, r)));
+                    list.push(phase(t, 4, (0, 0)));
+                }
+            }
+            (list, dispatch_size(tile, max_dim))
+        } else {
+            let mut t = 0;
+            while t < spec.steps {
+                let end = t.saturating_add(plan.steps_per_dispatch).min(spec.steps);
+                list.push(phase(end - 1, 0, (t, end)));
+                t = end;
+            }
+            // One workgroup per cell.
+            let wy = tile.div_ceil(max_dim);
+            (list, (tile.div_ceil(wy), wy))
+        }
+    }
+
+    /// Runs one tile's dispatches (`list`, from [`NnPipeline::dispatches`]),
+    /// [`DISPATCHES_PER_SUBMIT`] to a submit, reporting the steps completed after each, then
+    /// reads its `tile` cells' statistics back.
+    fn run_tile(
+        &self,
+        ctx: &GpuContext,
+        buffers: &NnBuffers,
+        list: &[(u32, PhaseUniform)],
+        workgroups: (u32, u32),
+        tile: u32,
+        progress: &Progress,
+    ) -> Result<Vec<CellStats>, Error> {
+        let stats_bytes = tile as u64 * size_of::<CellStats>() as u64;
+        let mut done_steps = 0u32;
+        let groups = list.len().div_ceil(DISPATCHES_PER_SUBMIT);
+        for (gi, group) in list.chunks(DISPATCHES_PER_SUBMIT).enumerate() {
+            let phases: Vec<PhaseUniform> = group.iter().map(|&(_, p)| p).collect();
+            ctx.queue.write_buffer(&buffers.phases, 0, &pack_aligned(&phases, buffers.align));
+            let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("downhill net steps"),
+            });
+            record_dispatches(
+                &mut encoder,
+                "downhill net steps",
+                &self.pipeline,
+                &buffers.bind_group,
+                group.len(),
+                buffers.align,
+                workgroups,
+            );
+            if gi + 1 == groups {
+                encoder.copy_buffer_to_buffer(&buffers.stats, 0, &buffers.staging, 0, stats_bytes);
+            }
+            submit_and_wait(ctx, encoder)?;
+            let reached = group.last().map_or(0, |g| g.0 + 1);
+            progress.add(tile as u64 * reached.saturating_sub(done_steps) as u64);
+            done_steps = done_steps.max(reached);
+        }
+        read_mapped::<CellStats>(ctx, &buffers.staging, stats_bytes)
+    }
+}
+
+/// How one map's work is cut up on this adapter: tiles of cells, and within a step, ranges of
+/// points (invocation layout) or steps per dispatch (workgroup layout) that keep every
+/// invocation within the [`loop_budget`].
+struct NnPlan {
+    /// Trained parameters per network.
+    params: u64,
+    /// Data points.
+    n: u64,
+    /// Most cells per tile: within [`TILE_CELLS`] and the binding limits, whole workgroups.
+    tile_max: u64,
+    /// The ranges of points of one step's pass 1 (loss) dispatches.
+    pass1: Vec<(u32, u32)>,
+    /// The ranges of batch points of one step's pass 2 (gradient) dispatches.
+    pass2: Vec<(u32, u32)>,
+    /// Steps per dispatch of the workgroup layout.
+    steps_per_dispatch: u32,
+}
+
+impl NnPlan {
+    /// The plan for `spec` under `ctx`'s limits and loop budget.
+    fn new(ctx: &GpuContext, spec: &TrainSpec) -> NnPlan {
+        let shape = spec.data.shape;
         let params = shape.params() as u64;
         let (n, d, w) = (shape.n as u64, shape.d as u64, shape.width as u64);
         let batch = if spec.batch == 0 || spec.batch as u64 >= n { n } else { spec.batch as u64 };
@@ -183,8 +310,24 @@ impl NnPipeline {
         let per_cell = (2 * params * 4).max(n * 4);
         let tile_max = cells.min((TILE_CELLS.min(limit / per_cell) / wg * wg).max(wg));
 
-        let device = &ctx.device;
-        let uniform = NetUniform {
+        let pass1 = ranges(n as u32, budget / (w * (d + 1) + 1));
+        let pass2 = ranges(batch as u32, (budget / w).saturating_sub(2 * d) / (2 * d + 1));
+        let block = (512 / w).clamp(1, 64);
+        let share = |x: u64| x.div_ceil(64);
+        let per_step = share(n) * w * (d + 1)
+            + batch.div_ceil(block) * (w * (d + 1) + share(params) * block + 1)
+            + 3 * share(params)
+            + 16;
+        let steps_per_dispatch = (budget / per_step).clamp(1, spec.steps.max(1) as u64) as u32;
+        NnPlan { params, n, tile_max, pass1, pass2, steps_per_dispatch }
+    }
+}
+
+impl NetUniform {
+    /// The uniform of `spec`.
+    fn new(spec: &TrainSpec) -> NetUniform {
+        let shape = spec.data.shape;
+        NetUniform {
             n: shape.n as u32,
             d: shape.d as u32,
             w: shape.width as u32,
@@ -196,14 +339,46 @@ impl NnPipeline {
             batch_seed: spec.batch_seed,
             x_param: spec.x.slot as u32,
             y_param: spec.y.slot as u32,
-            params: params as u32,
+            params: shape.params() as u32,
             base_lr0: spec.base[0],
             base_lr1: spec.base[1],
             base_offset: spec.base[2],
             inv_sqrt_d: 1.0 / (shape.d as f32).sqrt(),
             inv_sqrt_w: 1.0 / (shape.width as f32).sqrt(),
             pad: [0; 3],
-        };
+        }
+    }
+}
+
+/// One map's buffers, sized for a tile of [`NnPlan::tile_max`] cells, and the bind group over
+/// them.
+struct NnBuffers {
+    /// The net uniform, the data and the axes, kept alive with the bind group that reads them.
+    _inputs: [wgpu::Buffer; 3],
+    /// One [`PhaseUniform`] per dispatch of a submit, [`NnBuffers::align`] bytes apart.
+    phases: wgpu::Buffer,
+    /// The dynamic offset between consecutive phase uniforms.
+    align: u64,
+    /// Weights (and gradients), and residuals: state kept on the GPU between dispatches.
+    _state: [wgpu::Buffer; 2],
+    /// Each cell's statistics, and the staging buffer they are read back through.
+    stats: wgpu::Buffer,
+    staging: wgpu::Buffer,
+    bind_group: wgpu::BindGroup,
+}
+
+impl NnBuffers {
+    /// Uploads `spec`'s uniform, data and axes and allocates the rest for `plan`; `invocation`
+    /// keeps gradients and residuals in storage too (the workgroup layout keeps only the
+    /// weights there between dispatches).
+    fn new(
+        ctx: &GpuContext,
+        layout: &wgpu::BindGroupLayout,
+        spec: &TrainSpec,
+        plan: &NnPlan,
+        invocation: bool,
+    ) -> NnBuffers {
+        let device = &ctx.device;
         let init = |label: &str, contents: &[u8], usage| {
             device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some(label),
@@ -211,6 +386,7 @@ impl NnPipeline {
                 usage,
             })
         };
+        let uniform = NetUniform::new(spec);
         let net = init("downhill net uniform", bytemuck::bytes_of(&uniform), wgpu::BufferUsages::UNIFORM);
         let data = &spec.data;
         let all: Vec<f32> = data.x.iter().chain(&data.y).chain(&data.w0).chain(&data.w1).copied().collect();
@@ -232,9 +408,7 @@ impl NnPipeline {
             align * DISPATCHES_PER_SUBMIT as u64,
             wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         );
-        // Invocation layout: weights and gradients, and residuals, in storage; the workgroup
-        // layout keeps only the weights there between dispatches.
-        let invocation = self.kind == Layout::Invocation;
+        let (tile_max, params, n) = (plan.tile_max, plan.params, plan.n);
         let weights = make(
             "downhill net weights",
             if invocation { 2 } else { 1 } * tile_max * params * 4,
@@ -256,123 +430,41 @@ impl NnPipeline {
             stats_bytes,
             wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         );
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("downhill trainability bind group"),
-            layout: &self.layout,
-            entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: net.as_entire_binding() },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                        buffer: &phases,
-                        offset: 0,
-                        size: wgpu::BufferSize::new(size_of::<PhaseUniform>() as u64),
-                    }),
-                },
-                wgpu::BindGroupEntry { binding: 2, resource: data_buf.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 3, resource: axes_buf.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 4, resource: weights.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 5, resource: resid.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 6, resource: stats.as_entire_binding() },
-            ],
-        });
-
-        // The invocation layout cuts each step into phases over ranges (see the kernel); the
-        // workgroup layout runs whole steps, as many per dispatch as the loop budget allows.
-        let pass1 = ranges(n as u32, budget / (w * (d + 1) + 1));
-        let pass2 = ranges(batch as u32, (budget / w).saturating_sub(2 * d) / (2 * d + 1));
-        let block = (512 / w).clamp(1, 64);
-        let share = |x: u64| x.div_ceil(64);
-        let per_step = share(n) * w * (d + 1)
-            + batch.div_ceil(block) * (w * (d + 1) + share(params) * block + 1)
-            + 3 * share(params)
-            + 16;
-        let steps_per_dispatch = (budget / per_step).clamp(1, spec.steps.max(1) as u64) as u32;
-
-        let max_dim = ctx.limits.max_compute_workgroups_per_dimension;
-        let mut out = Vec::with_capacity(cells as usize);
-        let mut first = 0u64;
-        while first < cells {
-            let tile = (cells - first).min(tile_max) as u32;
-            let phase = |step: u32, phase: u32, (lo, hi): (u32, u32)| {
-                (
-                    step,
-                    PhaseUniform { first_cell: first as u32, cells: tile, step, phase, lo, hi, pad: [0; 2] },
-                )
-            };
-            // Every dispatch of the tile in order, each with the last step it completes.
-            let mut list = Vec::new();
-            let (wx, wy) = if invocation {
-                list.push(phase(0, 0, (0, 0)));
-                for t in 0..spec.steps {
-                    list.extend(pass1.iter().map(|&r| phase(t, 1, r)));
-                    list.push(phase(t, 2, (0, 0)));
-                    // The last step needs no update.
-                    if t + 1 < spec.steps {
-                        list.extend(pass2.iter().map(|&r| phase(t, 3, r)));
-                        list.push(phase(t, 4, (0, 0)));
-                    }
-                }
-                dispatch_size(tile, max_dim)
-            } else {
-                let mut t = 0;
-                while t < spec.steps {
-                    let end = t.saturating_add(steps_per_dispatch).min(spec.steps);
-                    list.push(phase(end - 1, 0, (t, end)));
-                    t = end;
-                }
-                // One workgroup per cell.
-                let wy = tile.div_ceil(max_dim);
-                (tile.div_ceil(wy), wy)
-            };
-            let mut done_steps = 0u32;
-            let groups = list.len().div_ceil(DISPATCHES_PER_SUBMIT);
-            for (gi, group) in list.chunks(DISPATCHES_PER_SUBMIT).enumerate() {
-                let mut bytes = vec![0u8; align as usize * group.len()];
-                for (k, (_, p)) in group.iter().enumerate() {
-                    let at = k * align as usize;
-                    bytes[at..at + size_of::<PhaseUniform>()].copy_from_slice(bytemuck::bytes_of(p));
-                }
-                ctx.queue.write_buffer(&phases, 0, &bytes);
-                let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                    label: Some("downhill net steps"),
-                });
-                {
-                    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                        label: Some("downhill net steps"),
-                        timestamp_writes: None,
-                    });
-                    pass.set_pipeline(&self.pipeline);
-                    for k in 0..group.len() {
-                        pass.set_bind_group(0, &bind_group, &[(k as u64 * align) as u32]);
-                        pass.dispatch_workgroups(wx, wy, 1);
-                    }
-                }
-                if gi + 1 == groups {
-                    encoder.copy_buffer_to_buffer(
-                        &stats,
-                        0,
-                        &staging,
-                        0,
-                        tile as u64 * size_of::<CellStats>() as u64,
-                    );
-                }
-                let index = ctx.queue.submit([encoder.finish()]);
-                device
-                    .poll(wgpu::PollType::Wait { submission_index: Some(index), timeout: None })
-                    .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
-                ctx.take_error()?;
-                let reached = group.last().map_or(0, |g| g.0 + 1);
-                progress.add(tile as u64 * reached.saturating_sub(done_steps) as u64);
-                done_steps = done_steps.max(reached);
-            }
-            out.extend(crate::gpu::runner::read_mapped::<CellStats>(
-                ctx,
-                &staging,
-                tile as u64 * size_of::<CellStats>() as u64,
-            )?);
-            first += tile as u64;
-        }
-        Ok(TrainOutcomes { cols: spec.x.cells, rows: spec.y.cells, stats: out })
+        let inputs = [net, data_buf, axes_buf];
+        let state = [weights, resid];
+        let bind_group = bind(device, layout, &inputs, &phases, &state, &stats);
+        NnBuffers { _inputs: inputs, phases, align, _state: state, stats, staging, bind_group }
     }
+}
+
+/// The kernel's bind group: the net uniform, the phase uniforms (one at a time, through a
+/// dynamic offset), the data and axes, the weights, the residuals and the statistics.
+fn bind(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    [net, data, axes]: &[wgpu::Buffer; 3],
+    phases: &wgpu::Buffer,
+    [weights, resid]: &[wgpu::Buffer; 2],
+    stats: &wgpu::Buffer,
+) -> wgpu::BindGroup {
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("downhill trainability bind group"),
+        layout,
+        entries: &[
+            wgpu::BindGroupEntry { binding: 0, resource: net.as_entire_binding() },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: phases,
+                    offset: 0,
+                    size: wgpu::BufferSize::new(size_of::<PhaseUniform>() as u64),
+                }),
+            },
+            wgpu::BindGroupEntry { binding: 2, resource: data.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 3, resource: axes.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 4, resource: weights.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 5, resource: resid.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 6, resource: stats.as_entire_binding() },
+        ],
+    })
 }

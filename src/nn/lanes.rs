@@ -1,4 +1,4 @@
-//! Networks in lanes: the CPU twin's training loop ([`super::cpu::train_cell`]) run for
+//! Networks in lanes: the CPU twin's training loop ([`super::scalar::train_cell`]) run for
 //! [`LANES`] cells at once. Every network of a map multiplies the same data `X`, so each
 //! element of `X` is broadcast against the weights of all the block's networks, stored
 //! lane-minor (`[T; LANES]` per weight); the per-lane loops are straight-line code that LLVM
@@ -17,7 +17,7 @@
 //!
 //! A lane whose network has stopped (its loss ratio reached the cap) is frozen: its weights
 //! and statistics no longer change. A block stops once every lane has stopped. This module does
-//! not schedule blocks (see [`super::cpu::run`]) and does not know about the GPU.
+//! not schedule blocks (`nn::cpu::run` does) and does not know about the GPU.
 
 use super::Real;
 use super::train::{Tally, TrainSpec};
@@ -282,7 +282,7 @@ fn input_gradients<T: Real, const K: usize>(g: &mut [Lanes<T>], dz: &[Lanes<T>],
 
 /// Trains up to [`LANES`] cells' networks, one per entry of `params` (`lr0`, `lr1`, `offset`),
 /// writing each one's bookkeeping (kept in `T`) to the same entry of `out`; the same results as
-/// [`super::cpu::train_cell_tally`] cell by cell.
+/// [`super::scalar::train_cell_tally`] cell by cell.
 pub fn train_block<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]], out: &mut [Tally<T>]) {
     use crate::simd::isa;
     match isa::level() {
@@ -344,9 +344,9 @@ fn train_block_in<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]], 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::job::{Source, spec};
+    use crate::nn::build::{Source, spec};
     use crate::nn::train::CellStats;
-    use crate::nn::{Activation, Shape, cpu};
+    use crate::nn::{Activation, Shape, scalar};
     use crate::spec::{AxisText, Scale};
 
     /// Runs `f` on every variant of the step loop this CPU can run.
@@ -389,7 +389,7 @@ mod tests {
                     Default::default(),
                 )
                 .expect("a valid map");
-                let want: Vec<CellStats> = params.iter().map(|&p| cpu::train_cell(&s, p)).collect();
+                let want: Vec<CellStats> = params.iter().map(|&p| scalar::train_cell(&s, p)).collect();
                 assert!(want.iter().any(|c| c.div_step >= 0) && want.iter().any(|c| c.div_step < 0));
                 let data = s.data.arrays();
                 each_variant(|name, train| {

@@ -1,0 +1,96 @@
+//! The per-cell scalar trainer: the CPU twin of `shaders/nn/train.wgsl` for one cell, the
+//! same loops in the same order, one operation at a time, in f32 (the twin) or f64 (the precise
+//! path, [`super::train::Precision::F64`]). It is the reference the lanes
+//! (`super::lanes`) are held to bit for bit. It schedules nothing: the runner on top of it and
+//! the lanes, `nn::cpu`, trains whole maps.
+
+use super::train::{CellStats, Tally, TrainSpec};
+use super::{Arrays, Real};
+
+/// Trains one cell's network for `spec.steps` steps with learning rates `lr0`, `lr1` and
+/// initial-weight offset `offset`, in f32, one operation at a time: the reference the lanes
+/// (`nn::cpu::run`) are held to bit for bit.
+pub fn train_cell(spec: &TrainSpec, params: [f32; 3]) -> CellStats {
+    train_cell_tally::<f32>(spec, params).into()
+}
+
+/// [`train_cell`] in f64, its f64 bookkeeping rounded to the kernel's f32 layout (as
+/// `nn::cpu::run` rounds an f64 map's); [`train_cell_tally`] keeps it in f64.
+pub fn train_cell_f64(spec: &TrainSpec, params: [f64; 3]) -> CellStats {
+    train_cell_tally::<f64>(spec, params).into()
+}
+
+/// Trains one cell's network in `T` (data, arithmetic and bookkeeping), one operation at a
+/// time: the reference `nn::cpu::run` (f32) and `nn::cpu::run_f64` (f64) are held to bit for
+/// bit.
+pub fn train_cell_tally<T: Real>(spec: &TrainSpec, params: [T; 3]) -> Tally<T> {
+    train::<T>(spec, &spec.data.arrays(), params)
+}
+
+fn train<T: Real>(spec: &TrainSpec, data: &Arrays<T>, [lr0, lr1, offset]: [T; 3]) -> Tally<T> {
+    let shape = spec.data.shape;
+    let (d, w, n) = (shape.d, shape.width, shape.n);
+    let f = |v: usize| T::from(v).expect("a float");
+    let inv_sqrt_d = T::one() / f(d).sqrt();
+    let inv_sqrt_w = T::one() / f(w).sqrt();
+    let act = spec.activation;
+    let mut w0: Vec<T> = data.w0.iter().map(|&v| v + offset).collect();
+    let mut w1 = data.w1.clone();
+    let mut r = vec![T::zero(); n];
+    let mut col = vec![T::zero(); d];
+    let mut g = vec![T::zero(); d];
+    let mut stats = Tally::<T>::default();
+    let batch = spec.batch_points();
+    let scale = (T::one() + T::one()) / f(batch) * inv_sqrt_w;
+    for t in 0..spec.steps {
+        // Pass 1: residuals and the full-batch loss.
+        let mut loss = T::zero();
+        for (i, ri) in r.iter_mut().enumerate() {
+            let xi = &data.x[i * d..(i + 1) * d];
+            let mut out = T::zero();
+            for j in 0..w {
+                let mut z = T::zero();
+                for k in 0..d {
+                    z = z + xi[k] * w0[k * w + j];
+                }
+                out = out + act.eval(z * inv_sqrt_d).0 * w1[j];
+            }
+            let e = out * inv_sqrt_w - data.y[i];
+            *ri = e;
+            loss = loss + e * e;
+        }
+        // The bookkeeping is in `T`; the last step's update would change nothing it sees.
+        if !stats.record(t, spec.steps, loss / f(n)) || t + 1 == spec.steps {
+            break;
+        }
+        // Pass 2: each hidden unit's gradient over the (mini)batch, then its update.
+        let start = if batch == n { 0 } else { spec.batch_start(t) as usize };
+        for j in 0..w {
+            for k in 0..d {
+                col[k] = w0[k * w + j];
+                g[k] = T::zero();
+            }
+            let mut g1 = T::zero();
+            for b in 0..batch {
+                let i = (start + b) % n;
+                let xi = &data.x[i * d..(i + 1) * d];
+                let mut z = T::zero();
+                for k in 0..d {
+                    z = z + xi[k] * col[k];
+                }
+                let (h, dh) = act.eval(z * inv_sqrt_d);
+                let ri = r[i] * scale;
+                g1 = g1 + ri * h;
+                let dz = ri * w1[j] * dh * inv_sqrt_d;
+                for k in 0..d {
+                    g[k] = g[k] + xi[k] * dz;
+                }
+            }
+            w1[j] = w1[j] - lr1 * g1;
+            for k in 0..d {
+                w0[k * w + j] = col[k] - lr0 * g[k];
+            }
+        }
+    }
+    stats
+}
