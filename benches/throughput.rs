@@ -6,9 +6,11 @@
 //! - a trainability map of the default 16x16 tanh network (272 data points), 64x64 cells x 20
 //!   steps, in network-steps per second and FLOP/s, with both GPU layouts.
 //!
-//! Each GPU figure is the median of 5 timed runs after one warm-up (which pays for pipeline
-//! creation and the driver's JIT); the CPU figure is the median of 3 (1 with `--quick`).
-//! Timings cover the whole `run` call: upload, every dispatch, and readback into host arrays.
+//! Each GPU figure, maps and trainability alike, is the median of 5 timed runs after one
+//! warm-up (which pays for pipeline creation and the driver's JIT; 1 run with `--quick`); the
+//! CPU figure is the median of 3 (1 with `--quick`). Timings cover the whole `run` call:
+//! upload, every dispatch, and readback into host arrays. Rates count the steps actually run
+//! (a trajectory or network stops where it diverges).
 //!
 //! Run: `cargo bench --bench throughput` (or `... -- --quick`, `-- --gpu-only`, `-- --cpu-only`).
 
@@ -41,19 +43,35 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn measure(backend: &mut Backend, spec: &Spec, warmup: bool, reps: usize) -> f64 {
+/// Median seconds of `reps` timed runs of `spec` (after one untimed run with `warmup`), and
+/// the trajectory-steps each run ran.
+fn measure(backend: &mut Backend, spec: &Spec, warmup: bool, reps: usize) -> (f64, u64) {
     if warmup {
         backend.run(spec, &Progress::hidden()).expect("warm-up run");
     }
+    let mut steps_run = 0;
     let times: Vec<f64> = (0..reps)
         .map(|_| {
             let t = Instant::now();
             let out = backend.run(spec, &Progress::hidden()).expect("benchmark run");
+            let secs = t.elapsed().as_secs_f64();
+            steps_run = out.steps_run(spec.steps);
             std::hint::black_box(out);
-            t.elapsed().as_secs_f64()
+            secs
         })
         .collect();
-    median(times)
+    (median(times), steps_run)
+}
+
+/// Whether a backend gets a warm-up run, and how many timed runs: the GPU one warm-up and 5
+/// runs (1 with `--quick`), the CPU 3 runs (1 with `--quick`) and no warm-up.
+fn plan(label: &str, quick: bool) -> (bool, usize) {
+    match (label, quick) {
+        ("gpu", false) => (true, 5),
+        ("gpu", true) => (true, 1),
+        (_, false) => (false, 3),
+        _ => (false, 1),
+    }
 }
 
 /// The trainability kernel: network-steps/s and FLOP/s on every backend and GPU layout.
@@ -81,7 +99,12 @@ fn trainability(backends: &mut [(&str, Backend)], quick: bool) {
         for &layout in layouts {
             let mut s = base.clone();
             s.layout = layout;
-            let reps = if quick { 1 } else { 3 };
+            // As for the maps: the GPU after one warm-up run (pipeline creation, the driver's
+            // JIT), the CPU without.
+            let (warmup, reps) = plan(label, quick);
+            if warmup {
+                backend.train(&s, &Progress::hidden()).expect("warm-up run");
+            }
             let mut out = None;
             let times: Vec<f64> = (0..reps)
                 .map(|_| {
@@ -142,16 +165,11 @@ fn main() {
     println!("{:<52} {:>8} {:>10} {:>24}", "case", "backend", "seconds", "trajectory-steps/s");
     trainability(&mut backends, quick);
     for (name, spec) in &cases {
-        let work = spec.cells() as f64 * spec.steps as f64;
         for (label, backend) in backends.iter_mut() {
-            let (warmup, reps) = match (*label, quick) {
-                ("gpu", false) => (true, 5),
-                ("gpu", true) => (true, 1),
-                (_, false) => (false, 3),
-                _ => (false, 1),
-            };
-            let secs = measure(backend, spec, warmup, reps);
-            println!("{name:<52} {label:>8} {secs:>10.3} {:>24.3e}", work / secs);
+            let (warmup, reps) = plan(label, quick);
+            let (secs, steps_run) = measure(backend, spec, warmup, reps);
+            // Rates count the steps run (a trajectory stops when it diverges).
+            println!("{name:<52} {label:>8} {secs:>10.3} {:>24.3e}", steps_run as f64 / secs);
         }
     }
 }

@@ -22,7 +22,10 @@ use downhill::render::colormap::Cmap;
 use downhill::runner::{Backend, BackendChoice};
 use downhill::spec::{self, OptionsText, SpecBuilder};
 
-use crate::cli::{BackendArg, ColorArg, Command, FigureArgs, RefineArgs, RenderArgs, RunArgs, StyleArgs};
+use crate::cli::{
+    BackendArg, ColorArg, Command, FigureArgs, PathsArgs, RefineArgs, RenderArgs, RunArgs, StyleArgs,
+    TraceArgs, TrainabilityArgs,
+};
 
 fn backend_choice(b: BackendArg) -> BackendChoice {
     match b {
@@ -136,125 +139,132 @@ pub fn run(command: Command) -> Result<()> {
             render_one(&r, &a.figure.out, &a.run)
         }
         Command::Render(a) => run_render(a),
-        Command::Trainability(a) => {
-            if a.figure.color != ColorArg::Auto {
-                return Err(Error::input(
-                    "--color",
-                    "trainability maps are coloured by class and speed only",
-                )
-                .into());
-            }
-            let run = RunArgs {
-                steps: a.steps,
-                threshold: spec::DEFAULT_THRESHOLD as f64,
-                tol: spec::DEFAULT_CONV_TOL as f64,
-                backend: a.backend,
-                noise: 0.0,
-                seed: 0,
-                clip: 0.0,
-                l2: 0.0,
-                schedule: None,
-                show_wgsl: false,
-                precision: a.precision,
-            };
-            let mut r = map_recipe(
-                RecipeKind::Trainability,
-                &a.figure,
-                &run,
-                &RefineArgs { refine: None, refine_steps: None },
-            )?;
-            r.activation = Some(downhill::nn::Activation::from_name(&a.activation)?);
-            (r.dim, r.width, r.data, r.net_seed) = (a.dim, a.width, a.data, a.net_seed);
-            r.npz = match &a.npz {
-                None => None,
-                Some(p) => Some(
-                    p.to_str()
-                        .ok_or_else(|| {
-                            Error::input(
-                                "--npz",
-                                format!(
-                                    "`{}` is not valid UTF-8; it is recorded in the figure",
-                                    p.to_string_lossy()
-                                ),
-                            )
-                        })?
-                        .to_string(),
-                ),
-            };
-            (r.x, r.y) = (a.x.clone(), a.y.clone());
-            (r.lr0, r.lr1, r.offset, r.batch, r.batch_seed) = (a.lr0, a.lr1, a.offset, a.batch, a.batch_seed);
-            (r.precision, r.layout) = (a.precision, a.layout);
-            render_one(&r, &a.figure.out, &run)
-        }
-        Command::Trace(a) => {
-            let start = spec::parse_point("--start", &a.start)?;
-            let mut b = SpecBuilder::single(&a.landscape, &a.optimizer, start, a.run.steps.unwrap_or(1000));
-            apply_run(&mut b, &a.run);
-            let spec = b.build()?;
-            show_wgsl(&a.run, &spec)?;
-            let need = (spec.steps as u64 + 1) * downhill::paths::TRACE_ROW_BYTES;
-            downhill::memory::check("--steps", "the trace", need, downhill::memory::available())?;
-            let mut backend = open_backend(a.run.backend)?;
-            let rows = backend.trace(&spec)?;
-            let mut csv = String::from("step,x,y,loss\n");
-            for (t, r) in rows.iter().enumerate() {
-                csv.push_str(&format!("{t},{},{},{}\n", num32(r[0]), num32(r[1]), num32(r[2])));
-            }
-            let target = a.csv.or_else(|| a.out.map(|p| downhill::output::with_ext(&p, "csv")));
-            match target {
-                Some(path) => {
-                    downhill::output::check_target(&path)?;
-                    let mut set = OutputSet::new();
-                    set.text(&path, &csv)?;
-                    set.commit()?;
-                    eprintln!(
-                        "downhill: {} iterates on {}; wrote {}",
-                        rows.len(),
-                        backend.describe_trace(spec.precision),
-                        path.display()
-                    );
-                }
-                None => write_stdout(&csv)?,
-            }
-            Ok(())
-        }
-        Command::Paths(a) => {
-            let starts = a
-                .starts
-                .iter()
-                .map(|s| spec::parse_point("--start", s))
-                .collect::<Result<Vec<_>, Error>>()?;
-            let mut r = Recipe {
-                kind: RecipeKind::Paths,
-                landscape: Some(a.landscape.clone()),
-                optimizers: Some(a.optimizers.clone()),
-                starts: Some(starts),
-                domain: a.domain.as_deref().map(parse_domain).transpose()?,
-                ..Default::default()
-            };
-            apply_run_and_style(&mut r, &a.run, &a.style)?;
-            render_one(&r, &a.out, &a.run)
-        }
+        Command::Trainability(a) => run_trainability(a),
+        Command::Trace(a) => run_trace(a),
+        Command::Paths(a) => run_paths(a),
         Command::List => write_stdout(&list()),
-        Command::Info => {
-            let backend = open_backend(BackendArg::Gpu)?;
-            let s = backend.adapter().expect("the GPU backend has an adapter");
-            let text = format!(
-                "adapter      {}\nbackend      {}\ndevice type  {}\ndriver       {}\nmax storage binding  {} bytes\nmax buffer           {} bytes\nmax workgroups/dim   {}\nmax invocations/wg   {}\nshader f64           {}\n",
-                s.name,
-                s.backend,
-                s.device_type,
-                s.driver,
-                s.max_storage_buffer_binding_size,
-                s.max_buffer_size,
-                s.max_compute_workgroups_per_dimension,
-                s.max_compute_invocations_per_workgroup,
-                s.shader_f64
-            );
-            write_stdout(&text)
-        }
+        Command::Info => run_info(),
         Command::Gallery(a) => run_gallery(a.out, a.backend),
     }
+}
+
+/// `downhill trainability`.
+fn run_trainability(a: TrainabilityArgs) -> Result<()> {
+    if a.figure.color != ColorArg::Auto {
+        return Err(Error::input("--color", "trainability maps are coloured by class and speed only").into());
+    }
+    let run = RunArgs {
+        steps: a.steps,
+        threshold: downhill::recipe::defaults::THRESHOLD,
+        tol: downhill::recipe::defaults::TOL,
+        backend: a.backend,
+        noise: 0.0,
+        seed: 0,
+        clip: 0.0,
+        l2: 0.0,
+        schedule: None,
+        show_wgsl: false,
+        precision: a.precision,
+    };
+    let mut r = map_recipe(
+        RecipeKind::Trainability,
+        &a.figure,
+        &run,
+        &RefineArgs { refine: None, refine_steps: None },
+    )?;
+    r.activation = Some(downhill::nn::Activation::from_name(&a.activation)?);
+    (r.dim, r.width, r.data, r.net_seed) = (a.dim, a.width, a.data, a.net_seed);
+    r.npz = match &a.npz {
+        None => None,
+        Some(p) => Some(
+            p.to_str()
+                .ok_or_else(|| {
+                    Error::input(
+                        "--npz",
+                        format!("`{}` is not valid UTF-8; it is recorded in the figure", p.to_string_lossy()),
+                    )
+                })?
+                .to_string(),
+        ),
+    };
+    (r.x, r.y) = (a.x.clone(), a.y.clone());
+    (r.lr0, r.lr1, r.offset, r.batch, r.batch_seed) = (a.lr0, a.lr1, a.offset, a.batch, a.batch_seed);
+    (r.precision, r.layout) = (a.precision, a.layout);
+    render_one(&r, &a.figure.out, &run)
+}
+
+/// `downhill trace`: one trajectory's iterates as CSV, to a file or stdout.
+fn run_trace(a: TraceArgs) -> Result<()> {
+    let start = spec::parse_point("--start", &a.start)?;
+    let mut b = SpecBuilder::single(
+        &a.landscape,
+        &a.optimizer,
+        start,
+        a.run.steps.unwrap_or(downhill::recipe::defaults::MAP_STEPS),
+    );
+    apply_run(&mut b, &a.run);
+    let spec = b.build()?;
+    show_wgsl(&a.run, &spec)?;
+    let need = (spec.steps as u64 + 1) * downhill::paths::TRACE_ROW_BYTES;
+    downhill::memory::check("--steps", "the trace", need, downhill::memory::available())?;
+    let mut backend = open_backend(a.run.backend)?;
+    let rows = backend.trace(&spec)?;
+    let mut csv = String::from("step,x,y,loss\n");
+    for (t, r) in rows.iter().enumerate() {
+        csv.push_str(&format!("{t},{},{},{}\n", num32(r[0]), num32(r[1]), num32(r[2])));
+    }
+    let target = a.csv.or_else(|| a.out.map(|p| downhill::output::with_ext(&p, "csv")));
+    match target {
+        Some(path) => {
+            downhill::output::check_target(&path)?;
+            let mut set = OutputSet::new();
+            set.text(&path, &csv)?;
+            set.commit()?;
+            eprintln!(
+                "downhill: {} iterates on {}; wrote {}",
+                rows.len(),
+                backend.describe_trace(spec.precision),
+                path.display()
+            );
+        }
+        None => write_stdout(&csv)?,
+    }
+    Ok(())
+}
+
+/// `downhill paths`.
+fn run_paths(a: PathsArgs) -> Result<()> {
+    let starts =
+        a.starts.iter().map(|s| spec::parse_point("--start", s)).collect::<Result<Vec<_>, Error>>()?;
+    let mut r = Recipe {
+        kind: RecipeKind::Paths,
+        landscape: Some(a.landscape.clone()),
+        optimizers: Some(a.optimizers.clone()),
+        starts: Some(starts),
+        domain: a.domain.as_deref().map(parse_domain).transpose()?,
+        ..Default::default()
+    };
+    apply_run_and_style(&mut r, &a.run, &a.style)?;
+    render_one(&r, &a.out, &a.run)
+}
+
+/// `downhill info`: the adapter the GPU backend would use.
+fn run_info() -> Result<()> {
+    let backend = open_backend(BackendArg::Gpu)?;
+    let s = backend.adapter().expect("the GPU backend has an adapter");
+    let text = format!(
+        "adapter      {}\nbackend      {}\ndevice type  {}\ndriver       {}\nmax storage binding  {} bytes\nmax buffer           {} bytes\nmax workgroups/dim   {}\nmax invocations/wg   {}\nshader f64           {}\n",
+        s.name,
+        s.backend,
+        s.device_type,
+        s.driver,
+        s.max_storage_buffer_binding_size,
+        s.max_buffer_size,
+        s.max_compute_workgroups_per_dimension,
+        s.max_compute_invocations_per_workgroup,
+        s.shader_f64
+    );
+    write_stdout(&text)
 }
 
 /// Renders the default gallery into `dir` and writes its README there.
@@ -340,8 +350,8 @@ fn chosen<T: PartialEq>(v: T, default: T) -> Option<T> {
 /// Copies the run settings and the style flags into a recipe.
 fn apply_run_and_style(r: &mut Recipe, run: &RunArgs, st: &StyleArgs) -> Result<(), Error> {
     r.steps = run.steps;
-    r.threshold = chosen(run.threshold, spec::DEFAULT_THRESHOLD as f64);
-    r.tol = chosen(run.tol, spec::DEFAULT_CONV_TOL as f64);
+    r.threshold = chosen(run.threshold, downhill::recipe::defaults::THRESHOLD);
+    r.tol = chosen(run.tol, downhill::recipe::defaults::TOL);
     r.noise = chosen(run.noise, 0.0);
     r.seed = chosen(run.seed, 0);
     r.clip = chosen(run.clip, 0.0);

@@ -58,11 +58,10 @@ pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
     out
 }
 
-/// Runs the block of cells `first..first + n` (`n` at most [`LANES`]) and returns their final
-/// states; lanes past `n` repeat the last cell and are to be dropped.
-fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> [TrajState; LANES] {
+/// The block of cells `first..first + n` at their starts (lanes past `n` repeat the last
+/// cell), and the rules every lane of the run shares.
+fn start_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> (Block, Rules) {
     let cols = spec.x.cells as usize;
-    let l: &Landscape = spec.landscape;
     let o = spec.optimiser;
     let params: [CellParams<f32>; LANES] = std::array::from_fn(|i| {
         let cell = first + i.min(n - 1);
@@ -75,7 +74,7 @@ fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> [Tr
     let threshold = k::<f32>(spec.threshold as f64);
     let init: [OptState<f32>; LANES] = std::array::from_fn(|i| (o.init)(params[i].h0, params[i].h1));
     let regs = |r: fn(&OptState<f32>) -> f32| -> Lane { std::array::from_fn(|i| r(&init[i])) };
-    let mut b = Block {
+    let b = Block {
         x: lanes(&|p| p.start[0]),
         y: lanes(&|p| p.start[1]),
         gx: [0.0; LANES],
@@ -111,6 +110,15 @@ fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> [Tr
         steps: spec.steps,
         hessian: o.uses_hessian,
     };
+    (b, rules)
+}
+
+/// Runs the block of cells `first..first + n` (`n` at most [`LANES`]) and returns their final
+/// states; lanes past `n` repeat the last cell and are to be dropped.
+fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> [TrajState; LANES] {
+    let l: &Landscape = spec.landscape;
+    let o = spec.optimiser;
+    let (mut b, rules) = start_block(spec, xs, ys, first, n);
     let hess = |x: [f32; 2], c: [f32; 4]| l.hess(x, c);
     let mut live = b.div_step.iter().any(|&d| d < 0);
     for t in 0..spec.steps {

@@ -110,43 +110,7 @@ pub fn colour(
         }
     };
     match by {
-        ColorBy::Basin | ColorBy::Auto => {
-            let img = heatmap::paint(out.cols, out.rows, scale, |i| match labels[i] {
-                basins::DIVERGED => colormap::DIVERGED,
-                basins::UNDEFINED => colormap::UNDEFINED,
-                l if l < 0 => colormap::MISSING,
-                l if out.conv_step[i] < 0 => colormap::faded(colormap::category(l as usize)),
-                l => colormap::shaded(colormap::category(l as usize), loss.slowness(out.conv_step[i])),
-            });
-            let mut present = vec![false; attractors.len()];
-            let (mut diverged, mut astray, mut undefined) = (false, false, false);
-            for &l in labels {
-                match l {
-                    basins::DIVERGED => diverged = true,
-                    basins::UNDEFINED => undefined = true,
-                    l if l >= 0 => present[l as usize] = true,
-                    _ => astray = true,
-                }
-            }
-            let mut entries: Vec<(Rgb, String)> = attractors
-                .iter()
-                .enumerate()
-                .filter(|(k, _)| present[*k])
-                .map(|(k, a)| (colormap::category(k), a.label.clone()))
-                .collect();
-            if astray {
-                entries.push((colormap::MISSING, "not converged, near no attractor".into()));
-            }
-            if undefined {
-                entries.push((colormap::UNDEFINED, "ended where the loss is NaN".into()));
-            }
-            if diverged {
-                entries.push((colormap::DIVERGED, "diverged".into()));
-            }
-            let notes =
-                vec!["darker: slower to converge".into(), format!("pale: not converged in {}", spec.steps)];
-            (img, Key::Legend { entries, notes })
-        }
+        ColorBy::Basin | ColorBy::Auto => colour_basins(spec, out, labels, attractors, scale, loss),
         ColorBy::Conv => {
             let t = move |s: f64| 1.0 - (s + 1.0).ln() / log_steps;
             let img = heatmap::paint(out.cols, out.rows, scale, |i| {
@@ -198,6 +162,53 @@ pub fn colour(
             (img, Key::Bar(bar))
         }
     }
+}
+
+/// [`colour`] by basin: each cell in its attractor's colour (shaded by convergence time,
+/// pale where it did not converge), with a legend of the attractors present and of the
+/// cells that diverged, ended where the loss is NaN, or ended near no attractor.
+fn colour_basins(
+    spec: &Spec,
+    out: &Outcomes,
+    labels: &[i32],
+    attractors: &[Attractor],
+    scale: u32,
+    loss: &LossScale,
+) -> (RgbImage, Key) {
+    let img = heatmap::paint(out.cols, out.rows, scale, |i| match labels[i] {
+        basins::DIVERGED => colormap::DIVERGED,
+        basins::UNDEFINED => colormap::UNDEFINED,
+        l if l < 0 => colormap::MISSING,
+        l if out.conv_step[i] < 0 => colormap::faded(colormap::category(l as usize)),
+        l => colormap::shaded(colormap::category(l as usize), loss.slowness(out.conv_step[i])),
+    });
+    let mut present = vec![false; attractors.len()];
+    let (mut diverged, mut astray, mut undefined) = (false, false, false);
+    for &l in labels {
+        match l {
+            basins::DIVERGED => diverged = true,
+            basins::UNDEFINED => undefined = true,
+            l if l >= 0 => present[l as usize] = true,
+            _ => astray = true,
+        }
+    }
+    let mut entries: Vec<(Rgb, String)> = attractors
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| present[*k])
+        .map(|(k, a)| (colormap::category(k), a.label.clone()))
+        .collect();
+    if astray {
+        entries.push((colormap::MISSING, "not converged, near no attractor".into()));
+    }
+    if undefined {
+        entries.push((colormap::UNDEFINED, "ended where the loss is NaN".into()));
+    }
+    if diverged {
+        entries.push((colormap::DIVERGED, "diverged".into()));
+    }
+    let notes = vec!["darker: slower to converge".into(), format!("pale: not converged in {}", spec.steps)];
+    (img, Key::Legend { entries, notes })
 }
 
 /// A parameter's name in words and symbols, for axis titles (`lr` is `learning rate η`).

@@ -135,6 +135,48 @@ pub fn attractors(
         .filter(|&p| p[0].is_finite() && p[1].is_finite() && !near.contains(p))
         .collect();
 
+    let clusters = clusters(&points, tol);
+
+    // Clusters a reader could not tell apart (the same point to two decimals: a slow,
+    // degenerate stationary point approached from several directions) are one attractor.
+    // (One label per cluster, looked up by name: a noisy map can have thousands of clusters.)
+    let mut merged: Vec<(usize, [f64; 2], f64)> = Vec::new();
+    let mut by_name: FxHashMap<String, usize> = FxHashMap::default();
+    for (n, at, extent) in clusters {
+        match by_name.entry(crate::landscape::point_label(at)) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let m = &mut merged[*e.get()];
+                m.0 += n;
+                m.2 = m.2.max(extent + (at[0] - m.1[0]).hypot(at[1] - m.1[1]));
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(merged.len());
+                merged.push((n, at, extent));
+            }
+        }
+    }
+
+    // The largest clusters, then in order of position (x, then y): a found attractor keeps its
+    // index, and so its colour, between figures of the same landscape (a zoom, another
+    // optimiser) as long as they find the same ones.
+    merged.truncate(MAX_FOUND);
+    merged.sort_by(|a, b| a.1[0].total_cmp(&b.1[0]).then(a.1[1].total_cmp(&b.1[1])));
+    let mut all: Vec<Attractor> = known.into_iter().map(Attractor::from).collect();
+    all.extend(merged.into_iter().map(|(_, at, extent)| Attractor {
+        label: format!("attractor {}", crate::landscape::point_label(at)),
+        at,
+        loss: loss(at),
+        found: true,
+        extent,
+    }));
+    unique_labels(&mut all);
+    all
+}
+
+/// Clusters of `points` ([`attractors`] says how they form), largest first (then by
+/// position): each as its size, its member nearest the mean, and its extent (the largest
+/// distance of a member from that point).
+fn clusters(points: &[[f64; 2]], tol: f64) -> Vec<(usize, [f64; 2], f64)> {
     let mut bins: FxHashMap<(i64, i64), usize> = FxHashMap::default();
     let point_bin: Vec<usize> = points
         .iter()
@@ -179,41 +221,7 @@ pub fn attractors(
     let mut clusters: Vec<(usize, [f64; 2], f64)> =
         sums.iter().map(|(r, (_, n))| (*n, best[r].0, extent[r])).collect();
     clusters.sort_by(|a, b| b.0.cmp(&a.0).then(a.1[0].total_cmp(&b.1[0])).then(a.1[1].total_cmp(&b.1[1])));
-
-    // Clusters a reader could not tell apart (the same point to two decimals: a slow,
-    // degenerate stationary point approached from several directions) are one attractor.
-    // (One label per cluster, looked up by name: a noisy map can have thousands of clusters.)
-    let mut merged: Vec<(usize, [f64; 2], f64)> = Vec::new();
-    let mut by_name: FxHashMap<String, usize> = FxHashMap::default();
-    for (n, at, extent) in clusters {
-        match by_name.entry(crate::landscape::point_label(at)) {
-            std::collections::hash_map::Entry::Occupied(e) => {
-                let m = &mut merged[*e.get()];
-                m.0 += n;
-                m.2 = m.2.max(extent + (at[0] - m.1[0]).hypot(at[1] - m.1[1]));
-            }
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(merged.len());
-                merged.push((n, at, extent));
-            }
-        }
-    }
-
-    // The largest clusters, then in order of position (x, then y): a found attractor keeps its
-    // index, and so its colour, between figures of the same landscape (a zoom, another
-    // optimiser) as long as they find the same ones.
-    merged.truncate(MAX_FOUND);
-    merged.sort_by(|a, b| a.1[0].total_cmp(&b.1[0]).then(a.1[1].total_cmp(&b.1[1])));
-    let mut all: Vec<Attractor> = known.into_iter().map(Attractor::from).collect();
-    all.extend(merged.into_iter().map(|(_, at, extent)| Attractor {
-        label: format!("attractor {}", crate::landscape::point_label(at)),
-        at,
-        loss: loss(at),
-        found: true,
-        extent,
-    }));
-    unique_labels(&mut all);
-    all
+    clusters
 }
 
 /// What a found attractor is, from the Hessian `(xx, xy, yy)` at it: `minimum`, `maximum`,

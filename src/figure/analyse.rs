@@ -102,25 +102,7 @@ pub(super) fn analyse(
             top.iter().take(6).map(|r| format!("{} {:.1}%", r.label, 100.0 * r.fraction)).collect();
         summary.push_str(&format!("; basins: {}", named.join(", ")));
     }
-    if let Some(t) = &m.theory {
-        let off: Vec<f64> = m.rows.iter().filter_map(|r| r.cells_off).collect();
-        let worst = off.iter().fold(0f64, |a, v| a.max(v.abs()));
-        summary.push_str(&format!(
-            "; measured boundary vs {}: worst {:.2} cells over {} rows",
-            t.formula,
-            worst,
-            off.len()
-        ));
-    }
-    if let Some(rows) = &m.refined {
-        let errs: Vec<f64> = rows.iter().filter_map(|row| row.rel_error).collect();
-        let worst = errs.iter().fold(0f64, |a, v| a.max(v.abs()));
-        let found = rows.iter().filter(|row| row.critical.is_some()).count();
-        summary.push_str(&format!("; refined {found} boundary points"));
-        if !errs.is_empty() {
-            summary.push_str(&format!(", worst relative error vs theory {worst:.2e}"));
-        }
-    }
+    summary.push_str(&boundary_summary(m));
     // The boundary between basins (basin maps) or between diverging and other cells.
     let edge = if kind == Kind::Basins {
         fractal::boundary(labels, out.cols, out.rows)
@@ -156,6 +138,32 @@ pub(super) fn analyse(
         refined_boundary: m.refined.as_ref().map(|rows| Refined { rows: rows.clone() }),
     };
     (analysis, summary, shares)
+}
+
+/// The summary's account of the map's boundary: measured against theory (worst cells off,
+/// rows compared) and the refined points, where the map has them.
+fn boundary_summary(m: &Map) -> String {
+    let mut text = String::new();
+    if let Some(t) = &m.theory {
+        let off: Vec<f64> = m.rows.iter().filter_map(|r| r.cells_off).collect();
+        let worst = off.iter().fold(0f64, |a, v| a.max(v.abs()));
+        text.push_str(&format!(
+            "; measured boundary vs {}: worst {:.2} cells over {} rows",
+            t.formula,
+            worst,
+            off.len()
+        ));
+    }
+    if let Some(rows) = &m.refined {
+        let errs: Vec<f64> = rows.iter().filter_map(|row| row.rel_error).collect();
+        let worst = errs.iter().fold(0f64, |a, v| a.max(v.abs()));
+        let found = rows.iter().filter(|row| row.critical.is_some()).count();
+        text.push_str(&format!("; refined {found} boundary points"));
+        if !errs.is_empty() {
+            text.push_str(&format!(", worst relative error vs theory {worst:.2e}"));
+        }
+    }
+    text
 }
 
 /// A map's analysis, as the figure's JSON records it: at the top level for the first map,

@@ -6,20 +6,21 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use image::RgbImage;
-use serde_json::json;
+use serde::Serialize;
 
 pub use super::build::{Source, axis, spec};
 use super::map;
 use super::train::{CellOutcome, CellStats64, Precision, TrainOutcomes, TrainSpec};
 use crate::analysis::fractal;
 use crate::error::Error;
+use crate::gpu::AdapterSummary;
 use crate::output::{Array, OutputSet, with_ext};
-use crate::plan::{Figure, PngText, Report, Style};
+use crate::plan::{Figure, PngText, Rect, Report, Style};
 use crate::progress::Progress;
 use crate::render::frame::{self, AxisFrame, Frame, Key};
 use crate::render::heatmap;
 use crate::runner::Backend;
-use crate::spec::Scale;
+use crate::spec::{Axis, Scale};
 
 /// One trainability figure to render.
 #[derive(Clone, Debug)]
@@ -98,13 +99,117 @@ fn train(backend: &mut Backend, spec: &TrainSpec, progress: &Progress) -> Result
     }
 }
 
+/// `PREFIX.json` of a trainability figure.
+#[derive(Serialize)]
+struct Meta<'a> {
+    downhill: &'static str,
+    command: &'a str,
+    figure: &'static str,
+    /// Where it trained, and why when `auto` chose.
+    backend: String,
+    precision: Precision,
+    /// The adapter it trained on (none on the CPU).
+    adapter: Option<AdapterSummary>,
+    /// The first frame's map, at the top level.
+    #[serde(flatten)]
+    first: &'a FrameMeta,
+    classification: Classification,
+    /// Every frame's map, when there are several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    frames: Option<&'a Vec<&'a FrameMeta>>,
+    image: ImageMeta,
+}
+
+/// How a cell is classified (see [`super::train`]).
+#[derive(Serialize)]
+struct Classification {
+    ratio_cap: f32,
+    tail: u32,
+    value: &'static str,
+}
+
+/// The figure image's geometry.
+#[derive(Serialize)]
+struct ImageMeta {
+    width: u32,
+    height: u32,
+    plot: Rect,
+    pixels_per_cell: u32,
+    y_axis: &'static str,
+    cmap: &'static str,
+    frames: usize,
+}
+
+/// What the rates of a trainability map count.
+const RATES_COUNT: &str = "steps run, counted as loss evaluations: t + 1 for a network stopped at step t, all steps otherwise; each network ran one update fewer";
+
+/// One frame's (map's) part of a trainability figure's JSON: at the top level for the first
+/// frame, and for every frame under `frames` when there are several.
+#[derive(Clone, Debug, Serialize)]
+struct FrameMeta {
+    /// The frame's label (empty for a single map).
+    label: String,
+    network: NetworkMeta,
+    axes: AxesMeta,
+    /// Base values of the parameters the axes do not sweep.
+    base: BaseMeta,
+    steps: u32,
+    batch: BatchMeta,
+    /// Share of cells that train.
+    trained_fraction: f64,
+    boundary_dimension: Option<fractal::Dimension>,
+    run_seconds: f64,
+    steps_run: u64,
+    updates_run: u64,
+    rates_count: &'static str,
+    traj_steps_per_s: f64,
+    flops_per_loss: f64,
+    flops_per_update: f64,
+    flops_per_s: f64,
+}
+
+/// The network trained in every cell.
+#[derive(Clone, Debug, Serialize)]
+struct NetworkMeta {
+    activation: &'static str,
+    input_dim: usize,
+    width: usize,
+    data_points: usize,
+    parameters: usize,
+    /// Its seed, or the `.npz` file it came from.
+    source: String,
+}
+
+/// The map's two axes.
+#[derive(Clone, Debug, Serialize)]
+struct AxesMeta {
+    x: Axis,
+    y: Axis,
+}
+
+/// Base learning rates and offset.
+#[derive(Clone, Debug, Serialize)]
+struct BaseMeta {
+    lr0: f32,
+    lr1: f32,
+    offset: f32,
+}
+
+/// Full-batch gradient descent (`"full"`), or minibatches of `size` drawn from `seed`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+enum BatchMeta {
+    Full(&'static str),
+    Sampled { size: u32, seed: u32 },
+}
+
 /// One frame's run and picture.
 struct FrameOut {
     out: Outcomes,
     image: RgbImage,
     plot: [u32; 4],
     scale: u32,
-    meta: serde_json::Value,
+    meta: FrameMeta,
     summary: String,
     run_seconds: f64,
     /// Steps run by all cells ([`TrainOutcomes::steps_run`]).
@@ -143,7 +248,75 @@ fn run_frame(
         Source::Seed(_, seed) => format!("seed {seed}"),
         Source::Npz(p) => p.display().to_string(),
     };
-    let (image, plot) = if style.frame {
+    let (image, plot) = picture(job, spec, img, label, &net, trained);
+    let mut summary = format!(
+        "{}x{} networks x {} steps in {:.2} s; {:.1}% of the steps run (diverged networks stop): \
+         {:.3e} network-steps/s, {:.3e} FLOP/s counting steps run; trains {:.1}%",
+        cols,
+        rows,
+        spec.steps,
+        run_seconds,
+        100.0 * steps_run as f64 / budget.max(1) as f64,
+        rate,
+        flops,
+        100.0 * trained
+    );
+    if let Some(d) = &dimension {
+        summary.push_str(&format!(
+            "; boundary box-counting dimension {:.3} +- {:.3} (boxes {}..{} cells)",
+            d.dimension,
+            d.std_error,
+            d.box_sizes[0],
+            d.box_sizes[d.box_sizes.len() - 1]
+        ));
+    }
+    let meta = FrameMeta {
+        label: label.to_string(),
+        network: NetworkMeta {
+            activation: spec.activation.name(),
+            input_dim: shape.d,
+            width: shape.width,
+            data_points: shape.n,
+            parameters: shape.params(),
+            source: net,
+        },
+        axes: AxesMeta { x: spec.x.clone(), y: spec.y.clone() },
+        base: BaseMeta { lr0: spec.base[0], lr1: spec.base[1], offset: spec.base[2] },
+        steps: spec.steps,
+        batch: if spec.batch == 0 {
+            BatchMeta::Full("full")
+        } else {
+            BatchMeta::Sampled { size: spec.batch, seed: spec.batch_seed }
+        },
+        trained_fraction: trained,
+        boundary_dimension: dimension,
+        run_seconds,
+        steps_run,
+        updates_run: updates,
+        rates_count: RATES_COUNT,
+        traj_steps_per_s: rate,
+        flops_per_loss: shape.flops_per_loss(),
+        flops_per_update: shape.flops_per_update(spec.batch_points()),
+        flops_per_s: flops,
+    };
+    Ok(FrameOut { out, image, plot, scale, meta, summary, run_seconds, steps_run })
+}
+
+/// One frame's picture: the map `img` framed with its title (plus `label`), axes and the
+/// classes' legend (the share of cells that train, `trained`), or bare without a frame; and
+/// the plot's rectangle.
+fn picture(
+    job: &TrainJob,
+    spec: &TrainSpec,
+    img: RgbImage,
+    label: &str,
+    net: &str,
+    trained: f64,
+) -> (RgbImage, [u32; 4]) {
+    let style = &job.style;
+    let ratio = style.ratio.max(1);
+    let shape = spec.data.shape;
+    if style.frame {
         let c = |p: f64| map::colour(style.cmap, p);
         let title = style.title.clone().unwrap_or_else(|| {
             format!(
@@ -189,54 +362,47 @@ fn run_frame(
     } else {
         let (w, h) = img.dimensions();
         (img, [0, 0, w, h])
-    };
-    let mut summary = format!(
-        "{}x{} networks x {} steps in {:.2} s; {:.1}% of the steps run (diverged networks stop): \
-         {:.3e} network-steps/s, {:.3e} FLOP/s counting steps run; trains {:.1}%",
-        cols,
-        rows,
-        spec.steps,
-        run_seconds,
-        100.0 * steps_run as f64 / budget.max(1) as f64,
-        rate,
-        flops,
-        100.0 * trained
-    );
-    if let Some(d) = &dimension {
-        summary.push_str(&format!(
-            "; boundary box-counting dimension {:.3} +- {:.3} (boxes {}..{} cells)",
-            d.dimension,
-            d.std_error,
-            d.box_sizes[0],
-            d.box_sizes[d.box_sizes.len() - 1]
-        ));
     }
-    let meta = json!({
-        "label": label,
-        "network": {
-            "activation": spec.activation.name(),
-            "input_dim": shape.d,
-            "width": shape.width,
-            "data_points": shape.n,
-            "parameters": shape.params(),
-            "source": net,
-        },
-        "axes": { "x": &spec.x, "y": &spec.y },
-        "base": { "lr0": spec.base[0], "lr1": spec.base[1], "offset": spec.base[2] },
-        "steps": spec.steps,
-        "batch": if spec.batch == 0 { json!("full") } else { json!({"size": spec.batch, "seed": spec.batch_seed}) },
-        "trained_fraction": trained,
-        "boundary_dimension": dimension,
-        "run_seconds": run_seconds,
-        "steps_run": steps_run,
-        "updates_run": updates,
-        "rates_count": "steps run, counted as loss evaluations: t + 1 for a network stopped at step t, all steps otherwise; each network ran one update fewer",
-        "traj_steps_per_s": rate,
-        "flops_per_loss": shape.flops_per_loss(),
-        "flops_per_update": shape.flops_per_update(spec.batch_points()),
-        "flops_per_s": flops,
-    });
-    Ok(FrameOut { out, image, plot, scale, meta, summary, run_seconds, steps_run })
+}
+
+/// Adds the map's raw arrays to `set` as `PREFIX.npz`: the classification (`value`,
+/// `trains`), the loss bookkeeping, `div_step` and the axes' cell centres.
+fn write_npz(set: &mut OutputSet, job: &TrainJob, spec: &TrainSpec, out: &Outcomes) -> Result<(), Error> {
+    let (trains, div, columns, rows, cols) = either!(out, o => (
+        map::classes(o, spec.steps),
+        o.stats.iter().map(|s| s.div_step()).collect::<Vec<i32>>(),
+        columns(o, spec.steps),
+        o.rows,
+        o.cols,
+    ));
+    let shape2 = vec![rows as u64, cols as u64];
+    // f32 bookkeeping narrows back exactly; f64 bookkeeping is written as it was kept.
+    let wide = matches!(out, Outcomes::F64(_));
+    let narrow: Vec<Vec<f32>> = if wide {
+        Vec::new()
+    } else {
+        columns.iter().map(|c| c.iter().map(|&v| v as f32).collect()).collect()
+    };
+    let names = ["value", "loss0", "sum_ratio", "sum_inverse_ratio", "tail_ratio_sum", "last_loss"];
+    let mut arrays: Vec<Array> = names
+        .iter()
+        .enumerate()
+        .map(|(i, &name)| {
+            if wide {
+                Array::F64(name, shape2.clone(), &columns[i])
+            } else {
+                Array::F32(name, shape2.clone(), &narrow[i])
+            }
+        })
+        .collect();
+    arrays.insert(1, Array::Bool("trains", shape2.clone(), trains));
+    let (ax, ay) = (spec.x.centres_in(spec.precision), spec.y.centres_in(spec.precision));
+    arrays.extend([
+        Array::I32("div_step", shape2, &div),
+        Array::F64("axis_x", vec![ax.len() as u64], &ax),
+        Array::F64("axis_y", vec![ay.len() as u64], &ay),
+    ]);
+    set.npz(&with_ext(&job.prefix, "npz"), &arrays)
 }
 
 impl Figure for TrainJob {
@@ -258,82 +424,41 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
     }
     let first = &frames[0];
     let spec = &job.frames[0].1;
-    let mut meta = serde_json::Map::new();
-    meta.insert("downhill".into(), json!(env!("CARGO_PKG_VERSION")));
-    meta.insert("command".into(), json!(job.command));
-    meta.insert("figure".into(), json!("trainability"));
-    meta.insert("backend".into(), json!(backend.describe_training(spec)));
-    meta.insert("precision".into(), json!(spec.precision));
-    meta.insert("adapter".into(), json!(backend.adapter_for_training(spec)));
-    if let serde_json::Value::Object(m) = first.meta.clone() {
-        meta.extend(m);
-    }
-    meta.insert(
-        "classification".into(),
-        json!({
-            "ratio_cap": super::train::RATIO_CAP,
-            "tail": super::train::TAIL,
-            "value": "-sum(v_t) if the cell trains, +sum(1/v_t) if not; v_t = loss_t / loss_0",
-        }),
-    );
-    if frames.len() > 1 {
-        meta.insert("frames".into(), json!(frames.iter().map(|f| &f.meta).collect::<Vec<_>>()));
-    }
     let mut images: Vec<RgbImage> = frames.iter().map(|f| f.image.clone()).collect();
     frame::same_size(&mut images);
-    meta.insert(
-        "image".into(),
-        json!({
-            "width": images[0].width(),
-            "height": images[0].height(),
-            "plot": { "left": first.plot[0], "top": first.plot[1], "width": first.plot[2], "height": first.plot[3] },
-            "pixels_per_cell": first.scale,
-            "y_axis": "high end at the top",
-            "cmap": job.style.cmap.name(),
-            "frames": images.len(),
-        }),
-    );
+    let metas: Vec<&FrameMeta> = frames.iter().map(|f| &f.meta).collect();
+    let meta = Meta {
+        downhill: env!("CARGO_PKG_VERSION"),
+        command: &job.command,
+        figure: "trainability",
+        backend: backend.describe_training(spec),
+        precision: spec.precision,
+        adapter: backend.adapter_for_training(spec),
+        first: &first.meta,
+        classification: Classification {
+            ratio_cap: super::train::RATIO_CAP,
+            tail: super::train::TAIL,
+            value: "-sum(v_t) if the cell trains, +sum(1/v_t) if not; v_t = loss_t / loss_0",
+        },
+        frames: (frames.len() > 1).then_some(&metas),
+        image: ImageMeta {
+            width: images[0].width(),
+            height: images[0].height(),
+            plot: Rect::of(first.plot),
+            pixels_per_cell: first.scale,
+            y_axis: "high end at the top",
+            cmap: job.style.cmap.name(),
+            frames: images.len(),
+        },
+    };
+    // Through a JSON value, so the keys come out sorted like every other metadata file's.
+    let meta = serde_json::to_value(&meta).expect("metadata is plain JSON");
     let mut set = OutputSet::new();
     set.apng(&with_ext(&job.prefix, "png"), &images, job.fps, &job.png_text)?;
     if job.raw && frames.len() == 1 {
-        let (trains, div, columns, rows, cols) = either!(&first.out, o => (
-            map::classes(o, spec.steps),
-            o.stats.iter().map(|s| s.div_step()).collect::<Vec<i32>>(),
-            columns(o, spec.steps),
-            o.rows,
-            o.cols,
-        ));
-        let shape2 = vec![rows as u64, cols as u64];
-        // f32 bookkeeping narrows back exactly; f64 bookkeeping is written as it was kept.
-        let wide = matches!(first.out, Outcomes::F64(_));
-        let narrow: Vec<Vec<f32>> = if wide {
-            Vec::new()
-        } else {
-            columns.iter().map(|c| c.iter().map(|&v| v as f32).collect()).collect()
-        };
-        let names = ["value", "loss0", "sum_ratio", "sum_inverse_ratio", "tail_ratio_sum", "last_loss"];
-        let mut arrays: Vec<Array> = names
-            .iter()
-            .enumerate()
-            .map(|(i, &name)| {
-                if wide {
-                    Array::F64(name, shape2.clone(), &columns[i])
-                } else {
-                    Array::F32(name, shape2.clone(), &narrow[i])
-                }
-            })
-            .collect();
-        arrays.insert(1, Array::Bool("trains", shape2.clone(), trains));
-        let (ax, ay) = (spec.x.centres_in(spec.precision), spec.y.centres_in(spec.precision));
-        arrays.extend([
-            Array::I32("div_step", shape2, &div),
-            Array::F64("axis_x", vec![ax.len() as u64], &ax),
-            Array::F64("axis_y", vec![ay.len() as u64], &ay),
-        ]);
-        set.npz(&with_ext(&job.prefix, "npz"), &arrays)?;
+        write_npz(&mut set, job, spec, &first.out)?;
     }
-    let text =
-        serde_json::to_string_pretty(&serde_json::Value::Object(meta)).expect("metadata is plain JSON");
+    let text = serde_json::to_string_pretty(&meta).expect("metadata is plain JSON");
     set.text(&with_ext(&job.prefix, "json"), &(text + "\n"))?;
     let files = set.commit()?;
     let run_seconds: f64 = frames.iter().map(|f| f.run_seconds).sum();

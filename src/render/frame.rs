@@ -173,37 +173,54 @@ pub struct FramedPanels {
     pub plots: Vec<[u32; 4]>,
 }
 
+/// Sizes that scale with the pixel density `r`.
+struct Metrics {
+    /// Pixel density.
+    r: f32,
+    /// Label font size.
+    font: f32,
+    /// Major tick length.
+    tick_len: f32,
+    /// Padding.
+    pad: f32,
+    /// Label line height.
+    lh: f32,
+    /// Outline and tick thickness (whole pixels).
+    line: i64,
+}
+
+impl Metrics {
+    fn at(ratio: u32) -> Metrics {
+        let r = ratio.max(1) as f32;
+        let font = FONT * r;
+        Metrics {
+            r,
+            font,
+            tick_len: 5.0 * r,
+            pad: 8.0 * r,
+            lh: text::line_height(font),
+            line: r.round().max(1.0) as i64,
+        }
+    }
+}
+
 /// Draws `panels` (plot and subtitle) inside `frame`.
 pub fn compose_panels(panels: &[(&RgbImage, String)], frame: &Frame) -> FramedPanels {
-    let r = frame.ratio.max(1) as f32;
-    let font = FONT * r;
+    let m = Metrics::at(frame.ratio);
+    let (r, font, pad, lh) = (m.r, m.font, m.pad, m.lh);
     let title_font = 15.0 * r;
-    let tick_len = 5.0 * r;
-    let pad = 8.0 * r;
     let (pw, ph) = (panels[0].0.width() as f32, panels[0].0.height() as f32);
     let gap = if panels.len() > 1 { 3.0 * pad } else { 0.0 };
     let subtitled = panels.iter().any(|p| !p.1.is_empty());
 
-    // As many x ticks as fit without their labels touching (long labels on deep zooms).
-    let mut target = ((pw / (70.0 * r)) as usize).clamp(2, 10);
-    let mut xt = frame.x.ticks(target);
-    while target > 2 {
-        let majors: Vec<&Tick> = xt.iter().filter(|t| t.is_major()).collect();
-        let widest = majors.iter().map(|t| text::width(&t.label, FONT * r)).fold(0.0, f32::max);
-        if (majors.len() as f32) * (widest + 12.0 * r) <= pw {
-            break;
-        }
-        target -= 1;
-        xt = frame.x.ticks(target);
-    }
+    let xt = x_ticks_that_fit(&frame.x, pw, r);
     let yt = frame.y.ticks(((ph / (45.0 * r)) as usize).clamp(2, 10));
     let y_label_w = yt.iter().map(|t| text::width(&t.label, font)).fold(0.0, f32::max);
-    let lh = text::line_height(font);
 
-    let left = (pad + text::line_height(font) + pad + y_label_w + tick_len + 4.0 * r).ceil();
+    let left = (pad + lh + pad + y_label_w + m.tick_len + 4.0 * r).ceil();
     let top =
         (pad + text::line_height(title_font) + pad + if subtitled { lh + pad * 0.5 } else { 0.0 }).ceil();
-    let bottom = (tick_len + 3.0 * r + lh + pad * 0.5 + lh + pad).ceil();
+    let bottom = (m.tick_len + 3.0 * r + lh + pad * 0.5 + lh + pad).ceil();
     let right = (key_width(&frame.key, r) + pad).ceil().max(2.0 * pad);
     let legend_h = match &frame.key {
         Key::Legend { entries, notes } => {
@@ -217,7 +234,6 @@ pub fn compose_panels(panels: &[(&RgbImage, String)], frame: &Frame) -> FramedPa
     let width = (left + plots_w + right).max(text::width(&frame.title, title_font) + 2.0 * pad) as u32;
     let height = (top + ph + bottom).max(top + legend_h) as u32;
     let mut img = RgbImage::from_pixel(width, height, Pixel(PAPER));
-    let line = r.round().max(1.0) as i64;
 
     // Title, centred over the plots.
     let title_x = (left + plots_w / 2.0).max(pad + text::width(&frame.title, title_font) / 2.0);
@@ -227,84 +243,113 @@ pub fn compose_panels(panels: &[(&RgbImage, String)], frame: &Frame) -> FramedPa
     for (i, (plot, subtitle)) in panels.iter().enumerate() {
         let pl = (left + i as f32 * (pw + gap)).round();
         image::imageops::replace(&mut img, *plot, pl as i64, top as i64);
-        outline(&mut img, pl as i64, top as i64, pw as i64, ph as i64, line);
+        outline(&mut img, pl as i64, top as i64, pw as i64, ph as i64, m.line);
         plots.push([pl as u32, top as u32, plot.width(), plot.height()]);
         if !subtitle.is_empty() {
             text::draw(&mut img, subtitle, pl + pw / 2.0, top - lh - pad * 0.5, font, INK, Align::Centre);
         }
-        // x ticks and labels.
-        for tick in &xt {
-            let f = frame.x.fraction(tick.value);
-            if !(-1e-9..=1.0 + 1e-9).contains(&f) {
-                continue;
-            }
-            let px = pl + (f as f32 * pw).min(pw - 1.0);
-            let len = if tick.is_major() { tick_len } else { tick_len * 0.6 };
-            fill(&mut img, px as i64, (top + ph) as i64 + line, line, len as i64, INK);
-            if tick.is_major() {
-                text::draw(
-                    &mut img,
-                    &tick.label,
-                    px,
-                    top + ph + tick_len + 3.0 * r,
-                    font,
-                    INK,
-                    Align::Centre,
-                );
-            }
-        }
-        let below = top + ph + tick_len + 3.0 * r + lh + pad * 0.5;
-        text::draw(&mut img, &frame.x.title_text(), pl + pw / 2.0, below, font, INK, Align::Centre);
+        draw_x_axis(&mut img, &frame.x, &xt, [pl, top, pw, ph], &m);
     }
-
-    // y ticks and labels (high end at the top), on the first panel.
-    for tick in &yt {
-        let f = frame.y.fraction(tick.value);
-        if !(-1e-9..=1.0 + 1e-9).contains(&f) {
-            continue;
-        }
-        let py = top + ((1.0 - f as f32) * ph).min(ph - 1.0);
-        let len = if tick.is_major() { tick_len } else { tick_len * 0.6 };
-        fill(&mut img, (left - len) as i64 - line, py as i64, len as i64, line, INK);
-        if tick.is_major() {
-            text::draw(
-                &mut img,
-                &tick.label,
-                left - tick_len - 4.0 * r,
-                py - lh / 2.0,
-                font,
-                INK,
-                Align::Right,
-            );
-        }
-    }
-    text::draw_upwards(&mut img, &frame.y.title_text(), pad, top + ph / 2.0, font, INK);
+    draw_y_axis(&mut img, &frame.y, &yt, [left, top, ph], &m);
 
     // The key.
     let kx = left + plots_w + 2.0 * pad;
     match &frame.key {
         Key::None => {}
         Key::Bar(bar) => draw_bar(&mut img, bar, kx, top, ph, r),
-        Key::Legend { entries, notes } => {
-            let mut y = top;
-            for (colour, label) in entries.iter().take(MAX_ENTRIES) {
-                let sw = 14.0 * r;
-                swatch(&mut img, kx as i64, (y + (lh - sw) / 2.0) as i64, sw as i64, sw as i64, *colour);
-                text::draw(&mut img, label, kx + sw + 8.0 * r, y, font, INK, Align::Left);
-                y += 1.5 * lh;
-            }
-            if entries.len() > MAX_ENTRIES {
-                let more = format!("… and {} more", entries.len() - MAX_ENTRIES);
-                text::draw(&mut img, &more, kx, y, font, INK, Align::Left);
-                y += 1.5 * lh;
-            }
-            for note in notes {
-                text::draw(&mut img, note, kx, y, font * 0.9, INK, Align::Left);
-                y += 1.5 * lh;
-            }
-        }
+        Key::Legend { entries, notes } => draw_legend(&mut img, entries, notes, kx, top, &m),
     }
     FramedPanels { image: img, plots }
+}
+
+/// The x axis's ticks for a plot `pw` pixels wide: as many as fit without their labels
+/// touching (long labels on deep zooms).
+fn x_ticks_that_fit(axis: &AxisFrame, pw: f32, r: f32) -> Vec<Tick> {
+    let mut target = ((pw / (70.0 * r)) as usize).clamp(2, 10);
+    let mut xt = axis.ticks(target);
+    while target > 2 {
+        let majors: Vec<&Tick> = xt.iter().filter(|t| t.is_major()).collect();
+        let widest = majors.iter().map(|t| text::width(&t.label, FONT * r)).fold(0.0, f32::max);
+        if (majors.len() as f32) * (widest + 12.0 * r) <= pw {
+            break;
+        }
+        target -= 1;
+        xt = axis.ticks(target);
+    }
+    xt
+}
+
+/// Ticks, labels and title of the x axis under the plot at `[left, top, width, height]`.
+fn draw_x_axis(
+    img: &mut RgbImage,
+    axis: &AxisFrame,
+    ticks: &[Tick],
+    [pl, top, pw, ph]: [f32; 4],
+    m: &Metrics,
+) {
+    let (r, font, tick_len, lh, line) = (m.r, m.font, m.tick_len, m.lh, m.line);
+    for tick in ticks {
+        let f = axis.fraction(tick.value);
+        if !(-1e-9..=1.0 + 1e-9).contains(&f) {
+            continue;
+        }
+        let px = pl + (f as f32 * pw).min(pw - 1.0);
+        let len = if tick.is_major() { tick_len } else { tick_len * 0.6 };
+        fill(img, px as i64, (top + ph) as i64 + line, line, len as i64, INK);
+        if tick.is_major() {
+            text::draw(img, &tick.label, px, top + ph + tick_len + 3.0 * r, font, INK, Align::Centre);
+        }
+    }
+    let below = top + ph + tick_len + 3.0 * r + lh + m.pad * 0.5;
+    text::draw(img, &axis.title_text(), pl + pw / 2.0, below, font, INK, Align::Centre);
+}
+
+/// Ticks, labels (high end at the top) and title of the y axis left of the first plot, whose
+/// left edge is `left`, top `top` and height `ph`.
+fn draw_y_axis(img: &mut RgbImage, axis: &AxisFrame, ticks: &[Tick], [left, top, ph]: [f32; 3], m: &Metrics) {
+    let (r, font, tick_len, lh, line) = (m.r, m.font, m.tick_len, m.lh, m.line);
+    for tick in ticks {
+        let f = axis.fraction(tick.value);
+        if !(-1e-9..=1.0 + 1e-9).contains(&f) {
+            continue;
+        }
+        let py = top + ((1.0 - f as f32) * ph).min(ph - 1.0);
+        let len = if tick.is_major() { tick_len } else { tick_len * 0.6 };
+        fill(img, (left - len) as i64 - line, py as i64, len as i64, line, INK);
+        if tick.is_major() {
+            text::draw(img, &tick.label, left - tick_len - 4.0 * r, py - lh / 2.0, font, INK, Align::Right);
+        }
+    }
+    text::draw_upwards(img, &axis.title_text(), m.pad, top + ph / 2.0, font, INK);
+}
+
+/// A legend at `(kx, top)`: a swatch and label per entry (at most [`MAX_ENTRIES`], then a
+/// count of the rest), then the notes.
+fn draw_legend(
+    img: &mut RgbImage,
+    entries: &[(Rgb, String)],
+    notes: &[String],
+    kx: f32,
+    top: f32,
+    m: &Metrics,
+) {
+    let (r, font, lh) = (m.r, m.font, m.lh);
+    let mut y = top;
+    for (colour, label) in entries.iter().take(MAX_ENTRIES) {
+        let sw = 14.0 * r;
+        swatch(img, kx as i64, (y + (lh - sw) / 2.0) as i64, sw as i64, sw as i64, *colour);
+        text::draw(img, label, kx + sw + 8.0 * r, y, font, INK, Align::Left);
+        y += 1.5 * lh;
+    }
+    if entries.len() > MAX_ENTRIES {
+        let more = format!("… and {} more", entries.len() - MAX_ENTRIES);
+        text::draw(img, &more, kx, y, font, INK, Align::Left);
+        y += 1.5 * lh;
+    }
+    for note in notes {
+        text::draw(img, note, kx, y, font * 0.9, INK, Align::Left);
+        y += 1.5 * lh;
+    }
 }
 
 /// Pads every frame of an animation on the right and bottom (with paper) to the largest
