@@ -16,9 +16,12 @@
 //!
 //! Each phase is compiled three times, for x86-64's baseline (SSE2), for AVX2 and for AVX-512,
 //! and picks the widest the processor has at run time ([`isa`](crate::simd::isa)); results do
-//! not depend on the choice. A block stops as soon as all its lanes have diverged. Blocks are
-//! spread over all cores with work stealing (rayon), so rows that diverge early do not leave a
-//! core idle.
+//! not depend on the choice. A block stops as soon as all its lanes have diverged or settled:
+//! without gradient noise and schedules (the only inputs that change with the step number), a
+//! step that leaves a lane's iterate and registers the same bit for bit leaves them so for
+//! good, so the rest of the run cannot change the outcome (tested every few steps; see
+//! [`Rules::settles`]). Blocks are spread over all cores with work stealing (rayon), so rows
+//! that diverge or settle early do not leave a core idle.
 //!
 //! What it does not do: f64 runs and single-trajectory traces stay on the scalar runner
 //! ([`crate::cpu`]); the phases themselves live with what they compute ([`crate::simd`],
@@ -109,6 +112,7 @@ fn start_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> (
         seed: spec.seed,
         steps: spec.steps,
         hessian: o.uses_hessian,
+        settles: !features.noise && features.schedule == 0,
     };
     (b, rules)
 }

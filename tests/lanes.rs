@@ -1,7 +1,7 @@
 //! The CPU runner's SIMD lanes reproduce the scalar f32 twin bit for bit: every landscape with
 //! every optimiser, with and without options, expression landscapes, a sweep of a landscape
 //! parameter, and grids whose size is not a multiple of the block, so that padded lanes and
-//! blocks that stop early (all lanes diverged) are exercised. Both runners are the same Rust
+//! blocks that stop early (all lanes diverged or settled) are exercised. Both runners are the same Rust
 //! code and Rust never contracts into fused multiply-adds, so nothing but equality is allowed.
 
 mod common;
@@ -116,6 +116,71 @@ fn lanes_equal_the_scalar_twin_on_expressions_and_parameter_sweeps() {
     let out = cpu::run(&s, &Progress::hidden());
     let f = out.diverged_fraction();
     assert!(f > 0.1 && f < 0.9, "diverged fraction {f}");
+}
+
+/// Blocks whose lanes have all diverged or settled (a step left iterate and registers the same
+/// bit for bit) stop early; the outcome is still the full run's, bit for bit, convergence
+/// steps included.
+#[test]
+fn blocks_that_settle_stop_with_the_full_runs_outcome() {
+    // lr = kx = ky = 1: one GD step lands every start exactly on (0, 0), which it never leaves.
+    let s = spec(
+        "quadratic:kx=1,ky=1",
+        "gd:lr=1",
+        axis("x0", -2.0, 2.0, false),
+        axis("y0", -2.0, 2.0, false),
+        (23, 9),
+        500,
+        [0.0; 2],
+    );
+    assert_same("GD landing on the minimum", &s);
+    let out = cpu::run(&s, &Progress::hidden());
+    assert!(out.x.iter().chain(&out.y).all(|&v| v == 0.0), "every trajectory ends at the minimum");
+    // Heavy ball and Adam over (lr, kx): some lanes settle once iterate and velocity flush to
+    // zero, others oscillate or crawl for the whole run, others diverge.
+    for opt in ["momentum:beta=0.5", "adam:lr=0.5", "nesterov:beta=0.3"] {
+        let s = spec(
+            "quadratic",
+            opt,
+            axis("lr", 0.0, 3.0, false),
+            axis("kx", 0.1, 10.0, true),
+            (67, 3),
+            700,
+            [1.0, 0.5],
+        );
+        assert_same(opt, &s);
+    }
+    // Far out on a shallow slope, heavy ball's first steps are below half an ulp of x: the
+    // iterate stays the same bit for bit while the velocity builds up, and then it moves. A
+    // lane settles only when its registers stand still too.
+    let s = spec(
+        "quadratic:kx=1e-6,ky=1",
+        "momentum:lr=0.001",
+        axis("x0", 999.0, 1001.0, false),
+        axis("beta", 0.98, 0.99, false),
+        (64, 2),
+        200,
+        [0.0; 2],
+    );
+    assert_same("heavy ball building up speed", &s);
+    let out = cpu::run(&s, &Progress::hidden());
+    let starts = s.x.centres();
+    for (i, &x) in out.x.iter().enumerate() {
+        assert_ne!(x, starts[i % 64], "cell {i} never moved");
+    }
+    // With clipping and decay (still step-independent) too.
+    let options = OptionsText { clip: 0.5, l2: 0.01, ..OptionsText::default() };
+    let s = spec_with(
+        "quadratic",
+        "gd",
+        axis("lr", 0.0, 3.0, false),
+        axis("kx", 0.1, 10.0, true),
+        (67, 2),
+        400,
+        [1.0, 0.5],
+        options,
+    );
+    assert_same("GD with clipping and decay", &s);
 }
 
 #[test]

@@ -191,7 +191,7 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
     let files = write(job, &maps, &painted, &pngs, animate, &meta)?;
     let first = &maps[0][0].spec;
     let head = format!(
-        "{} map(s) of {}x{} trajectories x {} steps in {:.2} s ({:.3e} trajectory-steps/s, counting steps run)",
+        "{} map(s) of {}x{} trajectories x {} steps in {:.2} s ({:.3e} trajectory-steps/s, counting steps up to divergence)",
         all.len(),
         first.x.cells,
         first.y.cells,

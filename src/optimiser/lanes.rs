@@ -13,7 +13,8 @@ use crate::options;
 use crate::simd::{Curvature, LANES, Lane};
 
 /// An optimiser's step over a block at step `t` (from 0), with the block's raw gradient in
-/// place ([`advance`] says what it does); returns whether any lane is still live.
+/// place ([`advance`] says what it does); returns whether any lane still moves (live and
+/// not settled).
 pub type StepLanes = fn(b: &mut Block, r: &Rules, t: u32, hess: Curvature<'_, f32>) -> bool;
 
 /// What every lane of a run shares: the kernel's constants and the options compiled in.
@@ -33,6 +34,11 @@ pub struct Rules {
     pub steps: u32,
     /// Whether the optimiser uses the Hessian, which is then in [`Block::h`].
     pub hessian: bool,
+    /// Whether a lane that a step left bit for bit unchanged (iterate and registers) stays so
+    /// for every later step: true without gradient noise and learning-rate schedules, the
+    /// only inputs that change with the step number (no optimiser reads it). A block whose
+    /// lanes have all diverged or settled then stops, with the results of the full run.
+    pub settles: bool,
 }
 
 /// An optimiser's f32 `opt_step` twin: `(x, g, state, h0, h1, t, hess, c) -> x'`.
@@ -59,7 +65,8 @@ impl<F> TwinStep for F where
 /// ([`TwinStep`]) for this step. Per lane, as the scalar runner does it: the
 /// convergence test on the raw gradient (live lanes only), the options (`perturb`, the
 /// schedule's learning rate), the update, the subnormal flush, the escape test (escaped lanes get
-/// `div_step = t + 1`); frozen lanes keep their values. Returns whether any lane is still live.
+/// `div_step = t + 1`); frozen lanes keep their values. Returns whether any lane still moves:
+/// live, and not settled ([`Rules::settles`]).
 #[inline(always)]
 pub fn advance<F>(b: &mut Block, r: &Rules, t: u32, hess: Curvature<'_, f32>, step: F) -> bool
 where
@@ -69,6 +76,12 @@ where
     if r.hessian { lanes::<F, true>(b, r, t, hess, &step) } else { lanes::<F, false>(b, r, t, hess, &step) }
 }
 
+/// Steps between tests for settled lanes ([`Rules::settles`]): a block whose lanes have all
+/// settled stops within this many steps; the test itself (ten compares a lane) runs on one
+/// step in this many, so optimisers whose registers never settle (Adam's running powers)
+/// hardly pay for it.
+const SETTLE_EVERY: u32 = 16;
+
 /// [`advance`]'s loops over the lanes, with `HESS` saying whether the optimiser reads the
 /// block's Hessian ([`Block::h`]) or calls `hess`.
 #[inline(always)]
@@ -77,9 +90,13 @@ where
     F: TwinStep,
 {
     let mut any = false;
-    if r.plain {
+    if r.plain && r.settles && t % SETTLE_EVERY == SETTLE_EVERY - 1 {
         for l in 0..LANES {
-            any |= lane::<F, HESS>(b, r, t, hess, step, l, [b.gx[l], b.gy[l]], b.h0[0][l]);
+            any |= lane::<F, HESS, true>(b, r, t, hess, step, l, [b.gx[l], b.gy[l]], b.h0[0][l]);
+        }
+    } else if r.plain {
+        for l in 0..LANES {
+            any |= lane::<F, HESS, false>(b, r, t, hess, step, l, [b.gx[l], b.gy[l]], b.h0[0][l]);
         }
     } else {
         for l in 0..LANES {
@@ -93,7 +110,7 @@ where
                 t,
             );
             let lr = b.h0[0][l] * options::lr_factor(r.features.schedule, t, b.sched[l], r.steps);
-            any |= lane::<F, HESS>(b, r, t, hess, step, l, q, lr);
+            any |= lane::<F, HESS, false>(b, r, t, hess, step, l, q, lr);
         }
     }
     any
@@ -101,10 +118,10 @@ where
 
 /// [`advance`] for lane `l`, with the gradient `q` after the options and learning rate `lr`
 /// (straight-line code with selects and non-short-circuit logic, so the lane loop vectorises);
-/// whether the lane is still live.
+/// whether the lane still moves (live, and, with `SETTLE`, not settled).
 #[allow(clippy::too_many_arguments, reason = "the lane's whole context, inlined into the lane loop")]
 #[inline(always)]
-fn lane<F, const HESS: bool>(
+fn lane<F, const HESS: bool, const SETTLE: bool>(
     b: &mut Block,
     r: &Rules,
     t: u32,
@@ -131,6 +148,7 @@ where
     // `&at` passed as such, not selected at run time: known at the call, it is inlined and the
     // lane loop still vectorises (Newton).
     let x = [b.x[l], b.y[l]];
+    let before = o;
     let p = flush_subnormal(if HESS {
         step(x, q, &mut o, h0, h1, t, &at, c)
     } else {
@@ -140,7 +158,22 @@ where
     let out = live & escaped_t(p, r.threshold);
     b.div_step[l] = if out { t as i32 + 1 } else { b.div_step[l] };
     b.conv_step[l] = if out { -1 } else { b.conv_step[l] };
-    live & !out
+    // Settled: this step changed no bit of the lane, so no later step will (`Rules::settles`);
+    // its gradient, and so its convergence test, stays the same too.
+    let settled = SETTLE && same_bits(p, x) & same_state(&o, &before);
+    live & !out & !settled
+}
+
+/// Whether two points are the same bit for bit (`-0.0` and `0.0` differ).
+#[inline(always)]
+fn same_bits(a: [f32; 2], b: [f32; 2]) -> bool {
+    (a[0].to_bits() == b[0].to_bits()) & (a[1].to_bits() == b[1].to_bits())
+}
+
+/// Whether two optimiser states are the same bit for bit.
+#[inline(always)]
+fn same_state(a: &OptState<f32>, b: &OptState<f32>) -> bool {
+    same_bits(a.a, b.a) & same_bits(a.b, b.b) & same_bits(a.c, b.c) & same_bits(a.d, b.d)
 }
 
 /// A block of trajectories in flight, lane-minor.
