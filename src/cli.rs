@@ -114,9 +114,6 @@ pub struct FigureArgs {
     /// Output prefix: writes PREFIX.png, PREFIX.npz and PREFIX.json.
     #[arg(short = 'o', long = "out", value_name = "PREFIX")]
     pub out: PathBuf,
-    /// What colours the cells.
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
     /// Grid cells: N (square) or COLSxROWS [default: basins 512; stability, sweep and
     /// trainability 256].
     #[arg(long)]
@@ -168,12 +165,25 @@ pub struct StyleArgs {
     /// Title over the plot (default: optimiser, landscape and steps; at most 200 characters).
     #[arg(long)]
     pub title: Option<String>,
-    /// No contour lines of the landscape on basin maps.
+}
+
+/// What a basin map draws over its cells (only `basins` has these flags).
+#[derive(Args, Debug, Clone)]
+pub struct OverlayArgs {
+    /// No contour lines of the landscape.
     #[arg(long)]
     pub no_contours: bool,
-    /// No rings on the attractors on basin maps.
+    /// No rings on the attractors.
     #[arg(long)]
     pub no_markers: bool,
+}
+
+/// How map cells are coloured (the maps of 2-D landscapes; trainability maps colour by class).
+#[derive(Args, Debug, Clone)]
+pub struct ColourArgs {
+    /// What colours the cells.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
 }
 
 /// `downhill basins`.
@@ -194,6 +204,10 @@ pub struct BasinsArgs {
     pub run: RunArgs,
     #[command(flatten)]
     pub figure: FigureArgs,
+    #[command(flatten)]
+    pub colour: ColourArgs,
+    #[command(flatten)]
+    pub overlay: OverlayArgs,
 }
 
 /// `downhill stability`.
@@ -214,6 +228,8 @@ pub struct StabilityArgs {
     pub run: RunArgs,
     #[command(flatten)]
     pub figure: FigureArgs,
+    #[command(flatten)]
+    pub colour: ColourArgs,
 }
 
 /// `downhill sweep`.
@@ -240,6 +256,8 @@ pub struct SweepArgs {
     pub run: RunArgs,
     #[command(flatten)]
     pub figure: FigureArgs,
+    #[command(flatten)]
+    pub colour: ColourArgs,
 }
 
 /// `downhill trace`.

@@ -116,21 +116,24 @@ fn check_prefix(flag: &str, out: &Path) -> Result<String, Error> {
 pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Basins(a) => {
-            let mut r = map_recipe(RecipeKind::Basins, &a.figure, &a.run, &a.refine)?;
+            let mut r = map_recipe(RecipeKind::Basins, &a.figure, a.colour.color, &a.run, &a.refine)?;
+            let d = Style::default();
+            r.contours = chosen(!a.overlay.no_contours, d.contours);
+            r.markers = chosen(!a.overlay.no_markers, d.markers);
             r.landscape = Some(a.landscape.clone());
             r.optimizer = Some(a.optimizer.clone());
             r.domain = a.domain.as_deref().map(parse_domain).transpose()?;
             render_one(&r, &a.figure.out, &a.run)
         }
         Command::Stability(a) => {
-            let mut r = map_recipe(RecipeKind::Stability, &a.figure, &a.run, &a.refine)?;
+            let mut r = map_recipe(RecipeKind::Stability, &a.figure, a.colour.color, &a.run, &a.refine)?;
             r.optimizer = Some(a.optimizer.clone());
             r.lr = Some(a.lr.clone());
             r.k = Some(a.k.clone());
             render_one(&r, &a.figure.out, &a.run)
         }
         Command::Sweep(a) => {
-            let mut r = map_recipe(RecipeKind::Sweep, &a.figure, &a.run, &a.refine)?;
+            let mut r = map_recipe(RecipeKind::Sweep, &a.figure, a.colour.color, &a.run, &a.refine)?;
             r.landscape = Some(a.landscape.clone());
             r.optimizer = Some(a.optimizer.clone());
             r.x = Some(a.x.clone());
@@ -150,9 +153,6 @@ pub fn run(command: Command) -> Result<()> {
 
 /// `downhill trainability`.
 fn run_trainability(a: TrainabilityArgs) -> Result<()> {
-    if a.figure.color != ColorArg::Auto {
-        return Err(Error::input("--color", "trainability maps are coloured by class and speed only").into());
-    }
     let run = RunArgs {
         steps: a.steps,
         threshold: downhill::recipe::defaults::THRESHOLD,
@@ -166,9 +166,11 @@ fn run_trainability(a: TrainabilityArgs) -> Result<()> {
         show_wgsl: false,
         precision: a.precision,
     };
+    // Coloured by class and speed: no --color.
     let mut r = map_recipe(
         RecipeKind::Trainability,
         &a.figure,
+        ColorArg::Auto,
         &run,
         &RefineArgs { refine: None, refine_steps: None },
     )?;
@@ -370,8 +372,6 @@ fn apply_run_and_style(r: &mut Recipe, run: &RunArgs, st: &StyleArgs) -> Result<
     r.ratio = chosen(st.ratio, d.ratio);
     r.size = chosen(st.size, d.size);
     r.title = st.title.clone();
-    r.contours = chosen(!st.no_contours, d.contours);
-    r.markers = chosen(!st.no_markers, d.markers);
     Ok(())
 }
 
@@ -379,13 +379,14 @@ fn apply_run_and_style(r: &mut Recipe, run: &RunArgs, st: &StyleArgs) -> Result<
 fn map_recipe(
     kind: RecipeKind,
     fig: &FigureArgs,
+    colour: ColorArg,
     run: &RunArgs,
     refine: &RefineArgs,
 ) -> Result<Recipe, Error> {
     let mut r = Recipe {
         kind,
         res: fig.res.clone().map(Res::Text),
-        color: chosen(color(fig.color), ColorBy::Auto),
+        color: chosen(color(colour), ColorBy::Auto),
         refine: refine.refine,
         refine_steps: refine.refine_steps,
         zoom: fig

@@ -253,10 +253,22 @@ fn draw_map(
     }
     let xa = AxisFrame { title: "x".into(), lo: window[0], hi: window[1], log: false };
     let ya = AxisFrame { title: "y".into(), lo: window[2], hi: window[3], log: false };
+    // A path over one drawn before it is dashed there, so both stay visible.
+    let mut owners = chart::Owners::new(w, h);
+    let mut dashed = false;
     for path in paths {
         let pts: Vec<Option<(f64, f64)>> =
             path.points.iter().map(|p| chart::to_pixel(&xa, &ya, w, h, (p[0] as f64, p[1] as f64))).collect();
-        chart::draw_line(&mut map, &pts, colour(path.optimiser), 2 * ratio);
+        let id = path.optimiser as u16 + 1;
+        dashed |= chart::draw_path(
+            &mut map,
+            &pts,
+            colour(path.optimiser),
+            2 * ratio,
+            &mut owners,
+            id,
+            6.0 * ratio as f64,
+        );
     }
     let r = 5.0 * ratio as f64;
     for path in paths {
@@ -275,10 +287,13 @@ fn draw_map(
     };
     let entries: Vec<(Rgb, String)> =
         names.iter().enumerate().map(|(k, n)| (colour(k), format!("{n}{}", final_loss(k)))).collect();
-    let notes = vec![
+    let mut notes = vec![
         "○ start   ● end (on the edge where a path leaves the window)".to_string(),
         format!("{} steps", job.steps),
     ];
+    if dashed {
+        notes.push("dashed: over a path listed above it".to_string());
+    }
     frame::compose(
         &map,
         &Frame { title: title.to_string(), x: xa, y: ya, key: Key::Legend { entries, notes }, ratio },

@@ -58,6 +58,28 @@ fn help_states_the_defaults_planning_applies() {
     }
 }
 
+/// Each command's `--help` offers only the flags that do something for it.
+#[test]
+fn help_offers_only_flags_that_apply() {
+    let help = |cmd: &str| {
+        let out = downhill().args([cmd, "--help"]).assert().success();
+        String::from_utf8_lossy(&out.get_output().stdout).to_string()
+    };
+    let basins = help("basins");
+    for flag in ["--no-contours", "--no-markers", "--color", "--plain"] {
+        assert!(basins.contains(flag), "basins lacks {flag}");
+    }
+    for cmd in ["stability", "sweep", "paths", "trainability"] {
+        let text = help(cmd);
+        for flag in ["--no-contours", "--no-markers"] {
+            assert!(!text.contains(flag), "{cmd} offers {flag}, which does nothing there");
+        }
+    }
+    let train = help("trainability");
+    assert!(!train.contains("--color"), "trainability maps colour by class");
+    assert!(train.contains("--plain") && train.contains("--cmap"));
+}
+
 #[test]
 fn list_shows_landscapes_optimisers_and_defaults() {
     downhill()

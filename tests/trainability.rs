@@ -375,7 +375,7 @@ fn the_command_writes_the_map_and_refuses_bad_input() {
         (vec!["--x", "lr2:0.1:1:log"], "--x", "not a trainability axis"),
         (vec!["--data", "70000"], "--data", "1 to 65536"),
         (vec!["--y", "lr0:0.1:1:log"], "--y", "already the x axis"),
-        (vec!["--color", "loss"], "--color", "class and speed"),
+        (vec!["--color", "loss"], "--color", "unexpected argument"),
         (vec!["--layout", "warp"], "--layout", "possible values: invocation, workgroup"),
     ] {
         let mut all = args.clone();

@@ -46,6 +46,105 @@ pub fn draw_line(img: &mut RgbImage, points: &[Option<(f64, f64)>], colour: Rgb,
     }
 }
 
+/// Which path drew each pixel of a picture (0: none), so that a path drawn over another can
+/// give way to it.
+pub struct Owners {
+    width: u32,
+    owner: Vec<u16>,
+}
+
+impl Owners {
+    /// No pixel of a `w x h` picture drawn yet.
+    pub fn new(w: u32, h: u32) -> Owners {
+        Owners { width: w, owner: vec![0; w as usize * h as usize] }
+    }
+
+    fn at(&self, x: f64, y: f64) -> u16 {
+        let (px, py) = (x.floor(), y.floor());
+        let h = (self.owner.len() / self.width.max(1) as usize) as f64;
+        if px < 0.0 || py < 0.0 || px >= self.width as f64 || py >= h {
+            return 0;
+        }
+        self.owner[py as usize * self.width as usize + px as usize]
+    }
+
+    fn claim(&mut self, x: f64, y: f64, width: u32, id: u16) {
+        let half = width as f64 / 2.0;
+        let h = self.owner.len() as i64 / self.width.max(1) as i64;
+        let (x0, x1) = ((x - half).floor() as i64, (x + half).ceil() as i64);
+        let (y0, y1) = ((y - half).floor() as i64, (y + half).ceil() as i64);
+        for py in y0.max(0)..y1.min(h) {
+            for px in x0.max(0)..x1.min(self.width as i64) {
+                self.owner[py as usize * self.width as usize + px as usize] = id;
+            }
+        }
+    }
+}
+
+/// [`draw_line`] for path `id` (from 1) of several: solid where it runs over empty picture
+/// or only crosses another path, dashed (`dash` pixels on, `dash` off) along stretches of at
+/// least two dashes where it runs over a path drawn before it, so the earlier path shows
+/// through the gaps and both stay visible. Returns whether any stretch was dashed.
+pub fn draw_path(
+    img: &mut RgbImage,
+    points: &[Option<(f64, f64)>],
+    colour: Rgb,
+    width: u32,
+    owners: &mut Owners,
+    id: u16,
+    dash: f64,
+) -> bool {
+    // Samples one pixel apart: position, distance along the path, and whether another path
+    // is under it.
+    let mut samples: Vec<(f64, f64, f64, bool)> = Vec::new();
+    let mut along = 0.0;
+    for pair in points.windows(2) {
+        if let [Some(a), Some(b)] = pair {
+            let len = (b.0 - a.0).hypot(b.1 - a.1);
+            let steps = ((b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil() as usize).max(1);
+            for s in 0..=steps {
+                let t = s as f64 / steps as f64;
+                let (x, y) = (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1));
+                let under = owners.at(x, y);
+                samples.push((x, y, along + t * len, under != 0 && under != id));
+            }
+            along += len;
+        }
+    }
+    // Stretches over another path long enough to read as dashes (a crossing is not one).
+    let mut gap = vec![false; samples.len()];
+    let mut dashed = false;
+    let mut i = 0;
+    while i < samples.len() {
+        if !samples[i].3 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < samples.len() && samples[i].3 {
+            i += 1;
+        }
+        if samples[i - 1].2 - samples[start].2 >= 2.0 * dash {
+            dashed = true;
+            for k in start..i {
+                gap[k] = ((samples[k].2 - samples[start].2) / dash) as u64 % 2 == 1;
+            }
+        }
+    }
+    for (k, &(x, y, _, _)) in samples.iter().enumerate() {
+        if !gap[k] {
+            heatmap::dot(img, x, y, colour, width);
+        }
+    }
+    // Claimed after drawing, so that a path never gives way to itself.
+    for (k, &(x, y, _, _)) in samples.iter().enumerate() {
+        if !gap[k] {
+            owners.claim(x, y, width, id);
+        }
+    }
+    dashed
+}
+
 /// The plot area of a line chart, `w x h` pixels.
 pub fn lines(w: u32, h: u32, x: &AxisFrame, y: &AxisFrame, series: &[Series], width: u32) -> RgbImage {
     let mut img = RgbImage::from_pixel(w, h, Pixel([255, 255, 255]));
