@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::fmt::{num, num32};
 use crate::output::{OutputSet, with_ext};
 use crate::paint;
-use crate::plan::{Figure, PngText, Rect, Report, Style};
+use crate::plan::{Figure, PngText, Provenance, Rect, Report, Style};
 use crate::render::chart::{self, Series};
 use crate::render::colormap::{self, Rgb};
 use crate::render::frame::{self, AxisFrame, Frame, Key};
@@ -120,10 +120,7 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
     let loss_fig = draw_loss_chart(job, spec, &paths, &names, window, floor, side);
 
     let meta = Meta {
-        downhill: env!("CARGO_PKG_VERSION"),
-        command: &job.command,
-        figure: "paths",
-        backend: backend.describe_trace(job.options.precision),
+        provenance: Provenance::new(&job.command, "paths", backend.describe_trace(job.options.precision)),
         landscape: LandscapeMeta { name: spec.landscape.name, formula: spec.landscape.formula },
         optimizers: &job.optimisers,
         starts: &job.starts,
@@ -399,10 +396,8 @@ fn csv(job: &PathsJob, paths: &[Path]) -> String {
 /// `PREFIX.json` of a path figure.
 #[derive(Serialize)]
 struct Meta<'a> {
-    downhill: &'static str,
-    command: &'a str,
-    figure: &'static str,
-    backend: String,
+    #[serde(flatten)]
+    provenance: Provenance<'a>,
     landscape: LandscapeMeta<'a>,
     optimizers: &'a [String],
     starts: &'a [[f64; 2]],

@@ -106,3 +106,24 @@ impl Rect {
         Rect { left: r[0], top: r[1], width: r[2], height: r[3] }
     }
 }
+
+/// What every figure's JSON starts with: the tool and version that made it, the command that
+/// makes it again, the kind of figure, and where it ran (and why, when `auto` chose).
+#[derive(Clone, Debug, Serialize)]
+pub struct Provenance<'a> {
+    /// `downhill`'s version.
+    pub downhill: &'static str,
+    /// The command, shell-quoted.
+    pub command: &'a str,
+    /// `basins`, `stability`, `sweep`, `paths` or `trainability`.
+    pub figure: &'static str,
+    /// Where it ran, and why when `auto` chose.
+    pub backend: String,
+}
+
+impl<'a> Provenance<'a> {
+    /// The provenance of a `figure` made by `command`, run where `backend` says.
+    pub fn new(command: &'a str, figure: &'static str, backend: String) -> Self {
+        Provenance { downhill: env!("CARGO_PKG_VERSION"), command, figure, backend }
+    }
+}

@@ -24,6 +24,20 @@ pub struct Dimension {
     pub counts: Vec<u64>,
 }
 
+impl Dimension {
+    /// The estimate for a summary line: `boundary box-counting dimension 1.054 +- 0.010
+    /// (boxes 1..256 cells)`.
+    pub fn summary(&self) -> String {
+        format!(
+            "boundary box-counting dimension {:.3} +- {:.3} (boxes {}..{} cells)",
+            self.dimension,
+            self.std_error,
+            self.box_sizes[0],
+            self.box_sizes[self.box_sizes.len() - 1]
+        )
+    }
+}
+
 /// Cells whose value differs from one of their four neighbours: the boundary of a labelling
 /// (row-major, `cols` x `rows`).
 pub fn boundary<T: PartialEq>(values: &[T], cols: u32, rows: u32) -> Vec<bool> {

@@ -111,13 +111,7 @@ pub(super) fn analyse(
     };
     let dimension = if detailed { fractal::box_counting(&edge, out.cols, out.rows, 1) } else { None };
     if let Some(d) = &dimension {
-        summary.push_str(&format!(
-            "; boundary box-counting dimension {:.3} +- {:.3} (boxes {}..{} cells)",
-            d.dimension,
-            d.std_error,
-            d.box_sizes[0],
-            d.box_sizes[d.box_sizes.len() - 1]
-        ));
+        summary.push_str(&format!("; {}", d.summary()));
     }
     let analysis = Analysis {
         landscape: Named { name: spec.landscape.name, formula: spec.landscape.formula },

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::gpu::AdapterSummary;
 use crate::outcome::Outcomes;
 use crate::output::{Array, OutputSet, with_ext};
-use crate::plan::Rect;
+use crate::plan::{Provenance, Rect};
 use crate::runner::Backend;
 use crate::spec::{Precision, Spec};
 
@@ -33,10 +33,7 @@ pub(super) fn metadata(
 ) -> serde_json::Value {
     let (width, height) = pngs[0].dimensions();
     let meta = Meta {
-        downhill: env!("CARGO_PKG_VERSION"),
-        command: &job.command,
-        figure: job.kind.name(),
-        backend: backend.describe_run(&job.spec),
+        provenance: Provenance::new(&job.command, job.kind.name(), backend.describe_run(&job.spec)),
         precision: job.spec.precision,
         adapter: backend.adapter_for_run(&job.spec),
         first: analyses[0],
@@ -67,11 +64,8 @@ pub(super) fn metadata(
 /// `PREFIX.json` of a map figure.
 #[derive(Serialize)]
 struct Meta<'a> {
-    downhill: &'static str,
-    command: &'a str,
-    figure: &'static str,
-    /// Where it ran, and why when `auto` chose.
-    backend: String,
+    #[serde(flatten)]
+    provenance: Provenance<'a>,
     precision: Precision,
     /// The adapter it ran on (none on the CPU).
     adapter: Option<AdapterSummary>,

@@ -15,7 +15,7 @@ use crate::analysis::fractal;
 use crate::error::Error;
 use crate::gpu::AdapterSummary;
 use crate::output::{Array, OutputSet, with_ext};
-use crate::plan::{Figure, PngText, Rect, Report, Style};
+use crate::plan::{Figure, PngText, Provenance, Rect, Report, Style};
 use crate::progress::Progress;
 use crate::render::frame::{self, AxisFrame, Frame, Key};
 use crate::render::heatmap;
@@ -102,11 +102,8 @@ fn train(backend: &mut Backend, spec: &TrainSpec, progress: &Progress) -> Result
 /// `PREFIX.json` of a trainability figure.
 #[derive(Serialize)]
 struct Meta<'a> {
-    downhill: &'static str,
-    command: &'a str,
-    figure: &'static str,
-    /// Where it trained, and why when `auto` chose.
-    backend: String,
+    #[serde(flatten)]
+    provenance: Provenance<'a>,
     precision: Precision,
     /// The adapter it trained on (none on the CPU).
     adapter: Option<AdapterSummary>,
@@ -262,13 +259,7 @@ fn run_frame(
         100.0 * trained
     );
     if let Some(d) = &dimension {
-        summary.push_str(&format!(
-            "; boundary box-counting dimension {:.3} +- {:.3} (boxes {}..{} cells)",
-            d.dimension,
-            d.std_error,
-            d.box_sizes[0],
-            d.box_sizes[d.box_sizes.len() - 1]
-        ));
+        summary.push_str(&format!("; {}", d.summary()));
     }
     let meta = FrameMeta {
         label: label.to_string(),
@@ -428,10 +419,7 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
     frame::same_size(&mut images);
     let metas: Vec<&FrameMeta> = frames.iter().map(|f| &f.meta).collect();
     let meta = Meta {
-        downhill: env!("CARGO_PKG_VERSION"),
-        command: &job.command,
-        figure: "trainability",
-        backend: backend.describe_training(spec),
+        provenance: Provenance::new(&job.command, "trainability", backend.describe_training(spec)),
         precision: spec.precision,
         adapter: backend.adapter_for_training(spec),
         first: &first.meta,
