@@ -117,8 +117,9 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
     let framed = draw_map(job, spec, &paths, &names, window, &title);
     let params = spec.landscape_params64();
     let floor = spec.landscape.minima_in(params, window).first().map(|m| m.loss);
-    let loss_fig = draw_loss_chart(job, spec, &paths, &names, window, floor, side);
+    let (loss_fig, loss_axis) = draw_loss_chart(job, spec, &paths, &names, window, floor, side);
 
+    let text_fits = framed.text_fits && loss_fig.text_fits;
     let meta = Meta {
         provenance: Provenance::new(&job.command, "paths", backend.describe_trace(job.options.precision)),
         landscape: LandscapeMeta { name: spec.landscape.name, formula: spec.landscape.formula },
@@ -130,12 +131,14 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
         tol: job.tol,
         title: &title,
         loss_floor: floor,
+        loss_axis,
         paths: paths.iter().map(|p| PathMeta::of(job, p)).collect(),
         image: ImageMeta {
             width: framed.image.width(),
             height: framed.image.height(),
             plot: Rect::of(framed.plot),
             y_axis: "high end at the top",
+            text_fits,
         },
     };
     // Through a JSON value, so the keys come out sorted like every other metadata file's.
@@ -162,11 +165,12 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
         run_seconds,
         traj_steps_per_s: work / run_seconds.max(1e-9),
         summary: format!(
-            "{} paths x {} steps in {:.2} s; {}",
+            "{} paths x {} steps in {:.2} s; {}{}",
             paths.len(),
             job.steps,
             run_seconds,
-            ends.join("; ")
+            ends.join("; "),
+            if text_fits { String::new() } else { format!("; warning: {}", frame::TEXT_CLIPPED) }
         ),
     })
 }
@@ -297,7 +301,7 @@ fn draw_map(
     )
 }
 
-/// The loss chart: loss against step, above the landscape's lowest minimum in view (`floor`,
+/// The loss chart and its y axis: loss against step, above the landscape's lowest minimum in view (`floor`,
 /// log axis) where there is one; otherwise the loss itself on a linear axis over the losses
 /// the paths take inside the window (a diverging path leaves the chart instead of flattening
 /// the others).
@@ -309,7 +313,7 @@ fn draw_loss_chart(
     window: [f64; 4],
     floor: Option<f64>,
     side: u32,
-) -> frame::Framed {
+) -> (frame::Framed, AxisFrame) {
     let ratio = job.style.ratio.max(1);
     let sx = AxisFrame { title: "step".into(), lo: 0.0, hi: job.steps.max(1) as f64, log: false };
     let plotted = |l: f32| match floor {
@@ -326,19 +330,20 @@ fn draw_loss_chart(
     let sy = loss_axis(paths, &series, window, floor);
     let (cw, ch) = (side, (side as f64 * 0.6) as u32);
     let plot = chart::lines(cw, ch, &sx, &sy, &series, 2 * ratio);
-    frame::compose(
+    let framed = frame::compose(
         &plot,
         &Frame {
             title: format!("loss on {}", paint::landscape_title(spec)),
             x: sx,
-            y: sy,
+            y: sy.clone(),
             key: Key::Legend {
                 entries: names.iter().enumerate().map(|(k, n)| (colour(k), n.clone())).collect(),
                 notes: vec![],
             },
             ratio,
         },
-    )
+    );
+    (framed, sy)
 }
 
 /// The loss chart's y axis: whole decades around the plotted values (log, above `floor`), or
@@ -408,6 +413,8 @@ struct Meta<'a> {
     title: &'a str,
     /// The loss of the lowest minimum in view, which the loss chart plots above.
     loss_floor: Option<f64>,
+    /// The loss chart's y axis (the loss above `loss_floor` on a log axis, or the loss).
+    loss_axis: AxisFrame,
     paths: Vec<PathMeta<'a>>,
     image: ImageMeta,
 }
@@ -449,4 +456,6 @@ struct ImageMeta {
     height: u32,
     plot: Rect,
     y_axis: &'static str,
+    /// Whether every piece of text of both figures landed inside its image.
+    text_fits: bool,
 }

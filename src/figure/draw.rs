@@ -115,9 +115,22 @@ pub(super) fn with_overlays(mut key: Key, maps: &[Vec<Map>]) -> Key {
     key
 }
 
+/// The figure's title: the style's, or the spec in words (the landscape, optimiser and
+/// options with every hyperparameter, the steps), leaving out the animated parameter in
+/// `slot`; with panels, the optimisers go to the panels' subtitles.
+pub(super) fn title(jobs: &[Job], first: &Spec, slot: Option<usize>) -> String {
+    jobs[0].style.title.clone().unwrap_or_else(|| {
+        if jobs.len() > 1 {
+            format!("{}, {} steps", paint::landscape_title_except(first, slot), first.steps)
+        } else {
+            paint::title_except(first, slot)
+        }
+    })
+}
+
 /// Every frame's image: its panels side by side under one title, axes and key (or, without a
-/// frame, the bare heatmaps side by side), all of one size; and the first frame's plot
-/// rectangles `[left, top, width, height]`.
+/// frame, the bare heatmaps side by side), all of one size; the first frame's plot
+/// rectangles `[left, top, width, height]`; and whether all their text fits.
 #[allow(clippy::too_many_arguments, reason = "the figure's parts, each used once")]
 pub(super) fn frame_all(
     jobs: &[Job],
@@ -128,7 +141,7 @@ pub(super) fn frame_all(
     slot: Option<usize>,
     animate: Option<&Frames>,
     values: &[Option<f64>],
-) -> (Vec<RgbImage>, Vec<[u32; 4]>) {
+) -> (Vec<RgbImage>, Vec<[u32; 4]>, bool) {
     let style = &jobs[0].style;
     let first = &maps[0][0].spec;
     let curvature_only = jobs[0].kind == Kind::Stability;
@@ -137,15 +150,10 @@ pub(super) fn frame_all(
     } else {
         vec![String::new()]
     };
-    let base_title = style.title.clone().unwrap_or_else(|| {
-        if jobs.len() > 1 {
-            format!("{}, {} steps", paint::landscape_title_except(first, slot), first.steps)
-        } else {
-            paint::title_except(first, slot)
-        }
-    });
+    let base_title = title(jobs, first, slot);
     let mut pngs = Vec::new();
     let mut plots = Vec::new();
+    let mut fits = true;
     for (f, frame) in painted.iter().enumerate() {
         if !style.frame {
             // Bare heatmaps: panels side by side without gaps.
@@ -172,6 +180,7 @@ pub(super) fn frame_all(
         let panels: Vec<(&RgbImage, String)> =
             frame.iter().zip(&panel_titles).map(|(i, t)| (&i.img, t.clone())).collect();
         let framed = frame::compose_panels(&panels, &fr);
+        fits &= framed.text_fits;
         if f == 0 {
             plots = framed.plots.clone();
         }
@@ -179,7 +188,7 @@ pub(super) fn frame_all(
     }
     // Frames must share one size (titles and tick labels differ between frames).
     frame::same_size(&mut pngs);
-    (pngs, plots)
+    (pngs, plots, fits)
 }
 
 /// Colour of refined boundary points: amber with a dark rim, visible on the pale stable

@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::outcome::Outcomes;
 use crate::paint;
 use crate::plan::{Figure, PngText, Report, Style};
+use crate::render::frame;
 use crate::render::heatmap;
 use crate::runner::Backend;
 use crate::spec::{self, Spec};
@@ -180,14 +181,25 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
         })
         .collect();
     let key = with_overlays(painted[0][0].key.clone(), &maps);
-    let (pngs, plots) = frame_all(jobs, &maps, &painted, key, &shared, slot, animate, &values);
+    let (pngs, plots, text_fits) = frame_all(jobs, &maps, &painted, key, &shared, slot, animate, &values);
 
     let run_seconds: f64 = all.iter().map(|m| m.run_seconds).sum();
     // Steps actually run: a trajectory stops where it diverges.
     let work: f64 = all.iter().map(|m| m.out.steps_run(m.spec.steps) as f64).sum();
     let rate = work / run_seconds.max(1e-9);
     let analyses: Vec<&analyse::Analysis> = painted.iter().flatten().map(|p| &p.analysis).collect();
-    let meta = metadata(backend, job, &analyses, &shared, &pngs, &plots, animate, run_seconds, rate);
+    let title = draw::title(jobs, &maps[0][0].spec, slot);
+    let meta = metadata(
+        backend,
+        job,
+        &analyses,
+        title,
+        &shared,
+        (&pngs, &plots, text_fits),
+        animate,
+        run_seconds,
+        rate,
+    );
     let files = write(job, &maps, &painted, &pngs, animate, &meta)?;
     let first = &maps[0][0].spec;
     let head = format!(
@@ -200,11 +212,14 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
         rate
     );
     let notes: Vec<String> = painted[0].iter().map(|p| p.note.clone()).collect();
-    let summary = if maps.len() == 1 {
+    let mut summary = if maps.len() == 1 {
         format!("{head}; {}", notes.join(" | "))
     } else {
         format!("{head}; first frame: {}", notes.join(" | "))
     };
+    if !text_fits {
+        summary.push_str(&format!("; warning: {}", frame::TEXT_CLIPPED));
+    }
     Ok(Report { files, run_seconds, traj_steps_per_s: rate, summary })
 }
 

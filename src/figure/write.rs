@@ -24,9 +24,9 @@ pub(super) fn metadata(
     backend: &Backend,
     job: &Job,
     analyses: &[&Analysis],
+    title: String,
     shared: &Shared,
-    pngs: &[RgbImage],
-    plots: &[[u32; 4]],
+    (pngs, plots, text_fits): (&[RgbImage], &[[u32; 4]], bool),
     animate: Option<&Frames>,
     run_seconds: f64,
     rate: f64,
@@ -34,6 +34,7 @@ pub(super) fn metadata(
     let (width, height) = pngs[0].dimensions();
     let meta = Meta {
         provenance: Provenance::new(&job.command, job.kind.name(), backend.describe_run(&job.spec)),
+        title,
         precision: job.spec.precision,
         adapter: backend.adapter_for_run(&job.spec),
         first: analyses[0],
@@ -50,6 +51,7 @@ pub(super) fn metadata(
             cmap: job.style.cmap.name(),
             ratio: shared.ratio,
             frames: pngs.len(),
+            text_fits,
         },
         maps: (analyses.len() > 1).then_some(analyses),
         animate,
@@ -66,6 +68,8 @@ pub(super) fn metadata(
 struct Meta<'a> {
     #[serde(flatten)]
     provenance: Provenance<'a>,
+    /// The title over the plot (without an animation frame's value).
+    title: String,
     precision: Precision,
     /// The adapter it ran on (none on the CPU).
     adapter: Option<AdapterSummary>,
@@ -101,6 +105,8 @@ struct ImageMeta {
     cmap: &'static str,
     ratio: u32,
     frames: usize,
+    /// Whether every piece of text landed inside the image.
+    text_fits: bool,
 }
 
 /// Writes the figure's PNG (animated with several frames), raw arrays, tables and JSON as one

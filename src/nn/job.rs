@@ -135,6 +135,8 @@ struct ImageMeta {
     y_axis: &'static str,
     cmap: &'static str,
     frames: usize,
+    /// Whether every piece of text of every frame landed inside the image.
+    text_fits: bool,
 }
 
 /// What the rates of a trainability map count.
@@ -211,6 +213,8 @@ struct FrameOut {
     run_seconds: f64,
     /// Steps run by all cells ([`TrainOutcomes::steps_run`]).
     steps_run: u64,
+    /// Whether all the picture's text fits.
+    text_fits: bool,
 }
 
 /// Runs one frame (one map) and frames its picture; `label` is added to the title.
@@ -245,7 +249,7 @@ fn run_frame(
         Source::Seed(_, seed) => format!("seed {seed}"),
         Source::Npz(p) => p.display().to_string(),
     };
-    let (image, plot) = picture(job, spec, img, label, &net, trained);
+    let (image, plot, text_fits) = picture(job, spec, img, label, &net, trained);
     let mut summary = format!(
         "{}x{} networks x {} steps in {:.2} s; {:.1}% of the steps run (diverged networks stop): \
          {:.3e} network-steps/s, {:.3e} FLOP/s counting steps run; trains {:.1}%",
@@ -260,6 +264,9 @@ fn run_frame(
     );
     if let Some(d) = &dimension {
         summary.push_str(&format!("; {}", d.summary()));
+    }
+    if !text_fits {
+        summary.push_str(&format!("; warning: {}", frame::TEXT_CLIPPED));
     }
     let meta = FrameMeta {
         label: label.to_string(),
@@ -290,12 +297,12 @@ fn run_frame(
         flops_per_update: shape.flops_per_update(spec.batch_points()),
         flops_per_s: flops,
     };
-    Ok(FrameOut { out, image, plot, scale, meta, summary, run_seconds, steps_run })
+    Ok(FrameOut { out, image, plot, scale, meta, summary, run_seconds, steps_run, text_fits })
 }
 
 /// One frame's picture: the map `img` framed with its title (plus `label`), axes and the
 /// classes' legend (the share of cells that train, `trained`), or bare without a frame; and
-/// the plot's rectangle.
+/// the plot's rectangle, and whether all its text fits.
 fn picture(
     job: &TrainJob,
     spec: &TrainSpec,
@@ -303,7 +310,7 @@ fn picture(
     label: &str,
     net: &str,
     trained: f64,
-) -> (RgbImage, [u32; 4]) {
+) -> (RgbImage, [u32; 4], bool) {
     let style = &job.style;
     let ratio = style.ratio.max(1);
     let shape = spec.data.shape;
@@ -349,10 +356,10 @@ fn picture(
             ratio,
         };
         let framed = frame::compose(&img, &f);
-        (framed.image, framed.plot)
+        (framed.image, framed.plot, framed.text_fits)
     } else {
         let (w, h) = img.dimensions();
-        (img, [0, 0, w, h])
+        (img, [0, 0, w, h], true)
     }
 }
 
@@ -437,6 +444,7 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
             y_axis: "high end at the top",
             cmap: job.style.cmap.name(),
             frames: images.len(),
+            text_fits: frames.iter().all(|f| f.text_fits),
         },
     };
     // Through a JSON value, so the keys come out sorted like every other metadata file's.

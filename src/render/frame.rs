@@ -17,7 +17,7 @@ pub const INK: Rgb = [34, 34, 34];
 pub const PAPER: Rgb = [255, 255, 255];
 
 /// One axis of the plot: the range it shows and its title.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct AxisFrame {
     /// Title under (x) or beside (y) the axis, e.g. `learning rate η`.
     pub title: String,
@@ -108,7 +108,12 @@ pub struct Framed {
     pub image: RgbImage,
     /// The plot's rectangle in the figure: left, top, width, height (pixels).
     pub plot: [u32; 4],
+    /// Whether every piece of text landed inside the image.
+    pub text_fits: bool,
 }
+
+/// What a summary line says when some text of a figure runs off its image.
+pub const TEXT_CLIPPED: &str = "some text runs off the image (a title or label too long for it; try --size)";
 
 /// Font size of tick labels and legends at ratio 1, pixels.
 const FONT: f32 = 13.0;
@@ -161,7 +166,7 @@ fn key_width(key: &Key, r: f32) -> f32 {
 /// Draws `plot` inside `frame`.
 pub fn compose(plot: &RgbImage, frame: &Frame) -> Framed {
     let mut f = compose_panels(&[(plot, String::new())], frame);
-    Framed { image: std::mem::take(&mut f.image), plot: f.plots[0] }
+    Framed { image: std::mem::take(&mut f.image), plot: f.plots[0], text_fits: f.text_fits }
 }
 
 /// Panels framed together: plots side by side (all the size of the first), each with its own
@@ -171,6 +176,8 @@ pub struct FramedPanels {
     pub image: RgbImage,
     /// Each panel's rectangle: left, top, width, height (pixels).
     pub plots: Vec<[u32; 4]>,
+    /// Whether every piece of text (title, ticks, axis titles, key) landed inside the image.
+    pub text_fits: bool,
 }
 
 /// Sizes that scale with the pixel density `r`.
@@ -226,18 +233,26 @@ pub fn compose_panels(panels: &[(&RgbImage, String)], frame: &Frame) -> FramedPa
         Key::Legend { entries, notes } => {
             (entries.len().min(MAX_ENTRIES + 1) + notes.len()) as f32 * 1.5 * lh + 2.0 * pad
         }
-        _ => 0.0,
+        Key::Bar(bar) => BarLayout::of(bar, ph, r).extent + pad,
+        Key::None => 0.0,
     };
     let n = panels.len() as f32;
     let plots_w = n * pw + (n - 1.0) * gap;
     // Wide enough for the title too.
-    let width = (left + plots_w + right).max(text::width(&frame.title, title_font) + 2.0 * pad) as u32;
-    let height = (top + ph + bottom).max(top + legend_h) as u32;
+    // Wide enough for the title too, and for the last panel's x-axis title; tall enough for
+    // the y-axis title (both may be longer than a small plot).
+    let x_title_w = text::width(&frame.x.title_text(), font);
+    let last_centre = x_title_centre(left + (n - 1.0) * (pw + gap), pw, x_title_w, pad);
+    let width = (left + plots_w + right)
+        .max(text::width(&frame.title, title_font) + 2.0 * pad)
+        .max(last_centre + x_title_w / 2.0 + pad) as u32;
+    let y_title_w = text::width(&frame.y.title_text(), font);
+    let height = (top + ph + bottom).max(top + legend_h).max(top + y_title_w + pad) as u32;
     let mut img = RgbImage::from_pixel(width, height, Pixel(PAPER));
 
     // Title, centred over the plots.
     let title_x = (left + plots_w / 2.0).max(pad + text::width(&frame.title, title_font) / 2.0);
-    text::draw(&mut img, &frame.title, title_x, pad, title_font, INK, Align::Centre);
+    let mut fits = text::draw(&mut img, &frame.title, title_x, pad, title_font, INK, Align::Centre);
 
     let mut plots = Vec::new();
     for (i, (plot, subtitle)) in panels.iter().enumerate() {
@@ -246,20 +261,21 @@ pub fn compose_panels(panels: &[(&RgbImage, String)], frame: &Frame) -> FramedPa
         outline(&mut img, pl as i64, top as i64, pw as i64, ph as i64, m.line);
         plots.push([pl as u32, top as u32, plot.width(), plot.height()]);
         if !subtitle.is_empty() {
-            text::draw(&mut img, subtitle, pl + pw / 2.0, top - lh - pad * 0.5, font, INK, Align::Centre);
+            fits &=
+                text::draw(&mut img, subtitle, pl + pw / 2.0, top - lh - pad * 0.5, font, INK, Align::Centre);
         }
-        draw_x_axis(&mut img, &frame.x, &xt, [pl, top, pw, ph], &m);
+        fits &= draw_x_axis(&mut img, &frame.x, &xt, [pl, top, pw, ph], &m);
     }
-    draw_y_axis(&mut img, &frame.y, &yt, [left, top, ph], &m);
+    fits &= draw_y_axis(&mut img, &frame.y, &yt, [left, top, ph], &m);
 
     // The key.
     let kx = left + plots_w + 2.0 * pad;
-    match &frame.key {
-        Key::None => {}
+    fits &= match &frame.key {
+        Key::None => true,
         Key::Bar(bar) => draw_bar(&mut img, bar, kx, top, ph, r),
         Key::Legend { entries, notes } => draw_legend(&mut img, entries, notes, kx, top, &m),
-    }
-    FramedPanels { image: img, plots }
+    };
+    FramedPanels { image: img, plots, text_fits: fits }
 }
 
 /// The x axis's ticks for a plot `pw` pixels wide: as many as fit without their labels
@@ -279,14 +295,22 @@ fn x_ticks_that_fit(axis: &AxisFrame, pw: f32, r: f32) -> Vec<Tick> {
     xt
 }
 
-/// Ticks, labels and title of the x axis under the plot at `[left, top, width, height]`.
+/// Where an x-axis title `w` wide is centred under a plot at `pl`, `pw` wide: under the
+/// plot's middle, or further right where that would put its start left of the margin `pad`.
+fn x_title_centre(pl: f32, pw: f32, w: f32, pad: f32) -> f32 {
+    (pl + pw / 2.0).max(pad + w / 2.0)
+}
+
+/// Ticks, labels and title of the x axis under the plot at `[left, top, width, height]`;
+/// whether all the text fits.
 fn draw_x_axis(
     img: &mut RgbImage,
     axis: &AxisFrame,
     ticks: &[Tick],
     [pl, top, pw, ph]: [f32; 4],
     m: &Metrics,
-) {
+) -> bool {
+    let mut fits = true;
     let (r, font, tick_len, lh, line) = (m.r, m.font, m.tick_len, m.lh, m.line);
     for tick in ticks {
         let f = axis.fraction(tick.value);
@@ -297,16 +321,25 @@ fn draw_x_axis(
         let len = if tick.is_major() { tick_len } else { tick_len * 0.6 };
         fill(img, px as i64, (top + ph) as i64 + line, line, len as i64, INK);
         if tick.is_major() {
-            text::draw(img, &tick.label, px, top + ph + tick_len + 3.0 * r, font, INK, Align::Centre);
+            fits &= text::draw(img, &tick.label, px, top + ph + tick_len + 3.0 * r, font, INK, Align::Centre);
         }
     }
     let below = top + ph + tick_len + 3.0 * r + lh + m.pad * 0.5;
-    text::draw(img, &axis.title_text(), pl + pw / 2.0, below, font, INK, Align::Centre);
+    let title = axis.title_text();
+    let centre = x_title_centre(pl, pw, text::width(&title, font), m.pad);
+    fits & text::draw(img, &title, centre, below, font, INK, Align::Centre)
 }
 
 /// Ticks, labels (high end at the top) and title of the y axis left of the first plot, whose
-/// left edge is `left`, top `top` and height `ph`.
-fn draw_y_axis(img: &mut RgbImage, axis: &AxisFrame, ticks: &[Tick], [left, top, ph]: [f32; 3], m: &Metrics) {
+/// left edge is `left`, top `top` and height `ph`; whether all the text fits.
+fn draw_y_axis(
+    img: &mut RgbImage,
+    axis: &AxisFrame,
+    ticks: &[Tick],
+    [left, top, ph]: [f32; 3],
+    m: &Metrics,
+) -> bool {
+    let mut fits = true;
     let (r, font, tick_len, lh, line) = (m.r, m.font, m.tick_len, m.lh, m.line);
     for tick in ticks {
         let f = axis.fraction(tick.value);
@@ -317,14 +350,25 @@ fn draw_y_axis(img: &mut RgbImage, axis: &AxisFrame, ticks: &[Tick], [left, top,
         let len = if tick.is_major() { tick_len } else { tick_len * 0.6 };
         fill(img, (left - len) as i64 - line, py as i64, len as i64, line, INK);
         if tick.is_major() {
-            text::draw(img, &tick.label, left - tick_len - 4.0 * r, py - lh / 2.0, font, INK, Align::Right);
+            fits &= text::draw(
+                img,
+                &tick.label,
+                left - tick_len - 4.0 * r,
+                py - lh / 2.0,
+                font,
+                INK,
+                Align::Right,
+            );
         }
     }
-    text::draw_upwards(img, &axis.title_text(), m.pad, top + ph / 2.0, font, INK);
+    // Centred on the plot, or hanging from its top where the title is the longer.
+    let title = axis.title_text();
+    let centre = top + ph.max(text::width(&title, font)) / 2.0;
+    fits & text::draw_upwards(img, &title, m.pad, centre, font, INK)
 }
 
 /// A legend at `(kx, top)`: a swatch and label per entry (at most [`MAX_ENTRIES`], then a
-/// count of the rest), then the notes.
+/// count of the rest), then the notes; whether all the text fits.
 fn draw_legend(
     img: &mut RgbImage,
     entries: &[(Rgb, String)],
@@ -332,24 +376,26 @@ fn draw_legend(
     kx: f32,
     top: f32,
     m: &Metrics,
-) {
+) -> bool {
     let (r, font, lh) = (m.r, m.font, m.lh);
     let mut y = top;
+    let mut fits = true;
     for (colour, label) in entries.iter().take(MAX_ENTRIES) {
         let sw = 14.0 * r;
         swatch(img, kx as i64, (y + (lh - sw) / 2.0) as i64, sw as i64, sw as i64, *colour);
-        text::draw(img, label, kx + sw + 8.0 * r, y, font, INK, Align::Left);
+        fits &= text::draw(img, label, kx + sw + 8.0 * r, y, font, INK, Align::Left);
         y += 1.5 * lh;
     }
     if entries.len() > MAX_ENTRIES {
         let more = format!("… and {} more", entries.len() - MAX_ENTRIES);
-        text::draw(img, &more, kx, y, font, INK, Align::Left);
+        fits &= text::draw(img, &more, kx, y, font, INK, Align::Left);
         y += 1.5 * lh;
     }
     for note in notes {
-        text::draw(img, note, kx, y, font * 0.9, INK, Align::Left);
+        fits &= text::draw(img, note, kx, y, font * 0.9, INK, Align::Left);
         y += 1.5 * lh;
     }
+    fits
 }
 
 /// Pads every frame of an animation on the right and bottom (with paper) to the largest
@@ -366,13 +412,37 @@ pub fn same_size(frames: &mut [RgbImage]) {
     }
 }
 
-fn draw_bar(img: &mut RgbImage, bar: &ColourBar, x: f32, top: f32, ph: f32, r: f32) {
+/// Where a colour bar's parts go below the plot's top edge, for a plot `ph` high.
+struct BarLayout {
+    /// Height of the bar itself: the plot's, less room for the swatches under it.
+    h: f32,
+    /// Centre of the title drawn upwards beside it: the bar's middle, or lower where the
+    /// title is longer than the bar, so that it starts at the top.
+    title_centre: f32,
+    /// Height the key takes: bar, swatches and title, whichever reaches lowest.
+    extent: f32,
+}
+
+impl BarLayout {
+    fn of(bar: &ColourBar, ph: f32, r: f32) -> BarLayout {
+        let font = FONT * r;
+        let lh = text::line_height(font);
+        // Leave room under the bar for the swatches.
+        let swatches = bar.swatches.len() as f32 * 1.5 * lh + if bar.swatches.is_empty() { 0.0 } else { lh };
+        let h = (ph - swatches).max(ph * 0.4);
+        let title = text::width(&bar.title, font) + 2.0;
+        BarLayout { h, title_centre: h.max(title) / 2.0, extent: (h + swatches).max(title) }
+    }
+}
+
+/// A colour bar at `(x, top)` beside a plot `ph` high, with its ticks, title and swatches;
+/// whether all the text fits.
+fn draw_bar(img: &mut RgbImage, bar: &ColourBar, x: f32, top: f32, ph: f32, r: f32) -> bool {
     let font = FONT * r;
+    let mut fits = true;
     let lh = text::line_height(font);
     let bw = 16.0 * r;
-    // Leave room under the bar for the swatches.
-    let h = (ph - bar.swatches.len() as f32 * 1.5 * lh - if bar.swatches.is_empty() { 0.0 } else { lh })
-        .max(ph * 0.4);
+    let BarLayout { h, title_centre, .. } = BarLayout::of(bar, ph, r);
     for py in 0..h as u32 {
         let f = 1.0 - (py as f64 + 0.5) / h as f64;
         let c = (bar.colour)(bar.scale.value_at(f));
@@ -390,17 +460,18 @@ fn draw_bar(img: &mut RgbImage, bar: &ColourBar, x: f32, top: f32, ph: f32, r: f
         let len = if tick.is_major() { 5.0 * r } else { 3.0 * r };
         fill(img, (x + bw) as i64 + line, py as i64, len as i64, line, INK);
         if tick.is_major() {
-            text::draw(img, &tick.label, x + bw + 8.0 * r, py - lh / 2.0, font, INK, Align::Left);
+            fits &= text::draw(img, &tick.label, x + bw + 8.0 * r, py - lh / 2.0, font, INK, Align::Left);
             label_w = label_w.max(text::width(&tick.label, font));
         }
     }
-    text::draw_upwards(img, &bar.title, x + bw + 14.0 * r + label_w, top + h / 2.0, font, INK);
+    fits &= text::draw_upwards(img, &bar.title, x + bw + 14.0 * r + label_w, top + title_centre, font, INK);
     let mut y = top + h + lh;
     for (colour, label) in &bar.swatches {
         swatch(img, x as i64, (y + (lh - 14.0 * r) / 2.0) as i64, bw as i64, (14.0 * r) as i64, *colour);
-        text::draw(img, label, x + bw + 8.0 * r, y, font, INK, Align::Left);
+        fits &= text::draw(img, label, x + bw + 8.0 * r, y, font, INK, Align::Left);
         y += 1.5 * lh;
     }
+    fits
 }
 
 #[cfg(test)]

@@ -51,8 +51,9 @@ pub fn line_height(size: f32) -> f32 {
 
 /// Draws `text` at `size` pixels with its anchor at `(x, y)`: `y` is the top of the line
 /// (ascent), `align` says which end or the middle `x` is. Coverage is blended over the image;
-/// pixels outside it are clipped.
-pub fn draw(img: &mut RgbImage, text: &str, x: f32, y: f32, size: f32, colour: Rgb, align: Align) {
+/// pixels outside it are clipped. Returns whether all of the lettering landed on the image.
+#[must_use = "whether the text fits in the image"]
+pub fn draw(img: &mut RgbImage, text: &str, x: f32, y: f32, size: f32, colour: Rgb, align: Align) -> bool {
     let f = font().as_scaled(PxScale::from(size));
     let left = match align {
         Align::Left => x,
@@ -62,6 +63,7 @@ pub fn draw(img: &mut RgbImage, text: &str, x: f32, y: f32, size: f32, colour: R
     let baseline = y + f.ascent();
     let mut pen = left;
     let mut prev = None;
+    let mut fits = true;
     for c in text.chars() {
         let id = f.glyph_id(c);
         if let Some(p) = prev {
@@ -74,7 +76,9 @@ pub fn draw(img: &mut RgbImage, text: &str, x: f32, y: f32, size: f32, colour: R
         let b = outline.px_bounds();
         outline.draw(|gx, gy, cov| {
             let (px, py) = (b.min.x as i64 + gx as i64, b.min.y as i64 + gy as i64);
-            if px >= 0 && py >= 0 && (px as u32) < img.width() && (py as u32) < img.height() {
+            let inside = px >= 0 && py >= 0 && (px as u32) < img.width() && (py as u32) < img.height();
+            fits &= inside || cov <= 0.0;
+            if inside {
                 let p = img.get_pixel_mut(px as u32, py as u32);
                 let a = cov.clamp(0.0, 1.0);
                 *p = Pixel(std::array::from_fn(|i| {
@@ -83,11 +87,14 @@ pub fn draw(img: &mut RgbImage, text: &str, x: f32, y: f32, size: f32, colour: R
             }
         });
     }
+    fits
 }
 
 /// Draws `text` turned a quarter turn anticlockwise (reading upwards, as y-axis titles do),
-/// centred vertically on `y`, with the top of its letters at `x`.
-pub fn draw_upwards(img: &mut RgbImage, text: &str, x: f32, y: f32, size: f32, colour: Rgb) {
+/// centred vertically on `y`, with the top of its letters at `x`. Returns whether all of the
+/// lettering landed on the image.
+#[must_use = "whether the text fits in the image"]
+pub fn draw_upwards(img: &mut RgbImage, text: &str, x: f32, y: f32, size: f32, colour: Rgb) -> bool {
     let w = width(text, size).ceil() as u32 + 2;
     let h = line_height(size).ceil() as u32 + 2;
     // Render on a patch of the background it will cover, then rotate it into place.
@@ -100,13 +107,16 @@ pub fn draw_upwards(img: &mut RgbImage, text: &str, x: f32, y: f32, size: f32, c
             *p = *img.get_pixel(ix as u32, iy as u32);
         }
     }
-    draw(&mut patch, text, 1.0, 1.0, size, colour, Align::Left);
+    let _ = draw(&mut patch, text, 1.0, 1.0, size, colour, Align::Left);
     for (px, py, p) in patch.enumerate_pixels() {
         let (ix, iy) = (x0 + py as i64, y0 + (w - 1 - px) as i64);
         if ix >= 0 && iy >= 0 && (ix as u32) < img.width() && (iy as u32) < img.height() {
             img.put_pixel(ix as u32, iy as u32, *p);
         }
     }
+    // The lettering's box (the patch less its 1-pixel margin) on the image.
+    let (w, h) = (w as i64, h as i64);
+    x0 + 1 >= 0 && y0 + 1 >= 0 && x0 + h - 1 <= img.width() as i64 && y0 + w - 1 <= img.height() as i64
 }
 
 #[cfg(test)]
@@ -120,7 +130,7 @@ mod tests {
     #[test]
     fn text_lands_where_anchored_and_is_as_wide_as_measured() {
         let mut img = RgbImage::from_pixel(200, 40, Pixel([255; 3]));
-        draw(&mut img, "lr η x₀", 100.0, 5.0, 16.0, [0, 0, 0], Align::Centre);
+        assert!(draw(&mut img, "lr η x₀", 100.0, 5.0, 16.0, [0, 0, 0], Align::Centre));
         let ink = ink(&img);
         let (xmin, xmax) = ink.iter().fold((u32::MAX, 0), |(a, b), &(x, _)| (a.min(x), b.max(x)));
         let w = width("lr η x₀", 16.0);
@@ -134,11 +144,22 @@ mod tests {
     #[test]
     fn upward_text_is_tall_and_narrow() {
         let mut img = RgbImage::from_pixel(40, 200, Pixel([255; 3]));
-        draw_upwards(&mut img, "curvature k", 5.0, 100.0, 16.0, [0, 0, 0]);
+        assert!(draw_upwards(&mut img, "curvature k", 5.0, 100.0, 16.0, [0, 0, 0]));
         let ink = ink(&img);
         let (ymin, ymax) = ink.iter().fold((u32::MAX, 0), |(a, b), &(_, y)| (a.min(y), b.max(y)));
         let (xmin, xmax) = ink.iter().fold((u32::MAX, 0), |(a, b), &(x, _)| (a.min(x), b.max(x)));
         assert!(ymax - ymin > 60 && xmax - xmin < 22, "{ymin}..{ymax} x {xmin}..{xmax}");
         assert!(((ymin + ymax) as f32 / 2.0 - 100.0).abs() < 4.0);
+    }
+
+    #[test]
+    fn text_over_an_edge_says_it_does_not_fit() {
+        let mut img = RgbImage::from_pixel(60, 30, Pixel([255; 3]));
+        assert!(draw(&mut img, "fits", 30.0, 5.0, 12.0, [0, 0, 0], Align::Centre));
+        assert!(!draw(&mut img, "a label far too long for this", 30.0, 5.0, 12.0, [0, 0, 0], Align::Centre));
+        assert!(!draw(&mut img, "low", 30.0, 25.0, 12.0, [0, 0, 0], Align::Centre));
+        let mut tall = RgbImage::from_pixel(30, 40, Pixel([255; 3]));
+        assert!(!draw_upwards(&mut tall, "a title longer than the image", 5.0, 20.0, 12.0, [0, 0, 0]));
+        assert!(draw_upwards(&mut tall, "short", 5.0, 20.0, 12.0, [0, 0, 0]));
     }
 }
