@@ -101,12 +101,14 @@ fn brackets(spec: &Spec, out: &Outcomes, edge: Edge) -> Vec<Bracket> {
         .collect()
 }
 
-/// Narrows every bracket to relative precision `precision`, probing with `probe`'s steps.
+/// Narrows every bracket to relative precision `precision`, probing with `probe`'s steps
+/// (each round's trajectory-steps added to `progress`).
 fn narrow(
     backend: &mut Backend,
     probe: &mut Spec,
     brackets: &mut [Bracket],
     precision: f64,
+    progress: &Progress,
 ) -> Result<(), Error> {
     let wide = |b: &Bracket| b.is_some_and(|(s, d)| (d - s).abs() > precision * s.abs().max(d.abs()));
     let n = PROBES as usize;
@@ -123,6 +125,7 @@ fn narrow(
         }
         probe.x_per_cell = Some(values.clone());
         let res = backend.run(probe, &Progress::hidden())?;
+        progress.add(probe.cells() as u64 * probe.steps as u64);
         for (r, b) in brackets.iter_mut().enumerate() {
             let Some((s, d)) = *b else { continue };
             let v = |j: usize| values[r * n + j] as f64;
@@ -138,7 +141,8 @@ fn narrow(
 
 /// Refines the boundary of every row of `out` (the outcome grid of `spec`) to relative
 /// precision `precision`, probing with `steps` steps per trajectory: the first edge of each
-/// row, and for start-coordinate x axes also the last edge where it differs.
+/// row, and for start-coordinate x axes also the last edge where it differs. With
+/// `show_progress`, a bar in trajectory-steps shows the rounds of probes.
 pub fn refine(
     backend: &mut Backend,
     spec: &Spec,
@@ -146,6 +150,7 @@ pub fn refine(
     precision: f64,
     steps: u32,
     theory: Option<&Theory>,
+    show_progress: bool,
 ) -> Result<Vec<RefinedRow>, Error> {
     let mut probe = spec.clone();
     probe.steps = steps;
@@ -153,6 +158,10 @@ pub fn refine(
     let ys: Vec<f64> = spec.y.centres().into_iter().map(f64::from).collect();
     let edges: &[Edge] =
         if spec.x.slot == param::SLOT_X0 { &[Edge::First, Edge::Last] } else { &[Edge::First] };
+    // At most MAX_ROUNDS rounds of probes per edge; most rows narrow sooner, and the bar
+    // then jumps to the end.
+    let round = spec.y.cells as u64 * PROBES as u64 * steps as u64;
+    let progress = Progress::new(edges.len() as u64 * MAX_ROUNDS as u64 * round, "refine", show_progress);
     let mut rows = Vec::new();
     let mut first = Vec::new();
     for &edge in edges {
@@ -166,7 +175,9 @@ pub fn refine(
             }
         }
         first.clone_from(&b);
-        narrow(backend, &mut probe, &mut b, precision)?;
+        narrow(backend, &mut probe, &mut b, precision, &progress)?;
+        progress
+            .set((edges.iter().position(|&e| e == edge).unwrap_or(0) as u64 + 1) * MAX_ROUNDS as u64 * round);
         for (b, &y) in b.into_iter().zip(&ys) {
             if edge == Edge::Last && b.is_none() {
                 continue;
@@ -188,6 +199,7 @@ pub fn refine(
             });
         }
     }
+    progress.finish();
     Ok(rows)
 }
 

@@ -224,7 +224,8 @@ fn assert_refined(backend: &mut downhill::runner::Backend, s: &Spec, who: &str) 
     use downhill::refine;
     let out = backend.run(s, &Progress::hidden()).unwrap();
     let theory = boundary::analytic(s);
-    let rows = refine::refine(backend, s, &out, 1e-3, refine::steps_for(1e-3, 1e6), theory.as_ref()).unwrap();
+    let rows =
+        refine::refine(backend, s, &out, 1e-3, refine::steps_for(1e-3, 1e6), theory.as_ref(), false).unwrap();
     let what = format!("{who} {} over {}", s.optimiser.name, s.y.param);
     let mut checked = 0;
     for r in &rows {
@@ -301,7 +302,7 @@ fn refined_start_region_of_gd_on_a_quartic_matches_its_two_cycle() {
     }
     for (who, mut backend) in backends {
         let out = backend.run(&s, &Progress::hidden()).unwrap();
-        let rows = refine::refine(&mut backend, &s, &out, 1e-5, 300, None).unwrap();
+        let rows = refine::refine(&mut backend, &s, &out, 1e-5, 300, None, false).unwrap();
         let inside = s.y.centres().iter().filter(|y| (y.abs() as f64) < edge).count();
         let found: Vec<_> = rows.iter().filter(|r| r.critical.is_some()).collect();
         assert_eq!(found.len(), 2 * inside, "{who}: two edges per row inside the square");

@@ -65,7 +65,9 @@ pub(super) fn run_map(backend: &mut Backend, job: &Job, spec: Spec) -> Result<Ma
     let rows =
         if job.kind == Kind::Basins { Vec::new() } else { boundary::compare(&spec, &out, theory.as_ref()) };
     let refined = match job.refine {
-        Some(r) => Some(refine::refine(backend, &spec, &out, r.precision, r.steps, theory.as_ref())?),
+        Some(r) => {
+            Some(refine::refine(backend, &spec, &out, r.precision, r.steps, theory.as_ref(), job.progress)?)
+        }
         None => None,
     };
     Ok(Map { spec, out, run_seconds, attractors, theory, rows, refined })
