@@ -1,6 +1,6 @@
 //! The numerics every CPU twin shares, below the landscapes, optimisers and runners: the float
 //! types the twins run in ([`Real`]), literals in them ([`k`]), the kernel's subnormal flush and
-//! escape test, and the sine, cosine and tanh the f32 twins use.
+//! escape test, and the sine, cosine, tanh and exponential the f32 twins use.
 //!
 //! It imports nothing from the rest of the crate, so the landscape and optimiser twins and every
 //! runner (scalar f32, f64, SIMD lanes) depend on it and not on each other.
@@ -33,6 +33,8 @@ pub trait Real: num_traits::Float + Send + Sync + std::fmt::Debug + 'static {
     /// Hyperbolic tangent as the twins compute it: [`tanh_f32`] in f32, the standard
     /// library's in f64.
     fn twin_tanh(self) -> Self;
+    /// Exponential as the twins compute it: [`exp32`] in f32, the C library's in f64.
+    fn twin_exp(self) -> Self;
 }
 
 impl Real for f32 {
@@ -48,6 +50,10 @@ impl Real for f32 {
     fn twin_tanh(self) -> f32 {
         tanh_f32(self)
     }
+    #[inline(always)]
+    fn twin_exp(self) -> f32 {
+        exp32(self)
+    }
 }
 
 impl Real for f64 {
@@ -60,6 +66,9 @@ impl Real for f64 {
     #[inline(always)]
     fn twin_tanh(self) -> f64 {
         self.tanh()
+    }
+    fn twin_exp(self) -> f64 {
+        self.exp()
     }
 }
 
@@ -81,6 +90,46 @@ pub fn tanh_f32(x: f32) -> f32 {
     let y = if y > 18.0 { 18.0 } else { y };
     let m = expm1_f32(y);
     (m / (m + 2.0)).copysign(x)
+}
+
+/// `exp(x)` in f32 from multiplies, adds and bit operations, without branches so that a loop
+/// of them vectorises (the C library's `expf` is a call per value), within 1.5 ulp where the
+/// result is a normal number: `x = k ln 2 + r` with `k` the nearest integer to `x / ln 2`
+/// (rounded by adding and subtracting `1.5 * 2^23`) and `ln 2` in Cephes' two parts, `exp(r)`
+/// by Cephes' `expf` polynomial (`|r| <= ln(2) / 2`), times `2^k` applied as two halves so
+/// that neither leaves the exponent range (results down to the subnormals, `k` from -150 to
+/// 128). Below -104 it is 0, above 88.7228 infinity; NaN stays NaN.
+#[inline(always)]
+pub fn exp32(x: f32) -> f32 {
+    const C1: f32 = 0.693_359_375;
+    const C2: f32 = -2.121_944_4e-4;
+    const ROUND: f32 = 12_582_912.0; // 1.5 * 2^23
+    const HI: f32 = 88.722_84;
+    const LO: f32 = -104.0;
+    // NaN passes through `clamp`.
+    let xc = x.clamp(LO, HI);
+    let shifted = xc * std::f32::consts::LOG2_E + ROUND;
+    let kf = shifted - ROUND;
+    let r = xc - kf * C1 - kf * C2;
+    let mut p = 1.987_569_2e-4;
+    p = p * r + 1.398_2e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 5.000_000_1e-1;
+    let e_r = p * r * r + r + 1.0;
+    // `k` is the low bits of `shifted` above those of ROUND, two's complement for k < 0.
+    let k = shifted.to_bits().wrapping_sub(ROUND.to_bits()) as i32;
+    let half = k >> 1;
+    let two = |e: i32| f32::from_bits(((e + 127) as u32) << 23);
+    let v = e_r * two(half) * two(k - half);
+    if x > HI {
+        f32::INFINITY
+    } else if x < LO {
+        0.0
+    } else {
+        v
+    }
 }
 
 /// `exp(y) - 1` for `0 <= y <= 18` (and NaN) in f32: `y = k ln 2 + r` with `k` the nearest
@@ -255,6 +304,33 @@ mod tests {
             x *= 1.000_037;
         }
         (ulp, abs)
+    }
+
+    #[test]
+    fn exp_is_within_the_documented_error() {
+        let mut worst = 0.0f64;
+        let mut x = -103.9f32;
+        while x < 88.72 {
+            for v in [x, x * 0.999_93, -x.abs() * 1e-3] {
+                let truth = (v as f64).exp();
+                let got = exp32(v) as f64;
+                if truth >= f32::MIN_POSITIVE as f64 && truth <= f32::MAX as f64 {
+                    let ulp = (truth as f32).abs() * f32::EPSILON;
+                    worst = worst.max((got - truth).abs() / ulp as f64);
+                } else if truth < f32::MIN_POSITIVE as f64 {
+                    // Subnormal results: within one subnormal step (2^-149) or so.
+                    assert!((got - truth).abs() <= 2.0 * 1.401_298_5e-45, "{v}: {got} vs {truth}");
+                }
+            }
+            x += 0.0137;
+        }
+        assert!(worst <= 1.5, "worst {worst} ulp");
+        assert_eq!(exp32(0.0), 1.0);
+        assert_eq!(exp32(-200.0), 0.0);
+        assert_eq!(exp32(89.0), f32::INFINITY);
+        assert!(exp32(f32::NAN).is_nan());
+        assert_eq!(exp32(f32::NEG_INFINITY), 0.0);
+        assert!(exp32(88.72).is_finite() && exp32(-103.0) > 0.0);
     }
 
     #[test]

@@ -287,7 +287,8 @@ pub mod ackley {
     #[inline(always)]
     fn radius_and_wave<T: Real>(p: [T; 2]) -> (T, T) {
         let r = (lit::<T>(0.5) * (p[0] * p[0] + p[1] * p[1])).sqrt();
-        let e = (lit::<T>(0.5) * ((tau::<T>() * p[0]).twin_cos() + (tau::<T>() * p[1]).twin_cos())).exp();
+        let e =
+            (lit::<T>(0.5) * ((tau::<T>() * p[0]).twin_cos() + (tau::<T>() * p[1]).twin_cos())).twin_exp();
         (r, e)
     }
 
@@ -295,14 +296,15 @@ pub mod ackley {
     #[inline(always)]
     pub fn loss<T: Real>(p: [T; 2], _c: [T; 4]) -> T {
         let (r, e) = radius_and_wave(p);
-        lit::<T>(-20.0) * (lit::<T>(-0.2) * r).exp() - e + lit(std::f64::consts::E) + lit(20.0)
+        lit::<T>(-20.0) * (lit::<T>(-0.2) * r).twin_exp() - e + lit(std::f64::consts::E) + lit(20.0)
     }
 
     /// `2 exp(-0.2 r) / r * (x, y) + pi E (sin 2 pi x, sin 2 pi y)`, radial part 0 at r = 0.
     #[inline(always)]
     pub fn grad<T: Real>(p: [T; 2], _c: [T; 4]) -> [T; 2] {
         let (r, e) = radius_and_wave(p);
-        let radial = if r > T::zero() { lit::<T>(2.0) * (lit::<T>(-0.2) * r).exp() / r } else { T::zero() };
+        let radial =
+            if r > T::zero() { lit::<T>(2.0) * (lit::<T>(-0.2) * r).twin_exp() / r } else { T::zero() };
         let w = pi::<T>() * e;
         [
             radial * p[0] + w * (tau::<T>() * p[0]).twin_sin(),
@@ -317,7 +319,7 @@ pub mod ackley {
         let (sx, sy) = ((tau::<T>() * p[0]).twin_sin(), (tau::<T>() * p[1]).twin_sin());
         let mut h = [T::zero(); 3];
         if r > T::zero() {
-            let t = (lit::<T>(-0.2) * r).exp();
+            let t = (lit::<T>(-0.2) * r).twin_exp();
             let k = t * (lit::<T>(0.2) / (r * r) + T::one() / (r * r * r));
             let d = lit::<T>(2.0) * t / r;
             h = [d - k * p[0] * p[0], -k * p[0] * p[1], d - k * p[1] * p[1]];
