@@ -28,6 +28,14 @@ impl Source {
             Source::Npz(path) => NetData::from_npz(path),
         }
     }
+
+    /// Where the network came from, for titles and metadata: `seed 7` or the file's path.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Seed(_, seed) => format!("seed {seed}"),
+            Source::Npz(path) => path.display().to_string(),
+        }
+    }
 }
 
 /// A trainability axis from its text (`lr0`, `lr1`, `lr` or `offset`; learning rates on log

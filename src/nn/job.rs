@@ -245,10 +245,7 @@ fn run_frame(
     let ratio = style.ratio.max(1);
     let scale = heatmap::scale_for(cols, rows, style.size * ratio);
     let img = either!(&out, o => map::paint(o, spec.steps, scale, style.cmap));
-    let net = match &job.source {
-        Source::Seed(_, seed) => format!("seed {seed}"),
-        Source::Npz(p) => p.display().to_string(),
-    };
+    let net = job.source.describe();
     let (image, plot, text_fits) = picture(job, spec, img, label, &net, trained);
     let mut summary = format!(
         "{}x{} networks x {} steps in {:.2} s; {:.1}% of the steps run (diverged networks stop): \
