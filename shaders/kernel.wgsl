@@ -2,7 +2,8 @@
 //
 // This file is the only entry point. It owns the bindings and the step loop; the landscape and
 // optimiser pieces it imports are pure functions with fixed slot names (see src/shader.rs).
-// CPU twin: `cpu::advance` in src/cpu.rs mirrors `main` below line for line. Keep in sync.
+// CPU twins: `fly` in src/cpu.rs (one trajectory, with `cell::CellParams::new` for the
+// prologue) and the lanes' `optimiser::lanes::advance` mirror `main` below. Keep in sync.
 //
 // Step convention: the state after `t` updates is iterate t (iterate 0 = the start point).
 // One dispatch advances every trajectory of a tile from iterate `chunk.step_begin` to

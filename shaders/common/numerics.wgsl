@@ -1,5 +1,5 @@
 // Numerical helpers shared by the kernel. Rust twins: `escaped` and `flush_subnormal` in
-// src/cpu.rs.
+// src/numeric.rs.
 
 // A point has escaped when a coordinate's magnitude exceeds `threshold` or is not finite.
 // Compared on bit patterns: for non-negative f32 the IEEE bit order is the numeric order, and

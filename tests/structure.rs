@@ -1,0 +1,200 @@
+//! The code's shape, held where a review found it slipping: no import circles between the
+//! crate's modules, and no function longer than a screen.
+//!
+//! Modules are the files under `src/` (`a/b.rs` and `a/b/mod.rs` are `a::b`); a module imports
+//! another when its code (not its comments or tests) names `crate::other::...`, `super::x`
+//! or `use crate::{other, ...}`. A module naming its own parent or children does not count
+//! (they are one unit, as `mod.rs` re-exports show).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// The longest function allowed, in lines from its signature to its closing brace.
+const MAX_FUNCTION_LINES: usize = 80;
+
+/// Every module under `src/` with its source, comments and `#[cfg(test)]` parts removed.
+fn modules() -> BTreeMap<String, String> {
+    fn walk(dir: &Path, out: &mut BTreeMap<String, String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let rel = path.strip_prefix("src").unwrap().with_extension("");
+                let mut name = rel.to_string_lossy().replace('/', "::");
+                if let Some(parent) = name.strip_suffix("::mod") {
+                    name = parent.to_string();
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+                let code: Vec<&str> = code.lines().filter(|l| !l.trim_start().starts_with("//")).collect();
+                out.insert(name, code.join("\n"));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(Path::new("src"), &mut out);
+    out
+}
+
+/// The module a path like `figure::draw::paint_map` names: its longest prefix that is one.
+fn resolve<'a>(path: &str, names: &'a BTreeSet<String>) -> Option<&'a String> {
+    let parts: Vec<&str> = path.split("::").filter(|p| !p.is_empty()).collect();
+    (1..=parts.len()).rev().find_map(|i| names.get(&parts[..i].join("::")))
+}
+
+/// Every `crate::a::b` path and every item of `use crate::{a::b, c}` in `code`.
+fn crate_paths(code: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == ':';
+    for (i, _) in code.match_indices("crate::") {
+        let rest = &code[i + 7..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find('}').unwrap_or(group.len());
+            for item in group[..end].split(',') {
+                let item: String = item.trim().chars().take_while(|&c| ident(c)).collect();
+                paths.push(item);
+            }
+        } else {
+            paths.push(rest.chars().take_while(|&c| ident(c)).collect());
+        }
+    }
+    paths
+}
+
+/// Whether `a` is `b` or inside it (`figure::draw` is inside `figure`).
+fn within(a: &str, b: &str) -> bool {
+    a == b || a.starts_with(&format!("{b}::"))
+}
+
+/// The import graph: module -> modules it names (outside itself, its parents and children).
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let mods = modules();
+    let names: BTreeSet<String> = mods.keys().cloned().collect();
+    let mut g = BTreeMap::new();
+    for (m, code) in &mods {
+        let mut to = BTreeSet::new();
+        for p in crate_paths(code) {
+            if let Some(r) = resolve(&p, &names)
+                && !within(m, r)
+                && !within(r, m)
+            {
+                to.insert(r.clone());
+            }
+        }
+        // `super::x` from `a::b` (or from `a::b` written as `a/b/mod.rs`, whose super is `a`).
+        let parent = m.rsplit_once("::").map(|(p, _)| p.to_string());
+        for (i, _) in code.match_indices("super::") {
+            let item: String =
+                code[i + 7..].chars().take_while(|&c| c.is_alphanumeric() || c == '_').collect();
+            let sibling = match &parent {
+                Some(p) => format!("{p}::{item}"),
+                None => item,
+            };
+            if names.contains(&sibling) && !within(m, &sibling) && !within(&sibling, m) {
+                to.insert(sibling);
+            }
+        }
+        g.insert(m.clone(), to);
+    }
+    g
+}
+
+/// Strongly connected components of more than one module (Tarjan).
+fn circles(g: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+    struct State<'a> {
+        g: &'a BTreeMap<String, BTreeSet<String>>,
+        index: BTreeMap<&'a str, usize>,
+        low: BTreeMap<&'a str, usize>,
+        stack: Vec<&'a str>,
+        on: BTreeSet<&'a str>,
+        next: usize,
+        out: Vec<Vec<String>>,
+    }
+    fn visit<'a>(s: &mut State<'a>, v: &'a str) {
+        s.index.insert(v, s.next);
+        s.low.insert(v, s.next);
+        s.next += 1;
+        s.stack.push(v);
+        s.on.insert(v);
+        for w in s.g.get(v).into_iter().flatten() {
+            let w = w.as_str();
+            if !s.index.contains_key(w) {
+                visit(s, w);
+                let lw = s.low[w];
+                let lv = s.low.get_mut(v).unwrap();
+                *lv = (*lv).min(lw);
+            } else if s.on.contains(w) {
+                let iw = s.index[w];
+                let lv = s.low.get_mut(v).unwrap();
+                *lv = (*lv).min(iw);
+            }
+        }
+        if s.low[v] == s.index[v] {
+            let mut comp = Vec::new();
+            while let Some(w) = s.stack.pop() {
+                s.on.remove(w);
+                comp.push(w.to_string());
+                if w == v {
+                    break;
+                }
+            }
+            if comp.len() > 1 {
+                comp.sort();
+                s.out.push(comp);
+            }
+        }
+    }
+    let mut s = State {
+        g,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on: BTreeSet::new(),
+        next: 0,
+        out: Vec::new(),
+    };
+    for v in g.keys() {
+        if !s.index.contains_key(v.as_str()) {
+            visit(&mut s, v);
+        }
+    }
+    s.out
+}
+
+#[test]
+fn no_module_imports_a_module_that_imports_it_back() {
+    let g = graph();
+    assert!(g.len() > 40, "found {} modules", g.len());
+    // The check itself finds a circle when there is one.
+    let mut with_circle = g.clone();
+    with_circle.get_mut("numeric").unwrap().insert("spec".into());
+    assert!(!circles(&with_circle).is_empty(), "a planted circle was not found");
+    let found = circles(&g);
+    assert!(found.is_empty(), "import circles: {found:?}");
+}
+
+#[test]
+fn no_function_is_longer_than_a_screen() {
+    let mut long = Vec::new();
+    for (module, code) in modules() {
+        let lines: Vec<&str> = code.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let trimmed = line.trim_start();
+            let indent = line.len() - trimmed.len();
+            let is_fn = ["fn ", "pub fn ", "pub(crate) fn ", "pub(super) fn ", "const fn ", "pub const fn "]
+                .iter()
+                .any(|p| trimmed.starts_with(p));
+            if !is_fn || line.trim_end().ends_with(';') {
+                continue;
+            }
+            let close = format!("{}}}", " ".repeat(indent));
+            if let Some(end) = lines[i..].iter().position(|l| l.trim_end() == close) {
+                if end + 1 > MAX_FUNCTION_LINES {
+                    long.push(format!("{module}:{} ({} lines)", trimmed.split('(').next().unwrap(), end + 1));
+                }
+            }
+        }
+    }
+    assert!(long.is_empty(), "functions over {MAX_FUNCTION_LINES} lines: {long:?}");
+}
