@@ -189,10 +189,10 @@ fn no_function_is_longer_than_a_screen() {
                 continue;
             }
             let close = format!("{}}}", " ".repeat(indent));
-            if let Some(end) = lines[i..].iter().position(|l| l.trim_end() == close) {
-                if end + 1 > MAX_FUNCTION_LINES {
-                    long.push(format!("{module}:{} ({} lines)", trimmed.split('(').next().unwrap(), end + 1));
-                }
+            if let Some(end) = lines[i..].iter().position(|l| l.trim_end() == close)
+                && end + 1 > MAX_FUNCTION_LINES
+            {
+                long.push(format!("{module}:{} ({} lines)", trimmed.split('(').next().unwrap(), end + 1));
             }
         }
     }
