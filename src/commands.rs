@@ -285,6 +285,11 @@ pub fn run_gallery(dir: PathBuf, backend: BackendArg) -> Result<()> {
     Ok(())
 }
 
+/// `n figure(s)` in words.
+fn figures(n: usize) -> String {
+    if n == 1 { "1 figure".into() } else { format!("{n} figures") }
+}
+
 /// `downhill render`: a figure file, or a PNG's embedded recipe.
 fn run_render(a: RenderArgs) -> Result<()> {
     let name = a.file.display().to_string();
@@ -323,10 +328,11 @@ fn render_file(file: &FigureFile, name: &str, dir: &Path, backend: BackendArg, r
     let command = format!("downhill render {}", shell_quote(name));
     let plans = batch::plan_all(file, name, dir, &command, progress)?;
     let mut backend = open_backend(backend)?;
+    let folder = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
     eprintln!(
-        "downhill: rendering {} figures into {} on {}",
-        plans.len(),
-        dir.display(),
+        "downhill: rendering {} into {} on {}",
+        figures(plans.len()),
+        folder.display(),
         backend.describe_batch()
     );
     for (r, plan) in file.figure.iter().zip(&plans) {
@@ -340,7 +346,7 @@ fn render_file(file: &FigureFile, name: &str, dir: &Path, backend: BackendArg, r
         set.text(&dir.join("README.md"), &batch::readme(file, name))?;
         set.commit()?;
     }
-    eprintln!("downhill: {} figures done in {:.1} s", plans.len(), started.elapsed().as_secs_f64());
+    eprintln!("downhill: {} done in {:.1} s", figures(plans.len()), started.elapsed().as_secs_f64());
     Ok(())
 }
 

@@ -140,8 +140,9 @@ pub(super) fn analyse(
 /// rows compared) and the refined points, where the map has them.
 fn boundary_summary(m: &Map) -> String {
     let mut text = String::new();
-    if let Some(t) = &m.theory {
-        let off: Vec<f64> = m.rows.iter().filter_map(|r| r.cells_off).collect();
+    let off: Vec<f64> = m.rows.iter().filter_map(|r| r.cells_off).collect();
+    // Rows with no boundary in the window (every cell diverged, or none) compare nothing.
+    if let Some(t) = m.theory.as_ref().filter(|_| !off.is_empty()) {
         let worst = off.iter().fold(0f64, |a, v| a.max(v.abs()));
         text.push_str(&format!(
             "; measured boundary vs {}: worst {:.2} cells over {} rows",
