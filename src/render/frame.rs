@@ -301,6 +301,20 @@ fn x_title_centre(pl: f32, pw: f32, w: f32, pad: f32) -> f32 {
     (pl + pw / 2.0).max(pad + w / 2.0)
 }
 
+/// The ticks that fall on `axis`'s range: each with its fraction of the way along, and its
+/// mark's length (`tick_len` for major ticks, 60% of it for minor ones).
+fn in_view<'a>(
+    axis: &'a AxisFrame,
+    ticks: &'a [Tick],
+    tick_len: f32,
+) -> impl Iterator<Item = (f32, &'a Tick, f32)> {
+    ticks.iter().filter_map(move |tick| {
+        let f = axis.fraction(tick.value);
+        let len = if tick.is_major() { tick_len } else { tick_len * 0.6 };
+        (-1e-9..=1.0 + 1e-9).contains(&f).then_some((f as f32, tick, len))
+    })
+}
+
 /// Ticks, labels and title of the x axis under the plot at `[left, top, width, height]`;
 /// whether all the text fits.
 fn draw_x_axis(
@@ -312,13 +326,8 @@ fn draw_x_axis(
 ) -> bool {
     let mut fits = true;
     let (r, font, tick_len, lh, line) = (m.r, m.font, m.tick_len, m.lh, m.line);
-    for tick in ticks {
-        let f = axis.fraction(tick.value);
-        if !(-1e-9..=1.0 + 1e-9).contains(&f) {
-            continue;
-        }
-        let px = pl + (f as f32 * pw).min(pw - 1.0);
-        let len = if tick.is_major() { tick_len } else { tick_len * 0.6 };
+    for (f, tick, len) in in_view(axis, ticks, tick_len) {
+        let px = pl + (f * pw).min(pw - 1.0);
         fill(img, px as i64, (top + ph) as i64 + line, line, len as i64, INK);
         if tick.is_major() {
             fits &= text::draw(img, &tick.label, px, top + ph + tick_len + 3.0 * r, font, INK, Align::Centre);
@@ -341,13 +350,8 @@ fn draw_y_axis(
 ) -> bool {
     let mut fits = true;
     let (r, font, tick_len, lh, line) = (m.r, m.font, m.tick_len, m.lh, m.line);
-    for tick in ticks {
-        let f = axis.fraction(tick.value);
-        if !(-1e-9..=1.0 + 1e-9).contains(&f) {
-            continue;
-        }
-        let py = top + ((1.0 - f as f32) * ph).min(ph - 1.0);
-        let len = if tick.is_major() { tick_len } else { tick_len * 0.6 };
+    for (f, tick, len) in in_view(axis, ticks, tick_len) {
+        let py = top + ((1.0 - f) * ph).min(ph - 1.0);
         fill(img, (left - len) as i64 - line, py as i64, len as i64, line, INK);
         if tick.is_major() {
             fits &= text::draw(
