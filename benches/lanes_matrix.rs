@@ -25,9 +25,10 @@ use downhill::spec::{AxisText, Scale, SpecBuilder};
 /// A pair is slow below this fraction of its predicted rate.
 const SLOW: f64 = 0.2;
 
-fn median(mut v: Vec<f64>) -> f64 {
+/// The median, or `None` of nothing (a landscape or optimiser with no pair judged).
+fn median(mut v: Vec<f64>) -> Option<f64> {
     v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    v.get(v.len() / 2).copied()
 }
 
 /// Trajectory-steps per second of `optimiser` on `landscape`, best of 3; `None` where less
@@ -75,10 +76,10 @@ fn main() {
             rates[i][j] = rate(l.name, spec, l.domain);
         }
     }
-    let all = median(rates.iter().flatten().flatten().copied().collect());
-    let by_landscape: Vec<f64> =
+    let all = median(rates.iter().flatten().flatten().copied().collect()).expect("some pair is judged");
+    let by_landscape: Vec<Option<f64>> =
         rates.iter().map(|r| median(r.iter().flatten().copied().collect())).collect();
-    let by_optimiser: Vec<f64> =
+    let by_optimiser: Vec<Option<f64>> =
         (0..optimisers.len()).map(|j| median(rates.iter().filter_map(|r| r[j]).collect())).collect();
     print!("{:<18}", "1e6 steps/s");
     for (name, _) in &optimisers {
@@ -89,11 +90,11 @@ fn main() {
     for (i, l) in LANDSCAPES.iter().enumerate() {
         print!("{:<18}", l.name);
         for j in 0..optimisers.len() {
-            let Some(rate) = rates[i][j] else {
+            let (Some(rate), Some(bl), Some(bo)) = (rates[i][j], by_landscape[i], by_optimiser[j]) else {
                 print!("{:>9} ", "-");
                 continue;
             };
-            let expected = by_landscape[i] * by_optimiser[j] / all;
+            let expected = bl * bo / all;
             let flag = rate < SLOW * expected;
             if flag {
                 let pair = format!("{} + {}", l.name, optimisers[j].0);

@@ -9,8 +9,10 @@
 //! Each GPU figure, maps and trainability alike, is the median of 5 timed runs after one
 //! warm-up (which pays for pipeline creation and the driver's JIT; 1 run with `--quick`); the
 //! CPU figure is the median of 3 (1 with `--quick`). Timings cover the whole `run` call:
-//! upload, every dispatch, and readback into host arrays. Rates count the steps actually run
-//! (a trajectory or network stops where it diverges).
+//! upload, every dispatch, and readback into host arrays. Rates count each trajectory's steps
+//! up to its divergence (a network's likewise), as the peers' do; the CPU lanes skip the
+//! steps of trajectories that have settled bit for bit (their outcome is the full run's), so
+//! on the bumpy case the CPU rate counts steps delivered, some of them not computed.
 //!
 //! Run: `cargo bench --bench throughput` (or `... -- --quick`, `-- --gpu-only`, `-- --cpu-only`).
 

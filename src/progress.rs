@@ -22,6 +22,7 @@ pub struct Progress {
     started: Instant,
     enabled: bool,
     label: String,
+    /// Set once the pace warning has been given, or when it is not wanted.
     warned: AtomicBool,
 }
 
@@ -50,6 +51,13 @@ impl Progress {
             label: label.to_string(),
             warned: AtomicBool::new(false),
         }
+    }
+
+    /// This reporter without the pace warning, for work whose total is only an upper bound
+    /// (the pace would overstate what is left).
+    pub fn without_pace_warning(self) -> Self {
+        self.warned.store(true, Ordering::Relaxed);
+        self
     }
 
     /// A reporter that never draws.

@@ -161,7 +161,8 @@ pub fn refine(
     // At most MAX_ROUNDS rounds of probes per edge; most rows narrow sooner, and the bar
     // then jumps to the end.
     let round = spec.y.cells as u64 * PROBES as u64 * steps as u64;
-    let progress = Progress::new(edges.len() as u64 * MAX_ROUNDS as u64 * round, "refine", show_progress);
+    let progress = Progress::new(edges.len() as u64 * MAX_ROUNDS as u64 * round, "refine", show_progress)
+        .without_pace_warning();
     let mut rows = Vec::new();
     let mut first = Vec::new();
     for &edge in edges {

@@ -168,7 +168,8 @@ fn blocks_that_settle_stop_with_the_full_runs_outcome() {
     for (i, &x) in out.x.iter().enumerate() {
         assert_ne!(x, starts[i % 64], "cell {i} never moved");
     }
-    // With clipping and decay (still step-independent) too.
+    // With clipping and decay (step-independent, but the lanes test for settling only without
+    // options): the full run, as before.
     let options = OptionsText { clip: 0.5, l2: 0.01, ..OptionsText::default() };
     let s = spec_with(
         "quadratic",

@@ -26,9 +26,10 @@ fn modules() -> BTreeMap<String, String> {
                     name = parent.to_string();
                 }
                 let text = std::fs::read_to_string(&path).unwrap();
-                let code = text.split("#[cfg(test)]").next().unwrap_or_default();
-                let code: Vec<&str> = code.lines().filter(|l| !l.trim_start().starts_with("//")).collect();
-                out.insert(name, code.join("\n"));
+                let code: Vec<&str> = text.lines().filter(|l| !l.trim_start().starts_with("//")).collect();
+                let code = code.join("\n");
+                let code = code.split("#[cfg(test)]").next().unwrap_or_default();
+                out.insert(name, code.to_string());
             }
         }
     }
@@ -37,29 +38,101 @@ fn modules() -> BTreeMap<String, String> {
     out
 }
 
-/// The module a path like `figure::draw::paint_map` names: its longest prefix that is one.
-fn resolve<'a>(path: &str, names: &'a BTreeSet<String>) -> Option<&'a String> {
+/// The module a path like `figure::draw::paint_map` names: its longest prefix that is one,
+/// seen through re-exports (`gpu::GpuRunner` is `gpu::runner`'s, as `gpu` re-exports it).
+fn resolve<'a>(
+    path: &str,
+    names: &'a BTreeSet<String>,
+    reexports: &'a BTreeMap<String, String>,
+) -> Option<&'a String> {
     let parts: Vec<&str> = path.split("::").filter(|p| !p.is_empty()).collect();
-    (1..=parts.len()).rev().find_map(|i| names.get(&parts[..i].join("::")))
+    (1..=parts.len()).rev().find_map(|i| {
+        let prefix = parts[..i].join("::");
+        reexports.get(&prefix).or_else(|| names.get(&prefix))
+    })
 }
 
-/// Every `crate::a::b` path and every item of `use crate::{a::b, c}` in `code`.
+/// `module::Item -> module it comes from` for every `pub use child::{Item, ...}` or
+/// `pub use child::Item;` of a module re-exporting a child's items.
+fn reexports(mods: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (m, code) in mods {
+        for line in code.lines().map(str::trim).filter(|l| l.starts_with("pub use ")) {
+            let body = line.trim_start_matches("pub use ").trim_end_matches(';');
+            let body = body.trim_start_matches("self::");
+            let (from, items) = match body.split_once("::{") {
+                Some((from, items)) => (from, items.trim_end_matches('}').split(',').collect::<Vec<_>>()),
+                None => match body.rsplit_once("::") {
+                    Some((from, item)) => (from, vec![item]),
+                    None => continue,
+                },
+            };
+            let source = match from.strip_prefix("crate::") {
+                Some(abs) => abs.to_string(),
+                None => format!("{m}::{from}"),
+            };
+            if !mods.contains_key(&source) {
+                continue;
+            }
+            for item in items {
+                let item = item.trim().split(" as ").last().unwrap_or_default().trim();
+                if !item.is_empty() && item != "self" {
+                    out.insert(format!("{m}::{item}"), source.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every `crate::a::b` path, and every item of `crate::{a::b, c}` and `crate::a::{b, c}`, in
+/// `code` (one level of braces: `crate::a::{b::{c, d}}` counts as `a::b`).
 fn crate_paths(code: &str) -> Vec<String> {
     let mut paths = Vec::new();
     let ident = |c: char| c.is_alphanumeric() || c == '_' || c == ':';
     for (i, _) in code.match_indices("crate::") {
         let rest = &code[i + 7..];
-        if let Some(group) = rest.strip_prefix('{') {
-            let end = group.find('}').unwrap_or(group.len());
-            for item in group[..end].split(',') {
+        let prefix: String = rest.chars().take_while(|&c| ident(c)).collect();
+        let after = &rest[prefix.len()..];
+        if (prefix.is_empty() || prefix.ends_with("::")) && after.starts_with('{') {
+            let end = after.find('}').unwrap_or(after.len());
+            for item in after[1..end].split(',') {
                 let item: String = item.trim().chars().take_while(|&c| ident(c)).collect();
-                paths.push(item);
+                paths.push(format!("{prefix}{item}"));
             }
         } else {
-            paths.push(rest.chars().take_while(|&c| ident(c)).collect());
+            paths.push(prefix);
         }
     }
     paths
+}
+
+/// Every `super::...` path in `code`, with `super::{a, b}` as `super::a` and `super::b`.
+fn super_paths(code: &str) -> Vec<String> {
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == ':';
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(at) = code[i..].find("super::") {
+        let start = i + at;
+        // Only the first `super` of `super::super::x`.
+        if start >= 7 && &code[start - 7..start] == "super::" {
+            i = start + 7;
+            continue;
+        }
+        let path: String = code[start..].chars().take_while(|&c| ident(c)).collect();
+        let after = &code[start + path.len()..];
+        if path.ends_with("::") && after.starts_with('{') {
+            let end = after.find('}').unwrap_or(after.len());
+            for item in after[1..end].split(',') {
+                let item: String = item.trim().chars().take_while(|&c| ident(c)).collect();
+                out.push(format!("{path}{item}"));
+            }
+        } else {
+            out.push(path);
+        }
+        i = start + 7;
+    }
+    out
 }
 
 /// Whether `a` is `b` or inside it (`figure::draw` is inside `figure`).
@@ -71,29 +144,33 @@ fn within(a: &str, b: &str) -> bool {
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
     let mods = modules();
     let names: BTreeSet<String> = mods.keys().cloned().collect();
+    let reexports = reexports(&mods);
     let mut g = BTreeMap::new();
     for (m, code) in &mods {
         let mut to = BTreeSet::new();
-        for p in crate_paths(code) {
-            if let Some(r) = resolve(&p, &names)
+        let mut add = |path: &str| {
+            if let Some(r) = resolve(path, &names, &reexports)
                 && !within(m, r)
                 && !within(r, m)
             {
                 to.insert(r.clone());
             }
+        };
+        for p in crate_paths(code) {
+            add(&p);
         }
-        // `super::x` from `a::b` (or from `a::b` written as `a/b/mod.rs`, whose super is `a`).
-        let parent = m.rsplit_once("::").map(|(p, _)| p.to_string());
-        for (i, _) in code.match_indices("super::") {
-            let item: String =
-                code[i + 7..].chars().take_while(|&c| c.is_alphanumeric() || c == '_').collect();
-            let sibling = match &parent {
-                Some(p) => format!("{p}::{item}"),
-                None => item,
-            };
-            if names.contains(&sibling) && !within(m, &sibling) && !within(&sibling, m) {
-                to.insert(sibling);
+        // `super::x`, `super::{x, y}` and `super::super::x`, from `a::b` (a file `a/b.rs` or
+        // `a/b/mod.rs`: either way its `super` is `a`).
+        for p in super_paths(code) {
+            let mut base: Vec<&str> = m.split("::").collect();
+            let mut rest = p.as_str();
+            while let Some(r) = rest.strip_prefix("super::") {
+                base.pop();
+                rest = r;
             }
+            let full =
+                if base.is_empty() { rest.to_string() } else { format!("{}::{rest}", base.join("::")) };
+            add(&full);
         }
         g.insert(m.clone(), to);
     }
@@ -182,9 +259,15 @@ fn no_function_is_longer_than_a_screen() {
         for (i, line) in lines.iter().enumerate() {
             let trimmed = line.trim_start();
             let indent = line.len() - trimmed.len();
-            let is_fn = ["fn ", "pub fn ", "pub(crate) fn ", "pub(super) fn ", "const fn ", "pub const fn "]
-                .iter()
-                .any(|p| trimmed.starts_with(p));
+            let head = trimmed
+                .trim_start_matches("pub(crate) ")
+                .trim_start_matches("pub(super) ")
+                .trim_start_matches("pub ")
+                .trim_start_matches("const ")
+                .trim_start_matches("async ")
+                .trim_start_matches("unsafe ")
+                .trim_start_matches("extern \"C\" ");
+            let is_fn = head.starts_with("fn ");
             if !is_fn || line.trim_end().ends_with(';') {
                 continue;
             }

@@ -232,6 +232,8 @@ fn run_all(
     slot: Option<usize>,
 ) -> Result<Vec<Vec<Map>>, Error> {
     let mut maps = Vec::new();
+    let total = values.len() * jobs.len();
+    let started = std::time::Instant::now();
     for v in values {
         let mut frame = Vec::new();
         for j in jobs {
@@ -240,6 +242,18 @@ fn run_all(
                 s.values[slot] = *v as f32;
             }
             frame.push(run_map(backend, j, s)?);
+            // Each map's progress judges its own pace; the figure's is the maps' count.
+            if maps.is_empty() && frame.len() == 1 && total > 1 {
+                let left = started.elapsed().as_secs_f64() * (total - 1) as f64;
+                if left > 600.0 {
+                    eprintln!(
+                        "downhill: the first of {total} maps took {:.0} s; at this pace about {:.0} min more \
+                         (Ctrl-C stops it and writes nothing)",
+                        started.elapsed().as_secs_f64(),
+                        left / 60.0
+                    );
+                }
+            }
         }
         maps.push(frame);
     }

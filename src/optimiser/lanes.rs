@@ -37,7 +37,9 @@ pub struct Rules {
     /// Whether a lane that a step left bit for bit unchanged (iterate and registers) stays so
     /// for every later step: true without gradient noise and learning-rate schedules, the
     /// only inputs that change with the step number (no optimiser reads it). A block whose
-    /// lanes have all diverged or settled then stops, with the results of the full run.
+    /// lanes have all diverged or settled then stops, with the results of the full run. The
+    /// lanes test for it on the plain path only (no clipping or decay either), which keeps
+    /// the options' loop one version.
     pub settles: bool,
 }
 

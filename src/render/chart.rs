@@ -85,6 +85,10 @@ impl Owners {
 /// or only crosses another path, dashed (`dash` pixels on, `dash` off) along stretches of at
 /// least two dashes where it runs over a path drawn before it, so the earlier path shows
 /// through the gaps and both stay visible. Returns whether any stretch was dashed.
+///
+/// Two passes over the samples (one pixel apart, generated, never stored): the first finds
+/// the stretches over another path, the second draws; memory grows with the number of such
+/// stretches, not with the path's length in pixels.
 pub fn draw_path(
     img: &mut RgbImage,
     points: &[Option<(f64, f64)>],
@@ -94,55 +98,77 @@ pub fn draw_path(
     id: u16,
     dash: f64,
 ) -> bool {
-    // Samples one pixel apart: position, distance along the path, and whether another path
-    // is under it.
-    let mut samples: Vec<(f64, f64, f64, bool)> = Vec::new();
+    // Pass 1: stretches `[from, to]` (distance along the path) over another path.
+    let mut stretches: Vec<(f64, f64)> = Vec::new();
+    let mut open: Option<(f64, f64)> = None;
+    for_samples(points, |x, y, along| {
+        let under = owners.at(x, y);
+        let over = under != 0 && under != id;
+        match (&mut open, over, along) {
+            (Some(run), true, Some(d)) => run.1 = d,
+            (None, true, Some(d)) => open = Some((d, d)),
+            _ => {
+                if let Some(run) = open.take().filter(|r| r.1 - r.0 >= 2.0 * dash) {
+                    stretches.push(run);
+                }
+                if let (true, Some(d)) = (over, along) {
+                    open = Some((d, d));
+                }
+            }
+        }
+    });
+    if let Some(run) = open.filter(|r| r.1 - r.0 >= 2.0 * dash) {
+        stretches.push(run);
+    }
+    // Pass 2: draw, leaving every other dash of each stretch out; claim what was drawn.
+    let mut next = 0;
+    let mut drawn = Vec::new();
+    for_samples(points, |x, y, along| {
+        let Some(d) = along else { return };
+        while next < stretches.len() && stretches[next].1 < d {
+            next += 1;
+        }
+        let gap = stretches
+            .get(next)
+            .is_some_and(|&(from, to)| d >= from && d <= to && ((d - from) / dash) as u64 % 2 == 1);
+        if !gap {
+            heatmap::dot(img, x, y, colour, width);
+            drawn.push((x as f32, y as f32));
+            if drawn.len() == 4096 {
+                // Claimed in batches after drawing, so that a path never gives way to itself
+                // within a batch; the batch bounds the memory.
+                for (x, y) in drawn.drain(..) {
+                    owners.claim(x as f64, y as f64, width, id);
+                }
+            }
+        }
+    });
+    for (x, y) in drawn {
+        owners.claim(x as f64, y as f64, width, id);
+    }
+    !stretches.is_empty()
+}
+
+/// Calls `visit(x, y, along)` for samples one pixel apart along `points` (pixel coordinates),
+/// `along` the distance from the path's start; where a `None` point breaks the path, one call
+/// with `along` `None` marks the break (nothing to draw there), so that no stretch spans it.
+fn for_samples(points: &[Option<(f64, f64)>], mut visit: impl FnMut(f64, f64, Option<f64>)) {
     let mut along = 0.0;
     for pair in points.windows(2) {
-        if let [Some(a), Some(b)] = pair {
-            let len = (b.0 - a.0).hypot(b.1 - a.1);
-            let steps = ((b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil() as usize).max(1);
-            for s in 0..=steps {
-                let t = s as f64 / steps as f64;
-                let (x, y) = (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1));
-                let under = owners.at(x, y);
-                samples.push((x, y, along + t * len, under != 0 && under != id));
+        match pair {
+            [Some(a), Some(b)] => {
+                let len = (b.0 - a.0).hypot(b.1 - a.1);
+                let steps = ((b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil() as usize).max(1);
+                for s in 0..=steps {
+                    let t = s as f64 / steps as f64;
+                    visit(a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1), Some(along + t * len));
+                }
+                along += len;
             }
-            along += len;
+            [Some(a), None] => visit(a.0, a.1, None),
+            _ => {}
         }
     }
-    // Stretches over another path long enough to read as dashes (a crossing is not one).
-    let mut gap = vec![false; samples.len()];
-    let mut dashed = false;
-    let mut i = 0;
-    while i < samples.len() {
-        if !samples[i].3 {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < samples.len() && samples[i].3 {
-            i += 1;
-        }
-        if samples[i - 1].2 - samples[start].2 >= 2.0 * dash {
-            dashed = true;
-            for k in start..i {
-                gap[k] = ((samples[k].2 - samples[start].2) / dash) as u64 % 2 == 1;
-            }
-        }
-    }
-    for (k, &(x, y, _, _)) in samples.iter().enumerate() {
-        if !gap[k] {
-            heatmap::dot(img, x, y, colour, width);
-        }
-    }
-    // Claimed after drawing, so that a path never gives way to itself.
-    for (k, &(x, y, _, _)) in samples.iter().enumerate() {
-        if !gap[k] {
-            owners.claim(x, y, width, id);
-        }
-    }
-    dashed
 }
 
 /// The plot area of a line chart, `w x h` pixels.
