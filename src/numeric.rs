@@ -82,7 +82,7 @@ pub fn k<T: Real>(v: f64) -> T {
 /// (1 to 2 below 0.03, under 1 on average), without branches so that a loop of them
 /// vectorises; NaN stays NaN. (The standard library's calls libm, one lane at a time.)
 ///
-/// `tanh |x| = m / (m + 2)` with `m = exp(2 |x|) - 1` ([`expm1_f32`], which needs no care
+/// `tanh |x| = m / (m + 2)` with `m = exp(2 |x|) - 1` (`expm1_f32`, which needs no care
 /// for small `x`), `2 |x|` capped at 18, where `tanh` is 1 in f32.
 #[inline(always)]
 pub fn tanh_f32(x: f32) -> f32 {

@@ -1,6 +1,6 @@
 //! User-written landscapes: an expression in `x`, `y` and up to four named parameters is
-//! parsed ([`parse`]), differentiated symbolically twice ([`diff`]), and turned into both a
-//! WGSL landscape piece ([`wgsl`]) and the CPU twin that evaluates the same trees.
+//! parsed ([`parse`]), differentiated symbolically twice (`diff`), and turned into both a
+//! WGSL landscape piece (`wgsl`) and the CPU twin that evaluates the same trees.
 //!
 //! Syntax: `expr:EXPRESSION` or `expr:EXPRESSION; a=1, b=2` giving the parameters' defaults.
 //! Operators `+ - * / ^` (`^` binds tightest and groups to the right, so `-x^2` is `-(x^2)`),

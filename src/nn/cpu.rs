@@ -4,7 +4,7 @@
 //! ([`CellStats64`]).
 //!
 //! [`train_cell_tally`] (from `super::scalar`) is the reference, one cell and one operation at
-//! a time; [`run`] and [`run_f64`] train the map's cells [`LANES`] at a time (`super::lanes`),
+//! a time; [`run`] and [`run_f64`] train the map's cells `LANES` at a time (`super::lanes`),
 //! bit for bit the same. This module only schedules: it picks the precision and shares the
 //! blocks out among the cores.
 
@@ -16,7 +16,7 @@ pub use super::scalar::{train_cell, train_cell_f64, train_cell_tally};
 use super::train::{CellStats, CellStats64, Precision, Tally, TrainOutcomes, TrainSpec};
 use crate::progress::Progress;
 
-/// Runs every cell on all cores, in the spec's precision: blocks of [`LANES`] consecutive
+/// Runs every cell on all cores, in the spec's precision: blocks of `LANES` consecutive
 /// cells (row-major) trained together, the blocks shared out among the cores by work stealing.
 /// An f64 map's bookkeeping comes back rounded to the kernel's f32 layout; [`run_f64`] keeps
 /// it in f64.
