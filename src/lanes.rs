@@ -48,16 +48,21 @@ pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
     let xs = spec.x.centres_in(spec.precision);
     let ys = spec.y.centres_in(spec.precision);
     let mut out = Outcomes::zeroed(spec.x.cells, spec.y.cells);
+    let computed = std::sync::atomic::AtomicU64::new(0);
     out.chunks_mut(TASK_CELLS).into_par_iter().enumerate().for_each(|(task, mut cells)| {
+        let mut steps = 0;
         for first in (0..cells.len()).step_by(LANES) {
             let n = LANES.min(cells.len() - first);
-            let states = run_block(spec, &xs, &ys, task * TASK_CELLS + first, n);
+            let (states, ran) = run_block(spec, &xs, &ys, task * TASK_CELLS + first, n);
             for (i, s) in states[..n].iter().enumerate() {
                 cells.set(first + i, s);
             }
+            steps += ran as u64 * n as u64;
         }
+        computed.fetch_add(steps, std::sync::atomic::Ordering::Relaxed);
         progress.add(cells.len() as u64 * spec.steps as u64);
     });
+    out.steps_computed = Some(computed.into_inner());
     out
 }
 
@@ -118,13 +123,15 @@ fn start_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> (
 }
 
 /// Runs the block of cells `first..first + n` (`n` at most [`LANES`]) and returns their final
-/// states; lanes past `n` repeat the last cell and are to be dropped.
-fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> [TrajState; LANES] {
+/// states (lanes past `n` repeat the last cell and are to be dropped) and the steps the block
+/// ran before all its lanes had diverged or settled.
+fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> ([TrajState; LANES], u32) {
     let l: &Landscape = spec.landscape;
     let o = spec.optimiser;
     let (mut b, rules) = start_block(spec, xs, ys, first, n);
     let hess = |x: [f32; 2], c: [f32; 4]| l.hess(x, c);
     let mut live = b.div_step.iter().any(|&d| d < 0);
+    let mut ran = 0;
     for t in 0..spec.steps {
         if !live {
             break;
@@ -134,6 +141,7 @@ fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> [Tr
             l.hess_lanes(&b.x, &b.y, &b.c, &mut b.h);
         }
         live = (o.step_lanes)(&mut b, &rules, t, &hess);
+        ran = t + 1;
     }
     // The final points' gradients (a trajectory that converges on its last step counts as
     // converged) and losses, a block at a time.
@@ -142,7 +150,7 @@ fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> [Tr
     l.grad_lanes(&b.x, &b.y, &b.c, &mut b.gx, &mut b.gy);
     let mut loss = [0.0; LANES];
     l.loss_lanes(&b.x, &b.y, &b.c, &mut loss);
-    std::array::from_fn(|i| {
+    let states = std::array::from_fn(|i| {
         let pos = [b.x[i], b.y[i]];
         if b.div_step[i] < 0 {
             let small = b.gx[i] * b.gx[i] + b.gy[i] * b.gy[i] <= tol2;
@@ -160,5 +168,6 @@ fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> [Tr
             conv_step: conv_step[i],
             pad: 0,
         }
-    })
+    });
+    (states, ran)
 }

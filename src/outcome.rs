@@ -47,6 +47,12 @@ pub struct Outcomes {
     pub div_step: Vec<i32>,
     /// Convergence step, or -1 (never converged).
     pub conv_step: Vec<i32>,
+    /// Trajectory-steps the runner computed for the grid's cells, where it keeps count: the
+    /// CPU lanes, which run a block's cells together until all of them have diverged or
+    /// settled (so this can be below [`Outcomes::steps_run`], which counts every step of a
+    /// settled trajectory, or above it, counting a block's diverged cells until the block
+    /// stops). `None` from the other runners.
+    pub steps_computed: Option<u64>,
 }
 
 /// A run of consecutive cells of an [`Outcomes`] grid, writable in place
@@ -92,6 +98,7 @@ impl Outcomes {
             loss: Vec::with_capacity(n),
             div_step: Vec::with_capacity(n),
             conv_step: Vec::with_capacity(n),
+            steps_computed: None,
         }
     }
 
@@ -116,6 +123,7 @@ impl Outcomes {
             loss: vec![0.0; n],
             div_step: vec![0; n],
             conv_step: vec![0; n],
+            steps_computed: None,
         }
     }
 

@@ -183,23 +183,11 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
     let key = with_overlays(painted[0][0].key.clone(), &maps);
     let (pngs, plots, text_fits) = frame_all(jobs, &maps, &painted, key, &shared, slot, animate, &values);
 
-    let run_seconds: f64 = all.iter().map(|m| m.run_seconds).sum();
-    // Steps actually run: a trajectory stops where it diverges.
-    let work: f64 = all.iter().map(|m| m.out.steps_run(m.spec.steps) as f64).sum();
-    let rate = work / run_seconds.max(1e-9);
+    let speed = write::Speed::of(&all);
+    let (run_seconds, rate) = (speed.run_seconds, speed.traj_steps_per_s);
     let analyses: Vec<&analyse::Analysis> = painted.iter().flatten().map(|p| &p.analysis).collect();
     let title = draw::title(jobs, &maps[0][0].spec, slot);
-    let meta = metadata(
-        backend,
-        job,
-        &analyses,
-        title,
-        &shared,
-        (&pngs, &plots, text_fits),
-        animate,
-        run_seconds,
-        rate,
-    );
+    let meta = metadata(backend, job, &analyses, title, &shared, (&pngs, &plots, text_fits), animate, speed);
     let files = write(job, &maps, &painted, &pngs, animate, &meta)?;
     let first = &maps[0][0].spec;
     let head = format!(
@@ -211,6 +199,13 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
         run_seconds,
         rate
     );
+    let head = match speed.steps_computed {
+        Some(c) if (c as f64) < 0.95 * speed.steps_run as f64 => format!(
+            "{head}, {:.0}% of them computed (blocks whose trajectories all settled stop early)",
+            100.0 * c as f64 / speed.steps_run.max(1) as f64
+        ),
+        _ => head,
+    };
     let notes: Vec<String> = painted[0].iter().map(|p| p.note.clone()).collect();
     let mut summary = if maps.len() == 1 {
         format!("{head}; {}", notes.join(" | "))

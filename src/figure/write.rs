@@ -28,8 +28,7 @@ pub(super) fn metadata(
     shared: &Shared,
     (pngs, plots, text_fits): (&[RgbImage], &[[u32; 4]], bool),
     animate: Option<&Frames>,
-    run_seconds: f64,
-    rate: f64,
+    speed: Speed,
 ) -> serde_json::Value {
     let (width, height) = pngs[0].dimensions();
     let meta = Meta {
@@ -55,8 +54,7 @@ pub(super) fn metadata(
         },
         maps: (analyses.len() > 1).then_some(analyses),
         animate,
-        run_seconds,
-        traj_steps_per_s: rate,
+        speed,
     };
     // Through a JSON value: keys come out sorted, and the whole figure's `run_seconds`
     // replaces the first map's.
@@ -85,10 +83,39 @@ struct Meta<'a> {
     maps: Option<&'a [&'a Analysis]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     animate: Option<&'a Frames>,
+    /// The runs' time and work, after the first map's analysis so that its totals win.
+    #[serde(flatten)]
+    speed: Speed,
+}
+
+/// How long a figure's maps took to run and how much they did.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub(super) struct Speed {
     /// Seconds of all the maps' runs together.
-    run_seconds: f64,
-    /// Trajectory-steps actually run per second of those runs.
-    traj_steps_per_s: f64,
+    pub(super) run_seconds: f64,
+    /// Trajectory-steps up to each trajectory's divergence, all maps together.
+    pub(super) steps_run: u64,
+    /// Trajectory-steps the CPU lanes computed (blocks whose trajectories have all diverged
+    /// or settled stop early), where the runner keeps count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) steps_computed: Option<u64>,
+    /// `steps_run` per second of `run_seconds`.
+    pub(super) traj_steps_per_s: f64,
+}
+
+impl Speed {
+    /// The speed of `maps`' runs.
+    pub(super) fn of(maps: &[&Map]) -> Speed {
+        let run_seconds: f64 = maps.iter().map(|m| m.run_seconds).sum();
+        let steps_run: u64 = maps.iter().map(|m| m.out.steps_run(m.spec.steps)).sum();
+        let steps_computed = maps.iter().map(|m| m.out.steps_computed).sum::<Option<u64>>();
+        Speed {
+            run_seconds,
+            steps_run,
+            steps_computed,
+            traj_steps_per_s: steps_run as f64 / run_seconds.max(1e-9),
+        }
+    }
 }
 
 /// The figure image's geometry.
