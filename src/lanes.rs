@@ -20,7 +20,7 @@
 //! without gradient noise and schedules (the only inputs that change with the step number), a
 //! step that leaves a lane's iterate and registers the same bit for bit leaves them so for
 //! good, so the rest of the run cannot change the outcome (tested every few steps; see
-//! [`Rules::settles`]). Blocks are spread over all cores with work stealing (rayon), so rows
+//! [`Rules::plain`]). Blocks are spread over all cores with work stealing (rayon), so rows
 //! that diverge or settle early do not leave a core idle.
 //!
 //! What it does not do: f64 runs and single-trajectory traces stay on the scalar runner
@@ -117,7 +117,6 @@ fn start_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> (
         seed: spec.seed,
         steps: spec.steps,
         hessian: o.uses_hessian,
-        settles: !features.noise && features.schedule == 0,
     };
     (b, rules)
 }

@@ -170,7 +170,7 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
             job.steps,
             run_seconds,
             ends.join("; "),
-            if text_fits { String::new() } else { format!("; warning: {}", frame::TEXT_CLIPPED) }
+            frame::clipped_warning(text_fits)
         ),
     })
 }

@@ -27,7 +27,8 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A reporter for `total` trajectory-steps; `enabled` false keeps it silent.
+    /// A reporter for `total` trajectory-steps; `enabled` false keeps the bar away (the pace
+    /// warning, on stderr, still speaks).
     pub fn new(total: u64, label: &str, enabled: bool) -> Self {
         Self::counting(total, label, "trajectory-steps", enabled)
     }

@@ -165,7 +165,7 @@ pub fn refine(
         .without_pace_warning();
     let mut rows = Vec::new();
     let mut first = Vec::new();
-    for &edge in edges {
+    for (k, &edge) in edges.iter().enumerate() {
         let mut b = brackets(spec, out, edge);
         if edge == Edge::Last {
             // A row with a single change has it as both its first and its last edge.
@@ -177,8 +177,7 @@ pub fn refine(
         }
         first.clone_from(&b);
         narrow(backend, &mut probe, &mut b, precision, &progress)?;
-        progress
-            .set((edges.iter().position(|&e| e == edge).unwrap_or(0) as u64 + 1) * MAX_ROUNDS as u64 * round);
+        progress.set((k as u64 + 1) * MAX_ROUNDS as u64 * round);
         for (b, &y) in b.into_iter().zip(&ys) {
             if edge == Edge::Last && b.is_none() {
                 continue;

@@ -157,7 +157,9 @@ impl Backend {
     pub fn describe_training(&self, spec: &crate::nn::train::TrainSpec) -> String {
         match self {
             Backend::AutoGpu(_) if spec.precision == Precision::F64 => self.describe_trace(spec.precision),
-            Backend::AutoSoftware(cell) if cell.get().is_none() => {
+            // Unless the software adapter is open (and the twin beat it), the reason is that
+            // there is no hardware GPU, not this kernel.
+            Backend::AutoSoftware(cell) if !matches!(cell.get(), Some(Ok(_))) => {
                 format!("{} ({})", Backend::Cpu.describe(), self.cpu_reason())
             }
             _ if self.software_by_choice() => {

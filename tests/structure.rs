@@ -85,54 +85,43 @@ fn reexports(mods: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     out
 }
 
-/// Every `crate::a::b` path, and every item of `crate::{a::b, c}` and `crate::a::{b, c}`, in
-/// `code` (one level of braces: `crate::a::{b::{c, d}}` counts as `a::b`).
-fn crate_paths(code: &str) -> Vec<String> {
-    let mut paths = Vec::new();
-    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == ':';
-    for (i, _) in code.match_indices("crate::") {
-        let rest = &code[i + 7..];
-        let prefix: String = rest.chars().take_while(|&c| ident(c)).collect();
-        let after = &rest[prefix.len()..];
-        if (prefix.is_empty() || prefix.ends_with("::")) && after.starts_with('{') {
-            let end = after.find('}').unwrap_or(after.len());
-            for item in after[1..end].split(',') {
-                let item: String = item.trim().chars().take_while(|&c| ident(c)).collect();
-                paths.push(format!("{prefix}{item}"));
-            }
-        } else {
-            paths.push(prefix);
-        }
+/// Whether `c` continues a path (`a::b_c`).
+fn path_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == ':'
+}
+
+/// The path starting at `text` (after `crate::` for crate paths), and every item of a group
+/// right after it: `a::{b, c}` gives `a::b` and `a::c` (one level of braces:
+/// `a::{b::{c, d}}` counts as `a::b`).
+fn expand(text: &str) -> Vec<String> {
+    let path: String = text.chars().take_while(|&c| path_char(c)).collect();
+    let after = &text[path.len()..];
+    if (path.is_empty() || path.ends_with("::")) && after.starts_with('{') {
+        let end = after.find('}').unwrap_or(after.len());
+        after[1..end]
+            .split(',')
+            .map(|item| {
+                format!("{path}{}", item.trim().chars().take_while(|&c| path_char(c)).collect::<String>())
+            })
+            .collect()
+    } else {
+        vec![path]
     }
-    paths
+}
+
+/// Every `crate::a::b` path, and every item of `crate::{a::b, c}` and `crate::a::{b, c}`, in
+/// `code`, without the `crate::`.
+fn crate_paths(code: &str) -> Vec<String> {
+    code.match_indices("crate::").flat_map(|(i, _)| expand(&code[i + 7..])).collect()
 }
 
 /// Every `super::...` path in `code`, with `super::{a, b}` as `super::a` and `super::b`.
 fn super_paths(code: &str) -> Vec<String> {
-    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == ':';
-    let mut out = Vec::new();
-    let mut i = 0;
-    while let Some(at) = code[i..].find("super::") {
-        let start = i + at;
+    code.match_indices("super::")
         // Only the first `super` of `super::super::x`.
-        if start >= 7 && &code[start - 7..start] == "super::" {
-            i = start + 7;
-            continue;
-        }
-        let path: String = code[start..].chars().take_while(|&c| ident(c)).collect();
-        let after = &code[start + path.len()..];
-        if path.ends_with("::") && after.starts_with('{') {
-            let end = after.find('}').unwrap_or(after.len());
-            for item in after[1..end].split(',') {
-                let item: String = item.trim().chars().take_while(|&c| ident(c)).collect();
-                out.push(format!("{path}{item}"));
-            }
-        } else {
-            out.push(path);
-        }
-        i = start + 7;
-    }
-    out
+        .filter(|&(i, _)| !(i >= 7 && &code[i - 7..i] == "super::"))
+        .flat_map(|(i, _)| expand(&code[i..]))
+        .collect()
 }
 
 /// Whether `a` is `b` or inside it (`figure::draw` is inside `figure`).

@@ -128,9 +128,10 @@ pub(super) fn title(jobs: &[Job], first: &Spec, slot: Option<usize>) -> String {
     })
 }
 
-/// Every frame's image: its panels side by side under one title, axes and key (or, without a
-/// frame, the bare heatmaps side by side), all of one size; the first frame's plot
-/// rectangles `[left, top, width, height]`; and whether all their text fits.
+/// Every frame's image: its panels side by side under `base_title` (with an animation frame's
+/// value), axes and key (or, without a frame, the bare heatmaps side by side), all of one
+/// size; the first frame's plot rectangles `[left, top, width, height]`; and whether all
+/// their text fits.
 #[allow(clippy::too_many_arguments, reason = "the figure's parts, each used once")]
 pub(super) fn frame_all(
     jobs: &[Job],
@@ -140,7 +141,7 @@ pub(super) fn frame_all(
     shared: &Shared,
     slot: Option<usize>,
     animate: Option<&Frames>,
-    values: &[Option<f64>],
+    base_title: &str,
 ) -> (Vec<RgbImage>, Vec<[u32; 4]>, bool) {
     let style = &jobs[0].style;
     let first = &maps[0][0].spec;
@@ -150,7 +151,6 @@ pub(super) fn frame_all(
     } else {
         vec![String::new()]
     };
-    let base_title = title(jobs, first, slot);
     let mut pngs = Vec::new();
     let mut plots = Vec::new();
     let mut fits = true;
@@ -166,9 +166,9 @@ pub(super) fn frame_all(
             pngs.push(img);
             continue;
         }
-        let title = match (animate, values[f]) {
-            (Some(a), Some(v)) => format!("{base_title}; {} = {}", a.param, paint::short(v as f32)),
-            _ => base_title.clone(),
+        let title = match animate {
+            Some(a) => format!("{base_title}; {} = {}", a.param, paint::short(a.values[f] as f32)),
+            None => base_title.to_string(),
         };
         let fr = Frame {
             title,

@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::outcome::Outcomes;
 use crate::paint;
 use crate::plan::{Figure, PngText, Report, Style};
+use crate::progress::Progress;
 use crate::render::frame;
 use crate::render::heatmap;
 use crate::runner::Backend;
@@ -181,12 +182,12 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
         })
         .collect();
     let key = with_overlays(painted[0][0].key.clone(), &maps);
-    let (pngs, plots, text_fits) = frame_all(jobs, &maps, &painted, key, &shared, slot, animate, &values);
+    let title = draw::title(jobs, &maps[0][0].spec, slot);
+    let (pngs, plots, text_fits) = frame_all(jobs, &maps, &painted, key, &shared, slot, animate, &title);
 
     let speed = write::Speed::of(&all);
     let (run_seconds, rate) = (speed.run_seconds, speed.traj_steps_per_s);
     let analyses: Vec<&analyse::Analysis> = painted.iter().flatten().map(|p| &p.analysis).collect();
-    let title = draw::title(jobs, &maps[0][0].spec, slot);
     let meta = metadata(backend, job, &analyses, title, &shared, (&pngs, &plots, text_fits), animate, speed);
     let files = write(job, &maps, &painted, &pngs, animate, &meta)?;
     let first = &maps[0][0].spec;
@@ -212,9 +213,7 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
     } else {
         format!("{head}; first frame: {}", notes.join(" | "))
     };
-    if !text_fits {
-        summary.push_str(&format!("; warning: {}", frame::TEXT_CLIPPED));
-    }
+    summary.push_str(frame::clipped_warning(text_fits));
     Ok(Report { files, run_seconds, traj_steps_per_s: rate, summary })
 }
 
@@ -227,8 +226,9 @@ fn run_all(
     slot: Option<usize>,
 ) -> Result<Vec<Vec<Map>>, Error> {
     let mut maps = Vec::new();
-    let total = values.len() * jobs.len();
-    let started = std::time::Instant::now();
+    // Each map's progress judges its own pace; this one, silent but for its pace warning,
+    // judges the figure's, in maps.
+    let figure = Progress::counting((values.len() * jobs.len()) as u64, "the figure's maps", "maps", false);
     for v in values {
         let mut frame = Vec::new();
         for j in jobs {
@@ -237,18 +237,7 @@ fn run_all(
                 s.values[slot] = *v as f32;
             }
             frame.push(run_map(backend, j, s)?);
-            // Each map's progress judges its own pace; the figure's is the maps' count.
-            if maps.is_empty() && frame.len() == 1 && total > 1 {
-                let left = started.elapsed().as_secs_f64() * (total - 1) as f64;
-                if left > 600.0 {
-                    eprintln!(
-                        "downhill: the first of {total} maps took {:.0} s; at this pace about {:.0} min more \
-                         (Ctrl-C stops it and writes nothing)",
-                        started.elapsed().as_secs_f64(),
-                        left / 60.0
-                    );
-                }
-            }
+            figure.add(1);
         }
         maps.push(frame);
     }

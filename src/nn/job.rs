@@ -262,9 +262,7 @@ fn run_frame(
     if let Some(d) = &dimension {
         summary.push_str(&format!("; {}", d.summary()));
     }
-    if !text_fits {
-        summary.push_str(&format!("; warning: {}", frame::TEXT_CLIPPED));
-    }
+    summary.push_str(frame::clipped_warning(text_fits));
     let meta = FrameMeta {
         label: label.to_string(),
         network: NetworkMeta {

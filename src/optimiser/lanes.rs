@@ -26,7 +26,13 @@ pub struct Rules {
     pub tol2: f32,
     /// The options compiled in.
     pub features: options::Features,
-    /// Whether any option changes the gradient or the learning rate (else the plain loop).
+    /// Whether no option changes the gradient or the learning rate (the plain loop). A plain
+    /// run also settles: no input to a step then changes with the step number (noise and
+    /// schedules are the only ones that do; no optimiser reads it), so a lane that a step left
+    /// bit for bit unchanged (iterate and registers) stays so for every later step, and a
+    /// block whose lanes have all diverged or settled stops with the results of the full run.
+    /// (Clipping and decay do not depend on the step either, but a run with them is not
+    /// tested for settling, which keeps the options' loop one version.)
     pub plain: bool,
     /// Noise seed.
     pub seed: u32,
@@ -34,13 +40,6 @@ pub struct Rules {
     pub steps: u32,
     /// Whether the optimiser uses the Hessian, which is then in [`Block::h`].
     pub hessian: bool,
-    /// Whether a lane that a step left bit for bit unchanged (iterate and registers) stays so
-    /// for every later step: true without gradient noise and learning-rate schedules, the
-    /// only inputs that change with the step number (no optimiser reads it). A block whose
-    /// lanes have all diverged or settled then stops, with the results of the full run. The
-    /// lanes test for it on the plain path only (no clipping or decay either), which keeps
-    /// the options' loop one version.
-    pub settles: bool,
 }
 
 /// An optimiser's f32 `opt_step` twin: `(x, g, state, h0, h1, t, hess, c) -> x'`.
@@ -68,7 +67,7 @@ impl<F> TwinStep for F where
 /// convergence test on the raw gradient (live lanes only), the options (`perturb`, the
 /// schedule's learning rate), the update, the subnormal flush, the escape test (escaped lanes get
 /// `div_step = t + 1`); frozen lanes keep their values. Returns whether any lane still moves:
-/// live, and not settled ([`Rules::settles`]).
+/// live, and not settled ([`Rules::plain`]).
 #[inline(always)]
 pub fn advance<F>(b: &mut Block, r: &Rules, t: u32, hess: Curvature<'_, f32>, step: F) -> bool
 where
@@ -78,7 +77,7 @@ where
     if r.hessian { lanes::<F, true>(b, r, t, hess, &step) } else { lanes::<F, false>(b, r, t, hess, &step) }
 }
 
-/// Steps between tests for settled lanes ([`Rules::settles`]): a block whose lanes have all
+/// Steps between tests for settled lanes ([`Rules::plain`]): a block whose lanes have all
 /// settled stops within this many steps; the test itself (ten compares a lane) runs on one
 /// step in this many, so optimisers whose registers never settle (Adam's running powers)
 /// hardly pay for it.
@@ -92,7 +91,7 @@ where
     F: TwinStep,
 {
     let mut any = false;
-    if r.plain && r.settles && t % SETTLE_EVERY == SETTLE_EVERY - 1 {
+    if r.plain && t % SETTLE_EVERY == SETTLE_EVERY - 1 {
         for l in 0..LANES {
             any |= lane::<F, HESS, true>(b, r, t, hess, step, l, [b.gx[l], b.gy[l]], b.h0[0][l]);
         }
@@ -160,7 +159,7 @@ where
     let out = live & escaped_t(p, r.threshold);
     b.div_step[l] = if out { t as i32 + 1 } else { b.div_step[l] };
     b.conv_step[l] = if out { -1 } else { b.conv_step[l] };
-    // Settled: this step changed no bit of the lane, so no later step will (`Rules::settles`);
+    // Settled: this step changed no bit of the lane, so no later step will (`Rules::plain`);
     // its gradient, and so its convergence test, stays the same too.
     let settled = SETTLE && same_bits(p, x) & same_state(&o, &before);
     live & !out & !settled

@@ -35,15 +35,11 @@ pub fn to_pixel(x: &AxisFrame, y: &AxisFrame, w: u32, h: u32, p: (f64, f64)) -> 
 
 /// Draws `points` (pixel coordinates, `None` breaks the line) `width` pixels wide.
 pub fn draw_line(img: &mut RgbImage, points: &[Option<(f64, f64)>], colour: Rgb, width: u32) {
-    for pair in points.windows(2) {
-        if let [Some(a), Some(b)] = pair {
-            let steps = ((b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil() as usize).max(1);
-            for s in 0..=steps {
-                let t = s as f64 / steps as f64;
-                heatmap::dot(img, a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1), colour, width);
-            }
+    for_samples(points, |x, y, along| {
+        if along.is_some() {
+            heatmap::dot(img, x, y, colour, width);
         }
-    }
+    });
 }
 
 /// Which path drew each pixel of a picture (0: none), so that a path drawn over another can

@@ -112,8 +112,15 @@ pub struct Framed {
     pub text_fits: bool,
 }
 
-/// What a summary line says when some text of a figure runs off its image.
-pub const TEXT_CLIPPED: &str = "some text runs off the image (a title or label too long for it; try --size)";
+/// What a summary line adds about a figure's text: nothing when it all fits (`text_fits`),
+/// else a warning that some runs off the image.
+pub fn clipped_warning(text_fits: bool) -> &'static str {
+    if text_fits {
+        ""
+    } else {
+        "; warning: some text runs off the image (a title or label too long for it; try --size)"
+    }
+}
 
 /// Font size of tick labels and legends at ratio 1, pixels.
 const FONT: f32 = 13.0;
