@@ -44,8 +44,9 @@ struct Run {
     threshold: f32,
     conv_tol: f32,
     seed: u32,
-    pad0: u32,
-    pad1: u32,
+    // The gradient norm f32 resolves per unit of max(|x|, |y|) (see `within_tol`).
+    conv_floor: f32,
+    pad: u32,
 }
 
 // One dispatch's slice of work. Keep in sync with `ChunkUniform` in src/gpu/layout.rs.
@@ -113,9 +114,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         var o = OptState(s.opt_a, s.opt_b, s.opt_c, s.opt_d);
         for (var t = chunk.step_begin; t < chunk.step_end; t++) {
             let g = grad(pos, lp);
-            // Converged at the first step from which the gradient stays within the tolerance:
-            // a step above it (an oscillation passing through a zero) starts the count again.
-            let small = dot(g, g) <= tol2;
+            // Converged at the first step from which the gradient stays within the tolerance (or
+            // within what f32 resolves there, see `within_tol`): a step above it (an oscillation
+            // passing through a zero) starts the count again.
+            let small = within_tol(g, pos, tol2, run.conv_floor);
             s.conv_step = select(-1, select(s.conv_step, i32(t), s.conv_step < 0), small);
             // The convergence test above uses the true gradient; the optimiser sees it perturbed
             // by the options, with the scheduled learning rate. Optimiser pieces flush the state
@@ -136,7 +138,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         // before), above it the trajectory has not converged.
         if (s.div_step < 0 && chunk.step_end == run.steps) {
             let g = grad(pos, lp);
-            let small = dot(g, g) <= tol2;
+            let small = within_tol(g, pos, tol2, run.conv_floor);
             s.conv_step = select(-1, select(s.conv_step, i32(run.steps), s.conv_step < 0), small);
         }
         s.pos = pos;

@@ -76,7 +76,8 @@ pub struct RunArgs {
     /// A trajectory has diverged once |x| or |y| exceeds this (or is not finite).
     #[arg(long, default_value_t = downhill::recipe::defaults::THRESHOLD, allow_negative_numbers = true)]
     pub threshold: f64,
-    /// A trajectory has converged once its gradient norm is at most this.
+    /// A trajectory has converged at the first step from which its gradient norm stays at most this
+    /// (or at most what f32 resolves at its iterate, where that is more: `conv_floor` in the JSON).
     #[arg(long, default_value_t = downhill::recipe::defaults::TOL, allow_negative_numbers = true)]
     pub tol: f64,
     /// Where to run.

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::cell::CellParams;
 use crate::landscape::Landscape;
-use crate::numeric::{Real, converged_since, escaped_t, flush_subnormal, k};
+use crate::numeric::{Real, converged_since, escaped_t, flush_subnormal, k, within_tol};
 use crate::optimiser::{InitFn, OptState, Optimiser, StepFn};
 use crate::options;
 use crate::outcome::{Outcomes, TrajState};
@@ -82,11 +82,12 @@ fn fly<T: Twin>(spec: &Spec, p: &CellParams<T>, mut visit: impl FnMut(u32, [T; 2
     }
     let tol = k::<T>(spec.conv_tol as f64);
     let tol2 = tol * tol;
+    let floor = k::<T>(spec.conv_floor as f64);
     let features = spec.features();
     let hess = |x: [T; 2], c: [T; 4]| T::hess(l, x, c);
     for t in 0..spec.steps {
         let g = T::grad(l, f.pos, p.c);
-        f.conv_step = converged_since(f.conv_step, g[0] * g[0] + g[1] * g[1] <= tol2, t);
+        f.conv_step = converged_since(f.conv_step, within_tol(g, f.pos, tol2, floor), t);
         let q = options::perturb(features, g, f.pos, p.opts, spec.seed, p.cell, t);
         let lr = p.h0[0] * options::lr_factor(features.schedule, t, p.sched, spec.steps);
         let hs = [lr, p.h0[1], p.h0[2], p.h0[3]];
@@ -99,7 +100,7 @@ fn fly<T: Twin>(spec: &Spec, p: &CellParams<T>, mut visit: impl FnMut(u32, [T; 2
         }
     }
     let g = T::grad(l, f.pos, p.c);
-    f.conv_step = converged_since(f.conv_step, g[0] * g[0] + g[1] * g[1] <= tol2, spec.steps);
+    f.conv_step = converged_since(f.conv_step, within_tol(g, f.pos, tol2, floor), spec.steps);
     f
 }
 

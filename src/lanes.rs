@@ -31,7 +31,7 @@ use rayon::prelude::*;
 
 use crate::cell::CellParams;
 use crate::landscape::Landscape;
-use crate::numeric::{escaped_t, k};
+use crate::numeric::{escaped_t, k, within_tol};
 use crate::optimiser::OptState;
 use crate::optimiser::lanes::{Block, Rules};
 use crate::outcome::{Outcomes, TrajState};
@@ -112,6 +112,7 @@ fn start_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> (
     let rules = Rules {
         threshold,
         tol2: tol * tol,
+        floor: spec.conv_floor,
         features,
         plain: !(features.noise || features.clip || features.l2) && features.schedule == 0,
         seed: spec.seed,
@@ -144,7 +145,6 @@ fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> ([T
     }
     // The final points' gradients (a trajectory that converges on its last step counts as
     // converged) and losses, a block at a time.
-    let tol2 = rules.tol2;
     let mut conv_step = b.conv_step;
     l.grad_lanes(&b.x, &b.y, &b.c, &mut b.gx, &mut b.gy);
     let mut loss = [0.0; LANES];
@@ -152,7 +152,7 @@ fn run_block(spec: &Spec, xs: &[f64], ys: &[f64], first: usize, n: usize) -> ([T
     let states = std::array::from_fn(|i| {
         let pos = [b.x[i], b.y[i]];
         if b.div_step[i] < 0 {
-            let small = b.gx[i] * b.gx[i] + b.gy[i] * b.gy[i] <= tol2;
+            let small = within_tol([b.gx[i], b.gy[i]], pos, rules.tol2, rules.floor);
             conv_step[i] = crate::numeric::converged_since(conv_step[i], small, spec.steps);
         }
         let o = b.state(i);

@@ -182,6 +182,22 @@ pub fn flush_subnormal<T: Real>(v: [T; 2]) -> [T; 2] {
     [flush(v[0]), flush(v[1])]
 }
 
+/// Twin of `within_tol` in `shaders/common/numerics.wgsl`: whether the gradient `g` at `p`
+/// counts as zero. It does when its squared norm is at most `tol2` (the squared tolerance) or
+/// within what the arithmetic resolves at `p`: `floor * max(|x|, |y|)`, where `floor` is
+/// [`crate::spec::Spec::conv_floor`] (a few units in the last place of the iterate times the
+/// landscape's curvature). Straight-line code, so a loop over lanes vectorises.
+///
+/// The comparisons are written out rather than as `max`, whose NaN handling costs three
+/// vector instructions where one will do (the iterate is finite wherever it is tested).
+#[inline(always)]
+pub fn within_tol<T: Real>(g: [T; 2], p: [T; 2], tol2: T, floor: T) -> bool {
+    let (ax, ay) = (p[0].abs(), p[1].abs());
+    let r = floor * if ax > ay { ax } else { ay };
+    let g2 = g[0] * g[0] + g[1] * g[1];
+    (g2 <= tol2) | (g2 <= r * r)
+}
+
 /// Twin of the kernel's convergence bookkeeping: `conv_step` after the gradient test at step
 /// `t` (`small`: the gradient's norm is within the tolerance). A trajectory has converged at
 /// the first step from which its gradient stays within the tolerance, so a step above it (an

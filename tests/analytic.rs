@@ -533,3 +533,71 @@ fn a_ringing_trajectory_converges_where_it_stays_within_the_tolerance_on_the_gpu
     let s = ringing_grid();
     assert_converged_where_it_stays(&s, &gpu.run(&s, &Progress::hidden()).unwrap(), "gpu");
 }
+
+/// GD (lr = 0.002, below 2/397) from starts around rastrigin's outer minimum near
+/// `(4.97, 4.97)`, where the curvature is 397 and no f32 iterate has a gradient below `1e-4`.
+fn rastrigin_outer_ring() -> Spec {
+    spec(
+        "rastrigin",
+        "gd:lr=0.002",
+        axis("x0", 4.55, 5.45, false),
+        axis("y0", 4.55, 5.45, false),
+        (16, 16),
+        500,
+        [0.0, 0.0],
+    )
+}
+
+/// Every cell ends within a few units in the last place of the minimum it heads for (checked
+/// against that minimum in f64, found by Newton's method on the f64 twin), and counts as
+/// converged; without the floor, the same f32 run calls cells not converged.
+fn assert_outer_ring_converged(s: &Spec, out: &Outcomes, who: &str) {
+    let c = s.landscape_params64();
+    let minima = s.landscape.minima_in(c, [4.5, 5.5, 4.5, 5.5]);
+    assert_eq!(minima.len(), 1, "one minimum in the window: {minima:?}");
+    let at = minima[0].at;
+    for i in 0..out.len() {
+        assert!(!out.diverged(i), "{who}: cell {i} diverged");
+        let off = (out.x[i] as f64 - at[0]).abs().max((out.y[i] as f64 - at[1]).abs());
+        assert!(off <= 4.0 * f32::EPSILON as f64 * at[0], "{who}: cell {i} ends {off} from {at:?}");
+        assert!(out.conv_step[i] >= 0, "{who}: cell {i} at ({}, {}) not converged", out.x[i], out.y[i]);
+    }
+}
+
+#[test]
+fn rastrigins_outer_minima_count_as_converged_within_f32_resolution_on_both_backends() {
+    let s = rastrigin_outer_ring();
+    assert!(s.conv_floor > 0.0, "rastrigin has a convergence floor");
+    assert_outer_ring_converged(&s, &cpu::run(&s, &Progress::hidden()), "cpu");
+    let mut without = s.clone();
+    without.conv_floor = 0.0;
+    let strict = cpu::run(&without, &Progress::hidden());
+    let missed = strict.conv_step.iter().filter(|&&c| c < 0).count();
+    assert!(missed > 0, "without the floor every cell converges too: the test shows nothing");
+    if let Some(mut gpu) = common::gpu() {
+        assert_outer_ring_converged(&s, &gpu.run(&s, &Progress::hidden()).unwrap(), "gpu");
+    }
+}
+
+#[test]
+fn the_convergence_floor_never_changes_a_verdict_on_a_quadratic() {
+    // A strict minimum at the origin (ky = 1), curvature up to 10: f32 resolves any tolerance
+    // there, so the floor is 0; and even a floor of ten units in the last place times the
+    // largest curvature changes no cell's outcome, since |g| = k|x| always exceeds it.
+    let s = spec(
+        "quadratic:ky=1",
+        "momentum:beta=0.9",
+        axis("lr", 0.0, 4.0, false),
+        axis("kx", 0.1, 10.0, true),
+        (24, 24),
+        400,
+        [1.0, 0.5],
+    );
+    assert_eq!(s.conv_floor, 0.0, "a minimum at the origin needs no floor");
+    let mut forced = s.clone();
+    forced.conv_floor = 10.0 * f32::EPSILON * 10.0;
+    let (a, b) = (cpu::run(&s, &Progress::hidden()), cpu::run(&forced, &Progress::hidden()));
+    assert_eq!(a.conv_step, b.conv_step);
+    assert_eq!(a.div_step, b.div_step);
+    assert!(a.conv_step.iter().any(|&c| c > 0), "some cells converge");
+}

@@ -1,5 +1,5 @@
-// Numerical helpers shared by the kernel. Rust twins: `escaped` and `flush_subnormal` in
-// src/numeric.rs.
+// Numerical helpers shared by the kernel. Rust twins: `escaped`, `flush_subnormal` and
+// `within_tol` in src/numeric.rs.
 
 // A point has escaped when a coordinate's magnitude exceeds `threshold` or is not finite.
 // Compared on bit patterns: for non-negative f32 the IEEE bit order is the numeric order, and
@@ -20,4 +20,12 @@ const MIN_NORMAL: f32 = 1.17549435e-38;
 // it explicitly keeps both fast and identical. NaN and infinities pass through.
 fn flush_subnormal(v: vec2<f32>) -> vec2<f32> {
     return select(v, vec2<f32>(0.0), abs(v) < vec2<f32>(MIN_NORMAL));
+}
+
+// Whether the gradient `g` at `p` counts as zero: its squared norm is at most `tol2` (the
+// squared tolerance) or within what f32 resolves at `p`, `floor * max(|x|, |y|)` (see
+// `Spec::conv_floor` in src/spec/mod.rs). Rust twin: `within_tol` in src/numeric.rs.
+fn within_tol(g: vec2<f32>, p: vec2<f32>, tol2: f32, floor: f32) -> bool {
+    let r = floor * max(abs(p.x), abs(p.y));
+    return dot(g, g) <= max(tol2, r * r);
 }

@@ -124,6 +124,7 @@ pub(super) fn analyse(
         steps: spec.steps,
         threshold: spec.threshold,
         conv_tol: spec.conv_tol,
+        conv_floor: spec.conv_floor,
         run_seconds: m.run_seconds,
         diverged_fraction: out.diverged_fraction(),
         converged_fraction: out.converged_fraction(),
@@ -177,6 +178,9 @@ pub(super) struct Analysis {
     steps: u32,
     threshold: f32,
     conv_tol: f32,
+    /// The gradient norm the arithmetic resolves per unit of `max(|x|, |y|)`, also counted as
+    /// converged (`Spec::conv_floor`).
+    conv_floor: f32,
     /// Seconds this map's run took.
     pub(super) run_seconds: f64,
     diverged_fraction: f64,

@@ -25,8 +25,10 @@ pub struct RunUniform {
     pub conv_tol: f32,
     /// Seed of the gradient noise.
     pub seed: u32,
+    /// The gradient norm f32 resolves per unit of `max(|x|, |y|)` (`Spec::conv_floor`).
+    pub conv_floor: f32,
     /// Padding to a 16-byte multiple.
-    pub pad: [u32; 2],
+    pub pad: u32,
 }
 
 impl RunUniform {
@@ -40,7 +42,8 @@ impl RunUniform {
             threshold: spec.threshold,
             conv_tol: spec.conv_tol,
             seed: spec.seed,
-            pad: [0; 2],
+            conv_floor: spec.conv_floor,
+            pad: 0,
         }
     }
 }
@@ -111,8 +114,8 @@ mod tests {
                 ("threshold", offset_of!(RunUniform, threshold)),
                 ("conv_tol", offset_of!(RunUniform, conv_tol)),
                 ("seed", offset_of!(RunUniform, seed)),
-                ("pad0", offset_of!(RunUniform, pad)),
-                ("pad1", offset_of!(RunUniform, pad) + 4),
+                ("conv_floor", offset_of!(RunUniform, conv_floor)),
+                ("pad", offset_of!(RunUniform, pad)),
             ],
             size_of::<RunUniform>(),
         );

@@ -8,7 +8,7 @@
 //! (its phases are in [`crate::simd`]).
 
 use super::OptState;
-use crate::numeric::{escaped_t, flush_subnormal};
+use crate::numeric::{escaped_t, flush_subnormal, within_tol};
 use crate::options;
 use crate::simd::{Curvature, LANES, Lane};
 
@@ -24,6 +24,9 @@ pub struct Rules {
     pub threshold: f32,
     /// Squared convergence tolerance on the gradient norm.
     pub tol2: f32,
+    /// The gradient norm f32 resolves per unit of `max(|x|, |y|)`
+    /// ([`crate::spec::Spec::conv_floor`]).
+    pub floor: f32,
     /// The options compiled in.
     pub features: options::Features,
     /// Whether no option changes the gradient or the learning rate (the plain loop). A plain
@@ -136,7 +139,7 @@ where
     F: TwinStep,
 {
     let live = b.div_step[l] < 0;
-    let small = b.gx[l] * b.gx[l] + b.gy[l] * b.gy[l] <= r.tol2;
+    let small = within_tol([b.gx[l], b.gy[l]], [b.x[l], b.y[l]], r.tol2, r.floor);
     let conv = crate::numeric::converged_since(b.conv_step[l], small, t);
     b.conv_step[l] = if live { conv } else { b.conv_step[l] };
     let mut o = b.state(l);

@@ -14,7 +14,7 @@ pub const STABILITY_K: &str = "0.1:10:log";
 /// Divergence threshold on `|x|` and `|y|`.
 pub const THRESHOLD: f64 = spec::DEFAULT_THRESHOLD as f64;
 /// Convergence tolerance on the gradient norm.
-pub const TOL: f64 = spec::DEFAULT_CONV_TOL as f64;
+pub const TOL: f64 = spec::DEFAULT_CONV_TOL;
 /// Grid side of basin maps.
 pub const BASINS_RES: u32 = 512;
 /// Grid side of stability, sweep and trainability maps.

@@ -85,7 +85,7 @@ impl SpecBuilder {
             res,
             steps,
             threshold: DEFAULT_THRESHOLD as f64,
-            conv_tol: DEFAULT_CONV_TOL as f64,
+            conv_tol: DEFAULT_CONV_TOL,
             options: OptionsText::default(),
         })
     }
@@ -102,7 +102,7 @@ impl SpecBuilder {
             res,
             steps,
             threshold: DEFAULT_THRESHOLD as f64,
-            conv_tol: DEFAULT_CONV_TOL as f64,
+            conv_tol: DEFAULT_CONV_TOL,
             options: OptionsText::default(),
         }
     }
@@ -124,7 +124,7 @@ impl SpecBuilder {
             res: (1, 1),
             steps,
             threshold: DEFAULT_THRESHOLD as f64,
-            conv_tol: DEFAULT_CONV_TOL as f64,
+            conv_tol: DEFAULT_CONV_TOL,
             options: OptionsText::default(),
         }
     }
@@ -172,6 +172,7 @@ impl SpecBuilder {
             return Err(Error::input("--y", format!("both axes sweep `{}`", x.param)));
         }
         check_memory("--res", x.cells, y.cells)?;
+        let conv_floor = super::floor::conv_floor(landscape, &values, (&x, &y), precision, self.conv_tol);
         Ok(Spec {
             landscape,
             optimiser,
@@ -181,6 +182,7 @@ impl SpecBuilder {
             steps: self.steps,
             threshold: self.threshold as f32,
             conv_tol: self.conv_tol as f32,
+            conv_floor,
             seed: self.options.seed,
             schedule,
             x_per_cell: None,

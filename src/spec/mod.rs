@@ -16,6 +16,7 @@ use crate::options::{self, Features, Schedule};
 
 pub mod builder;
 pub mod check;
+pub mod floor;
 pub mod text;
 
 use crate::param::{self, SLOTS};
@@ -28,7 +29,7 @@ pub use text::{AxisText, Component, Zoom, parse_axis, parse_component, parse_poi
 /// Default divergence threshold: a trajectory has diverged once `|x|` or `|y|` exceeds it.
 pub const DEFAULT_THRESHOLD: f32 = 1e6;
 /// Default convergence tolerance on the gradient norm.
-pub const DEFAULT_CONV_TOL: f32 = 1e-4;
+pub const DEFAULT_CONV_TOL: f64 = 1e-4;
 /// Most cells along one axis.
 pub const MAX_CELLS_PER_AXIS: u32 = 65_536;
 /// Most steps in one run.
@@ -132,6 +133,11 @@ pub struct Spec {
     pub threshold: f32,
     /// Convergence tolerance on the gradient norm.
     pub conv_tol: f32,
+    /// The gradient norm the arithmetic resolves per unit of `max(|x|, |y|)` near the
+    /// landscape's minima ([`floor::conv_floor`]): a gradient also counts as zero at `p` when
+    /// its norm is at most `conv_floor * max(|x|, |y|)`, where the tolerance asks for more
+    /// than the precision can give. 0 when the landscape has no minima in view.
+    pub conv_floor: f32,
     /// Seed of the gradient noise.
     pub seed: u32,
     /// Learning-rate schedule.
