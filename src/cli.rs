@@ -40,6 +40,8 @@ pub enum Command {
     Render(RenderArgs),
     /// Render the default gallery (results/gallery.toml) and its README.
     Gallery(GalleryArgs),
+    /// Merge the shard files of an array job (`--shard I/N`) into what a single run writes.
+    Merge(MergeArgs),
 }
 
 /// Where to run.
@@ -187,6 +189,39 @@ pub struct ColourArgs {
     pub color: ColorArg,
 }
 
+/// Splitting a map across the tasks of an array job, and resuming long runs.
+#[derive(Args, Debug, Clone)]
+pub struct TileArgs {
+    /// Run only the I-th of N interleaved parts of the grid (1-based, e.g. 3/64) and write
+    /// PREFIX.shard-I-of-N.npz for `downhill merge`. Without it, an array job's environment
+    /// names the part: Slurm (SLURM_ARRAY_TASK_ID), Kubernetes Indexed Jobs
+    /// (JOB_COMPLETION_INDEX, with --shards), AWS Batch (AWS_BATCH_JOB_ARRAY_INDEX).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Number of parts where the scheduler gives only the index (Kubernetes Indexed Jobs);
+    /// also DOWNHILL_SHARDS.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u32>,
+    /// Continue a stopped run (killed, crashed, device lost) from the finished tiles it kept in
+    /// PREFIX.run/, computing only the rest; the outputs equal an uninterrupted run's.
+    #[arg(long)]
+    pub resume: bool,
+}
+
+/// `downhill merge`.
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The shard files (PREFIX.shard-I-of-N.npz), all N of them.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Output prefix: writes what the single run would (PREFIX.png, PREFIX.npz, PREFIX.json).
+    #[arg(short = 'o', long = "out", value_name = "PREFIX")]
+    pub out: PathBuf,
+    /// Where to run what the figure computes after its map (boundary refinement).
+    #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
+    pub backend: BackendArg,
+}
+
 /// `downhill basins`.
 #[derive(Args, Debug)]
 pub struct BasinsArgs {
@@ -201,6 +236,8 @@ pub struct BasinsArgs {
     pub domain: Option<String>,
     #[command(flatten)]
     pub refine: RefineArgs,
+    #[command(flatten)]
+    pub tiles: TileArgs,
     #[command(flatten)]
     pub run: RunArgs,
     #[command(flatten)]
@@ -225,6 +262,8 @@ pub struct StabilityArgs {
     pub k: String,
     #[command(flatten)]
     pub refine: RefineArgs,
+    #[command(flatten)]
+    pub tiles: TileArgs,
     #[command(flatten)]
     pub run: RunArgs,
     #[command(flatten)]
@@ -253,6 +292,8 @@ pub struct SweepArgs {
     pub start: Option<String>,
     #[command(flatten)]
     pub refine: RefineArgs,
+    #[command(flatten)]
+    pub tiles: TileArgs,
     #[command(flatten)]
     pub run: RunArgs,
     #[command(flatten)]
@@ -322,6 +363,13 @@ pub struct RenderArgs {
     /// Also write README.md showing every figure with its entry.
     #[arg(long)]
     pub readme: bool,
+    /// Render only every N-th figure, from the I-th (1-based, e.g. 3/16), for the tasks of an
+    /// array job; without it, the job's environment names the part (as for `basins --shard`).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Number of parts where the scheduler gives only the index (Kubernetes Indexed Jobs).
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u32>,
     /// Where to run.
     #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
     pub backend: BackendArg,

@@ -22,9 +22,11 @@ use downhill::render::colormap::Cmap;
 use downhill::runner::{Backend, BackendChoice};
 use downhill::spec::{self, OptionsText, SpecBuilder};
 
+use downhill::tiles::{Shard, Tiling};
+
 use crate::cli::{
-    BackendArg, ColorArg, Command, FigureArgs, PathsArgs, RefineArgs, RenderArgs, RunArgs, StyleArgs,
-    TraceArgs, TrainabilityArgs,
+    BackendArg, ColorArg, Command, FigureArgs, MergeArgs, PathsArgs, RefineArgs, RenderArgs, RunArgs,
+    StyleArgs, TileArgs, TraceArgs, TrainabilityArgs,
 };
 
 fn backend_choice(b: BackendArg) -> BackendChoice {
@@ -62,9 +64,65 @@ fn apply_run(b: &mut SpecBuilder, run: &RunArgs) {
 }
 
 /// The command line that ran, as a POSIX shell would take it back: each argument single-quoted
-/// where it needs to be; arguments that are not UTF-8 are recorded lossily.
+/// where it needs to be; arguments that are not UTF-8 are recorded lossily. The flags that only
+/// say how a map is split or resumed (`--shard`, `--shards`, `--resume`) are left out: the
+/// figure is the one the command without them writes.
 fn command_line() -> String {
-    std::env::args_os().map(|a| shell_quote(&a.to_string_lossy())).collect::<Vec<_>>().join(" ")
+    let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    let mut kept = Vec::with_capacity(args.len());
+    let mut skip_value = false;
+    for a in args {
+        if std::mem::take(&mut skip_value) {
+            continue;
+        }
+        match a.as_str() {
+            "--shard" | "--shards" => skip_value = true,
+            "--resume" => {}
+            _ if a.starts_with("--shard=") || a.starts_with("--shards=") => {}
+            _ => kept.push(shell_quote(&a)),
+        }
+    }
+    kept.join(" ")
+}
+
+/// The shard to run, from `--shard` or else the array job's environment, and whether to
+/// resume.
+fn tiling(t: &TileArgs) -> Result<Tiling, Error> {
+    let shard = shard_of(t.shard.as_deref(), t.shards)?;
+    if shard.is_some() && t.resume {
+        return Err(Error::input("--resume", "applies to whole runs; a shard that stopped runs again"));
+    }
+    Ok(Tiling { shard, resume: t.resume, merged: None })
+}
+
+/// The part of an array job to run: `--shard I/N`, else the scheduler's environment.
+fn shard_of(flag: Option<&str>, shards: Option<u32>) -> Result<Option<Shard>, Error> {
+    match flag {
+        Some(text) => Shard::parse("--shard", text).map(Some),
+        None => {
+            let shards = shards.or(std::env::var("DOWNHILL_SHARDS").ok().and_then(|v| v.trim().parse().ok()));
+            Shard::from_env(&|k| std::env::var(k).ok(), shards)
+        }
+    }
+}
+
+/// `downhill merge`: checks the shard files against each other, assembles the grid, and
+/// renders the figure of the command the shards came from, as a single run would.
+fn run_merge(a: MergeArgs) -> Result<()> {
+    let (meta, computed) = downhill::shard::read_all(&a.files)?;
+    let culprit = a.files[0].display().to_string();
+    let mut file = recipe::parse_file(&culprit, &meta.recipe)?;
+    let mut r = file.figure.remove(0);
+    r.name = check_prefix("--out", &a.out)?;
+    r.tiling = Tiling { shard: None, resume: false, merged: Some(std::sync::Arc::new(computed)) };
+    let dir = a.out.parent().map(PathBuf::from).unwrap_or_default();
+    let plan = r.plan(&dir, &meta.command, std::io::stderr().is_terminal())?;
+    let mut backend = open_backend(a.backend)?;
+    let report = batch::run_plan(&mut backend, &plan)?;
+    eprintln!("downhill merge of {} shard files: {}", a.files.len(), report.summary);
+    let files: Vec<String> = report.files.iter().map(|f| f.display().to_string()).collect();
+    eprintln!("wrote {}", files.join(", "));
+    Ok(())
 }
 
 /// `text` as one POSIX shell word: as is when it has only characters no shell treats
@@ -117,6 +175,7 @@ pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Basins(a) => {
             let mut r = map_recipe(RecipeKind::Basins, &a.figure, a.colour.color, &a.run, &a.refine)?;
+            r.tiling = tiling(&a.tiles)?;
             let d = Style::default();
             r.contours = chosen(!a.overlay.no_contours, d.contours);
             r.markers = chosen(!a.overlay.no_markers, d.markers);
@@ -127,6 +186,7 @@ pub fn run(command: Command) -> Result<()> {
         }
         Command::Stability(a) => {
             let mut r = map_recipe(RecipeKind::Stability, &a.figure, a.colour.color, &a.run, &a.refine)?;
+            r.tiling = tiling(&a.tiles)?;
             r.optimizer = Some(a.optimizer.clone());
             r.lr = Some(a.lr.clone());
             r.k = Some(a.k.clone());
@@ -134,6 +194,7 @@ pub fn run(command: Command) -> Result<()> {
         }
         Command::Sweep(a) => {
             let mut r = map_recipe(RecipeKind::Sweep, &a.figure, a.colour.color, &a.run, &a.refine)?;
+            r.tiling = tiling(&a.tiles)?;
             r.landscape = Some(a.landscape.clone());
             r.optimizer = Some(a.optimizer.clone());
             r.x = Some(a.x.clone());
@@ -148,6 +209,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::List => write_stdout(&list()),
         Command::Info => run_info(),
         Command::Gallery(a) => run_gallery(a.out, a.backend),
+        Command::Merge(a) => run_merge(a),
     }
 }
 
@@ -312,6 +374,17 @@ fn run_render(a: RenderArgs) -> Result<()> {
             }
         }
         file.figure.retain(|r| a.only.contains(&r.name));
+    }
+    if let Some(s) = shard_of(a.shard.as_deref(), a.shards)? {
+        if a.readme {
+            return Err(Error::input("--readme", "write the README in a run of the whole file, not of a shard").into());
+        }
+        let mut k = 0u32;
+        file.figure.retain(|_| {
+            k += 1;
+            (k - 1) % s.count == s.index
+        });
+        eprintln!("downhill: shard {}/{} renders {} of the file's figures", s.index + 1, s.count, file.figure.len());
     }
     let dir = match &a.out {
         Some(d) => d.clone(),

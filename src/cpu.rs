@@ -3,6 +3,8 @@
 //! user-facing `--backend cpu`. The same code runs in f64 for specs that ask for it
 //! ([`Precision::F64`]): deep zooms beyond what f32 resolves.
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 
 use crate::cell::CellParams;
@@ -122,33 +124,41 @@ pub fn run_cell<T: Twin>(spec: &Spec, p: &CellParams<T>) -> TrajState {
 }
 
 /// Runs every cell of the grid on all host cores, reporting trajectory-steps to `progress`:
-/// f32 specs in SIMD lanes ([`crate::lanes::run`], the same bits as the scalar twin), f64
+/// f32 specs in SIMD lanes ([`crate::lanes::run_rows`], the same bits as the scalar twin), f64
 /// specs ([`Precision::F64`]) on the scalar twin in f64.
 pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
+    run_rows(spec, 0..spec.y.cells, progress)
+}
+
+/// [`run`] for the rows `rows` of the grid only: the outcomes of those rows, the same bits as
+/// the same rows of a whole run (every cell keeps its index in the whole grid).
+pub fn run_rows(spec: &Spec, rows: Range<u32>, progress: &Progress) -> Outcomes {
     match spec.precision {
-        Precision::F32 => crate::lanes::run(spec, progress),
-        Precision::F64 => run_scalar_in::<f64>(spec, progress),
+        Precision::F32 => crate::lanes::run_rows(spec, rows, progress),
+        Precision::F64 => run_scalar_in::<f64>(spec, rows, progress),
     }
 }
 
 /// [`run`] on the scalar twin, one trajectory at a time (the reference the lanes are held
 /// to, and the baseline the benchmark compares them with).
 pub fn run_scalar(spec: &Spec, progress: &Progress) -> Outcomes {
+    let rows = 0..spec.y.cells;
     match spec.precision {
-        Precision::F32 => run_scalar_in::<f32>(spec, progress),
-        Precision::F64 => run_scalar_in::<f64>(spec, progress),
+        Precision::F32 => run_scalar_in::<f32>(spec, rows, progress),
+        Precision::F64 => run_scalar_in::<f64>(spec, rows, progress),
     }
 }
 
-fn run_scalar_in<T: Twin>(spec: &Spec, progress: &Progress) -> Outcomes {
+fn run_scalar_in<T: Twin>(spec: &Spec, rows: Range<u32>, progress: &Progress) -> Outcomes {
     let (xs, ys) = (spec.x.centres_in(spec.precision), spec.y.centres_in(spec.precision));
     let cols = spec.x.cells as usize;
-    let mut out = Outcomes::zeroed(spec.x.cells, spec.y.cells);
+    let mut out = Outcomes::zeroed(spec.x.cells, rows.len() as u32);
+    let offset = rows.start as usize * cols;
     // Small blocks, stolen by idle cores, keep every core busy when some regions diverge early.
     let block = 256usize;
     out.chunks_mut(block).into_par_iter().enumerate().for_each(|(b, mut cells)| {
         for k in 0..cells.len() {
-            let i = b * block + k;
+            let i = offset + b * block + k;
             let p = CellParams::<T>::new(spec, i as u32, spec.x_value(i, &xs), ys[i / cols]);
             cells.set(k, &run_cell(spec, &p));
         }

@@ -38,22 +38,24 @@ use crate::outcome::{Outcomes, TrajState};
 use crate::progress::Progress;
 use crate::simd::{LANES, Lane};
 use crate::spec::Spec;
+use std::ops::Range;
 
 /// Cells per parallel task (a multiple of [`LANES`]); progress is reported once per task.
 const TASK_CELLS: usize = 16 * LANES;
 
-/// Runs every cell of an f32 spec in blocks of [`LANES`] on all cores; the same outcomes as
-/// [`crate::cpu::run`] on the scalar twin, bit for bit.
-pub fn run(spec: &Spec, progress: &Progress) -> Outcomes {
+/// Runs the cells of the rows `rows` of an f32 spec in blocks of [`LANES`] on all cores; the
+/// same outcomes as [`crate::cpu::run_rows`] on the scalar twin, bit for bit.
+pub fn run_rows(spec: &Spec, rows: Range<u32>, progress: &Progress) -> Outcomes {
     let xs = spec.x.centres_in(spec.precision);
     let ys = spec.y.centres_in(spec.precision);
-    let mut out = Outcomes::zeroed(spec.x.cells, spec.y.cells);
+    let mut out = Outcomes::zeroed(spec.x.cells, rows.len() as u32);
+    let offset = rows.start as usize * spec.x.cells as usize;
     let computed = std::sync::atomic::AtomicU64::new(0);
     out.chunks_mut(TASK_CELLS).into_par_iter().enumerate().for_each(|(task, mut cells)| {
         let mut steps = 0;
         for first in (0..cells.len()).step_by(LANES) {
             let n = LANES.min(cells.len() - first);
-            let (states, ran) = run_block(spec, &xs, &ys, task * TASK_CELLS + first, n);
+            let (states, ran) = run_block(spec, &xs, &ys, offset + task * TASK_CELLS + first, n);
             for (i, s) in states[..n].iter().enumerate() {
                 cells.set(first + i, s);
             }

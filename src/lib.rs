@@ -36,7 +36,9 @@ pub mod refine;
 pub mod render;
 pub mod runner;
 pub mod shader;
+pub mod shard;
 pub mod simd;
 pub mod spec;
+pub mod tiles;
 
 pub use error::{Error, Result};

@@ -144,6 +144,21 @@ impl Outcomes {
         out
     }
 
+    /// Copies the rows of `band` (a grid of the same width) into this grid from row
+    /// `first_row` on, and adds its computed steps to this grid's count (which stays `None`
+    /// once a band has none; start an assembled grid from `Some(0)`).
+    pub fn put_rows(&mut self, first_row: u32, band: &Outcomes) {
+        assert_eq!(band.cols, self.cols, "a band of the same width");
+        let at = first_row as usize * self.cols as usize;
+        let n = band.len();
+        self.x[at..at + n].copy_from_slice(&band.x);
+        self.y[at..at + n].copy_from_slice(&band.y);
+        self.loss[at..at + n].copy_from_slice(&band.loss);
+        self.div_step[at..at + n].copy_from_slice(&band.div_step);
+        self.conv_step[at..at + n].copy_from_slice(&band.conv_step);
+        self.steps_computed = self.steps_computed.zip(band.steps_computed).map(|(a, b)| a + b);
+    }
+
     /// Number of cells.
     pub fn len(&self) -> usize {
         self.loss.len()

@@ -42,6 +42,8 @@ pub enum Array<'a> {
     I32(&'a str, Vec<u64>, &'a [i32]),
     /// bool data.
     Bool(&'a str, Vec<u64>, Vec<bool>),
+    /// uint8 data (bytes, such as UTF-8 text).
+    U8(&'a str, Vec<u64>, &'a [u8]),
 }
 
 /// Temporaries of every set of this process not yet committed or dropped. Its lock is held
@@ -271,7 +273,7 @@ impl OutputSet {
                 let (name, bytes) = match a {
                     Array::F32(n, s, _) | Array::I32(n, s, _) => (*n, 4 * s.iter().product::<u64>()),
                     Array::F64(n, s, _) => (*n, 8 * s.iter().product::<u64>()),
-                    Array::Bool(n, s, _) => (*n, s.iter().product::<u64>()),
+                    Array::Bool(n, s, _) | Array::U8(n, s, _) => (*n, s.iter().product::<u64>()),
                 };
                 let opts = zip::write::SimpleFileOptions::default()
                     .compression_method(zip::CompressionMethod::Stored)
@@ -281,6 +283,7 @@ impl OutputSet {
                     Array::F32(_, s, d) => write_npy(&mut *zip, s, d),
                     Array::F64(_, s, d) => write_npy(&mut *zip, s, d),
                     Array::I32(_, s, d) => write_npy(&mut *zip, s, d),
+                    Array::U8(_, s, d) => write_npy(&mut *zip, s, d),
                     // A bool is one byte, 0 or 1: numpy's `|b1` as it stands in memory.
                     Array::Bool(_, s, d) => write_npy_header::<bool, _>(&mut *zip, s)
                         .and_then(|()| zip.write_all(bytemuck::cast_slice::<bool, u8>(d))),

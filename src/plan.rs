@@ -34,6 +34,12 @@ pub trait Figure {
 /// A planned figure.
 pub type Plan = Box<dyn Figure>;
 
+/// The PNG text keyword under which figures carry their recipe.
+pub const RECIPE_KEY: &str = "downhill-recipe";
+
+/// The PNG text keyword under which figures carry the command that rendered them.
+pub const COMMAND_KEY: &str = "downhill-command";
+
 /// The text chunks a figure's PNG carries (`(keyword, text)`), e.g. the recipe that made it,
 /// so `downhill render FIGURE.png` can render it again.
 pub type PngText = Vec<(&'static str, String)>;

@@ -3,6 +3,7 @@
 //! [`Outcomes`].
 
 use std::cell::OnceCell;
+use std::ops::Range;
 
 use crate::cpu;
 use crate::error::Error;
@@ -210,16 +211,22 @@ impl Backend {
 
     /// Runs every cell of `spec`.
     pub fn run(&mut self, spec: &Spec, progress: &Progress) -> Result<Outcomes, Error> {
+        self.run_rows(spec, 0..spec.y.cells, progress)
+    }
+
+    /// Runs the cells of the rows `rows` of `spec` (row 0 at the low end of the y axis): the
+    /// same bits as those rows of [`Backend::run`].
+    pub fn run_rows(&mut self, spec: &Spec, rows: Range<u32>, progress: &Progress) -> Result<Outcomes, Error> {
         if self.cpu_instead(spec) {
-            return Ok(cpu::run(spec, progress));
+            return Ok(cpu::run_rows(spec, rows, progress));
         }
         match self {
-            Backend::Cpu => Ok(cpu::run(spec, progress)),
+            Backend::Cpu => Ok(cpu::run_rows(spec, rows, progress)),
             Backend::Gpu(_) if spec.precision == Precision::F64 => Err(f64_on_gpu()),
-            Backend::Gpu(g) | Backend::AutoGpu(g) => g.run(spec, progress),
+            Backend::Gpu(g) | Backend::AutoGpu(g) => g.run_rows(spec, rows, progress),
             Backend::AutoSoftware(cell) => match cell.get_mut() {
-                Some(Ok(g)) => g.run(spec, progress),
-                _ => Ok(cpu::run(spec, progress)),
+                Some(Ok(g)) => g.run_rows(spec, rows, progress),
+                _ => Ok(cpu::run_rows(spec, rows, progress)),
             },
         }
     }

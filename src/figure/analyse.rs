@@ -15,6 +15,7 @@ use crate::progress::Progress;
 use crate::refine;
 use crate::runner::Backend;
 use crate::spec::{Axis, Spec};
+use crate::tiles::{RunFolder, TilePlan};
 
 /// One map of a figure (a panel of one frame): its run and its analysis.
 pub(super) struct Map {
@@ -52,11 +53,16 @@ pub(super) fn uniform_warning(out: &Outcomes) -> Option<&'static str> {
 /// Runs one map and analyses it.
 pub(super) fn run_map(backend: &mut Backend, job: &Job, spec: Spec) -> Result<Map, Error> {
     let work = spec.cells() as u64 * spec.steps as u64;
-    let progress = Progress::new(work, job.kind.name(), job.progress);
-    let started = Instant::now();
-    let out = backend.run(&spec, &progress)?;
-    progress.finish();
-    let run_seconds = started.elapsed().as_secs_f64();
+    let (out, run_seconds) = match &job.tiling.merged {
+        Some(c) => (c.out.clone(), c.run_seconds),
+        None => {
+            let progress = Progress::new(work, job.kind.name(), job.progress);
+            let started = Instant::now();
+            let out = run_tiled(backend, job, &spec, &progress)?;
+            progress.finish();
+            (out, started.elapsed().as_secs_f64())
+        }
+    };
     let params = spec.landscape_params64();
     let known = spec.landscape.minima_in(params, spec.basin_domain());
     let attractors =
@@ -71,6 +77,28 @@ pub(super) fn run_map(backend: &mut Backend, job: &Job, spec: Spec) -> Result<Ma
         None => None,
     };
     Ok(Map { spec, out, run_seconds, attractors, theory, rows, refined })
+}
+
+/// Runs every cell of `spec`: in one go where the grid is one tile, else tile by tile with
+/// the finished tiles kept in the run folder beside the outputs (resumed from there with
+/// `--resume`; removed once the outputs are written).
+fn run_tiled(backend: &mut Backend, job: &Job, spec: &Spec, progress: &Progress) -> Result<Outcomes, Error> {
+    let plan = TilePlan::new(spec.x.cells, spec.y.cells, 1);
+    if plan.tiles() == 1 && !job.tiling.resume {
+        return backend.run(spec, progress);
+    }
+    let folder = RunFolder::open(&job.prefix, &job.spec_hash(), job.tiling.resume)?;
+    if job.tiling.resume {
+        let done = folder.finished(&plan, spec.x.cells);
+        eprintln!(
+            "downhill: resuming from {done} of {} tiles finished in {}",
+            plan.tiles(),
+            folder.dir().display()
+        );
+    }
+    let all: Vec<u32> = (0..plan.tiles()).collect();
+    let tiles = crate::tiles::run(backend, spec, &plan, &all, Some(&folder), progress)?;
+    Ok(crate::tiles::assemble(spec, &tiles))
 }
 
 /// A map's analysis as JSON, its one-line summary, and its basin shares.

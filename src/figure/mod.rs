@@ -21,6 +21,7 @@ use crate::render::frame;
 use crate::render::heatmap;
 use crate::runner::Backend;
 use crate::spec::{self, Spec};
+use crate::tiles::{RunFolder, Shard, TilePlan, Tiling};
 
 /// What a figure shows, which sets its default colouring and overlays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +71,17 @@ pub struct Job {
     /// For stability maps: refine each row's boundary to this relative precision with this
     /// many steps per probe (see [`crate::refine`]).
     pub refine: Option<Refinement>,
+    /// Whole, one shard, resumable, or merged from shards.
+    pub tiling: Tiling,
+}
+
+impl Job {
+    /// The figure's spec hash ([`crate::shard::spec_hash`] of its recipe): the identity its
+    /// shards and run folder carry.
+    pub fn spec_hash(&self) -> String {
+        let recipe = self.png_text.iter().find(|(k, _)| *k == crate::plan::RECIPE_KEY).map_or("", |(_, v)| v);
+        crate::shard::spec_hash(recipe)
+    }
 }
 
 /// Boundary refinement settings.
@@ -166,6 +178,12 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
     };
     let n_maps = (values.len() * jobs.len()) as u32;
     crate::memory::check_maps("--animate", job.spec.x.cells, job.spec.y.cells, n_maps)?;
+    if let Some(shard) = job.tiling.shard {
+        if n_maps > 1 {
+            return Err(Error::input("--shard", "splits a single map; panels and animations run whole"));
+        }
+        return run_shard(backend, job, shard);
+    }
 
     let maps = run_all(backend, jobs, &values, slot)?;
     let all: Vec<&Map> = maps.iter().flatten().collect();
@@ -190,6 +208,9 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
     let analyses: Vec<&analyse::Analysis> = painted.iter().flatten().map(|p| &p.analysis).collect();
     let meta = metadata(backend, job, &analyses, title, &shared, (&pngs, &plots, text_fits), animate, speed);
     let files = write(job, &maps, &painted, &pngs, animate, &meta)?;
+    if job.tiling.merged.is_none() {
+        RunFolder::remove_under(&job.prefix);
+    }
     let first = &maps[0][0].spec;
     let head = format!(
         "{} map(s) of {}x{} trajectories x {} steps in {:.2} s ({:.3e} trajectory-steps/s, counting steps up to divergence)",
@@ -214,6 +235,50 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
         format!("{head}; first frame: {}", notes.join(" | "))
     };
     summary.push_str(frame::clipped_warning(text_fits));
+    Ok(Report { files, run_seconds, traj_steps_per_s: rate, summary })
+}
+
+/// Runs the tiles of `job`'s map that `shard` takes (every `count`-th) and writes them to its
+/// shard file, for `downhill merge` to assemble.
+fn run_shard(backend: &mut Backend, job: &Job, shard: Shard) -> Result<Report, Error> {
+    let spec = &job.spec;
+    let plan = TilePlan::new(spec.x.cells, spec.y.cells, shard.count);
+    let tiles = plan.tiles_of(Some(shard));
+    let cells: u64 = tiles.iter().map(|&t| plan.rows_of(t).len() as u64 * spec.x.cells as u64).sum();
+    let progress = Progress::new(cells * spec.steps as u64, job.kind.name(), job.progress);
+    let started = std::time::Instant::now();
+    let done = crate::tiles::run(backend, spec, &plan, &tiles, None, &progress)?;
+    progress.finish();
+    let run_seconds = started.elapsed().as_secs_f64();
+    let text = |key: &str| job.png_text.iter().find(|(k, _)| *k == key).map_or(String::new(), |(_, v)| v.clone());
+    let meta = crate::shard::ShardMeta {
+        downhill: env!("CARGO_PKG_VERSION").to_string(),
+        spec_hash: job.spec_hash(),
+        index: shard.index,
+        count: shard.count,
+        cols: spec.x.cells,
+        rows: spec.y.cells,
+        recipe: text(crate::plan::RECIPE_KEY),
+        command: text(crate::plan::COMMAND_KEY),
+        run_seconds,
+    };
+    let target = crate::shard::path(&job.prefix, shard);
+    let mut set = crate::output::OutputSet::new();
+    crate::shard::stage(&mut set, &target, &meta, &done)?;
+    let files = set.commit()?;
+    let rate = (cells * spec.steps as u64) as f64 / run_seconds.max(1e-9);
+    let summary = format!(
+        "shard {}/{}: {} of {} rows ({} tiles) x {} steps in {:.2} s ({:.3e} trajectory-steps/s); merge all {} shard files with `downhill merge`",
+        shard.index + 1,
+        shard.count,
+        cells / spec.x.cells as u64,
+        spec.y.cells,
+        tiles.len(),
+        spec.steps,
+        run_seconds,
+        rate,
+        shard.count
+    );
     Ok(Report { files, run_seconds, traj_steps_per_s: rate, summary })
 }
 

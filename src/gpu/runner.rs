@@ -7,6 +7,8 @@
 //! tile's state stays on the GPU between its chunks and is read back once, through a staging
 //! buffer reused across tiles and runs.
 
+use std::ops::Range;
+
 use bytemuck::Zeroable;
 use wgpu::util::DeviceExt;
 
@@ -113,8 +115,13 @@ impl GpuRunner {
 
     /// Runs every cell; same contract as [`crate::cpu::run`].
     pub fn run(&mut self, spec: &Spec, progress: &Progress) -> Result<Outcomes, Error> {
-        let mut out = Outcomes::with_capacity(spec.x.cells, spec.y.cells);
-        self.execute(spec, None, progress, &mut |states| {
+        self.run_rows(spec, 0..spec.y.cells, progress)
+    }
+
+    /// Runs the cells of the rows `rows`; same contract as [`crate::cpu::run_rows`].
+    pub fn run_rows(&mut self, spec: &Spec, rows: Range<u32>, progress: &Progress) -> Result<Outcomes, Error> {
+        let mut out = Outcomes::with_capacity(spec.x.cells, rows.len() as u32);
+        self.execute(spec, rows, None, progress, &mut |states| {
             for s in states {
                 out.push(s);
             }
@@ -134,7 +141,7 @@ impl GpuRunner {
             mapped_at_creation: false,
         });
         let mut last = TrajState::zeroed();
-        self.execute(spec, Some(&trace), &Progress::hidden(), &mut |s| last = s[0])?;
+        self.execute(spec, 0..1, Some(&trace), &Progress::hidden(), &mut |s| last = s[0])?;
         let rows: Vec<[f32; 4]> = self.read_buffer(&trace, bytes)?;
         let n = if last.div_step >= 0 { last.div_step as usize + 1 } else { spec.steps as usize + 1 };
         Ok(rows[..n].iter().map(|r| [r[0], r[1], r[2]]).collect())
@@ -166,17 +173,19 @@ impl GpuRunner {
         self.tiles.as_ref().expect("just created")
     }
 
-    /// Runs every tile of `spec` through its pipeline, chunk by chunk, and hands each tile's
-    /// final states to `sink` in row-major order; with `trace`, the kernel also writes the
-    /// iterates there.
+    /// Runs every tile of the rows `rows` of `spec` through its pipeline, chunk by chunk, and
+    /// hands each tile's final states to `sink` in row-major order; with `trace`, the kernel
+    /// also writes the iterates there.
     fn execute(
         &mut self,
         spec: &Spec,
+        rows: Range<u32>,
         trace: Option<&wgpu::Buffer>,
         progress: &Progress,
         sink: &mut dyn FnMut(&[TrajState]),
     ) -> Result<(), Error> {
-        let cells = spec.cells() as u64;
+        let cols = spec.x.cells as u64;
+        let cells = rows.len() as u64 * cols;
         let plan = Plan::new(cells, spec.steps, &self.ctx.limits, self.tile_cap);
         let key = PipelineKey::new(spec, trace.is_some());
         self.pipelines.get(&self.ctx, spec, &key)?;
@@ -188,9 +197,9 @@ impl GpuRunner {
         let run = TileRun { ctx: &self.ctx, pipeline, tiles, bindings: &bindings, spec, plan: &plan };
 
         let mut done_work = 0u64;
-        let mut first_cell = 0u64;
-        while first_cell < cells {
-            let tile = (cells - first_cell).min(plan.tile_cells as u64) as u32;
+        let (mut first_cell, end) = (rows.start as u64 * cols, rows.end as u64 * cols);
+        while first_cell < end {
+            let tile = (end - first_cell).min(plan.tile_cells as u64) as u32;
             let states = run.tile(first_cell as u32, tile, &mut done_work, progress)?;
             sink(&states);
             first_cell += tile as u64;

@@ -19,7 +19,7 @@ pub mod defaults;
 mod plan;
 mod png;
 
-pub use png::{RECIPE_KEY, from_png, png_text};
+pub use png::{COMMAND_KEY, RECIPE_KEY, from_png, png_text};
 
 /// Pixel densities allowed (`--ratio`, `ratio`).
 pub const RATIOS: std::ops::RangeInclusive<u32> = 1..=4;
@@ -232,6 +232,9 @@ pub struct Recipe {
     /// Trainability: `f32` (default) or `f64` (on the CPU, for deep zooms).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub precision: Option<crate::nn::train::Precision>,
+    /// How a map runs (one shard, resumable, merged): from the command line only.
+    #[serde(skip)]
+    pub tiling: crate::tiles::Tiling,
 }
 
 /// A figure file: `[[figure]]` tables.

@@ -327,6 +327,7 @@ impl Recipe {
                     command: command.into(),
                     refine,
                     png_text: png_text(self, command),
+                    tiling: self.tiling.clone(),
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::{Recipe, parse_file};
 use crate::error::Error;
+pub use crate::plan::{COMMAND_KEY, RECIPE_KEY};
 use crate::plan::PngText;
 
 /// Reads the recipe a PNG written by `downhill` carries.
@@ -30,9 +31,7 @@ pub fn png_text(recipe: &Recipe, command: &str) -> PngText {
     vec![
         ("Software", format!("downhill {}", env!("CARGO_PKG_VERSION"))),
         (RECIPE_KEY, recipe.to_toml()),
-        ("downhill-command", command.to_string()),
+        (COMMAND_KEY, command.to_string()),
     ]
 }
 
-/// The PNG text keyword under which figures carry their recipe.
-pub const RECIPE_KEY: &str = "downhill-recipe";

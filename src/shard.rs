@@ -1,0 +1,206 @@
+//! Shard files: what one part of an array job computed, and their merge into the whole grid.
+//!
+//! A shard file `PREFIX.shard-I-of-N.npz` holds the outcomes of the rows its shard ran, the
+//! indices of those rows (`rows`), and a JSON description (`meta`, UTF-8 bytes): the figure's
+//! recipe and command, and the spec hash that every shard of one figure shares. [`read_all`]
+//! checks a set of shard files against each other and assembles the whole grid.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::Error;
+use crate::outcome::Outcomes;
+use crate::output::{Array, OutputSet, with_ext};
+use crate::tiles::{Computed, Shard};
+
+/// What a shard file says about itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShardMeta {
+    /// The version of downhill that wrote it.
+    pub downhill: String,
+    /// [`spec_hash`] of the figure.
+    pub spec_hash: String,
+    /// 0-based index of the shard.
+    pub index: u32,
+    /// Number of shards.
+    pub count: u32,
+    /// Columns of the whole grid.
+    pub cols: u32,
+    /// Rows of the whole grid.
+    pub rows: u32,
+    /// The figure's recipe, a TOML `[[figure]]` table.
+    pub recipe: String,
+    /// The command that renders the whole figure in one run.
+    pub command: String,
+    /// Seconds this shard's runs took.
+    pub run_seconds: f64,
+}
+
+/// The spec hash of a figure: SHA-256 over the downhill version and the figure's recipe
+/// (TOML), as 16 hex digits. Shards and run folders of one figure share it.
+pub fn spec_hash(recipe_toml: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update([0]);
+    h.update(recipe_toml.as_bytes());
+    h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The shard file of `shard` under the output prefix `prefix`.
+pub fn path(prefix: &Path, shard: Shard) -> PathBuf {
+    with_ext(prefix, &format!("shard-{}.npz", shard.label()))
+}
+
+/// Stages the shard file `target`: `tiles` (rows and outcomes, each a band of whole rows) and
+/// `meta`.
+pub fn stage(set: &mut OutputSet, target: &Path, meta: &ShardMeta, tiles: &[(Range<u32>, Outcomes)]) -> Result<(), Error> {
+    let rows: Vec<i32> = tiles.iter().flat_map(|(r, _)| r.clone().map(|v| v as i32)).collect();
+    let join = |f: fn(&Outcomes) -> &Vec<f32>| -> Vec<f32> { tiles.iter().flat_map(|(_, o)| f(o).clone()).collect() };
+    let joini = |f: fn(&Outcomes) -> &Vec<i32>| -> Vec<i32> { tiles.iter().flat_map(|(_, o)| f(o).clone()).collect() };
+    let (x, y, loss) = (join(|o| &o.x), join(|o| &o.y), join(|o| &o.loss));
+    let (div, conv) = (joini(|o| &o.div_step), joini(|o| &o.conv_step));
+    let computed: Option<u64> = tiles.iter().map(|(_, o)| o.steps_computed).sum();
+    let computed = [computed.map_or(-1.0, |c| c as f64)];
+    let json = serde_json::to_string(meta).expect("shard metadata is plain JSON");
+    let shape = vec![rows.len() as u64, meta.cols as u64];
+    set.npz(
+        target,
+        &[
+            Array::U8("meta", vec![json.len() as u64], json.as_bytes()),
+            Array::I32("rows", vec![rows.len() as u64], &rows),
+            Array::F32("x", shape.clone(), &x),
+            Array::F32("y", shape.clone(), &y),
+            Array::F32("loss", shape.clone(), &loss),
+            Array::I32("div_step", shape.clone(), &div),
+            Array::I32("conv_step", shape, &conv),
+            Array::F64("steps_computed", vec![1], &computed),
+        ],
+    )
+}
+
+/// One shard file as read.
+struct ShardFile {
+    meta: ShardMeta,
+    rows: Vec<i32>,
+    out: Outcomes,
+}
+
+/// Reads one array of a shard file.
+fn array<T: npyz::Deserialize>(zip: &mut zip::ZipArchive<std::fs::File>, culprit: &str, name: &str) -> Result<Vec<T>, Error> {
+    let bad = |why: String| Error::input(culprit, format!("not a downhill shard file: {why}"));
+    let entry = zip.by_name(&format!("{name}.npy")).map_err(|_| bad(format!("no array `{name}`")))?;
+    let npy = npyz::NpyFile::new(entry).map_err(|e| bad(format!("`{name}`: {e}")))?;
+    npy.into_vec().map_err(|e| bad(format!("`{name}`: {e}")))
+}
+
+fn read_one(path: &Path) -> Result<ShardFile, Error> {
+    let culprit = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| Error::input(&culprit, format!("cannot open: {e}")))?;
+    let mut zip = zip::ZipArchive::new(file)
+        .map_err(|e| Error::input(&culprit, format!("not a downhill shard file: {e}")))?;
+    let meta_bytes: Vec<u8> = array(&mut zip, &culprit, "meta")?;
+    let meta: ShardMeta = serde_json::from_slice(&meta_bytes)
+        .map_err(|e| Error::input(&culprit, format!("not a downhill shard file: its description: {e}")))?;
+    let rows: Vec<i32> = array(&mut zip, &culprit, "rows")?;
+    let n = rows.len() * meta.cols as usize;
+    let out = Outcomes {
+        cols: meta.cols,
+        rows: rows.len() as u32,
+        x: array(&mut zip, &culprit, "x")?,
+        y: array(&mut zip, &culprit, "y")?,
+        loss: array(&mut zip, &culprit, "loss")?,
+        div_step: array(&mut zip, &culprit, "div_step")?,
+        conv_step: array(&mut zip, &culprit, "conv_step")?,
+        steps_computed: {
+            let c: Vec<f64> = array(&mut zip, &culprit, "steps_computed")?;
+            c.first().filter(|&&c| c >= 0.0).map(|&c| c as u64)
+        },
+    };
+    let lens = [out.x.len(), out.y.len(), out.loss.len(), out.div_step.len(), out.conv_step.len()];
+    if lens.iter().any(|&l| l != n) || rows.iter().any(|&r| r < 0 || r as u32 >= meta.rows) {
+        return Err(Error::input(&culprit, "not a downhill shard file: its arrays do not match its rows"));
+    }
+    Ok(ShardFile { meta, rows, out })
+}
+
+/// Reads a whole array job's shard files and assembles the grid, after checking that they
+/// belong together: one spec hash and shard count for all, every shard present once, every
+/// row covered exactly once. Errors name the file or the missing shards. Returns the first
+/// file's description and the grid (with the shards' run seconds summed).
+pub fn read_all(paths: &[PathBuf]) -> Result<(ShardMeta, Computed), Error> {
+    let Some(first_path) = paths.first() else {
+        return Err(Error::input("merge", "give the shard files to merge"));
+    };
+    let files: Vec<ShardFile> = paths.iter().map(|p| read_one(p)).collect::<Result<_, _>>()?;
+    let first = &files[0].meta;
+    let mut seen = BTreeSet::new();
+    for (f, p) in files.iter().zip(paths) {
+        let culprit = p.display().to_string();
+        if f.meta.spec_hash != first.spec_hash || f.meta.count != first.count {
+            return Err(Error::input(
+                &culprit,
+                format!(
+                    "belongs to another figure or split (spec hash {}, {} shards) than {} (spec hash {}, {} shards)",
+                    f.meta.spec_hash,
+                    f.meta.count,
+                    first_path.display(),
+                    first.spec_hash,
+                    first.count
+                ),
+            ));
+        }
+        if !seen.insert(f.meta.index) {
+            return Err(Error::input(&culprit, format!("shard {}/{} is given twice", f.meta.index + 1, f.meta.count)));
+        }
+    }
+    let missing: Vec<String> =
+        (0..first.count).filter(|i| !seen.contains(i)).map(|i| format!("{}/{}", i + 1, first.count)).collect();
+    if !missing.is_empty() {
+        let shown: Vec<&str> = missing.iter().take(8).map(String::as_str).collect();
+        let more = if missing.len() > 8 { format!(" and {} more", missing.len() - 8) } else { String::new() };
+        return Err(Error::input(
+            "merge",
+            format!("{} of {} shards missing: {}{more}", missing.len(), first.count, shown.join(", ")),
+        ));
+    }
+    let mut covered = vec![false; first.rows as usize];
+    let mut out = Outcomes::zeroed(first.cols, first.rows);
+    out.steps_computed = Some(0);
+    let mut run_seconds = 0.0;
+    for (f, p) in files.iter().zip(paths) {
+        let cols = f.meta.cols as usize;
+        for (k, &r) in f.rows.iter().enumerate() {
+            if std::mem::replace(&mut covered[r as usize], true) {
+                return Err(Error::input(&p.display().to_string(), format!("row {r} is in two shard files")));
+            }
+            let band = row_of(&f.out, k, cols);
+            out.put_rows(r as u32, &band);
+        }
+        out.steps_computed = out.steps_computed.zip(f.out.steps_computed).map(|(a, b)| a + b);
+        run_seconds += f.meta.run_seconds;
+    }
+    if let Some(r) = covered.iter().position(|c| !c) {
+        return Err(Error::input("merge", format!("row {r} of {} is in no shard file", first.rows)));
+    }
+    Ok((first.clone(), Computed { out, run_seconds }))
+}
+
+/// Row `k` of a band as a one-row grid (its steps computed not counted: the caller adds the
+/// band's total once).
+fn row_of(band: &Outcomes, k: usize, cols: usize) -> Outcomes {
+    let r = k * cols..(k + 1) * cols;
+    Outcomes {
+        cols: cols as u32,
+        rows: 1,
+        x: band.x[r.clone()].to_vec(),
+        y: band.y[r.clone()].to_vec(),
+        loss: band.loss[r.clone()].to_vec(),
+        div_step: band.div_step[r.clone()].to_vec(),
+        conv_step: band.conv_step[r].to_vec(),
+        steps_computed: Some(0),
+    }
+}

@@ -1,0 +1,400 @@
+//! A map run tile by tile: its rows split into bands ([`TilePlan`]), each band run on its own
+//! ([`crate::runner::Backend::run_rows`], the same bits as in a whole run), finished bands kept
+//! in a run folder beside the outputs so that a killed run resumes where it stopped
+//! ([`RunFolder`]), and every N-th band run by one of N shards of an array job ([`Shard`]).
+
+use std::fs;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::outcome::Outcomes;
+use crate::progress::Progress;
+use crate::runner::Backend;
+use crate::spec::Spec;
+
+/// Cells per tile: about 20 MB of outcomes, a few seconds of work on a CPU at the least.
+pub const TILE_CELLS: u64 = 1 << 20;
+
+/// Environment variable overriding the rows per tile (tests and tuning).
+pub const TILE_ROWS_ENV: &str = "DOWNHILL_TILE_ROWS";
+
+/// Environment variable, for tests of resumption only: milliseconds to pause after each tile
+/// saved to the run folder, so that a test can kill the process part way.
+pub const TILE_STALL_ENV: &str = "DOWNHILL_TEST_TILE_STALL_MS";
+
+/// One part of an array job: the `index`-th (0-based) of `count` parts of a grid's tiles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// 0-based index.
+    pub index: u32,
+    /// Number of parts.
+    pub count: u32,
+}
+
+impl Shard {
+    /// Parses `I/N` (1-based `I`, as array jobs are usually written by hand).
+    pub fn parse(flag: &str, text: &str) -> Result<Shard, Error> {
+        let bad = || Error::input(flag, format!("`{text}` is not I/N with 1 <= I <= N (e.g. 3/64)"));
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let (i, n): (u32, u32) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if i == 0 || n == 0 || i > n {
+            return Err(bad());
+        }
+        Shard::new(flag, i - 1, n)
+    }
+
+    /// The shard with 0-based `index` of `count`, checked.
+    pub fn new(what: &str, index: u32, count: u32) -> Result<Shard, Error> {
+        if count == 0 || count > MAX_SHARDS || index >= count {
+            return Err(Error::input(
+                what,
+                format!("shard {index} (0-based) of {count} is not a part of 1 to {MAX_SHARDS} parts"),
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// The shard an array job's scheduler assigns through the environment, if any: Slurm
+    /// (`SLURM_ARRAY_TASK_ID` minus `SLURM_ARRAY_TASK_MIN` of `SLURM_ARRAY_TASK_COUNT`),
+    /// Kubernetes Indexed Jobs (`JOB_COMPLETION_INDEX` of `shards`, or `DOWNHILL_SHARDS`), AWS
+    /// Batch (`AWS_BATCH_JOB_ARRAY_INDEX` of `AWS_BATCH_JOB_ARRAY_SIZE`).
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>, shards: Option<u32>) -> Result<Option<Shard>, Error> {
+        let num = |name: &str| -> Result<Option<u32>, Error> {
+            match env(name) {
+                None => Ok(None),
+                Some(v) => v.trim().parse().map(Some).map_err(|_| {
+                    Error::input(name, format!("`{v}` is not a non-negative integer"))
+                }),
+            }
+        };
+        let need = |name: &str, what: &str| -> Result<u32, Error> {
+            num(name)?.ok_or_else(|| Error::input(name, format!("is not set, so the {what} is unknown")))
+        };
+        if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
+            let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+            let count = need("SLURM_ARRAY_TASK_COUNT", "number of shards")?;
+            let index = id.checked_sub(min).ok_or_else(|| {
+                Error::input("SLURM_ARRAY_TASK_ID", format!("{id} is below SLURM_ARRAY_TASK_MIN = {min}"))
+            })?;
+            return Shard::new("SLURM_ARRAY_TASK_ID", index, count).map(Some);
+        }
+        if let Some(index) = num("JOB_COMPLETION_INDEX")? {
+            let count = match shards {
+                Some(n) => n,
+                None => need("DOWNHILL_SHARDS", "number of shards (or give --shards N)")?,
+            };
+            return Shard::new("JOB_COMPLETION_INDEX", index, count).map(Some);
+        }
+        if let Some(index) = num("AWS_BATCH_JOB_ARRAY_INDEX")? {
+            let count = need("AWS_BATCH_JOB_ARRAY_SIZE", "number of shards")?;
+            return Shard::new("AWS_BATCH_JOB_ARRAY_INDEX", index, count).map(Some);
+        }
+        Ok(None)
+    }
+
+    /// `I-of-N` with 1-based `I`, as in shard file names.
+    pub fn label(&self) -> String {
+        format!("{}-of-{}", self.index + 1, self.count)
+    }
+}
+
+/// How a map figure runs: whole, as one shard of an array job, resumable, or from outcomes
+/// an earlier run computed (the merge of an array job's shards). Set from the command line,
+/// never from figure files.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tiling {
+    /// Run only this part of the grid and write a shard file instead of the figure.
+    pub shard: Option<Shard>,
+    /// Continue from the finished tiles in the run folder.
+    pub resume: bool,
+    /// The whole grid's outcomes, already computed: nothing is run.
+    pub merged: Option<Arc<Computed>>,
+}
+
+/// A grid's outcomes computed elsewhere (by the shards of an array job).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Computed {
+    /// The outcomes.
+    pub out: Outcomes,
+    /// Seconds the runs took, summed.
+    pub run_seconds: f64,
+}
+
+/// Runs the `tiles` of `plan` for `spec` one after the other, reporting to `progress`; with a
+/// run folder, a tile already saved there is loaded instead of run, and every tile run is
+/// saved. Returns each tile's rows and outcomes, in the order of `tiles`.
+pub fn run(
+    backend: &mut Backend,
+    spec: &Spec,
+    plan: &TilePlan,
+    tiles: &[u32],
+    folder: Option<&RunFolder>,
+    progress: &Progress,
+) -> Result<Vec<(Range<u32>, Outcomes)>, Error> {
+    let mut done = Vec::with_capacity(tiles.len());
+    for &t in tiles {
+        let rows = plan.rows_of(t);
+        let saved = folder.and_then(|f| f.load(&rows, spec.x.cells));
+        let out = match saved {
+            Some(out) => {
+                progress.add(out.len() as u64 * spec.steps as u64);
+                out
+            }
+            None => {
+                let out = backend.run_rows(spec, rows.clone(), progress)?;
+                if let Some(f) = folder {
+                    f.save(&rows, &out)?;
+                }
+                out
+            }
+        };
+        done.push((rows, out));
+    }
+    Ok(done)
+}
+
+/// The whole grid of `spec` from its tiles (all of them, in any order).
+pub fn assemble(spec: &Spec, tiles: &[(Range<u32>, Outcomes)]) -> Outcomes {
+    let mut out = Outcomes::zeroed(spec.x.cells, spec.y.cells);
+    out.steps_computed = Some(0);
+    for (rows, band) in tiles {
+        out.put_rows(rows.start, band);
+    }
+    out
+}
+
+/// Most parts an array job may split a map into.
+pub const MAX_SHARDS: u32 = 1 << 16;
+
+/// How a map's rows split into tiles: bands of `rows_per_tile` rows from row 0 up, the last
+/// one shorter where they do not divide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TilePlan {
+    /// Rows of the grid.
+    pub rows: u32,
+    /// Rows in each tile (but the last).
+    pub rows_per_tile: u32,
+}
+
+impl TilePlan {
+    /// Tiles of about [`TILE_CELLS`] cells for a `cols x rows` grid (or [`TILE_ROWS_ENV`] rows),
+    /// at least four per shard where the grid is split into `shards` parts, so that every
+    /// part gets tiles from all over the grid and the parts cost about the same.
+    pub fn new(cols: u32, rows: u32, shards: u32) -> TilePlan {
+        let by_cells = (TILE_CELLS / cols.max(1) as u64).clamp(1, rows.max(1) as u64) as u32;
+        let by_shards = rows.div_ceil(4 * shards.max(1)).max(1);
+        let env = std::env::var(TILE_ROWS_ENV).ok().and_then(|v| v.parse::<u32>().ok()).filter(|&r| r > 0);
+        let rows_per_tile = env.unwrap_or(if shards > 1 { by_cells.min(by_shards) } else { by_cells });
+        TilePlan { rows, rows_per_tile }
+    }
+
+    /// Number of tiles.
+    pub fn tiles(&self) -> u32 {
+        self.rows.div_ceil(self.rows_per_tile)
+    }
+
+    /// The rows of tile `t`.
+    pub fn rows_of(&self, t: u32) -> Range<u32> {
+        let start = t * self.rows_per_tile;
+        start..(start + self.rows_per_tile).min(self.rows)
+    }
+
+    /// The tiles of `shard`, every `count`-th from its index (all tiles without a shard).
+    pub fn tiles_of(&self, shard: Option<Shard>) -> Vec<u32> {
+        let (index, count) = shard.map_or((0, 1), |s| (s.index, s.count));
+        (index..self.tiles()).step_by(count as usize).collect()
+    }
+}
+
+/// Finished tiles of a run in progress, in the folder `PREFIX.run` beside its outputs: a file
+/// `spec` naming the run's spec hash, and one file per finished tile. Removed once the run's
+/// outputs are written.
+pub struct RunFolder {
+    dir: PathBuf,
+}
+
+/// First bytes of a tile file.
+const TILE_MAGIC: &[u8; 8] = b"DHTILE1\n";
+
+impl RunFolder {
+    /// The run folder of outputs under `prefix`.
+    pub fn path(prefix: &Path) -> PathBuf {
+        crate::output::with_ext(prefix, "run")
+    }
+
+    /// Opens the run folder of `prefix` for a run whose spec hashes to `hash`. With `resume`,
+    /// an existing folder must hold the same spec (else an error naming the folder) and its
+    /// tiles are kept; without, any earlier folder is emptied.
+    pub fn open(prefix: &Path, hash: &str, resume: bool) -> Result<RunFolder, Error> {
+        let dir = RunFolder::path(prefix);
+        let io = |e: std::io::Error| Error::Write { path: dir.clone(), source: e };
+        let spec_file = dir.join("spec");
+        if dir.exists() {
+            let same = fs::read_to_string(&spec_file).is_ok_and(|s| s.trim() == hash);
+            if resume && !same {
+                return Err(Error::input(
+                    "--resume",
+                    format!("`{}` holds the tiles of another figure (its spec hash differs)", dir.display()),
+                ));
+            }
+            if !resume {
+                fs::remove_dir_all(&dir).map_err(io)?;
+            }
+        }
+        fs::create_dir_all(&dir).map_err(io)?;
+        fs::write(&spec_file, format!("{hash}\n")).map_err(io)?;
+        Ok(RunFolder { dir })
+    }
+
+    fn tile_path(&self, rows: &Range<u32>) -> PathBuf {
+        self.dir.join(format!("rows-{}-{}.tile", rows.start, rows.end))
+    }
+
+    /// The saved outcomes of the tile covering `rows` of a grid with `cols` columns, if that
+    /// tile finished (a damaged file counts as not finished).
+    pub fn load(&self, rows: &Range<u32>, cols: u32) -> Option<Outcomes> {
+        let bytes = fs::read(self.tile_path(rows)).ok()?;
+        decode_tile(&bytes, cols, rows.len() as u32)
+    }
+
+    /// Saves a finished tile's outcomes (atomically: written beside, then renamed).
+    pub fn save(&self, rows: &Range<u32>, out: &Outcomes) -> Result<(), Error> {
+        let path = self.tile_path(rows);
+        let tmp = path.with_extension(format!("{}.part", std::process::id()));
+        fs::write(&tmp, encode_tile(out))
+            .and_then(|()| fs::rename(&tmp, &path))
+            .map_err(|e| Error::Write { path: path.clone(), source: e })?;
+        if let Some(ms) = std::env::var(TILE_STALL_ENV).ok().and_then(|v| v.parse().ok()) {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
+        Ok(())
+    }
+
+    /// How many of `plan`'s tiles (for a grid of `cols` columns) are saved here, by the size of
+    /// their files (a damaged one is run again when [`RunFolder::load`] refuses it).
+    pub fn finished(&self, plan: &TilePlan, cols: u32) -> usize {
+        let whole = |t: u32| {
+            let rows = plan.rows_of(t);
+            let bytes = 24 + 20 * cols as u64 * rows.len() as u64;
+            fs::metadata(self.tile_path(&rows)).is_ok_and(|m| m.len() == bytes)
+        };
+        (0..plan.tiles()).filter(|&t| whole(t)).count()
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Removes the run folder of outputs under `prefix`, if there is one (the run's outputs
+    /// are written).
+    pub fn remove_under(prefix: &Path) {
+        let _ = fs::remove_dir_all(RunFolder::path(prefix));
+    }
+}
+
+/// A tile's outcomes as bytes: magic, columns, rows, steps computed (`u64::MAX` where not
+/// counted), then x, y, loss (f32) and div_step, conv_step (i32), little-endian.
+fn encode_tile(out: &Outcomes) -> Vec<u8> {
+    let mut b = Vec::with_capacity(24 + 20 * out.len());
+    b.extend_from_slice(TILE_MAGIC);
+    b.extend_from_slice(&out.cols.to_le_bytes());
+    b.extend_from_slice(&out.rows.to_le_bytes());
+    b.extend_from_slice(&out.steps_computed.unwrap_or(u64::MAX).to_le_bytes());
+    for v in [&out.x, &out.y, &out.loss] {
+        v.iter().for_each(|f| b.extend_from_slice(&f.to_le_bytes()));
+    }
+    for v in [&out.div_step, &out.conv_step] {
+        v.iter().for_each(|i| b.extend_from_slice(&i.to_le_bytes()));
+    }
+    b
+}
+
+/// [`encode_tile`] backwards; `None` unless the bytes are a whole tile of `cols x rows`.
+fn decode_tile(b: &[u8], cols: u32, rows: u32) -> Option<Outcomes> {
+    let n = cols as usize * rows as usize;
+    if b.len() != 24 + 20 * n || &b[..8] != TILE_MAGIC {
+        return None;
+    }
+    let word = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"));
+    if word(8) != cols || word(12) != rows {
+        return None;
+    }
+    let computed = u64::from_le_bytes(b[16..24].try_into().expect("8 bytes"));
+    let column = |k: usize| &b[24 + 4 * n * k..24 + 4 * n * (k + 1)];
+    let floats = |k| column(k).chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4"))).collect();
+    let ints = |k| column(k).chunks_exact(4).map(|c| i32::from_le_bytes(c.try_into().expect("4"))).collect();
+    Some(Outcomes {
+        cols,
+        rows,
+        x: floats(0),
+        y: floats(1),
+        loss: floats(2),
+        div_step: ints(3),
+        conv_step: ints(4),
+        steps_computed: (computed != u64::MAX).then_some(computed),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_one_based_and_refuse_nonsense() {
+        assert_eq!(Shard::parse("--shard", "3/64").unwrap(), Shard { index: 2, count: 64 });
+        for bad in ["0/4", "5/4", "4", "a/b", "1/0", "-1/4"] {
+            assert!(Shard::parse("--shard", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn schedulers_name_the_shard_through_the_environment() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        };
+        let slurm = env(&[("SLURM_ARRAY_TASK_ID", "13"), ("SLURM_ARRAY_TASK_MIN", "10"), ("SLURM_ARRAY_TASK_COUNT", "8")]);
+        assert_eq!(Shard::from_env(&slurm, None).unwrap(), Some(Shard { index: 3, count: 8 }));
+        let k8s = env(&[("JOB_COMPLETION_INDEX", "0")]);
+        assert_eq!(Shard::from_env(&k8s, Some(4)).unwrap(), Some(Shard { index: 0, count: 4 }));
+        assert!(Shard::from_env(&k8s, None).is_err(), "Kubernetes needs the count");
+        let aws = env(&[("AWS_BATCH_JOB_ARRAY_INDEX", "5"), ("AWS_BATCH_JOB_ARRAY_SIZE", "6")]);
+        assert_eq!(Shard::from_env(&aws, None).unwrap(), Some(Shard { index: 5, count: 6 }));
+        assert_eq!(Shard::from_env(&env(&[]), None).unwrap(), None);
+    }
+
+    #[test]
+    fn shards_cover_every_tile_once_and_interleave() {
+        let plan = TilePlan { rows: 103, rows_per_tile: 5 };
+        let mut seen: Vec<u32> =
+            (0..4).flat_map(|i| plan.tiles_of(Some(Shard { index: i, count: 4 }))).collect();
+        seen.sort();
+        assert_eq!(seen, (0..plan.tiles()).collect::<Vec<_>>());
+        assert_eq!(plan.rows_of(plan.tiles() - 1), 100..103);
+        assert_eq!(plan.tiles_of(Some(Shard { index: 1, count: 4 }))[..3], [1, 5, 9]);
+    }
+
+    #[test]
+    fn tiles_round_trip_and_refuse_damaged_files() {
+        let out = Outcomes {
+            cols: 2,
+            rows: 1,
+            x: vec![1.0, f32::NAN],
+            y: vec![-0.0, 3.5],
+            loss: vec![f32::INFINITY, 2.0],
+            div_step: vec![-1, 7],
+            conv_step: vec![4, -1],
+            steps_computed: Some(99),
+        };
+        let b = encode_tile(&out);
+        let back = decode_tile(&b, 2, 1).unwrap();
+        assert_eq!(back.x[0], 1.0);
+        assert!(back.x[1].is_nan());
+        assert_eq!((back.div_step, back.conv_step, back.steps_computed), (out.div_step, out.conv_step, Some(99)));
+        assert!(decode_tile(&b[..b.len() - 1], 2, 1).is_none());
+        assert!(decode_tile(&b, 1, 2).is_none());
+    }
+}
