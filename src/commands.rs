@@ -377,14 +377,23 @@ fn run_render(a: RenderArgs) -> Result<()> {
     }
     if let Some(s) = shard_of(a.shard.as_deref(), a.shards)? {
         if a.readme {
-            return Err(Error::input("--readme", "write the README in a run of the whole file, not of a shard").into());
+            return Err(Error::input(
+                "--readme",
+                "write the README in a run of the whole file, not of a shard",
+            )
+            .into());
         }
         let mut k = 0u32;
         file.figure.retain(|_| {
             k += 1;
             (k - 1) % s.count == s.index
         });
-        eprintln!("downhill: shard {}/{} renders {} of the file's figures", s.index + 1, s.count, file.figure.len());
+        eprintln!(
+            "downhill: shard {}/{} renders {} of the file's figures",
+            s.index + 1,
+            s.count,
+            file.figure.len()
+        );
     }
     let dir = match &a.out {
         Some(d) => d.clone(),

@@ -216,7 +216,12 @@ impl Backend {
 
     /// Runs the cells of the rows `rows` of `spec` (row 0 at the low end of the y axis): the
     /// same bits as those rows of [`Backend::run`].
-    pub fn run_rows(&mut self, spec: &Spec, rows: Range<u32>, progress: &Progress) -> Result<Outcomes, Error> {
+    pub fn run_rows(
+        &mut self,
+        spec: &Spec,
+        rows: Range<u32>,
+        progress: &Progress,
+    ) -> Result<Outcomes, Error> {
         if self.cpu_instead(spec) {
             return Ok(cpu::run_rows(spec, rows, progress));
         }

@@ -57,10 +57,19 @@ pub fn path(prefix: &Path, shard: Shard) -> PathBuf {
 
 /// Stages the shard file `target`: `tiles` (rows and outcomes, each a band of whole rows) and
 /// `meta`.
-pub fn stage(set: &mut OutputSet, target: &Path, meta: &ShardMeta, tiles: &[(Range<u32>, Outcomes)]) -> Result<(), Error> {
+pub fn stage(
+    set: &mut OutputSet,
+    target: &Path,
+    meta: &ShardMeta,
+    tiles: &[(Range<u32>, Outcomes)],
+) -> Result<(), Error> {
     let rows: Vec<i32> = tiles.iter().flat_map(|(r, _)| r.clone().map(|v| v as i32)).collect();
-    let join = |f: fn(&Outcomes) -> &Vec<f32>| -> Vec<f32> { tiles.iter().flat_map(|(_, o)| f(o).clone()).collect() };
-    let joini = |f: fn(&Outcomes) -> &Vec<i32>| -> Vec<i32> { tiles.iter().flat_map(|(_, o)| f(o).clone()).collect() };
+    let join = |f: fn(&Outcomes) -> &Vec<f32>| -> Vec<f32> {
+        tiles.iter().flat_map(|(_, o)| f(o).clone()).collect()
+    };
+    let joini = |f: fn(&Outcomes) -> &Vec<i32>| -> Vec<i32> {
+        tiles.iter().flat_map(|(_, o)| f(o).clone()).collect()
+    };
     let (x, y, loss) = (join(|o| &o.x), join(|o| &o.y), join(|o| &o.loss));
     let (div, conv) = (joini(|o| &o.div_step), joini(|o| &o.conv_step));
     let computed: Option<u64> = tiles.iter().map(|(_, o)| o.steps_computed).sum();
@@ -90,7 +99,11 @@ struct ShardFile {
 }
 
 /// Reads one array of a shard file.
-fn array<T: npyz::Deserialize>(zip: &mut zip::ZipArchive<std::fs::File>, culprit: &str, name: &str) -> Result<Vec<T>, Error> {
+fn array<T: npyz::Deserialize>(
+    zip: &mut zip::ZipArchive<std::fs::File>,
+    culprit: &str,
+    name: &str,
+) -> Result<Vec<T>, Error> {
     let bad = |why: String| Error::input(culprit, format!("not a downhill shard file: {why}"));
     let entry = zip.by_name(&format!("{name}.npy")).map_err(|_| bad(format!("no array `{name}`")))?;
     let npy = npyz::NpyFile::new(entry).map_err(|e| bad(format!("`{name}`: {e}")))?;
@@ -154,11 +167,16 @@ pub fn read_all(paths: &[PathBuf]) -> Result<(ShardMeta, Computed), Error> {
             ));
         }
         if !seen.insert(f.meta.index) {
-            return Err(Error::input(&culprit, format!("shard {}/{} is given twice", f.meta.index + 1, f.meta.count)));
+            return Err(Error::input(
+                &culprit,
+                format!("shard {}/{} is given twice", f.meta.index + 1, f.meta.count),
+            ));
         }
     }
-    let missing: Vec<String> =
-        (0..first.count).filter(|i| !seen.contains(i)).map(|i| format!("{}/{}", i + 1, first.count)).collect();
+    let missing: Vec<String> = (0..first.count)
+        .filter(|i| !seen.contains(i))
+        .map(|i| format!("{}/{}", i + 1, first.count))
+        .collect();
     if !missing.is_empty() {
         let shown: Vec<&str> = missing.iter().take(8).map(String::as_str).collect();
         let more = if missing.len() > 8 { format!(" and {} more", missing.len() - 8) } else { String::new() };
@@ -175,7 +193,7 @@ pub fn read_all(paths: &[PathBuf]) -> Result<(ShardMeta, Computed), Error> {
         let cols = f.meta.cols as usize;
         for (k, &r) in f.rows.iter().enumerate() {
             if std::mem::replace(&mut covered[r as usize], true) {
-                return Err(Error::input(&p.display().to_string(), format!("row {r} is in two shard files")));
+                return Err(Error::input(p.display().to_string(), format!("row {r} is in two shard files")));
             }
             let band = row_of(&f.out, k, cols);
             out.put_rows(r as u32, &band);

@@ -61,13 +61,18 @@ impl Shard {
     /// (`SLURM_ARRAY_TASK_ID` minus `SLURM_ARRAY_TASK_MIN` of `SLURM_ARRAY_TASK_COUNT`),
     /// Kubernetes Indexed Jobs (`JOB_COMPLETION_INDEX` of `shards`, or `DOWNHILL_SHARDS`), AWS
     /// Batch (`AWS_BATCH_JOB_ARRAY_INDEX` of `AWS_BATCH_JOB_ARRAY_SIZE`).
-    pub fn from_env(env: &dyn Fn(&str) -> Option<String>, shards: Option<u32>) -> Result<Option<Shard>, Error> {
+    pub fn from_env(
+        env: &dyn Fn(&str) -> Option<String>,
+        shards: Option<u32>,
+    ) -> Result<Option<Shard>, Error> {
         let num = |name: &str| -> Result<Option<u32>, Error> {
             match env(name) {
                 None => Ok(None),
-                Some(v) => v.trim().parse().map(Some).map_err(|_| {
-                    Error::input(name, format!("`{v}` is not a non-negative integer"))
-                }),
+                Some(v) => v
+                    .trim()
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| Error::input(name, format!("`{v}` is not a non-negative integer"))),
             }
         };
         let need = |name: &str, what: &str| -> Result<u32, Error> {
@@ -325,7 +330,8 @@ fn decode_tile(b: &[u8], cols: u32, rows: u32) -> Option<Outcomes> {
     }
     let computed = u64::from_le_bytes(b[16..24].try_into().expect("8 bytes"));
     let column = |k: usize| &b[24 + 4 * n * k..24 + 4 * n * (k + 1)];
-    let floats = |k| column(k).chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4"))).collect();
+    let floats =
+        |k| column(k).chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4"))).collect();
     let ints = |k| column(k).chunks_exact(4).map(|c| i32::from_le_bytes(c.try_into().expect("4"))).collect();
     Some(Outcomes {
         cols,
@@ -356,7 +362,11 @@ mod tests {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
             move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
         };
-        let slurm = env(&[("SLURM_ARRAY_TASK_ID", "13"), ("SLURM_ARRAY_TASK_MIN", "10"), ("SLURM_ARRAY_TASK_COUNT", "8")]);
+        let slurm = env(&[
+            ("SLURM_ARRAY_TASK_ID", "13"),
+            ("SLURM_ARRAY_TASK_MIN", "10"),
+            ("SLURM_ARRAY_TASK_COUNT", "8"),
+        ]);
         assert_eq!(Shard::from_env(&slurm, None).unwrap(), Some(Shard { index: 3, count: 8 }));
         let k8s = env(&[("JOB_COMPLETION_INDEX", "0")]);
         assert_eq!(Shard::from_env(&k8s, Some(4)).unwrap(), Some(Shard { index: 0, count: 4 }));
@@ -393,7 +403,10 @@ mod tests {
         let back = decode_tile(&b, 2, 1).unwrap();
         assert_eq!(back.x[0], 1.0);
         assert!(back.x[1].is_nan());
-        assert_eq!((back.div_step, back.conv_step, back.steps_computed), (out.div_step, out.conv_step, Some(99)));
+        assert_eq!(
+            (back.div_step, back.conv_step, back.steps_computed),
+            (out.div_step, out.conv_step, Some(99))
+        );
         assert!(decode_tile(&b[..b.len() - 1], 2, 1).is_none());
         assert!(decode_tile(&b, 1, 2).is_none());
     }

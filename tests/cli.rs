@@ -35,6 +35,7 @@ fn help_names_every_command() {
         "list",
         "info",
         "gallery",
+        "merge",
     ] {
         assert!(text.contains(cmd), "help lacks {cmd}: {text}");
     }

@@ -250,7 +250,8 @@ fn run_shard(backend: &mut Backend, job: &Job, shard: Shard) -> Result<Report, E
     let done = crate::tiles::run(backend, spec, &plan, &tiles, None, &progress)?;
     progress.finish();
     let run_seconds = started.elapsed().as_secs_f64();
-    let text = |key: &str| job.png_text.iter().find(|(k, _)| *k == key).map_or(String::new(), |(_, v)| v.clone());
+    let text =
+        |key: &str| job.png_text.iter().find(|(k, _)| *k == key).map_or(String::new(), |(_, v)| v.clone());
     let meta = crate::shard::ShardMeta {
         downhill: env!("CARGO_PKG_VERSION").to_string(),
         spec_hash: job.spec_hash(),

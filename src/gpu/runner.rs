@@ -119,7 +119,12 @@ impl GpuRunner {
     }
 
     /// Runs the cells of the rows `rows`; same contract as [`crate::cpu::run_rows`].
-    pub fn run_rows(&mut self, spec: &Spec, rows: Range<u32>, progress: &Progress) -> Result<Outcomes, Error> {
+    pub fn run_rows(
+        &mut self,
+        spec: &Spec,
+        rows: Range<u32>,
+        progress: &Progress,
+    ) -> Result<Outcomes, Error> {
         let mut out = Outcomes::with_capacity(spec.x.cells, rows.len() as u32);
         self.execute(spec, rows, None, progress, &mut |states| {
             for s in states {

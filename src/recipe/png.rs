@@ -5,8 +5,8 @@ use std::path::Path;
 
 use super::{Recipe, parse_file};
 use crate::error::Error;
-pub use crate::plan::{COMMAND_KEY, RECIPE_KEY};
 use crate::plan::PngText;
+pub use crate::plan::{COMMAND_KEY, RECIPE_KEY};
 
 /// Reads the recipe a PNG written by `downhill` carries.
 pub fn from_png(path: &Path) -> Result<Recipe, Error> {
@@ -34,4 +34,3 @@ pub fn png_text(recipe: &Recipe, command: &str) -> PngText {
         (COMMAND_KEY, command.to_string()),
     ]
 }
-
