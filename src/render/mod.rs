@@ -6,5 +6,7 @@ pub mod chart;
 pub mod colormap;
 pub mod frame;
 pub mod heatmap;
+pub mod scene;
+pub mod svg;
 pub mod text;
 pub mod ticks;
