@@ -273,7 +273,12 @@ fn draw_map(
         let dashes = chart::dashes(&pts, 2 * ratio, &mut owners, id, 6.0 * ratio as f64);
         dashed |= !dashes.stretches.is_empty();
         let dashes = (!dashes.stretches.is_empty()).then_some(dashes);
-        map.marks.push(Mark::Line(Line { points: pts, colour: colour(path.optimiser), width: 2 * ratio, dashes }));
+        map.marks.push(Mark::Line(Line {
+            points: pts,
+            colour: colour(path.optimiser),
+            width: 2 * ratio,
+            dashes,
+        }));
     }
     let r = 5.0 * ratio as f64;
     for path in paths {

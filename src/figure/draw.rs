@@ -227,9 +227,16 @@ pub(super) fn draw_theory(img: &mut Scene, spec: &Spec, t: &boundary::Theory, sc
     // Cell coordinates (column, row from the bottom) to pixels.
     let mut polyline = |run: &[(f64, f64)]| {
         if run.len() > 1 {
-            let points =
-                run.iter().map(|&(c, r)| Some((c * scale as f64, (rows as f64 - r) * scale as f64))).collect();
-            img.marks.push(Mark::Line(Line { points, colour: colormap::OVERLAY, width: 2 * ratio, dashes: None }));
+            let points = run
+                .iter()
+                .map(|&(c, r)| Some((c * scale as f64, (rows as f64 - r) * scale as f64)))
+                .collect();
+            img.marks.push(Mark::Line(Line {
+                points,
+                colour: colormap::OVERLAY,
+                width: 2 * ratio,
+                dashes: None,
+            }));
         }
     };
     let samples = (rows * scale * 2).max(2);

@@ -184,7 +184,8 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
         .collect();
     let key = with_overlays(painted[0][0].key.clone(), &maps);
     let title = draw::title(jobs, &maps[0][0].spec, slot);
-    let (scenes, plots, text_fits) = frame_all(jobs, &maps, &mut painted, key, &shared, slot, animate, &title);
+    let (scenes, plots, text_fits) =
+        frame_all(jobs, &maps, &mut painted, key, &shared, slot, animate, &title);
     crate::picture::check_animation(job.style.format, scenes.len() > 1)?;
     let image = Image::paint(&scenes, job.style.format, &job.png_text);
     drop(scenes);

@@ -76,13 +76,7 @@ impl Owners {
 /// Two passes over the samples (one pixel apart, generated, never stored): the first finds
 /// the stretches over another path, the second claims what will be drawn; memory grows with
 /// the number of such stretches, not with the path's length in pixels.
-pub fn dashes(
-    points: &[Option<(f64, f64)>],
-    width: u32,
-    owners: &mut Owners,
-    id: u16,
-    dash: f64,
-) -> Dashes {
+pub fn dashes(points: &[Option<(f64, f64)>], width: u32, owners: &mut Owners, id: u16, dash: f64) -> Dashes {
     // Pass 1: stretches `[from, to]` (distance along the path) over another path.
     let mut stretches: Vec<(f64, f64)> = Vec::new();
     let mut open: Option<(f64, f64)> = None;

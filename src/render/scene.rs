@@ -24,7 +24,7 @@ pub struct Text {
     pub x: f32,
     /// Anchor's y: the top of the line (for upward text, its vertical centre).
     pub y: f32,
-    /// Font size (em), pixels.
+    /// Font size, pixels: the line's height from descent to ascent (see [`text::em`]).
     pub size: f32,
     /// Colour.
     pub colour: Rgb,

@@ -37,12 +37,8 @@ pub fn document(scene: &Scene, metadata: &[(&str, String)]) -> String {
     if !metadata.is_empty() {
         out.push_str("<metadata>\n");
         for (key, value) in metadata {
-            let _ = writeln!(
-                out,
-                "<downhill:chunk key=\"{}\">{}</downhill:chunk>",
-                escape(key),
-                escape(value)
-            );
+            let _ =
+                writeln!(out, "<downhill:chunk key=\"{}\">{}</downhill:chunk>", escape(key), escape(value));
         }
         out.push_str("</metadata>\n");
     }
@@ -55,7 +51,8 @@ pub fn document(scene: &Scene, metadata: &[(&str, String)]) -> String {
 /// `text` with XML's special characters escaped, and characters XML 1.0 cannot hold
 /// (control characters other than tab and line breaks) replaced by U+FFFD.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    let special = |c: char| matches!(c, '&' | '<' | '>' | '"' | '\'') || (c.is_control() && !"\t\n\r".contains(c));
+    let special =
+        |c: char| matches!(c, '&' | '<' | '>' | '"' | '\'') || (c.is_control() && !"\t\n\r".contains(c));
     if !text.contains(special) {
         return Cow::Borrowed(text);
     }
@@ -182,7 +179,7 @@ impl Writer {
         let common = format!(
             "font-family=\"{}\" font-size=\"{}\" fill=\"{}\" xml:space=\"preserve\"",
             escape(FONT_FAMILY),
-            num(t.size as f64),
+            num(text::em(t.size) as f64),
             hex(t.colour)
         );
         let ascent = text::ascent(t.size) as f64;

@@ -27,7 +27,7 @@ pub enum Align {
     Right,
 }
 
-/// Width in pixels of `text` at `size` pixels (the font's em size), with kerning.
+/// Width in pixels of `text` at `size` pixels (the line height, see [`em`]), with kerning.
 pub fn width(text: &str, size: f32) -> f32 {
     let f = font().as_scaled(PxScale::from(size));
     let mut w = 0.0;
@@ -47,6 +47,13 @@ pub fn width(text: &str, size: f32) -> f32 {
 pub fn line_height(size: f32) -> f32 {
     let f = font().as_scaled(PxScale::from(size));
     f.ascent() - f.descent()
+}
+
+/// The em size (CSS `font-size`) of text drawn at `size`: `size` is the height from the font's
+/// descent to its ascent (ab_glyph's pixel scale), which for DejaVu Sans is 1.16 em.
+pub fn em(size: f32) -> f32 {
+    let f = font();
+    size * f.units_per_em().unwrap_or(1.0) / f.height_unscaled()
 }
 
 /// Ascent of the font at `size`: from the top of a line to its baseline, pixels.
