@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::output::{OutputSet, with_ext};
-use crate::plan::PngText;
 use crate::render::frame;
 use crate::render::scene::Scene;
 use crate::render::svg;
@@ -73,7 +72,7 @@ impl Image {
     /// Paints `scenes` (one per frame) in `format`; PNG frames are padded to one size (see
     /// [`frame::same_size`]). SVG takes one scene, and carries `metadata` (the recipe) as the
     /// PNG carries it in text chunks; an animation cannot be SVG ([`check_animation`]).
-    pub fn paint(scenes: &[Scene], format: Format, metadata: &PngText) -> Image {
+    pub fn paint(scenes: &[Scene], format: Format, metadata: &[(&str, String)]) -> Image {
         match format {
             Format::Png => {
                 let mut frames: Vec<RgbImage> = scenes.iter().map(Scene::raster).collect();
@@ -114,7 +113,13 @@ impl Image {
 
     /// Stages the image as `target`, animated at `fps` where it has several frames, carrying
     /// `text` (the PNG's text chunks).
-    pub fn stage(&self, set: &mut OutputSet, target: &Path, fps: u32, text: &PngText) -> Result<(), Error> {
+    pub fn stage(
+        &self,
+        set: &mut OutputSet,
+        target: &Path,
+        fps: u32,
+        text: &[(&str, String)],
+    ) -> Result<(), Error> {
         match self {
             Image::Png(frames) => set.apng(target, frames, fps, text),
             Image::Svg { text, .. } => set.text(target, text),

@@ -4,7 +4,7 @@
 
 use super::colormap::Rgb;
 use super::frame::AxisFrame;
-use super::scene::{Dashes, Line, Mark, Scene};
+use super::scene::{Dashes, Line, Mark, Scene, for_samples};
 
 /// Colour of grid lines.
 pub const GRID: Rgb = [232, 232, 232];
@@ -111,28 +111,6 @@ pub fn dashes(points: &[Option<(f64, f64)>], width: u32, owners: &mut Owners, id
         }
     });
     dashes
-}
-
-/// Calls `visit(x, y, along)` for samples one pixel apart along `points` (pixel coordinates),
-/// `along` the distance from the path's start; where a `None` point breaks the path, one call
-/// with `along` `None` marks the break (nothing to draw there), so that no stretch spans it.
-pub fn for_samples(points: &[Option<(f64, f64)>], mut visit: impl FnMut(f64, f64, Option<f64>)) {
-    let mut along = 0.0;
-    for pair in points.windows(2) {
-        match pair {
-            [Some(a), Some(b)] => {
-                let len = (b.0 - a.0).hypot(b.1 - a.1);
-                let steps = ((b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil() as usize).max(1);
-                for s in 0..=steps {
-                    let t = s as f64 / steps as f64;
-                    visit(a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1), Some(along + t * len));
-                }
-                along += len;
-            }
-            [Some(a), None] => visit(a.0, a.1, None),
-            _ => {}
-        }
-    }
 }
 
 /// The plot area of a line chart, `w x h` pixels: white, grid lines at the axes' major

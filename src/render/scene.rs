@@ -9,7 +9,6 @@
 
 use image::{Rgb as Pixel, RgbImage};
 
-use super::chart;
 use super::colormap::Rgb;
 use super::heatmap;
 use super::text::{self, Align};
@@ -203,7 +202,7 @@ fn paint(img: &mut RgbImage, mark: &Mark) {
         }
         Mark::Line(line) => {
             let mut next = 0;
-            chart::for_samples(&line.points, |x, y, along| {
+            for_samples(&line.points, |x, y, along| {
                 let Some(d) = along else { return };
                 if !line.dashes.as_ref().is_some_and(|dashes| dashes.gap(&mut next, d)) {
                     heatmap::dot(img, x, y, line.colour, line.width);
@@ -221,6 +220,28 @@ fn paint(img: &mut RgbImage, mark: &Mark) {
             (Some(p), true) => image::imageops::replace(img, p, *x, *y),
             _ => image::imageops::replace(img, &scene.raster(), *x, *y),
         },
+    }
+}
+
+/// Calls `visit(x, y, along)` for samples one pixel apart along `points` (pixel coordinates),
+/// `along` the distance from the path's start; where a `None` point breaks the path, one call
+/// with `along` `None` marks the break (nothing to draw there), so that no stretch spans it.
+pub fn for_samples(points: &[Option<(f64, f64)>], mut visit: impl FnMut(f64, f64, Option<f64>)) {
+    let mut along = 0.0;
+    for pair in points.windows(2) {
+        match pair {
+            [Some(a), Some(b)] => {
+                let len = (b.0 - a.0).hypot(b.1 - a.1);
+                let steps = ((b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil() as usize).max(1);
+                for s in 0..=steps {
+                    let t = s as f64 / steps as f64;
+                    visit(a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1), Some(along + t * len));
+                }
+                along += len;
+            }
+            [Some(a), None] => visit(a.0, a.1, None),
+            _ => {}
+        }
     }
 }
 
