@@ -253,7 +253,26 @@ pub fn compose_panels(panels: Vec<(Scene, String)>, frame: &Frame) -> FramedPane
     // the y-axis title (both may be longer than a small plot).
     let x_title_w = text::width(&frame.x.title_text(), font);
     let last_centre = x_title_centre(left + (n - 1.0) * (pw + gap), pw, x_title_w, pad);
-    let width = (left + plots_w + right)
+    // A key reaching down to the x axis's text starts clear of it: on a small plot a long
+    // axis title or the last tick's label runs out to the right of the plot.
+    let kx = left + plots_w + 2.0 * pad;
+    let key_bottom = match &frame.key {
+        Key::Legend { entries, notes } => {
+            (entries.len().min(MAX_ENTRIES + 1) + notes.len()) as f32 * 1.5 * lh
+        }
+        Key::Bar(bar) => BarLayout::of(bar, ph, r).extent,
+        Key::None => 0.0,
+    };
+    let kx = if key_bottom > ph + m.tick_len + 3.0 * r {
+        let last = left + (n - 1.0) * (pw + gap);
+        let labels = in_view(&frame.x, &xt, m.tick_len)
+            .filter(|(_, t, _)| t.is_major())
+            .map(|(f, t, _)| last + (f * pw).min(pw - 1.0) + text::width(&t.label, font) / 2.0);
+        kx.max(labels.fold(last_centre + x_title_w / 2.0, f32::max) + 4.0 * r)
+    } else {
+        kx
+    };
+    let width = (kx - 2.0 * pad + right)
         .max(text::width(&frame.title, title_font) + 2.0 * pad)
         .max(last_centre + x_title_w / 2.0 + pad) as u32;
     let y_title_w = text::width(&frame.y.title_text(), font);
@@ -278,7 +297,6 @@ pub fn compose_panels(panels: Vec<(Scene, String)>, frame: &Frame) -> FramedPane
     fits &= draw_y_axis(&mut img, &frame.y, &yt, [left, top, ph], &m);
 
     // The key.
-    let kx = left + plots_w + 2.0 * pad;
     fits &= match &frame.key {
         Key::None => true,
         Key::Bar(bar) => draw_bar(&mut img, bar, kx, top, ph, r),
@@ -310,6 +328,32 @@ fn x_title_centre(pl: f32, pw: f32, w: f32, pad: f32) -> f32 {
     (pl + pw / 2.0).max(pad + w / 2.0)
 }
 
+/// Tick labels thinned along an axis: a label is drawn only where its span clears the last
+/// drawn one's by `gap` pixels, so that on small plots labels never run into each other (the
+/// ticks themselves all stay).
+struct Thinned {
+    last: Option<(f32, f32)>,
+    gap: f32,
+}
+
+impl Thinned {
+    fn new(gap: f32) -> Thinned {
+        Thinned { last: None, gap }
+    }
+
+    /// Whether a label spanning `[lo, hi]` along the axis is drawn (and, if so, noted).
+    fn keep(&mut self, lo: f32, hi: f32) -> bool {
+        if let Some((a, b)) = self.last
+            && lo < b + self.gap
+            && hi > a - self.gap
+        {
+            return false;
+        }
+        self.last = Some((lo, hi));
+        true
+    }
+}
+
 /// The ticks that fall on `axis`'s range: each with its fraction of the way along, and its
 /// mark's length (`tick_len` for major ticks, 60% of it for minor ones).
 fn in_view<'a>(
@@ -335,10 +379,12 @@ fn draw_x_axis(
 ) -> bool {
     let mut fits = true;
     let (r, font, tick_len, lh, line) = (m.r, m.font, m.tick_len, m.lh, m.line);
+    let mut thinned = Thinned::new(4.0 * r);
     for (f, tick, len) in in_view(axis, ticks, tick_len) {
         let px = pl + (f * pw).min(pw - 1.0);
         img.rect(px as i64, (top + ph) as i64 + line, line, len as i64, INK);
-        if tick.is_major() {
+        let half = text::width(&tick.label, font) / 2.0;
+        if tick.is_major() && thinned.keep(px - half, px + half) {
             fits &= label(img, &tick.label, px, top + ph + tick_len + 3.0 * r, font, Align::Centre);
         }
     }
@@ -359,10 +405,11 @@ fn draw_y_axis(
 ) -> bool {
     let mut fits = true;
     let (r, font, tick_len, lh, line) = (m.r, m.font, m.tick_len, m.lh, m.line);
+    let mut thinned = Thinned::new(0.0);
     for (f, tick, len) in in_view(axis, ticks, tick_len) {
         let py = top + ((1.0 - f) * ph).min(ph - 1.0);
         img.rect((left - len) as i64 - line, py as i64, len as i64, line, INK);
-        if tick.is_major() {
+        if tick.is_major() && thinned.keep(py - lh / 2.0, py + lh / 2.0) {
             fits &= label(img, &tick.label, left - tick_len - 4.0 * r, py - lh / 2.0, font, Align::Right);
         }
     }
@@ -424,6 +471,9 @@ struct BarLayout {
     /// Centre of the title drawn upwards beside it: the bar's middle, or lower where the
     /// title is longer than the bar, so that it starts at the top.
     title_centre: f32,
+    /// Where the swatches start: under the bar, or under the title where that is longer (so
+    /// that their labels stay clear of it).
+    swatches_top: f32,
     /// Height the key takes: bar, swatches and title, whichever reaches lowest.
     extent: f32,
 }
@@ -436,7 +486,13 @@ impl BarLayout {
         let swatches = bar.swatches.len() as f32 * 1.5 * lh + if bar.swatches.is_empty() { 0.0 } else { lh };
         let h = (ph - swatches).max(ph * 0.4);
         let title = text::width(&bar.title, font) + 2.0;
-        BarLayout { h, title_centre: h.max(title) / 2.0, extent: (h + swatches).max(title) }
+        let beside = h.max(title);
+        BarLayout {
+            h,
+            title_centre: beside / 2.0,
+            swatches_top: beside + lh,
+            extent: if bar.swatches.is_empty() { beside } else { beside + swatches },
+        }
     }
 }
 
@@ -447,7 +503,7 @@ fn draw_bar(img: &mut Scene, bar: &ColourBar, x: f32, top: f32, ph: f32, r: f32)
     let mut fits = true;
     let lh = text::line_height(font);
     let bw = 16.0 * r;
-    let BarLayout { h, title_centre, .. } = BarLayout::of(bar, ph, r);
+    let BarLayout { h, title_centre, swatches_top, .. } = BarLayout::of(bar, ph, r);
     let colours = (0..h as u32)
         .map(|py| (bar.colour)(bar.scale.value_at(1.0 - (py as f64 + 0.5) / h as f64)))
         .collect();
@@ -455,6 +511,7 @@ fn draw_bar(img: &mut Scene, bar: &ColourBar, x: f32, top: f32, ph: f32, r: f32)
     let line = r.round().max(1.0) as i64;
     outline(img, x as i64, top as i64, bw as i64, h as i64, line);
     let mut label_w: f32 = 0.0;
+    let mut thinned = Thinned::new(0.0);
     for tick in bar.scale.ticks(((h / (40.0 * r)) as usize).clamp(2, 8)) {
         let f = bar.scale.fraction(tick.value);
         if !(-1e-9..=1.0 + 1e-9).contains(&f) {
@@ -463,13 +520,13 @@ fn draw_bar(img: &mut Scene, bar: &ColourBar, x: f32, top: f32, ph: f32, r: f32)
         let py = top + ((1.0 - f as f32) * h).min(h - 1.0);
         let len = if tick.is_major() { 5.0 * r } else { 3.0 * r };
         img.rect((x + bw) as i64 + line, py as i64, len as i64, line, INK);
-        if tick.is_major() {
+        if tick.is_major() && thinned.keep(py - lh / 2.0, py + lh / 2.0) {
             fits &= label(img, &tick.label, x + bw + 8.0 * r, py - lh / 2.0, font, Align::Left);
             label_w = label_w.max(text::width(&tick.label, font));
         }
     }
     fits &= upward(img, &bar.title, x + bw + 14.0 * r + label_w, top + title_centre, font);
-    let mut y = top + h + lh;
+    let mut y = top + swatches_top;
     for (colour, text) in &bar.swatches {
         swatch(img, x as i64, (y + (lh - 14.0 * r) / 2.0) as i64, bw as i64, (14.0 * r) as i64, *colour);
         fits &= label(img, text, x + bw + 8.0 * r, y, font, Align::Left);
