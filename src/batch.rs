@@ -49,9 +49,10 @@ pub fn readme(file: &FigureFile, file_path: &str) -> String {
         if let Some(c) = &r.caption {
             s.push_str(&format!("{c}\n\n"));
         }
-        s.push_str(&format!("![{0}]({0}.png)\n", r.name));
+        let ext = r.style().format.name();
+        s.push_str(&format!("![{0}]({0}.{ext})\n", r.name));
         if r.kind == RecipeKind::Paths {
-            s.push_str(&format!("\n![{0} loss]({0}.loss.png)\n", r.name));
+            s.push_str(&format!("\n![{0} loss]({0}.loss.{ext})\n", r.name));
         }
         let mut entry = Recipe { caption: None, ..r.clone() }.to_toml();
         if entry.ends_with('\n') {

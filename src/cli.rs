@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use downhill::picture::Format;
 
 /// Millions of optimiser trajectories at once on 2-D loss landscapes, on the GPU.
 ///
@@ -168,6 +169,18 @@ pub struct StyleArgs {
     /// Title over the plot (default: optimiser, landscape and steps; at most 200 characters).
     #[arg(long)]
     pub title: Option<String>,
+    /// Image file format: png, or svg (PREFIX.svg: text, axes, keys, lines and markers as
+    /// vectors, heatmaps embedded as pixels; not for animations).
+    #[arg(long, value_name = "FORMAT", default_value = downhill::plan::Style::default().format.name(),
+        value_parser = format_parser())]
+    pub format: Format,
+}
+
+/// Parses `--format`: the names of [`Format::ALL`].
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Format::ALL.map(Format::name))
+        .map(|name| Format::from_name(&name).expect("clap admits only the formats' names"))
 }
 
 /// What a basin map draws over its cells (only `basins` has these flags).
@@ -370,6 +383,9 @@ pub struct RenderArgs {
     /// Number of parts where the scheduler gives only the index (Kubernetes Indexed Jobs).
     #[arg(long, value_name = "N")]
     pub shards: Option<u32>,
+    /// Write every figure's image in this format (png or svg), whatever its entry says.
+    #[arg(long, value_name = "FORMAT", value_parser = format_parser())]
+    pub format: Option<Format>,
     /// Where to run.
     #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
     pub backend: BackendArg,

@@ -395,6 +395,11 @@ fn run_render(a: RenderArgs) -> Result<()> {
             file.figure.len()
         );
     }
+    if let Some(f) = a.format {
+        for r in &mut file.figure {
+            r.format = Some(f);
+        }
+    }
     let dir = match &a.out {
         Some(d) => d.clone(),
         None => a.file.parent().map(PathBuf::from).unwrap_or_default(),
@@ -460,6 +465,7 @@ fn apply_run_and_style(r: &mut Recipe, run: &RunArgs, st: &StyleArgs) -> Result<
     r.ratio = chosen(st.ratio, d.ratio);
     r.size = chosen(st.size, d.size);
     r.title = st.title.clone();
+    r.format = chosen(st.format, d.format);
     Ok(())
 }
 

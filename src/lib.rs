@@ -29,6 +29,7 @@ pub mod output;
 pub mod paint;
 pub mod param;
 pub mod paths;
+pub mod picture;
 pub mod plan;
 pub mod progress;
 pub mod recipe;

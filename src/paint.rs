@@ -12,6 +12,7 @@ use crate::param;
 use crate::render::colormap::{self, Cmap, Rgb};
 use crate::render::frame::{AxisFrame, ColourBar, Key};
 use crate::render::heatmap;
+use crate::render::scene::{Mark, Scene};
 use crate::spec::{Axis, Scale, Spec};
 
 /// What colours the cells.
@@ -451,16 +452,17 @@ pub fn contours(img: &mut RgbImage, spec: &Spec) {
 
 /// Marks every attractor inside a basin map's window with a ring (white with a dark edge),
 /// `size` pixels across.
-pub fn markers(img: &mut RgbImage, spec: &Spec, attractors: &[Attractor], size: u32) {
+pub fn markers(img: &mut Scene, spec: &Spec, attractors: &[Attractor], size: u32) {
     if spec.x.slot != param::SLOT_X0 || spec.y.slot != param::SLOT_Y0 {
         return;
     }
-    let (w, h) = (img.width() as f64, img.height() as f64);
+    let (w, h) = (img.width as f64, img.height as f64);
     for a in attractors {
         let (fx, fy) =
             (spec.x.position(a.at[0]) / spec.x.cells as f64, spec.y.position(a.at[1]) / spec.y.cells as f64);
         if (0.0..=1.0).contains(&fx) && (0.0..=1.0).contains(&fy) {
-            heatmap::disc(img, fx * w, (1.0 - fy) * h, size as f64 / 2.0, [255, 255, 255], [20, 20, 20]);
+            let (cx, cy, r) = (fx * w, (1.0 - fy) * h, size as f64 / 2.0);
+            img.marks.push(Mark::Disc { cx, cy, r, fill: [255, 255, 255], edge: [20, 20, 20] });
         }
     }
 }

@@ -2,8 +2,9 @@
 //! map of the landscape (the classic "GD zig-zags down the ravine while momentum and Adam
 //! slide" picture), and their loss against step on a log axis.
 //!
-//! Writes `PREFIX.png` (paths), `PREFIX.loss.png` (loss curves), `PREFIX.csv` (every iterate:
-//! `optimizer,start_x,start_y,step,x,y,loss`) and `PREFIX.json`, atomically.
+//! Writes `PREFIX.png` (paths), `PREFIX.loss.png` (loss curves) (or `.svg` for both),
+//! `PREFIX.csv` (every iterate: `optimizer,start_x,start_y,step,x,y,loss`) and
+//! `PREFIX.json`, atomically.
 
 use std::path::PathBuf;
 
@@ -14,11 +15,12 @@ use crate::error::Error;
 use crate::fmt::{num, num32};
 use crate::output::{OutputSet, with_ext};
 use crate::paint;
+use crate::picture::{FileMeta, Image};
 use crate::plan::{Figure, PngText, Provenance, Rect, Report, Style};
 use crate::render::chart::{self, Series};
 use crate::render::colormap::{self, Rgb};
 use crate::render::frame::{self, AxisFrame, Frame, Key};
-use crate::render::heatmap;
+use crate::render::scene::{Line, Mark, Scene};
 use crate::runner::Backend;
 use crate::spec::{OptionsText, Spec, SpecBuilder};
 
@@ -120,6 +122,10 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
     let (loss_fig, loss_axis) = draw_loss_chart(job, spec, &paths, &names, window, floor, side);
 
     let text_fits = framed.text_fits && loss_fig.text_fits;
+    let format = job.style.format;
+    let (map_file, loss_file) = (format.target(&job.prefix, ""), format.target(&job.prefix, "loss"));
+    let map_image = Image::paint(std::slice::from_ref(&framed.scene), format, &job.png_text);
+    let loss_image = Image::paint(std::slice::from_ref(&loss_fig.scene), format, &job.png_text);
     let meta = Meta {
         provenance: Provenance::new(&job.command, "paths", backend.describe_trace(job.options.precision)),
         landscape: LandscapeMeta { name: spec.landscape.name, formula: spec.landscape.formula },
@@ -134,8 +140,10 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
         loss_axis,
         paths: paths.iter().map(|p| PathMeta::of(job, p)).collect(),
         image: ImageMeta {
-            width: framed.image.width(),
-            height: framed.image.height(),
+            file: FileMeta::of(&map_file, format),
+            loss_file: FileMeta::of(&loss_file, format).file,
+            width: framed.scene.width,
+            height: framed.scene.height,
             plot: Rect::of(framed.plot),
             y_axis: "high end at the top",
             text_fits,
@@ -144,8 +152,8 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
     // Through a JSON value, so the keys come out sorted like every other metadata file's.
     let meta = serde_json::to_value(&meta).expect("plain JSON");
     let mut set = OutputSet::new();
-    set.png(&with_ext(&job.prefix, "png"), &framed.image, &job.png_text)?;
-    set.png(&with_ext(&job.prefix, "loss.png"), &loss_fig.image, &job.png_text)?;
+    map_image.stage(&mut set, &map_file, 1, &job.png_text)?;
+    loss_image.stage(&mut set, &loss_file, 1, &job.png_text)?;
     set.text(&with_ext(&job.prefix, "csv"), &csv(job, &paths))?;
     set.text(
         &with_ext(&job.prefix, "json"),
@@ -241,17 +249,18 @@ fn draw_map(
         (((side as f64 * xspan / yspan).round() as u32).max(16), side)
     };
     let loss = paint::loss_pixels(spec, window, w, h);
-    let mut map = RgbImage::new(w, h);
+    let mut pixels = RgbImage::new(w, h);
     let bands = paint::contour_bands(&loss);
-    for (i, p) in map.pixels_mut().enumerate() {
+    for (i, p) in pixels.pixels_mut().enumerate() {
         let t = bands.as_ref().map_or(0.5, |b| b[i].1);
         let c = job.style.cmap.at(t);
         // Lightened so the paths stand out.
         p.0 = c.map(|v| (0.45 * v as f64 + 0.55 * 255.0) as u8);
     }
     if let Some(b) = &bands {
-        paint::draw_contours(&mut map, b, [90, 90, 90], 0.5);
+        paint::draw_contours(&mut pixels, b, [90, 90, 90], 0.5);
     }
+    let mut map = Scene::picture(pixels);
     let xa = AxisFrame { title: "x".into(), lo: window[0], hi: window[1], log: false };
     let ya = AxisFrame { title: "y".into(), lo: window[2], hi: window[3], log: false };
     // A path over one drawn before it is dashed there, so both stay visible.
@@ -261,24 +270,24 @@ fn draw_map(
         let pts: Vec<Option<(f64, f64)>> =
             path.points.iter().map(|p| chart::to_pixel(&xa, &ya, w, h, (p[0] as f64, p[1] as f64))).collect();
         let id = path.optimiser as u16 + 1;
-        dashed |= chart::draw_path(
-            &mut map,
-            &pts,
-            colour(path.optimiser),
-            2 * ratio,
-            &mut owners,
-            id,
-            6.0 * ratio as f64,
-        );
+        let dashes = chart::dashes(&pts, 2 * ratio, &mut owners, id, 6.0 * ratio as f64);
+        dashed |= !dashes.stretches.is_empty();
+        let dashes = (!dashes.stretches.is_empty()).then_some(dashes);
+        map.marks.push(Mark::Line(Line {
+            points: pts,
+            colour: colour(path.optimiser),
+            width: 2 * ratio,
+            dashes,
+        }));
     }
     let r = 5.0 * ratio as f64;
     for path in paths {
         let c = colour(path.optimiser);
         if let Some((x, y)) = chart::to_pixel(&xa, &ya, w, h, (path.start[0], path.start[1])) {
-            heatmap::disc(&mut map, x, y, r, [255, 255, 255], c);
+            map.marks.push(Mark::Disc { cx: x, cy: y, r, fill: [255, 255, 255], edge: c });
         }
         if let Some((x, y)) = end_marker(&xa, &ya, w, h, &path.points) {
-            heatmap::disc(&mut map, x, y, r, c, [20, 20, 20]);
+            map.marks.push(Mark::Disc { cx: x, cy: y, r, fill: c, edge: [20, 20, 20] });
         }
     }
     let final_loss = |k: usize| {
@@ -296,7 +305,7 @@ fn draw_map(
         notes.push("dashed: over a path listed above it".to_string());
     }
     frame::compose(
-        &map,
+        map,
         &Frame { title: title.to_string(), x: xa, y: ya, key: Key::Legend { entries, notes }, ratio },
     )
 }
@@ -331,7 +340,7 @@ fn draw_loss_chart(
     let (cw, ch) = (side, (side as f64 * 0.6) as u32);
     let plot = chart::lines(cw, ch, &sx, &sy, &series, 2 * ratio);
     let framed = frame::compose(
-        &plot,
+        plot,
         &Frame {
             title: format!("loss on {}", paint::landscape_title(spec)),
             x: sx,
@@ -449,9 +458,13 @@ impl<'a> PathMeta<'a> {
     }
 }
 
-/// The paths image's geometry.
+/// The paths image's file and geometry, and the loss chart's file.
 #[derive(Serialize)]
 struct ImageMeta {
+    #[serde(flatten)]
+    file: FileMeta,
+    /// The loss chart's file name (same format).
+    loss_file: String,
     width: u32,
     height: u32,
     plot: Rect,

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::picture::Format;
 use crate::render::colormap::Cmap;
 use crate::runner::Backend;
 use crate::spec::Spec;
@@ -63,6 +64,8 @@ pub struct Style {
     pub contours: bool,
     /// Rings on the attractors on basin maps.
     pub markers: bool,
+    /// File format of the image (`png` or `svg`).
+    pub format: Format,
 }
 
 impl Default for Style {
@@ -75,6 +78,7 @@ impl Default for Style {
             title: None,
             contours: true,
             markers: true,
+            format: Format::Png,
         }
     }
 }

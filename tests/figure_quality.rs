@@ -296,3 +296,68 @@ fn a_map_whose_cells_all_look_alike_says_why() {
     );
     assert!(stderr.contains("warning") && stderr.contains("every trajectory diverged"), "{stderr}");
 }
+
+/// The box of a piece of horizontal text: left, top, right, bottom (pixels).
+fn text_box(t: &downhill::render::scene::Text) -> [f32; 4] {
+    use downhill::render::text::{self, Align};
+    let w = text::width(&t.text, t.size);
+    let left = match t.align {
+        Align::Left => t.x,
+        Align::Centre => t.x - w / 2.0,
+        Align::Right => t.x - w,
+    };
+    [left, t.y, left + w, t.y + text::line_height(t.size)]
+}
+
+#[test]
+fn tick_labels_and_key_entries_do_not_overlap_at_the_smallest_plot_size() {
+    use downhill::render::frame::{self, AxisFrame, ColourBar, Frame, Key};
+    use downhill::render::scene::{Mark, Scene};
+    let axis = |title: &str, lo, hi, log| AxisFrame { title: title.into(), lo, hi, log };
+    let bar = |scale: AxisFrame| {
+        Key::Bar(ColourBar {
+            title: "steps to converge".into(),
+            scale,
+            colour: std::sync::Arc::new(|_| [0, 0, 0]),
+            swatches: vec![([128; 3], "not converged in 20".into()), ([200, 0, 0], "diverged".into())],
+        })
+    };
+    let keys = [
+        bar(axis("", 1.0, 1000.0, true)),
+        bar(axis("", 1e-12, 1.0, true)),
+        bar(axis("", -3.5, 12.25, false)),
+        Key::Legend {
+            entries: vec![([0, 0, 255], "(3.00, 2.00)".into()), ([0, 255, 0], "diverged".into())],
+            notes: vec!["darker: slower to converge".into()],
+        },
+    ];
+    // The plot sides `--size 16` gives: a square and the flattest paths window.
+    for (pw, ph) in [(16, 16), (16, 40), (40, 16)] {
+        for key in keys.clone() {
+            for (x, y) in [
+                (axis("x₀", -2.0, 2.0, false), axis("y₀", -1.0, 3.0, false)),
+                (axis("learning rate η", 0.0, 4.0, false), axis("curvature k", 0.1, 10.0, true)),
+                (axis("x₀", -1234.5, 5678.25, false), axis("y₀", 1e-6, 1e3, true)),
+            ] {
+                let f = Frame { title: "t".into(), x, y, key: key.clone(), ratio: 1 };
+                let plot = Scene::blank(pw, ph, [255; 3]);
+                let framed = frame::compose(plot, &f);
+                let boxes: Vec<(String, [f32; 4])> = framed
+                    .scene
+                    .marks
+                    .iter()
+                    .filter_map(|m| match m {
+                        Mark::Text(t) if !t.upwards => Some((t.text.clone(), text_box(t))),
+                        _ => None,
+                    })
+                    .collect();
+                for (i, (a, ba)) in boxes.iter().enumerate() {
+                    for (b, bb) in &boxes[i + 1..] {
+                        let apart = ba[2] <= bb[0] || bb[2] <= ba[0] || ba[3] <= bb[1] || bb[3] <= ba[1];
+                        assert!(apart, "{pw}x{ph}: `{a}` {ba:?} overlaps `{b}` {bb:?}");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -4,8 +4,6 @@
 
 use std::path::PathBuf;
 
-use image::RgbImage;
-
 use super::analyse::{Analysis, Map, analyse, first_map_theory};
 use super::{Frames, Job, Kind, Shared, reach};
 use crate::analysis::{basins, boundary};
@@ -14,13 +12,14 @@ use crate::paint;
 use crate::refine;
 use crate::render::colormap;
 use crate::render::frame::{self, Frame, Key};
-use crate::render::heatmap;
+use crate::render::scene::{Line, Mark, Scene};
 use crate::spec::Spec;
 
 /// One map coloured and annotated, with what it adds to the figure's outputs.
 pub(super) struct Painted {
-    /// The map's image (one panel of one frame).
-    pub(super) img: RgbImage,
+    /// The map's picture (one panel of one frame): the coloured cells with their contours,
+    /// under the overlays.
+    pub(super) plot: Scene,
     /// Its colour key.
     pub(super) key: Key,
     /// Its analysis, for the JSON.
@@ -46,7 +45,7 @@ pub(super) fn paint_map(
     let (style, scale, ratio) = (&job.style, shared.scale, shared.ratio);
     let attractors = &shared.attractors;
     let labels = basins::label_within(&m.out, attractors, reach(&m.spec));
-    let (mut img, key) = paint::colour(
+    let (mut cells, key) = paint::colour(
         &m.spec,
         &m.out,
         &labels,
@@ -57,8 +56,9 @@ pub(super) fn paint_map(
         &shared.loss_scale,
     );
     if job.kind == Kind::Basins && style.contours {
-        paint::contours(&mut img, &m.spec);
+        paint::contours(&mut cells, &m.spec);
     }
+    let mut img = Scene::picture(cells);
     // Spaced dots over the curve: where they agree, both stay visible.
     if let Some(t) = &m.theory {
         draw_theory(&mut img, &m.spec, t, scale, ratio);
@@ -90,7 +90,7 @@ pub(super) fn paint_map(
     }
     let npz = (job.raw && frames == 1).then(|| with_ext(&base, "npz"));
     let note = if panels > 1 { format!("{}: {summary}", paint::optimiser_title(&m.spec)) } else { summary };
-    Painted { img, key, analysis, note, labels, tables, npz }
+    Painted { plot: img, key, analysis, note, labels, tables, npz }
 }
 
 /// The colour key with the overlays' entries added: the analytic curve and the refined
@@ -128,21 +128,21 @@ pub(super) fn title(jobs: &[Job], first: &Spec, slot: Option<usize>) -> String {
     })
 }
 
-/// Every frame's image: its panels side by side under `base_title` (with an animation frame's
-/// value), axes and key (or, without a frame, the bare heatmaps side by side), all of one
-/// size; the first frame's plot rectangles `[left, top, width, height]`; and whether all
-/// their text fits.
+/// Every frame's scene: its panels side by side under `base_title` (with an animation frame's
+/// value), axes and key (or, without a frame, the bare heatmaps side by side); the first
+/// frame's plot rectangles `[left, top, width, height]`; and whether all their text fits.
+/// The painted maps' plots move into the scenes.
 #[allow(clippy::too_many_arguments, reason = "the figure's parts, each used once")]
 pub(super) fn frame_all(
     jobs: &[Job],
     maps: &[Vec<Map>],
-    painted: &[Vec<Painted>],
+    painted: &mut [Vec<Painted>],
     key: Key,
     shared: &Shared,
     slot: Option<usize>,
     animate: Option<&Frames>,
     base_title: &str,
-) -> (Vec<RgbImage>, Vec<[u32; 4]>, bool) {
+) -> (Vec<Scene>, Vec<[u32; 4]>, bool) {
     let style = &jobs[0].style;
     let first = &maps[0][0].spec;
     let curvature_only = jobs[0].kind == Kind::Stability;
@@ -151,19 +151,22 @@ pub(super) fn frame_all(
     } else {
         vec![String::new()]
     };
-    let mut pngs = Vec::new();
+    let mut scenes = Vec::new();
     let mut plots = Vec::new();
     let mut fits = true;
-    for (f, frame) in painted.iter().enumerate() {
+    let take = |p: &mut Painted| std::mem::replace(&mut p.plot, Scene::blank(0, 0, [0; 3]));
+    for (f, frame) in painted.iter_mut().enumerate() {
         if !style.frame {
             // Bare heatmaps: panels side by side without gaps.
-            let (w, h) = frame[0].img.dimensions();
-            let mut img = RgbImage::new(w * frame.len() as u32, h);
-            for (p, i) in frame.iter().enumerate() {
-                image::imageops::replace(&mut img, &i.img, (p as u32 * w) as i64, 0);
-                plots.push([p as u32 * w, 0, w, h]);
+            let (w, h) = (frame[0].plot.width, frame[0].plot.height);
+            let mut all = Scene::blank(w * frame.len() as u32, h, [0, 0, 0]);
+            for (p, i) in frame.iter_mut().enumerate() {
+                all.place((p as u32 * w) as i64, 0, take(i));
+                if f == 0 {
+                    plots.push([p as u32 * w, 0, w, h]);
+                }
             }
-            pngs.push(img);
+            scenes.push(all);
             continue;
         }
         let title = match animate {
@@ -177,18 +180,16 @@ pub(super) fn frame_all(
             key: key.clone(),
             ratio: shared.ratio,
         };
-        let panels: Vec<(&RgbImage, String)> =
-            frame.iter().zip(&panel_titles).map(|(i, t)| (&i.img, t.clone())).collect();
-        let framed = frame::compose_panels(&panels, &fr);
+        let panels: Vec<(Scene, String)> =
+            frame.iter_mut().zip(&panel_titles).map(|(i, t)| (take(i), t.clone())).collect();
+        let framed = frame::compose_panels(panels, &fr);
         fits &= framed.text_fits;
         if f == 0 {
             plots = framed.plots.clone();
         }
-        pngs.push(framed.image);
+        scenes.push(framed.scene);
     }
-    // Frames must share one size (titles and tick labels differ between frames).
-    frame::same_size(&mut pngs);
-    (pngs, plots, fits)
+    (scenes, plots, fits)
 }
 
 /// Colour of refined boundary points: amber with a dark rim, visible on the pale stable
@@ -198,7 +199,7 @@ pub(super) const REFINED: colormap::Rgb = [255, 176, 0];
 /// Draws refined boundary points as rimmed dots, thinned to every few rows so that they stay
 /// separate dots instead of fusing into a line that would hide the theory curve.
 pub(super) fn draw_refined(
-    img: &mut RgbImage,
+    img: &mut Scene,
     spec: &Spec,
     rows: &[refine::RefinedRow],
     scale: u32,
@@ -213,7 +214,7 @@ pub(super) fn draw_refined(
             (spec.y.cells as f64 - spec.y.position(row.y)) * scale as f64,
         );
         if (y - last_y).abs() >= 4.0 * r {
-            heatmap::disc(img, x, y, r, REFINED, [20, 20, 20]);
+            img.marks.push(Mark::Disc { cx: x, cy: y, r, fill: REFINED, edge: [20, 20, 20] });
             last_y = y;
         }
     }
@@ -221,8 +222,23 @@ pub(super) fn draw_refined(
 
 /// Draws the analytic boundary over a map whose x axis is the learning rate: one polyline per
 /// run of rows where theory gives a critical value.
-pub(super) fn draw_theory(img: &mut RgbImage, spec: &Spec, t: &boundary::Theory, scale: u32, ratio: u32) {
+pub(super) fn draw_theory(img: &mut Scene, spec: &Spec, t: &boundary::Theory, scale: u32, ratio: u32) {
     let rows = spec.y.cells;
+    // Cell coordinates (column, row from the bottom) to pixels.
+    let mut polyline = |run: &[(f64, f64)]| {
+        if run.len() > 1 {
+            let points = run
+                .iter()
+                .map(|&(c, r)| Some((c * scale as f64, (rows as f64 - r) * scale as f64)))
+                .collect();
+            img.marks.push(Mark::Line(Line {
+                points,
+                colour: colormap::OVERLAY,
+                width: 2 * ratio,
+                dashes: None,
+            }));
+        }
+    };
     let samples = (rows * scale * 2).max(2);
     let mut run: Vec<(f64, f64)> = Vec::new();
     for s in 0..=samples {
@@ -232,10 +248,10 @@ pub(super) fn draw_theory(img: &mut RgbImage, spec: &Spec, t: &boundary::Theory,
             // Points far outside the map would only cost drawing time.
             Some(c) if (-1.0..=spec.x.cells as f64 + 1.0).contains(&c) => run.push((c, r)),
             _ => {
-                heatmap::polyline(img, rows, scale, &run, colormap::OVERLAY, 2 * ratio);
+                polyline(&run);
                 run.clear();
             }
         }
     }
-    heatmap::polyline(img, rows, scale, &run, colormap::OVERLAY, 2 * ratio);
+    polyline(&run);
 }

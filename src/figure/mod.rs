@@ -15,6 +15,7 @@ use crate::analysis::basins::{self, Attractor};
 use crate::error::Error;
 use crate::outcome::Outcomes;
 use crate::paint;
+use crate::picture::Image;
 use crate::plan::{Figure, PngText, Report, Style};
 use crate::progress::Progress;
 use crate::render::frame;
@@ -188,7 +189,7 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
     let maps = run_all(backend, jobs, &values, slot)?;
     let all: Vec<&Map> = maps.iter().flatten().collect();
     let shared = Shared::over(job, &all);
-    let painted: Vec<Vec<Painted>> = maps
+    let mut painted: Vec<Vec<Painted>> = maps
         .iter()
         .enumerate()
         .map(|(f, frame)| {
@@ -201,13 +202,17 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
         .collect();
     let key = with_overlays(painted[0][0].key.clone(), &maps);
     let title = draw::title(jobs, &maps[0][0].spec, slot);
-    let (pngs, plots, text_fits) = frame_all(jobs, &maps, &painted, key, &shared, slot, animate, &title);
+    let (scenes, plots, text_fits) =
+        frame_all(jobs, &maps, &mut painted, key, &shared, slot, animate, &title);
+    crate::picture::check_animation(job.style.format, scenes.len() > 1)?;
+    let image = Image::paint(&scenes, job.style.format, &job.png_text);
+    drop(scenes);
 
     let speed = write::Speed::of(&all);
     let (run_seconds, rate) = (speed.run_seconds, speed.traj_steps_per_s);
     let analyses: Vec<&analyse::Analysis> = painted.iter().flatten().map(|p| &p.analysis).collect();
-    let meta = metadata(backend, job, &analyses, title, &shared, (&pngs, &plots, text_fits), animate, speed);
-    let files = write(job, &maps, &painted, &pngs, animate, &meta)?;
+    let meta = metadata(backend, job, &analyses, title, &shared, (&image, &plots, text_fits), animate, speed);
+    let files = write(job, &maps, &painted, &image, animate, &meta)?;
     if job.tiling.merged.is_none() {
         RunFolder::remove_under(&job.prefix);
     }

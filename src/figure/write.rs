@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use image::RgbImage;
 use serde::Serialize;
 
 use super::analyse::{Analysis, Map};
@@ -13,6 +12,7 @@ use crate::error::Error;
 use crate::gpu::AdapterSummary;
 use crate::outcome::Outcomes;
 use crate::output::{Array, OutputSet, with_ext};
+use crate::picture::{FileMeta, Image};
 use crate::plan::{Provenance, Rect};
 use crate::runner::Backend;
 use crate::spec::{Precision, Spec};
@@ -26,11 +26,12 @@ pub(super) fn metadata(
     analyses: &[&Analysis],
     title: String,
     shared: &Shared,
-    (pngs, plots, text_fits): (&[RgbImage], &[[u32; 4]], bool),
+    (image, plots, text_fits): (&Image, &[[u32; 4]], bool),
     animate: Option<&Frames>,
     speed: Speed,
 ) -> serde_json::Value {
-    let (width, height) = pngs[0].dimensions();
+    let (width, height) = image.size();
+    let target = image.format().target(&job.prefix, "");
     let meta = Meta {
         provenance: Provenance::new(&job.command, job.kind.name(), backend.describe_run(&job.spec)),
         title,
@@ -41,6 +42,7 @@ pub(super) fn metadata(
         attractors: &shared.attractors,
         cluster_tolerance: cluster_tol(&job.spec),
         image: ImageMeta {
+            file: FileMeta::of(&target, image.format()),
             width,
             height,
             plot: Rect::of(plots[0]),
@@ -49,7 +51,7 @@ pub(super) fn metadata(
             y_axis: "high end at the top",
             cmap: job.style.cmap.name(),
             ratio: shared.ratio,
-            frames: pngs.len(),
+            frames: image.frames(),
             text_fits,
         },
         maps: (analyses.len() > 1).then_some(analyses),
@@ -118,9 +120,11 @@ impl Speed {
     }
 }
 
-/// The figure image's geometry.
+/// The figure image's file and geometry.
 #[derive(Serialize)]
 struct ImageMeta {
+    #[serde(flatten)]
+    file: FileMeta,
     width: u32,
     height: u32,
     /// The first panel's plot area.
@@ -136,19 +140,19 @@ struct ImageMeta {
     text_fits: bool,
 }
 
-/// Writes the figure's PNG (animated with several frames), raw arrays, tables and JSON as one
-/// atomic set; the files written.
+/// Writes the figure's image (PNG, animated with several frames, or SVG), raw arrays, tables
+/// and JSON as one atomic set; the files written.
 pub(super) fn write(
     job: &Job,
     maps: &[Vec<Map>],
     painted: &[Vec<Painted>],
-    pngs: &[RgbImage],
+    image: &Image,
     animate: Option<&Frames>,
     meta: &serde_json::Value,
 ) -> Result<Vec<PathBuf>, Error> {
     let mut set = OutputSet::new();
     let fps = animate.map_or(1, |a| a.fps);
-    set.apng(&with_ext(&job.prefix, "png"), pngs, fps, &job.png_text)?;
+    image.stage(&mut set, &image.format().target(&job.prefix, ""), fps, &job.png_text)?;
     for (frame, painted) in maps.iter().zip(painted) {
         for (m, p) in frame.iter().zip(painted) {
             if let Some(path) = &p.npz {

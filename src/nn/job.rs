@@ -1,4 +1,4 @@
-//! Trainability figures: run a map, classify and colour its cells, and write the PNG (framed,
+//! Trainability figures: run a map, classify and colour its cells, and write the image (framed,
 //! with a key for the two classes), the raw `.npz` arrays and the `.json` metadata as one set.
 //! An f64 map keeps its bookkeeping in f64 and writes its `.npz` statistics as float64.
 
@@ -15,10 +15,12 @@ use crate::analysis::fractal;
 use crate::error::Error;
 use crate::gpu::AdapterSummary;
 use crate::output::{Array, OutputSet, with_ext};
+use crate::picture::{FileMeta, Image};
 use crate::plan::{Figure, PngText, Provenance, Rect, Report, Style};
 use crate::progress::Progress;
 use crate::render::frame::{self, AxisFrame, Frame, Key};
 use crate::render::heatmap;
+use crate::render::scene::Scene;
 use crate::runner::Backend;
 use crate::spec::{Axis, Scale};
 
@@ -125,9 +127,11 @@ struct Classification {
     value: &'static str,
 }
 
-/// The figure image's geometry.
+/// The figure image's file and geometry.
 #[derive(Serialize)]
 struct ImageMeta {
+    #[serde(flatten)]
+    file: FileMeta,
     width: u32,
     height: u32,
     plot: Rect,
@@ -205,7 +209,7 @@ enum BatchMeta {
 /// One frame's run and picture.
 struct FrameOut {
     out: Outcomes,
-    image: RgbImage,
+    scene: Scene,
     plot: [u32; 4],
     scale: u32,
     meta: FrameMeta,
@@ -246,7 +250,7 @@ fn run_frame(
     let scale = heatmap::scale_for(cols, rows, style.size * ratio);
     let img = either!(&out, o => map::paint(o, spec.steps, scale, style.cmap));
     let net = job.source.describe();
-    let (image, plot, text_fits) = picture(job, spec, img, label, &net, trained);
+    let (scene, plot, text_fits) = picture(job, spec, img, label, &net, trained);
     let mut summary = format!(
         "{}x{} networks x {} steps in {:.2} s; {:.1}% of the steps run (diverged networks stop): \
          {:.3e} network-steps/s, {:.3e} FLOP/s counting steps run; trains {:.1}%",
@@ -292,7 +296,7 @@ fn run_frame(
         flops_per_update: shape.flops_per_update(spec.batch_points()),
         flops_per_s: flops,
     };
-    Ok(FrameOut { out, image, plot, scale, meta, summary, run_seconds, steps_run, text_fits })
+    Ok(FrameOut { out, scene, plot, scale, meta, summary, run_seconds, steps_run, text_fits })
 }
 
 /// One frame's picture: the map `img` framed with its title (plus `label`), axes and the
@@ -305,7 +309,7 @@ fn picture(
     label: &str,
     net: &str,
     trained: f64,
-) -> (RgbImage, [u32; 4], bool) {
+) -> (Scene, [u32; 4], bool) {
     let style = &job.style;
     let ratio = style.ratio.max(1);
     let shape = spec.data.shape;
@@ -350,11 +354,11 @@ fn picture(
             },
             ratio,
         };
-        let framed = frame::compose(&img, &f);
-        (framed.image, framed.plot, framed.text_fits)
+        let framed = frame::compose(Scene::picture(img), &f);
+        (framed.scene, framed.plot, framed.text_fits)
     } else {
         let (w, h) = img.dimensions();
-        (img, [0, 0, w, h], true)
+        (Scene::picture(img), [0, 0, w, h], true)
     }
 }
 
@@ -415,10 +419,15 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
     for (label, spec) in &job.frames {
         frames.push(run_frame(backend, job, spec, label)?);
     }
+    crate::picture::check_animation(job.style.format, frames.len() > 1)?;
+    let scenes: Vec<Scene> =
+        frames.iter_mut().map(|f| std::mem::replace(&mut f.scene, Scene::blank(0, 0, [0; 3]))).collect();
+    let image = Image::paint(&scenes, job.style.format, &job.png_text);
+    drop(scenes);
+    let target = job.style.format.target(&job.prefix, "");
+    let (width, height) = image.size();
     let first = &frames[0];
     let spec = &job.frames[0].1;
-    let mut images: Vec<RgbImage> = frames.iter().map(|f| f.image.clone()).collect();
-    frame::same_size(&mut images);
     let metas: Vec<&FrameMeta> = frames.iter().map(|f| &f.meta).collect();
     let meta = Meta {
         provenance: Provenance::new(&job.command, "trainability", backend.describe_training(spec)),
@@ -432,20 +441,21 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
         },
         frames: (frames.len() > 1).then_some(&metas),
         image: ImageMeta {
-            width: images[0].width(),
-            height: images[0].height(),
+            file: FileMeta::of(&target, job.style.format),
+            width,
+            height,
             plot: Rect::of(first.plot),
             pixels_per_cell: first.scale,
             y_axis: "high end at the top",
             cmap: job.style.cmap.name(),
-            frames: images.len(),
+            frames: image.frames(),
             text_fits: frames.iter().all(|f| f.text_fits),
         },
     };
     // Through a JSON value, so the keys come out sorted like every other metadata file's.
     let meta = serde_json::to_value(&meta).expect("metadata is plain JSON");
     let mut set = OutputSet::new();
-    set.apng(&with_ext(&job.prefix, "png"), &images, job.fps, &job.png_text)?;
+    image.stage(&mut set, &target, job.fps, &job.png_text)?;
     if job.raw && frames.len() == 1 {
         write_npz(&mut set, job, spec, &first.out)?;
     }

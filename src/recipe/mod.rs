@@ -178,6 +178,10 @@ pub struct Recipe {
     /// Title, axes and key around the plot (default true).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frame: Option<bool>,
+    /// File format of the image: `png` (default) or `svg` (vector text, axes, keys and
+    /// lines; heatmaps embedded as pixels; no animations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<crate::picture::Format>,
     /// Refine each row's boundary to this relative precision.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refine: Option<f64>,

@@ -44,6 +44,7 @@ impl Recipe {
             title: self.title.clone(),
             contours: self.contours.unwrap_or(d.contours),
             markers: self.markers.unwrap_or(d.markers),
+            format: self.format.unwrap_or(d.format),
         }
     }
 
@@ -276,9 +277,12 @@ impl Recipe {
         self.check_style()?;
         let prefix: PathBuf = dir.join(&self.name);
         let ext = |e: &str| with_ext(&prefix, e);
+        let format = self.style().format;
+        crate::picture::check_animation(format, self.animate.is_some())?;
         if self.kind == RecipeKind::Paths {
+            let images = [format.target(&prefix, ""), format.target(&prefix, "loss")];
             crate::output::check_targets(
-                ["png", "loss.png", "csv", "json"].map(ext).iter().map(PathBuf::as_path),
+                images.iter().chain(&[ext("csv"), ext("json")]).map(PathBuf::as_path),
             )?;
             return Ok(Box::new(self.paths_job(prefix, command)?));
         }
@@ -286,14 +290,14 @@ impl Recipe {
             if self.refine.is_some() || self.refine_steps.is_some() {
                 return Err(Error::input("--refine", "does not apply to a trainability map"));
             }
-            let mut targets = vec![ext("png"), ext("json")];
+            let mut targets = vec![format.target(&prefix, ""), ext("json")];
             if self.raw.unwrap_or(false) {
                 targets.push(ext("npz"));
             }
             crate::output::check_targets(targets.iter().map(PathBuf::as_path))?;
             return Ok(Box::new(self.train_job(prefix, command, progress)?));
         }
-        let mut targets = vec![ext("png"), ext("json")];
+        let mut targets = vec![format.target(&prefix, ""), ext("json")];
         if self.optimizers.as_ref().is_none_or(|o| o.len() == 1) && self.animate.is_none() {
             if self.raw.unwrap_or(false) {
                 targets.push(ext("npz"));

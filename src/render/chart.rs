@@ -1,11 +1,10 @@
 //! Line charts: the plot area of a chart (white, light grid lines at the axes' major ticks,
-//! one polyline per series in data coordinates), to be framed by [`super::frame`].
-
-use image::{Rgb as Pixel, RgbImage};
+//! one polyline per series in data coordinates) as a [`Scene`], to be framed by
+//! [`super::frame`]; and where a path drawn over others is dashed.
 
 use super::colormap::Rgb;
 use super::frame::AxisFrame;
-use super::heatmap;
+use super::scene::{Dashes, Line, Mark, Scene, for_samples};
 
 /// Colour of grid lines.
 pub const GRID: Rgb = [232, 232, 232];
@@ -31,15 +30,6 @@ pub fn to_pixel(x: &AxisFrame, y: &AxisFrame, w: u32, h: u32, p: (f64, f64)) -> 
     let fx = x.fraction(p.0).clamp(-1.0, 2.0);
     let fy = y.fraction(p.1).clamp(-1.0, 2.0);
     Some((fx * w as f64, (1.0 - fy) * h as f64))
-}
-
-/// Draws `points` (pixel coordinates, `None` breaks the line) `width` pixels wide.
-pub fn draw_line(img: &mut RgbImage, points: &[Option<(f64, f64)>], colour: Rgb, width: u32) {
-    for_samples(points, |x, y, along| {
-        if along.is_some() {
-            heatmap::dot(img, x, y, colour, width);
-        }
-    });
 }
 
 /// Which path drew each pixel of a picture (0: none), so that a path drawn over another can
@@ -77,23 +67,16 @@ impl Owners {
     }
 }
 
-/// [`draw_line`] for path `id` (from 1) of several: solid where it runs over empty picture
-/// or only crosses another path, dashed (`dash` pixels on, `dash` off) along stretches of at
-/// least two dashes where it runs over a path drawn before it, so the earlier path shows
-/// through the gaps and both stay visible. Returns whether any stretch was dashed.
+/// The dashes of path `id` (from 1) of several, `width` pixels wide through `points` (pixel
+/// coordinates, `None` breaks it): solid where it runs over empty picture or only crosses
+/// another path, dashed (`dash` pixels on, `dash` off) along stretches of at least two dashes
+/// where it runs over a path claimed before it, so the earlier path shows through the gaps
+/// and both stay visible. Claims the pixels it will draw for the paths after it.
 ///
 /// Two passes over the samples (one pixel apart, generated, never stored): the first finds
-/// the stretches over another path, the second draws; memory grows with the number of such
-/// stretches, not with the path's length in pixels.
-pub fn draw_path(
-    img: &mut RgbImage,
-    points: &[Option<(f64, f64)>],
-    colour: Rgb,
-    width: u32,
-    owners: &mut Owners,
-    id: u16,
-    dash: f64,
-) -> bool {
+/// the stretches over another path, the second claims what will be drawn; memory grows with
+/// the number of such stretches, not with the path's length in pixels.
+pub fn dashes(points: &[Option<(f64, f64)>], width: u32, owners: &mut Owners, id: u16, dash: f64) -> Dashes {
     // Pass 1: stretches `[from, to]` (distance along the path) over another path.
     let mut stretches: Vec<(f64, f64)> = Vec::new();
     let mut open: Option<(f64, f64)> = None;
@@ -116,77 +99,41 @@ pub fn draw_path(
     if let Some(run) = open.filter(|r| r.1 - r.0 >= 2.0 * dash) {
         stretches.push(run);
     }
-    // Pass 2: draw, leaving every other dash of each stretch out; claim what was drawn.
+    // Pass 2: claim what will be drawn (every other dash of each stretch left out); the
+    // stretches are already known, so a path never gives way to itself.
+    let dashes = Dashes { dash, stretches };
     let mut next = 0;
-    let mut drawn = Vec::new();
     for_samples(points, |x, y, along| {
         let Some(d) = along else { return };
-        while next < stretches.len() && stretches[next].1 < d {
-            next += 1;
-        }
-        let gap = stretches
-            .get(next)
-            .is_some_and(|&(from, to)| d >= from && d <= to && ((d - from) / dash) as u64 % 2 == 1);
-        if !gap {
-            heatmap::dot(img, x, y, colour, width);
-            drawn.push((x as f32, y as f32));
-            if drawn.len() == 4096 {
-                // Claimed in batches after drawing, so that a path never gives way to itself
-                // within a batch; the batch bounds the memory.
-                for (x, y) in drawn.drain(..) {
-                    owners.claim(x as f64, y as f64, width, id);
-                }
-            }
+        if !dashes.gap(&mut next, d) {
+            // Claimed at f32 precision, as the positions were always kept.
+            owners.claim(x as f32 as f64, y as f32 as f64, width, id);
         }
     });
-    for (x, y) in drawn {
-        owners.claim(x as f64, y as f64, width, id);
-    }
-    !stretches.is_empty()
+    dashes
 }
 
-/// Calls `visit(x, y, along)` for samples one pixel apart along `points` (pixel coordinates),
-/// `along` the distance from the path's start; where a `None` point breaks the path, one call
-/// with `along` `None` marks the break (nothing to draw there), so that no stretch spans it.
-fn for_samples(points: &[Option<(f64, f64)>], mut visit: impl FnMut(f64, f64, Option<f64>)) {
-    let mut along = 0.0;
-    for pair in points.windows(2) {
-        match pair {
-            [Some(a), Some(b)] => {
-                let len = (b.0 - a.0).hypot(b.1 - a.1);
-                let steps = ((b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil() as usize).max(1);
-                for s in 0..=steps {
-                    let t = s as f64 / steps as f64;
-                    visit(a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1), Some(along + t * len));
-                }
-                along += len;
-            }
-            [Some(a), None] => visit(a.0, a.1, None),
-            _ => {}
-        }
-    }
-}
-
-/// The plot area of a line chart, `w x h` pixels.
-pub fn lines(w: u32, h: u32, x: &AxisFrame, y: &AxisFrame, series: &[Series], width: u32) -> RgbImage {
-    let mut img = RgbImage::from_pixel(w, h, Pixel([255, 255, 255]));
+/// The plot area of a line chart, `w x h` pixels: white, grid lines at the axes' major
+/// ticks, then one line `width` pixels wide per series.
+pub fn lines(w: u32, h: u32, x: &AxisFrame, y: &AxisFrame, series: &[Series], width: u32) -> Scene {
+    let mut scene = Scene::blank(w, h, [255, 255, 255]);
     for t in x.ticks(((w / 70) as usize).clamp(2, 10)).iter().filter(|t| t.is_major()) {
         let px = (x.fraction(t.value) * w as f64).round() as i64;
         if (0..w as i64).contains(&px) {
-            (0..h).for_each(|py| img.put_pixel(px as u32, py, Pixel(GRID)));
+            scene.rect(px, 0, 1, h as i64, GRID);
         }
     }
     for t in y.ticks(((h / 45) as usize).clamp(2, 10)).iter().filter(|t| t.is_major()) {
         let py = ((1.0 - y.fraction(t.value)) * h as f64).round() as i64;
         if (0..h as i64).contains(&py) {
-            (0..w).for_each(|px| img.put_pixel(px, py as u32, Pixel(GRID)));
+            scene.rect(0, py, w as i64, 1, GRID);
         }
     }
     for s in series {
-        let pts: Vec<Option<(f64, f64)>> = s.points.iter().map(|&p| to_pixel(x, y, w, h, p)).collect();
-        draw_line(&mut img, &pts, s.colour, width);
+        let points: Vec<Option<(f64, f64)>> = s.points.iter().map(|&p| to_pixel(x, y, w, h, p)).collect();
+        scene.marks.push(Mark::Line(Line { points, colour: s.colour, width, dashes: None }));
     }
-    img
+    scene
 }
 
 #[cfg(test)]
@@ -200,7 +147,7 @@ mod tests {
         let red = [200, 0, 0];
         let s =
             Series { colour: red, points: vec![(0.0, 1e-2), (100.0, 1e-2), (50.0, f64::NAN), (50.0, -1.0)] };
-        let img = lines(200, 80, &x, &y, &[s], 2);
+        let img = lines(200, 80, &x, &y, &[s], 2).raster();
         // y = 1e-2 is half way up the log axis: row 40, across the whole width.
         assert_eq!(img.get_pixel(100, 40).0, red);
         assert_eq!(img.get_pixel(90, 30).0, [255, 255, 255]);

@@ -1,5 +1,5 @@
 //! Heatmaps: one colour per grid cell, drawn the way plots are read (the high end of the y
-//! axis at the top), scaled up by whole pixels, with curve overlays in data coordinates.
+//! axis at the top), scaled up by whole pixels; the dots and discs overlays are painted with.
 
 use image::{Rgb as Pixel, RgbImage};
 use rayon::prelude::*;
@@ -26,20 +26,6 @@ pub fn paint(cols: u32, rows: u32, scale: u32, colour: impl Fn(usize) -> Rgb + S
 /// Whole-pixel scale so that the longer side is at least `min_side` pixels (at most 16).
 pub fn scale_for(cols: u32, rows: u32, min_side: u32) -> u32 {
     min_side.div_ceil(cols.max(rows)).clamp(1, 16)
-}
-
-/// Draws a curve through points given in fractional cell coordinates `(column, row)` (0 at the
-/// low edge of each axis), `width` pixels wide. Points outside the image are clipped.
-pub fn polyline(img: &mut RgbImage, rows: u32, scale: u32, points: &[(f64, f64)], colour: Rgb, width: u32) {
-    let to_px = |(c, r): (f64, f64)| (c * scale as f64, (rows as f64 - r) * scale as f64);
-    for pair in points.windows(2) {
-        let (a, b) = (to_px(pair[0]), to_px(pair[1]));
-        let steps = ((b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil() as usize).max(1);
-        for s in 0..=steps {
-            let t = s as f64 / steps as f64;
-            dot(img, a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1), colour, width);
-        }
-    }
 }
 
 /// Fills a square of `width` pixels centred on pixel coordinates `(x, y)` (clipped).

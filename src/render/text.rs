@@ -27,7 +27,7 @@ pub enum Align {
     Right,
 }
 
-/// Width in pixels of `text` at `size` pixels (the font's em size), with kerning.
+/// Width in pixels of `text` at `size` pixels (the line height, see [`em`]), with kerning.
 pub fn width(text: &str, size: f32) -> f32 {
     let f = font().as_scaled(PxScale::from(size));
     let mut w = 0.0;
@@ -49,11 +49,21 @@ pub fn line_height(size: f32) -> f32 {
     f.ascent() - f.descent()
 }
 
-/// Draws `text` at `size` pixels with its anchor at `(x, y)`: `y` is the top of the line
-/// (ascent), `align` says which end or the middle `x` is. Coverage is blended over the image;
-/// pixels outside it are clipped. Returns whether all of the lettering landed on the image.
-#[must_use = "whether the text fits in the image"]
-pub fn draw(img: &mut RgbImage, text: &str, x: f32, y: f32, size: f32, colour: Rgb, align: Align) -> bool {
+/// The em size (CSS `font-size`) of text drawn at `size`: `size` is the height from the font's
+/// descent to its ascent (ab_glyph's pixel scale), which for DejaVu Sans is 1.16 em.
+pub fn em(size: f32) -> f32 {
+    let f = font();
+    size * f.units_per_em().unwrap_or(1.0) / f.height_unscaled()
+}
+
+/// Ascent of the font at `size`: from the top of a line to its baseline, pixels.
+pub fn ascent(size: f32) -> f32 {
+    font().as_scaled(PxScale::from(size)).ascent()
+}
+
+/// Calls `visit(px, py, coverage)` for every pixel the lettering of `text` at `size`, anchored
+/// at `(x, y)` as [`draw`] anchors it, touches (off-image pixels included).
+fn coverage(text: &str, x: f32, y: f32, size: f32, align: Align, mut visit: impl FnMut(i64, i64, f32)) {
     let f = font().as_scaled(PxScale::from(size));
     let left = match align {
         Align::Left => x,
@@ -63,7 +73,6 @@ pub fn draw(img: &mut RgbImage, text: &str, x: f32, y: f32, size: f32, colour: R
     let baseline = y + f.ascent();
     let mut pen = left;
     let mut prev = None;
-    let mut fits = true;
     for c in text.chars() {
         let id = f.glyph_id(c);
         if let Some(p) = prev {
@@ -74,20 +83,56 @@ pub fn draw(img: &mut RgbImage, text: &str, x: f32, y: f32, size: f32, colour: R
         prev = Some(id);
         let Some(outline) = font().outline_glyph(glyph) else { continue };
         let b = outline.px_bounds();
-        outline.draw(|gx, gy, cov| {
-            let (px, py) = (b.min.x as i64 + gx as i64, b.min.y as i64 + gy as i64);
-            let inside = px >= 0 && py >= 0 && (px as u32) < img.width() && (py as u32) < img.height();
-            fits &= inside || cov <= 0.0;
-            if inside {
-                let p = img.get_pixel_mut(px as u32, py as u32);
-                let a = cov.clamp(0.0, 1.0);
-                *p = Pixel(std::array::from_fn(|i| {
-                    (p.0[i] as f32 * (1.0 - a) + colour[i] as f32 * a).round() as u8
-                }));
-            }
-        });
+        outline.draw(|gx, gy, cov| visit(b.min.x as i64 + gx as i64, b.min.y as i64 + gy as i64, cov));
     }
+}
+
+/// Whether all of the lettering of `text`, anchored as [`draw`] anchors it, lands inside a
+/// `w x h` image.
+pub fn fits(text: &str, x: f32, y: f32, size: f32, align: Align, w: u32, h: u32) -> bool {
+    let mut fits = true;
+    coverage(text, x, y, size, align, |px, py, cov| {
+        let inside = px >= 0 && py >= 0 && (px as u32) < w && (py as u32) < h;
+        fits &= inside || cov <= 0.0;
+    });
     fits
+}
+
+/// Draws `text` at `size` pixels with its anchor at `(x, y)`: `y` is the top of the line
+/// (ascent), `align` says which end or the middle `x` is. Coverage is blended over the image;
+/// pixels outside it are clipped. Returns whether all of the lettering landed on the image.
+#[must_use = "whether the text fits in the image"]
+pub fn draw(img: &mut RgbImage, text: &str, x: f32, y: f32, size: f32, colour: Rgb, align: Align) -> bool {
+    let mut fits = true;
+    coverage(text, x, y, size, align, |px, py, cov| {
+        let inside = px >= 0 && py >= 0 && (px as u32) < img.width() && (py as u32) < img.height();
+        fits &= inside || cov <= 0.0;
+        if inside {
+            let p = img.get_pixel_mut(px as u32, py as u32);
+            let a = cov.clamp(0.0, 1.0);
+            *p = Pixel(std::array::from_fn(|i| {
+                (p.0[i] as f32 * (1.0 - a) + colour[i] as f32 * a).round() as u8
+            }));
+        }
+    });
+    fits
+}
+
+/// Where upward text (see [`draw_upwards`]) goes: the top-left corner `(x0, y0)` on the image
+/// of the patch it is drawn on, and the patch's width and height before it is turned (the
+/// text's length and line height, plus a 1-pixel margin all round).
+pub fn upwards_patch(text: &str, x: f32, y: f32, size: f32) -> (i64, i64, u32, u32) {
+    let w = width(text, size).ceil() as u32 + 2;
+    let h = line_height(size).ceil() as u32 + 2;
+    (x.round() as i64, (y - 0.5 * w as f32).round() as i64, w, h)
+}
+
+/// Whether all of upward text (see [`draw_upwards`]) lands inside a `w x h` image.
+pub fn fits_upwards(text: &str, x: f32, y: f32, size: f32, img_w: u32, img_h: u32) -> bool {
+    let (x0, y0, w, h) = upwards_patch(text, x, y, size);
+    // The lettering's box (the patch less its 1-pixel margin) on the image.
+    let (w, h) = (w as i64, h as i64);
+    x0 + 1 >= 0 && y0 + 1 >= 0 && x0 + h - 1 <= img_w as i64 && y0 + w - 1 <= img_h as i64
 }
 
 /// Draws `text` turned a quarter turn anticlockwise (reading upwards, as y-axis titles do),
@@ -95,10 +140,8 @@ pub fn draw(img: &mut RgbImage, text: &str, x: f32, y: f32, size: f32, colour: R
 /// lettering landed on the image.
 #[must_use = "whether the text fits in the image"]
 pub fn draw_upwards(img: &mut RgbImage, text: &str, x: f32, y: f32, size: f32, colour: Rgb) -> bool {
-    let w = width(text, size).ceil() as u32 + 2;
-    let h = line_height(size).ceil() as u32 + 2;
+    let (x0, y0, w, h) = upwards_patch(text, x, y, size);
     // Render on a patch of the background it will cover, then rotate it into place.
-    let (x0, y0) = (x.round() as i64, (y - 0.5 * w as f32).round() as i64);
     let mut patch = RgbImage::new(w, h);
     for (px, py, p) in patch.enumerate_pixels_mut() {
         // Patch pixel (px, py) lands on image pixel (x0 + py, y0 + w - 1 - px).
@@ -114,9 +157,7 @@ pub fn draw_upwards(img: &mut RgbImage, text: &str, x: f32, y: f32, size: f32, c
             img.put_pixel(ix as u32, iy as u32, *p);
         }
     }
-    // The lettering's box (the patch less its 1-pixel margin) on the image.
-    let (w, h) = (w as i64, h as i64);
-    x0 + 1 >= 0 && y0 + 1 >= 0 && x0 + h - 1 <= img.width() as i64 && y0 + w - 1 <= img.height() as i64
+    fits_upwards(text, x, y, size, img.width(), img.height())
 }
 
 #[cfg(test)]
