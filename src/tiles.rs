@@ -128,18 +128,18 @@ pub struct Computed {
     pub run_seconds: f64,
 }
 
-/// Runs the `tiles` of `plan` for `spec` one after the other, reporting to `progress`; with a
-/// run folder, a tile already saved there is loaded instead of run, and every tile run is
-/// saved. Returns each tile's rows and outcomes, in the order of `tiles`.
+/// Runs the `tiles` of `plan` for `spec` one after the other, reporting to `progress`, and
+/// hands each tile's rows and outcomes to `sink` as it finishes (so only one tile is held
+/// twice); with a run folder, a tile already saved there is loaded instead of run, and every
+/// tile run is saved.
 pub fn run(
     backend: &mut Backend,
     spec: &Spec,
-    plan: &TilePlan,
-    tiles: &[u32],
+    (plan, tiles): (&TilePlan, &[u32]),
     folder: Option<&RunFolder>,
     progress: &Progress,
-) -> Result<Vec<(Range<u32>, Outcomes)>, Error> {
-    let mut done = Vec::with_capacity(tiles.len());
+    sink: &mut dyn FnMut(Range<u32>, Outcomes),
+) -> Result<(), Error> {
     for &t in tiles {
         let rows = plan.rows_of(t);
         let saved = folder.and_then(|f| f.load(&rows, spec.x.cells));
@@ -156,19 +156,9 @@ pub fn run(
                 out
             }
         };
-        done.push((rows, out));
+        sink(rows, out);
     }
-    Ok(done)
-}
-
-/// The whole grid of `spec` from its tiles (all of them, in any order).
-pub fn assemble(spec: &Spec, tiles: &[(Range<u32>, Outcomes)]) -> Outcomes {
-    let mut out = Outcomes::zeroed(spec.x.cells, spec.y.cells);
-    out.steps_computed = Some(0);
-    for (rows, band) in tiles {
-        out.put_rows(rows.start, band);
-    }
-    out
+    Ok(())
 }
 
 /// Most parts an array job may split a map into.

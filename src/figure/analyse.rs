@@ -97,8 +97,12 @@ fn run_tiled(backend: &mut Backend, job: &Job, spec: &Spec, progress: &Progress)
         );
     }
     let all: Vec<u32> = (0..plan.tiles()).collect();
-    let tiles = crate::tiles::run(backend, spec, &plan, &all, Some(&folder), progress)?;
-    Ok(crate::tiles::assemble(spec, &tiles))
+    let mut out = Outcomes::zeroed(spec.x.cells, spec.y.cells);
+    out.steps_computed = Some(0);
+    crate::tiles::run(backend, spec, (&plan, &all), Some(&folder), progress, &mut |rows, band| {
+        out.put_rows(rows.start, &band)
+    })?;
+    Ok(out)
 }
 
 /// A map's analysis as JSON, its one-line summary, and its basin shares.

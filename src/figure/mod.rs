@@ -252,7 +252,10 @@ fn run_shard(backend: &mut Backend, job: &Job, shard: Shard) -> Result<Report, E
     let cells: u64 = tiles.iter().map(|&t| plan.rows_of(t).len() as u64 * spec.x.cells as u64).sum();
     let progress = Progress::new(cells * spec.steps as u64, job.kind.name(), job.progress);
     let started = std::time::Instant::now();
-    let done = crate::tiles::run(backend, spec, &plan, &tiles, None, &progress)?;
+    let mut done = Vec::with_capacity(tiles.len());
+    crate::tiles::run(backend, spec, (&plan, &tiles), None, &progress, &mut |rows, out| {
+        done.push((rows, out))
+    })?;
     progress.finish();
     let run_seconds = started.elapsed().as_secs_f64();
     let text =
