@@ -376,8 +376,10 @@ pub struct RenderArgs {
     /// Also write README.md showing every figure with its entry.
     #[arg(long)]
     pub readme: bool,
-    /// Render only every N-th figure, from the I-th (1-based, e.g. 3/16), for the tasks of an
-    /// array job; without it, the job's environment names the part (as for `basins --shard`).
+    /// For the tasks of an array job (1-based, e.g. 3/16): render only every N-th figure from
+    /// the I-th; with one map figure (or --only NAME), write the I-th of N shard files of that
+    /// figure (its frames, panels or tiles) for `downhill merge`. Without it, the job's
+    /// environment names the part (as for `basins --shard`).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
     /// Number of parts where the scheduler gives only the index (Kubernetes Indexed Jobs).

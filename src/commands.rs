@@ -376,24 +376,7 @@ fn run_render(a: RenderArgs) -> Result<()> {
         file.figure.retain(|r| a.only.contains(&r.name));
     }
     if let Some(s) = shard_of(a.shard.as_deref(), a.shards)? {
-        if a.readme {
-            return Err(Error::input(
-                "--readme",
-                "write the README in a run of the whole file, not of a shard",
-            )
-            .into());
-        }
-        let mut k = 0u32;
-        file.figure.retain(|_| {
-            k += 1;
-            (k - 1) % s.count == s.index
-        });
-        eprintln!(
-            "downhill: shard {}/{} renders {} of the file's figures",
-            s.index + 1,
-            s.count,
-            file.figure.len()
-        );
+        shard_figures(&mut file, s, a.readme)?;
     }
     if let Some(f) = a.format {
         for r in &mut file.figure {
@@ -405,6 +388,40 @@ fn run_render(a: RenderArgs) -> Result<()> {
         None => a.file.parent().map(PathBuf::from).unwrap_or_default(),
     };
     render_file(&file, &name, &dir, a.backend, a.readme)
+}
+
+/// Narrows a figure file to shard `s`: a file of one map figure splits that figure (its
+/// frames and panels, or a single map's tiles) into shard files for `downhill merge`; a file of
+/// several figures renders every `count`-th figure.
+fn shard_figures(file: &mut FigureFile, s: Shard, readme: bool) -> Result<(), Error> {
+    if readme {
+        return Err(Error::input("--readme", "write the README in a run of the whole file, not of a shard"));
+    }
+    if let [only] = file.figure.as_mut_slice() {
+        if !matches!(only.kind, RecipeKind::Basins | RecipeKind::Stability | RecipeKind::Sweep) {
+            return Err(Error::input(
+                "--shard",
+                format!(
+                    "figure `{}` is not a map and runs whole; shard a file of several figures",
+                    only.name
+                ),
+            ));
+        }
+        only.tiling.shard = Some(s);
+        return Ok(());
+    }
+    let mut k = 0u32;
+    file.figure.retain(|_| {
+        k += 1;
+        (k - 1) % s.count == s.index
+    });
+    eprintln!(
+        "downhill: shard {}/{} renders {} of the file's figures",
+        s.index + 1,
+        s.count,
+        file.figure.len()
+    );
+    Ok(())
 }
 
 /// Checks every figure of `file`, then renders them in order on one backend; with `readme`,

@@ -1,9 +1,10 @@
 //! Shard files: what one part of an array job computed, and their merge into the whole grid.
 //!
-//! A shard file `PREFIX.shard-I-of-N.npz` holds the outcomes of the rows its shard ran, the
-//! indices of those rows (`rows`), and a JSON description (`meta`, UTF-8 bytes): the figure's
-//! recipe and command, and the spec hash that every shard of one figure shares. [`read_all`]
-//! checks a set of shard files against each other and assembles the whole grid.
+//! A shard file `PREFIX.shard-I-of-N.npz` holds the outcomes of the rows its shard ran (a
+//! figure of several maps, frames or panels, is split map by map), which map and row each is
+//! (`map`, `rows`), and a JSON description (`meta`, UTF-8 bytes): the figure's recipe and
+//! command, and the spec hash that every shard of one figure shares. [`read_all`] checks a set
+//! of shard files against each other and assembles every map.
 
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -28,6 +29,8 @@ pub struct ShardMeta {
     pub index: u32,
     /// Number of shards.
     pub count: u32,
+    /// Number of maps in the figure (frames times panels).
+    pub maps: u32,
     /// Columns of the whole grid.
     pub cols: u32,
     /// Rows of the whole grid.
@@ -55,24 +58,25 @@ pub fn path(prefix: &Path, shard: Shard) -> PathBuf {
     with_ext(prefix, &format!("shard-{}.npz", shard.label()))
 }
 
-/// Stages the shard file `target`: `tiles` (rows and outcomes, each a band of whole rows) and
-/// `meta`.
+/// Stages the shard file `target`: `tiles` (map index, rows and outcomes, each a band of whole
+/// rows of that map) and `meta`.
 pub fn stage(
     set: &mut OutputSet,
     target: &Path,
     meta: &ShardMeta,
-    tiles: &[(Range<u32>, Outcomes)],
+    tiles: &[(u32, Range<u32>, Outcomes)],
 ) -> Result<(), Error> {
-    let rows: Vec<i32> = tiles.iter().flat_map(|(r, _)| r.clone().map(|v| v as i32)).collect();
+    let rows: Vec<i32> = tiles.iter().flat_map(|(_, r, _)| r.clone().map(|v| v as i32)).collect();
+    let maps: Vec<i32> = tiles.iter().flat_map(|(m, r, _)| r.clone().map(|_| *m as i32)).collect();
     let join = |f: fn(&Outcomes) -> &Vec<f32>| -> Vec<f32> {
-        tiles.iter().flat_map(|(_, o)| f(o).clone()).collect()
+        tiles.iter().flat_map(|(_, _, o)| f(o).clone()).collect()
     };
     let joini = |f: fn(&Outcomes) -> &Vec<i32>| -> Vec<i32> {
-        tiles.iter().flat_map(|(_, o)| f(o).clone()).collect()
+        tiles.iter().flat_map(|(_, _, o)| f(o).clone()).collect()
     };
     let (x, y, loss) = (join(|o| &o.x), join(|o| &o.y), join(|o| &o.loss));
     let (div, conv) = (joini(|o| &o.div_step), joini(|o| &o.conv_step));
-    let computed: Option<u64> = tiles.iter().map(|(_, o)| o.steps_computed).sum();
+    let computed: Option<u64> = tiles.iter().map(|(_, _, o)| o.steps_computed).sum();
     let computed = [computed.map_or(-1.0, |c| c as f64)];
     let json = serde_json::to_string(meta).expect("shard metadata is plain JSON");
     let shape = vec![rows.len() as u64, meta.cols as u64];
@@ -80,6 +84,7 @@ pub fn stage(
         target,
         &[
             Array::U8("meta", vec![json.len() as u64], json.as_bytes()),
+            Array::I32("map", vec![maps.len() as u64], &maps),
             Array::I32("rows", vec![rows.len() as u64], &rows),
             Array::F32("x", shape.clone(), &x),
             Array::F32("y", shape.clone(), &y),
@@ -94,6 +99,7 @@ pub fn stage(
 /// One shard file as read.
 struct ShardFile {
     meta: ShardMeta,
+    maps: Vec<i32>,
     rows: Vec<i32>,
     out: Outcomes,
 }
@@ -118,6 +124,7 @@ fn read_one(path: &Path) -> Result<ShardFile, Error> {
     let meta_bytes: Vec<u8> = array(&mut zip, &culprit, "meta")?;
     let meta: ShardMeta = serde_json::from_slice(&meta_bytes)
         .map_err(|e| Error::input(&culprit, format!("not a downhill shard file: its description: {e}")))?;
+    let maps: Vec<i32> = array(&mut zip, &culprit, "map")?;
     let rows: Vec<i32> = array(&mut zip, &culprit, "rows")?;
     let n = rows.len() * meta.cols as usize;
     let out = Outcomes {
@@ -134,26 +141,75 @@ fn read_one(path: &Path) -> Result<ShardFile, Error> {
         },
     };
     let lens = [out.x.len(), out.y.len(), out.loss.len(), out.div_step.len(), out.conv_step.len()];
-    if lens.iter().any(|&l| l != n) || rows.iter().any(|&r| r < 0 || r as u32 >= meta.rows) {
+    let outside = |v: &[i32], n: u32| v.iter().any(|&r| r < 0 || r as u32 >= n);
+    if lens.iter().any(|&l| l != n)
+        || maps.len() != rows.len()
+        || outside(&rows, meta.rows)
+        || outside(&maps, meta.maps)
+    {
         return Err(Error::input(&culprit, "not a downhill shard file: its arrays do not match its rows"));
     }
-    Ok(ShardFile { meta, rows, out })
+    Ok(ShardFile { meta, maps, rows, out })
 }
 
-/// Reads a whole array job's shard files and assembles the grid, after checking that they
+/// Reads a whole array job's shard files and assembles every map, after checking that they
 /// belong together: one spec hash and shard count for all, every shard present once, every
-/// row covered exactly once. Errors name the file or the missing shards. Returns the first
-/// file's description and the grid (with the shards' run seconds summed).
-pub fn read_all(paths: &[PathBuf]) -> Result<(ShardMeta, Computed), Error> {
+/// row of every map covered exactly once. Errors name the file or the missing shards. Returns
+/// the first file's description and the maps in the figure's order, each with the run seconds
+/// of its rows (a shard's seconds shared out by cells).
+pub fn read_all(paths: &[PathBuf]) -> Result<(ShardMeta, Vec<Computed>), Error> {
     let Some(first_path) = paths.first() else {
         return Err(Error::input("merge", "give the shard files to merge"));
     };
     let files: Vec<ShardFile> = paths.iter().map(|p| read_one(p)).collect::<Result<_, _>>()?;
     let first = &files[0].meta;
+    check_set(&files, paths, first_path)?;
+    let mut covered = vec![false; first.maps as usize * first.rows as usize];
+    let mut maps: Vec<Computed> = (0..first.maps)
+        .map(|_| {
+            let mut out = Outcomes::zeroed(first.cols, first.rows);
+            out.steps_computed = Some(0);
+            Computed { out, run_seconds: 0.0 }
+        })
+        .collect();
+    for (f, p) in files.iter().zip(paths) {
+        let cols = f.meta.cols as usize;
+        let per_row = f.meta.run_seconds / f.rows.len().max(1) as f64;
+        for (k, (&m, &r)) in f.maps.iter().zip(&f.rows).enumerate() {
+            if std::mem::replace(&mut covered[m as usize * first.rows as usize + r as usize], true) {
+                return Err(Error::input(
+                    p.display().to_string(),
+                    format!("row {r} of map {m} is in two shard files"),
+                ));
+            }
+            let map = &mut maps[m as usize];
+            map.out.put_rows(r as u32, &row_of(&f.out, k, cols));
+            map.run_seconds += per_row;
+        }
+        // A shard counts the steps it computed as a whole: it goes to the first map it ran.
+        if let Some(&m) = f.maps.first() {
+            let out = &mut maps[m as usize].out;
+            out.steps_computed = out.steps_computed.zip(f.out.steps_computed).map(|(a, b)| a + b);
+        }
+    }
+    if let Some(i) = covered.iter().position(|c| !c) {
+        let (m, r) = (i / first.rows as usize, i % first.rows as usize);
+        return Err(Error::input(
+            "merge",
+            format!("row {r} of map {m} ({} rows each) is in no shard file", first.rows),
+        ));
+    }
+    Ok((first.clone(), maps))
+}
+
+/// Checks that shard files belong to one array job: the same spec hash, shard count and maps,
+/// every shard once.
+fn check_set(files: &[ShardFile], paths: &[PathBuf], first_path: &Path) -> Result<(), Error> {
+    let first = &files[0].meta;
     let mut seen = BTreeSet::new();
     for (f, p) in files.iter().zip(paths) {
         let culprit = p.display().to_string();
-        if f.meta.spec_hash != first.spec_hash || f.meta.count != first.count {
+        if f.meta.spec_hash != first.spec_hash || f.meta.count != first.count || f.meta.maps != first.maps {
             return Err(Error::input(
                 &culprit,
                 format!(
@@ -185,26 +241,7 @@ pub fn read_all(paths: &[PathBuf]) -> Result<(ShardMeta, Computed), Error> {
             format!("{} of {} shards missing: {}{more}", missing.len(), first.count, shown.join(", ")),
         ));
     }
-    let mut covered = vec![false; first.rows as usize];
-    let mut out = Outcomes::zeroed(first.cols, first.rows);
-    out.steps_computed = Some(0);
-    let mut run_seconds = 0.0;
-    for (f, p) in files.iter().zip(paths) {
-        let cols = f.meta.cols as usize;
-        for (k, &r) in f.rows.iter().enumerate() {
-            if std::mem::replace(&mut covered[r as usize], true) {
-                return Err(Error::input(p.display().to_string(), format!("row {r} is in two shard files")));
-            }
-            let band = row_of(&f.out, k, cols);
-            out.put_rows(r as u32, &band);
-        }
-        out.steps_computed = out.steps_computed.zip(f.out.steps_computed).map(|(a, b)| a + b);
-        run_seconds += f.meta.run_seconds;
-    }
-    if let Some(r) = covered.iter().position(|c| !c) {
-        return Err(Error::input("merge", format!("row {r} of {} is in no shard file", first.rows)));
-    }
-    Ok((first.clone(), Computed { out, run_seconds }))
+    Ok(())
 }
 
 /// Row `k` of a band as a one-row grid (its steps computed not counted: the caller adds the

@@ -115,8 +115,9 @@ pub struct Tiling {
     pub shard: Option<Shard>,
     /// Continue from the finished tiles in the run folder.
     pub resume: bool,
-    /// The whole grid's outcomes, already computed: nothing is run.
-    pub merged: Option<Arc<Computed>>,
+    /// Every map's outcomes, already computed (in the order the figure runs its maps: frame
+    /// by frame, panel by panel): nothing is run.
+    pub merged: Option<Arc<Vec<Computed>>>,
 }
 
 /// A grid's outcomes computed elsewhere (by the shards of an array job).

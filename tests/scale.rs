@@ -172,3 +172,40 @@ fn render_shards_split_a_figure_file_figure_by_figure() {
         .success();
     assert!(d.join("a.png").exists() && d.join("c.png").exists());
 }
+
+#[test]
+fn an_animation_split_map_by_map_merges_into_the_single_run() {
+    let root = tempfile::tempdir().unwrap();
+    let [single, shards, merged] = ["single", "shards", "merged"].map(|d| root.path().join(d));
+    for d in [&single, &shards, &merged] {
+        std::fs::create_dir(d).unwrap();
+    }
+    let figure = "[[figure]]\nname = \"beta\"\nkind = \"stability\"\noptimizer = \"momentum\"\nres = 16\n\
+                  steps = 100\nanimate = { param = \"beta\", from = 0.0, to = 0.9, frames = 4 }\n";
+    std::fs::write(root.path().join("f.toml"), figure).unwrap();
+    let render = |dir: &Path| {
+        let mut c = downhill(dir);
+        c.args(["render", "../f.toml", "-o", ".", "--backend", "cpu"]);
+        c
+    };
+    render(&single).assert().success();
+    // Three shards of four frames: the first takes frames 1 and 4.
+    for i in 1..=3 {
+        render(&shards).args(["--shard", &format!("{i}/3")]).assert().success();
+    }
+    assert!(!shards.join("beta.png").exists(), "a shard writes only its shard file");
+    let files: Vec<String> = (1..=3).map(|i| format!("../shards/beta.shard-{i}-of-3.npz")).collect();
+    downhill(&merged).arg("merge").args(&files).args(["-o", "beta"]).assert().success();
+    let (a, b) =
+        (std::fs::read(single.join("beta.png")).unwrap(), std::fs::read(merged.join("beta.png")).unwrap());
+    assert!(a == b, "the merged animation differs from the single run's");
+
+    // A figure that is not a map runs whole.
+    let paths = "[[figure]]\nname = \"p\"\nkind = \"paths\"\nsteps = 10\n";
+    std::fs::write(root.path().join("p.toml"), paths).unwrap();
+    downhill(&shards)
+        .args(["render", "../p.toml", "--shard", "1/2", "--backend", "cpu"])
+        .assert()
+        .code(2)
+        .stderr(contains("--shard").and(contains("not a map")));
+}

@@ -50,10 +50,11 @@ pub(super) fn uniform_warning(out: &Outcomes) -> Option<&'static str> {
     }
 }
 
-/// Runs one map and analyses it.
-pub(super) fn run_map(backend: &mut Backend, job: &Job, spec: Spec) -> Result<Map, Error> {
+/// Runs one map (the figure's `index`-th: frame by frame, panel by panel) and analyses it;
+/// a merge of shards takes its outcomes instead.
+pub(super) fn run_map(backend: &mut Backend, job: &Job, spec: Spec, index: usize) -> Result<Map, Error> {
     let work = spec.cells() as u64 * spec.steps as u64;
-    let (out, run_seconds) = match &job.tiling.merged {
+    let (out, run_seconds) = match job.tiling.merged.as_ref().and_then(|m| m.get(index)) {
         Some(c) => (c.out.clone(), c.run_seconds),
         None => {
             let progress = Progress::new(work, job.kind.name(), job.progress);

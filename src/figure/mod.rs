@@ -179,14 +179,12 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
     };
     let n_maps = (values.len() * jobs.len()) as u32;
     crate::memory::check_maps("--animate", job.spec.x.cells, job.spec.y.cells, n_maps)?;
+    let specs = map_specs(jobs, &values, slot);
     if let Some(shard) = job.tiling.shard {
-        if n_maps > 1 {
-            return Err(Error::input("--shard", "splits a single map; panels and animations run whole"));
-        }
-        return run_shard(backend, job, shard);
+        return run_shard(backend, jobs, &specs, shard);
     }
 
-    let maps = run_all(backend, jobs, &values, slot)?;
+    let maps = run_all(backend, jobs, specs)?;
     let all: Vec<&Map> = maps.iter().flatten().collect();
     let shared = Shared::over(job, &all);
     let mut painted: Vec<Vec<Painted>> = maps
@@ -243,19 +241,54 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
     Ok(Report { files, run_seconds, traj_steps_per_s: rate, summary })
 }
 
-/// Runs the tiles of `job`'s map that `shard` takes (every `count`-th) and writes them to its
-/// shard file, for `downhill merge` to assemble.
-fn run_shard(backend: &mut Backend, job: &Job, shard: Shard) -> Result<Report, Error> {
-    let spec = &job.spec;
-    let plan = TilePlan::new(spec.x.cells, spec.y.cells, shard.count);
-    let tiles = plan.tiles_of(Some(shard));
-    let cells: u64 = tiles.iter().map(|&t| plan.rows_of(t).len() as u64 * spec.x.cells as u64).sum();
-    let progress = Progress::new(cells * spec.steps as u64, job.kind.name(), job.progress);
+/// The spec of every map of a figure, in the order it runs them: for each frame's value of
+/// the animated parameter (in `slot`), one map per job; each with its job's index.
+fn map_specs(jobs: &[Job], values: &[Option<f64>], slot: Option<usize>) -> Vec<(usize, Spec)> {
+    let mut specs = Vec::with_capacity(values.len() * jobs.len());
+    for v in values {
+        for (k, j) in jobs.iter().enumerate() {
+            let mut s = j.spec.clone();
+            if let (Some(v), Some(slot)) = (v, slot) {
+                s.values[slot] = *v as f32;
+            }
+            specs.push((k, s));
+        }
+    }
+    specs
+}
+
+/// Runs the part of a figure's maps that `shard` takes and writes it to its shard file, for
+/// `downhill merge` to assemble: every `count`-th tile of a single map, or every `count`-th
+/// map, whole, of a figure of several (frames, panels).
+fn run_shard(
+    backend: &mut Backend,
+    jobs: &[Job],
+    specs: &[(usize, Spec)],
+    shard: Shard,
+) -> Result<Report, Error> {
+    let job = &jobs[0];
+    let (cols, rows) = (job.spec.x.cells, job.spec.y.cells);
+    let mut work: Vec<(u32, TilePlan, Vec<u32>)> = Vec::new();
+    if specs.len() == 1 {
+        let plan = TilePlan::new(cols, rows, shard.count);
+        work.push((0, plan, plan.tiles_of(Some(shard))));
+    } else {
+        let plan = TilePlan::new(cols, rows, 1);
+        for m in (shard.index as usize..specs.len()).step_by(shard.count as usize) {
+            work.push((m as u32, plan, (0..plan.tiles()).collect()));
+        }
+    }
+    let row_count: u64 = work.iter().flat_map(|(_, p, t)| t.iter().map(|&t| p.rows_of(t).len() as u64)).sum();
+    let steps = job.spec.steps as u64;
+    let progress = Progress::new(row_count * cols as u64 * steps, job.kind.name(), job.progress);
     let started = std::time::Instant::now();
-    let mut done = Vec::with_capacity(tiles.len());
-    crate::tiles::run(backend, spec, (&plan, &tiles), None, &progress, &mut |rows, out| {
-        done.push((rows, out))
-    })?;
+    let mut done = Vec::new();
+    for (m, plan, tiles) in &work {
+        let (_, spec) = &specs[*m as usize];
+        crate::tiles::run(backend, spec, (plan, tiles), None, &progress, &mut |r, out| {
+            done.push((*m, r, out))
+        })?;
+    }
     progress.finish();
     let run_seconds = started.elapsed().as_secs_f64();
     let text =
@@ -265,8 +298,9 @@ fn run_shard(backend: &mut Backend, job: &Job, shard: Shard) -> Result<Report, E
         spec_hash: job.spec_hash(),
         index: shard.index,
         count: shard.count,
-        cols: spec.x.cells,
-        rows: spec.y.cells,
+        maps: specs.len() as u32,
+        cols,
+        rows,
         recipe: text(crate::plan::RECIPE_KEY),
         command: text(crate::plan::COMMAND_KEY),
         run_seconds,
@@ -275,45 +309,34 @@ fn run_shard(backend: &mut Backend, job: &Job, shard: Shard) -> Result<Report, E
     let mut set = crate::output::OutputSet::new();
     crate::shard::stage(&mut set, &target, &meta, &done)?;
     let files = set.commit()?;
-    let rate = (cells * spec.steps as u64) as f64 / run_seconds.max(1e-9);
+    let rate = (row_count * cols as u64 * steps) as f64 / run_seconds.max(1e-9);
+    let part = if specs.len() == 1 {
+        format!("{row_count} of {rows} rows ({} tiles)", work[0].2.len())
+    } else {
+        format!("{} of the figure's {} maps", work.len(), specs.len())
+    };
     let summary = format!(
-        "shard {}/{}: {} of {} rows ({} tiles) x {} steps in {:.2} s ({:.3e} trajectory-steps/s); merge all {} shard files with `downhill merge`",
+        "shard {}/{}: {part} x {steps} steps in {run_seconds:.2} s ({rate:.3e} trajectory-steps/s); merge all {} shard files with `downhill merge`",
         shard.index + 1,
         shard.count,
-        cells / spec.x.cells as u64,
-        spec.y.cells,
-        tiles.len(),
-        spec.steps,
-        run_seconds,
-        rate,
         shard.count
     );
     Ok(Report { files, run_seconds, traj_steps_per_s: rate, summary })
 }
 
-/// Runs every map: for each frame's value of the animated parameter (in `slot`), one map per
-/// job.
-fn run_all(
-    backend: &mut Backend,
-    jobs: &[Job],
-    values: &[Option<f64>],
-    slot: Option<usize>,
-) -> Result<Vec<Vec<Map>>, Error> {
-    let mut maps = Vec::new();
+/// Runs every map of [`map_specs`], grouped by frame.
+fn run_all(backend: &mut Backend, jobs: &[Job], specs: Vec<(usize, Spec)>) -> Result<Vec<Vec<Map>>, Error> {
+    let mut maps: Vec<Vec<Map>> = Vec::new();
     // Each map's progress judges its own pace; this one, silent but for its pace warning,
     // judges the figure's, in maps.
-    let figure = Progress::counting((values.len() * jobs.len()) as u64, "the figure's maps", "maps", false);
-    for v in values {
-        let mut frame = Vec::new();
-        for j in jobs {
-            let mut s = j.spec.clone();
-            if let (Some(v), Some(slot)) = (v, slot) {
-                s.values[slot] = *v as f32;
-            }
-            frame.push(run_map(backend, j, s)?);
-            figure.add(1);
+    let figure = Progress::counting(specs.len() as u64, "the figure's maps", "maps", false);
+    for (index, (k, s)) in specs.into_iter().enumerate() {
+        if k == 0 {
+            maps.push(Vec::new());
         }
-        maps.push(frame);
+        let map = run_map(backend, &jobs[k], s, index)?;
+        maps.last_mut().expect("a frame was started").push(map);
+        figure.add(1);
     }
     Ok(maps)
 }
