@@ -24,8 +24,15 @@
 //! labels, the RGBA image at one or more pixels per cell, the .npz buffers and, on the GPU,
 //! the readback of each tile), and each further map held for an animation or a multi-panel
 //! figure about 18-22 B/cell (its outcome arrays and labels; images and buffers are made one
-//! frame at a time). The constants below round the larger of the two up by about a quarter,
-//! for allocator slack and `Vec` growth. Refinement probes a few cells per row and adds
+//! frame at a time).
+//!
+//! Large maps separate the two parts. Maps now run in tiles, so the GPU readback no longer
+//! grows with the grid, and a grid wider than `heatmap::MAX_SIDE` cells is drawn at several
+//! cells per pixel. Default basin maps at 100 steps on the CPU measured 3.39 GB at 8192² (a
+//! picture of 8192² pixels) and 4.59 GB at 12288² (6144² pixels); solved for both, a cell's
+//! data costs 24 B and a picture's pixel 26 B. The constants below round the measurements up
+//! by a quarter to a half, for allocator slack, `Vec` growth and the GPU path's measured
+//! 91 B/cell at one pixel per cell. Refinement probes a few cells per row and adds
 //! nothing measurable. The GPU trainability path holds each cell's weights and residuals
 //! (about 3 KB per cell at the defaults: 3044 B/cell measured from 128² to 256²) but only for
 //! one tile of at most 65536 cells, a fixed cost (about 190 MiB at the defaults) rather than a
@@ -44,8 +51,13 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 
-/// Host bytes per cell of the first map a run holds (measured 71-91, see the module docs).
-pub const FIRST_MAP_BYTES_PER_CELL: u64 = 112;
+/// Host bytes per cell of the first map a run holds, for its data: outcomes, labels, analysis
+/// and the raw outputs (measured 24, see the module docs).
+pub const FIRST_MAP_BYTES_PER_CELL: u64 = 40;
+/// Host bytes per heatmap pixel of the first map (measured 26): the picture, its frame and
+/// the PNG encoding. A grid with more than [`crate::render::heatmap::MAX_SIDE`] cells along a
+/// side is drawn one pixel per several cells, so the picture stops growing there.
+pub const IMAGE_BYTES_PER_PIXEL: u64 = 48;
 /// Host bytes per cell of every further map held at once (animation frames, panels;
 /// measured 18-22, see the module docs).
 pub const EXTRA_MAP_BYTES_PER_CELL: u64 = 28;
@@ -54,12 +66,16 @@ pub const FALLBACK_BYTES: u64 = 8 << 30;
 
 const GIB: f64 = (1u64 << 30) as f64;
 
-/// Host bytes needed to hold `maps` maps of `cols` x `rows` cells at once (saturating).
+/// Host bytes needed to hold `maps` maps of `cols` x `rows` cells at once (saturating): every
+/// cell's data, and the first map's picture at one pixel per cell, or at most
+/// [`crate::render::heatmap::MAX_SIDE`] pixels a side.
 pub fn map_bytes(cols: u32, rows: u32, maps: u32) -> u64 {
     let cells = cols as u64 * rows as u64;
+    let zoom = crate::render::heatmap::Zoom::for_grid(cols, rows, 1);
+    let pixels = zoom.pixels(cols) as u64 * zoom.pixels(rows) as u64;
     let per_cell = FIRST_MAP_BYTES_PER_CELL
         .saturating_add(EXTRA_MAP_BYTES_PER_CELL.saturating_mul(maps.saturating_sub(1) as u64));
-    cells.saturating_mul(per_cell)
+    cells.saturating_mul(per_cell).saturating_add(pixels.saturating_mul(IMAGE_BYTES_PER_PIXEL))
 }
 
 /// Refuses `maps` maps of `cols` x `rows` cells that would not fit in the memory available
@@ -216,9 +232,21 @@ mod tests {
 
     #[test]
     fn map_bytes_grow_with_cells_and_maps_and_saturate() {
-        assert_eq!(map_bytes(100, 10, 1), 1000 * FIRST_MAP_BYTES_PER_CELL);
-        assert_eq!(map_bytes(100, 10, 3), 1000 * (FIRST_MAP_BYTES_PER_CELL + 2 * EXTRA_MAP_BYTES_PER_CELL));
+        let picture = 1000 * IMAGE_BYTES_PER_PIXEL;
+        assert_eq!(map_bytes(100, 10, 1), 1000 * FIRST_MAP_BYTES_PER_CELL + picture);
+        assert_eq!(
+            map_bytes(100, 10, 3),
+            1000 * (FIRST_MAP_BYTES_PER_CELL + 2 * EXTRA_MAP_BYTES_PER_CELL) + picture
+        );
         assert_eq!(map_bytes(u32::MAX, u32::MAX, u32::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn the_picture_stops_growing_past_the_largest_heatmap() {
+        let side = crate::render::heatmap::MAX_SIDE as u64;
+        let (big, bigger) = (map_bytes(16384, 16384, 1), map_bytes(32768, 32768, 1));
+        assert_eq!(big, 16384 * 16384 * FIRST_MAP_BYTES_PER_CELL + side * side * IMAGE_BYTES_PER_PIXEL);
+        assert_eq!(bigger - big, (32768 * 32768 - 16384 * 16384) * FIRST_MAP_BYTES_PER_CELL);
     }
 
     #[test]

@@ -83,7 +83,7 @@ impl LossScale {
     }
 }
 
-/// Colours every cell of the grid (`scale` pixels per cell) and returns the key that explains
+/// Colours every cell of the grid (at `zoom`: pixels per cell, or cells per pixel) and returns the key that explains
 /// the colours; `loss` is the shared scale of loss colourings.
 #[allow(clippy::too_many_arguments, reason = "each is one independent input of the colouring")]
 pub fn colour(
@@ -92,7 +92,7 @@ pub fn colour(
     labels: &[i32],
     attractors: &[Attractor],
     by: ColorBy,
-    scale: u32,
+    zoom: heatmap::Zoom,
     cmap: Cmap,
     loss: &LossScale,
 ) -> (RgbImage, Key) {
@@ -111,10 +111,10 @@ pub fn colour(
         }
     };
     match by {
-        ColorBy::Basin | ColorBy::Auto => colour_basins(spec, out, labels, attractors, scale, loss),
+        ColorBy::Basin | ColorBy::Auto => colour_basins(spec, out, labels, attractors, zoom, loss),
         ColorBy::Conv => {
             let t = move |s: f64| 1.0 - (s + 1.0).ln() / log_steps;
-            let img = heatmap::paint(out.cols, out.rows, scale, |i| {
+            let img = heatmap::paint_zoomed(out.cols, out.rows, zoom, |i| {
                 if out.diverged(i) {
                     div(i)
                 } else if out.conv_step[i] < 0 {
@@ -135,7 +135,7 @@ pub fn colour(
         }
         ColorBy::Loss => {
             let ls = *loss;
-            let img = heatmap::paint(out.cols, out.rows, scale, |i| {
+            let img = heatmap::paint_zoomed(out.cols, out.rows, zoom, |i| {
                 if out.diverged(i) || out.loss[i].is_infinite() {
                     div(i)
                 } else if out.loss[i].is_nan() {
@@ -173,10 +173,10 @@ fn colour_basins(
     out: &Outcomes,
     labels: &[i32],
     attractors: &[Attractor],
-    scale: u32,
+    zoom: heatmap::Zoom,
     loss: &LossScale,
 ) -> (RgbImage, Key) {
-    let img = heatmap::paint(out.cols, out.rows, scale, |i| match labels[i] {
+    let img = heatmap::paint_zoomed(out.cols, out.rows, zoom, |i| match labels[i] {
         basins::DIVERGED => colormap::DIVERGED,
         basins::UNDEFINED => colormap::UNDEFINED,
         l if l < 0 => colormap::MISSING,

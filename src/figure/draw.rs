@@ -42,7 +42,7 @@ pub(super) fn paint_map(
     (f, frames): (usize, usize),
     (p, panels): (usize, usize),
 ) -> Painted {
-    let (style, scale, ratio) = (&job.style, shared.scale, shared.ratio);
+    let (style, zoom, ratio) = (&job.style, shared.zoom, shared.ratio);
     let attractors = &shared.attractors;
     let labels = basins::label_within(&m.out, attractors, reach(&m.spec));
     let (mut cells, key) = paint::colour(
@@ -51,7 +51,7 @@ pub(super) fn paint_map(
         &labels,
         attractors,
         shared.color,
-        scale,
+        zoom,
         style.cmap,
         &shared.loss_scale,
     );
@@ -61,13 +61,13 @@ pub(super) fn paint_map(
     let mut img = Scene::picture(cells);
     // Spaced dots over the curve: where they agree, both stay visible.
     if let Some(t) = &m.theory {
-        draw_theory(&mut img, &m.spec, t, scale, ratio);
+        draw_theory(&mut img, &m.spec, t, ratio);
     }
     if let Some(rows) = &m.refined {
-        draw_refined(&mut img, &m.spec, rows, scale, ratio);
+        draw_refined(&mut img, &m.spec, rows, ratio);
     }
     if job.kind == Kind::Basins && style.markers {
-        paint::markers(&mut img, &m.spec, attractors, (9 * ratio).max(scale));
+        paint::markers(&mut img, &m.spec, attractors, (9 * ratio).max(zoom.up));
     }
     let (analysis, summary, shares) = analyse(job.kind, m, &labels, attractors, frames == 1);
     // Panels and frames of one figure write their tables and arrays with a suffix.
@@ -192,27 +192,24 @@ pub(super) fn frame_all(
     (scenes, plots, fits)
 }
 
+/// Pixels per cell of a map's picture along x and y (below 1 where a pixel shows several).
+fn pixels_per_cell(img: &Scene, spec: &Spec) -> (f64, f64) {
+    (img.width as f64 / spec.x.cells as f64, img.height as f64 / spec.y.cells as f64)
+}
+
 /// Colour of refined boundary points: amber with a dark rim, visible on the pale stable
 /// colours, the reds of diverged cells and the white theory curve alike.
 pub(super) const REFINED: colormap::Rgb = [255, 176, 0];
 
 /// Draws refined boundary points as rimmed dots, thinned to every few rows so that they stay
 /// separate dots instead of fusing into a line that would hide the theory curve.
-pub(super) fn draw_refined(
-    img: &mut Scene,
-    spec: &Spec,
-    rows: &[refine::RefinedRow],
-    scale: u32,
-    ratio: u32,
-) {
-    let r = (3.5 * ratio as f64).max(0.5 * scale as f64);
+pub(super) fn draw_refined(img: &mut Scene, spec: &Spec, rows: &[refine::RefinedRow], ratio: u32) {
+    let (sx, sy) = pixels_per_cell(img, spec);
+    let r = (3.5 * ratio as f64).max(0.5 * sx);
     let mut last_y = f64::NEG_INFINITY;
     for row in rows {
         let Some(c) = row.critical else { continue };
-        let (x, y) = (
-            spec.x.position(c) * scale as f64,
-            (spec.y.cells as f64 - spec.y.position(row.y)) * scale as f64,
-        );
+        let (x, y) = (spec.x.position(c) * sx, (spec.y.cells as f64 - spec.y.position(row.y)) * sy);
         if (y - last_y).abs() >= 4.0 * r {
             img.marks.push(Mark::Disc { cx: x, cy: y, r, fill: REFINED, edge: [20, 20, 20] });
             last_y = y;
@@ -222,15 +219,14 @@ pub(super) fn draw_refined(
 
 /// Draws the analytic boundary over a map whose x axis is the learning rate: one polyline per
 /// run of rows where theory gives a critical value.
-pub(super) fn draw_theory(img: &mut Scene, spec: &Spec, t: &boundary::Theory, scale: u32, ratio: u32) {
+pub(super) fn draw_theory(img: &mut Scene, spec: &Spec, t: &boundary::Theory, ratio: u32) {
     let rows = spec.y.cells;
+    let (sx, sy) = pixels_per_cell(img, spec);
+    let samples = (img.height * 2).max(2);
     // Cell coordinates (column, row from the bottom) to pixels.
     let mut polyline = |run: &[(f64, f64)]| {
         if run.len() > 1 {
-            let points = run
-                .iter()
-                .map(|&(c, r)| Some((c * scale as f64, (rows as f64 - r) * scale as f64)))
-                .collect();
+            let points = run.iter().map(|&(c, r)| Some((c * sx, (rows as f64 - r) * sy))).collect();
             img.marks.push(Mark::Line(Line {
                 points,
                 colour: colormap::OVERLAY,
@@ -239,7 +235,6 @@ pub(super) fn draw_theory(img: &mut Scene, spec: &Spec, t: &boundary::Theory, sc
             }));
         }
     };
-    let samples = (rows * scale * 2).max(2);
     let mut run: Vec<(f64, f64)> = Vec::new();
     for s in 0..=samples {
         let r = s as f64 * rows as f64 / samples as f64;

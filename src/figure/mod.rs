@@ -347,8 +347,8 @@ pub(super) struct Shared {
     pub(super) attractors: Vec<Attractor>,
     /// The loss colour scale over all maps.
     pub(super) loss_scale: paint::LossScale,
-    /// Pixels per cell.
-    pub(super) scale: u32,
+    /// Pixels per cell, or cells per pixel on grids larger than the heatmap's largest side.
+    pub(super) zoom: heatmap::Zoom,
     /// Pixel density of text, lines and markers.
     pub(super) ratio: u32,
     /// The colouring, with `auto` resolved.
@@ -364,11 +364,12 @@ impl Shared {
         let outs: Vec<&Outcomes> = all.iter().map(|m| &m.out).collect();
         let loss_scale = paint::LossScale::over(&outs, &attractors);
         let style = &job.style;
-        let scale = heatmap::scale_for(job.spec.x.cells, job.spec.y.cells, style.size * style.ratio.max(1));
+        let zoom =
+            heatmap::Zoom::for_grid(job.spec.x.cells, job.spec.y.cells, style.size * style.ratio.max(1));
         // Text, lines and markers grow with the plot: a 4096-pixel map gets the same
         // proportions as a 512-pixel one instead of 11-pixel labels.
-        let side = job.spec.x.cells.max(job.spec.y.cells) * scale;
+        let side = zoom.pixels(job.spec.x.cells.max(job.spec.y.cells));
         let ratio = style.ratio.max(1).max(side / style.size.max(1));
-        Shared { attractors, loss_scale, scale, ratio, color: colouring(job) }
+        Shared { attractors, loss_scale, zoom, ratio, color: colouring(job) }
     }
 }

@@ -47,7 +47,8 @@ pub(super) fn metadata(
             height,
             plot: Rect::of(plots[0]),
             panels: plots.iter().copied().map(Rect::of).collect(),
-            pixels_per_cell: shared.scale,
+            pixels_per_cell: shared.zoom.up,
+            cells_per_pixel: shared.zoom.down,
             y_axis: "high end at the top",
             cmap: job.style.cmap.name(),
             ratio: shared.ratio,
@@ -131,7 +132,11 @@ struct ImageMeta {
     plot: Rect,
     /// Every panel's plot area.
     panels: Vec<Rect>,
+    /// Heatmap pixels per cell along each axis.
     pixels_per_cell: u32,
+    /// Cells per heatmap pixel along each axis: above 1 on grids with more than
+    /// `heatmap::MAX_SIDE` cells along a side, where each pixel shows the cell at its centre.
+    cells_per_pixel: u32,
     y_axis: &'static str,
     cmap: &'static str,
     ratio: u32,

@@ -28,6 +28,58 @@ pub fn scale_for(cols: u32, rows: u32, min_side: u32) -> u32 {
     min_side.div_ceil(cols.max(rows)).clamp(1, 16)
 }
 
+/// Most heatmap pixels along a side. A grid with more cells along a side is drawn one pixel
+/// per several cells ([`Zoom::down`]); its full-resolution data stays in the `.npz`.
+pub const MAX_SIDE: u32 = 8192;
+
+/// How grid cells become heatmap pixels: `up` pixels per cell, or, on a grid with more than
+/// [`MAX_SIDE`] cells along a side, one pixel per `down` cells along each axis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Zoom {
+    /// Pixels per cell along each axis (1 when `down` is above 1).
+    pub up: u32,
+    /// Cells per pixel along each axis (1 when `up` is above 1).
+    pub down: u32,
+}
+
+impl Zoom {
+    /// [`scale_for`] where the grid fits within [`MAX_SIDE`] pixels, else the fewest cells per
+    /// pixel that make it fit.
+    pub fn for_grid(cols: u32, rows: u32, min_side: u32) -> Zoom {
+        let side = cols.max(rows);
+        if side > MAX_SIDE {
+            Zoom { up: 1, down: side.div_ceil(MAX_SIDE) }
+        } else {
+            Zoom { up: scale_for(cols, rows, min_side), down: 1 }
+        }
+    }
+
+    /// Pixels that `cells` cells take along an axis.
+    pub fn pixels(&self, cells: u32) -> u32 {
+        cells.div_ceil(self.down) * self.up
+    }
+}
+
+/// [`paint`] at `zoom`: where it draws one pixel per `down x down` cells, each pixel shows the
+/// cell at its centre (the last pixel of a side, the centre of the cells left).
+pub fn paint_zoomed(cols: u32, rows: u32, zoom: Zoom, colour: impl Fn(usize) -> Rgb + Sync) -> RgbImage {
+    if zoom.down <= 1 {
+        return paint(cols, rows, zoom.up, colour);
+    }
+    let d = zoom.down;
+    let (w, h) = (zoom.pixels(cols), zoom.pixels(rows));
+    let centre = |p: u32, n: u32| (p * d + (d / 2).min((n - 1 - p * d) / 2)).min(n - 1);
+    let mut buf = vec![0u8; w as usize * h as usize * 3];
+    buf.par_chunks_mut(w as usize * 3).enumerate().for_each(|(py, line)| {
+        // Pixel rows run from the top, the high end of the y axis.
+        let row = (rows - 1 - centre(py as u32, rows)) as usize;
+        for (px, p) in line.chunks_mut(3).enumerate() {
+            p.copy_from_slice(&colour(row * cols as usize + centre(px as u32, cols) as usize));
+        }
+    });
+    RgbImage::from_raw(w, h, buf).expect("the buffer holds w x h RGB pixels")
+}
+
 /// Fills a square of `width` pixels centred on pixel coordinates `(x, y)` (clipped).
 pub fn dot(img: &mut RgbImage, x: f64, y: f64, colour: Rgb, width: u32) {
     let half = width as f64 / 2.0;
