@@ -55,6 +55,33 @@ pub struct Outcomes {
     pub steps_computed: Option<u64>,
 }
 
+/// A grid's outcomes read band by band: whole rows, in row order. A grid held in memory is one
+/// band; a large map is read tile by tile from its run folder, so that no pass over it holds
+/// more than a tile.
+pub trait Bands {
+    /// Columns of the grid.
+    fn cols(&self) -> u32;
+    /// Rows of the grid.
+    fn rows(&self) -> u32;
+    /// Calls `f(first_row, band)` for every band, in row order.
+    fn each(&self, f: &mut dyn FnMut(u32, &Outcomes)) -> Result<(), crate::error::Error>;
+}
+
+impl Bands for Outcomes {
+    fn cols(&self) -> u32 {
+        self.cols
+    }
+
+    fn rows(&self) -> u32 {
+        self.rows
+    }
+
+    fn each(&self, f: &mut dyn FnMut(u32, &Outcomes)) -> Result<(), crate::error::Error> {
+        f(0, self);
+        Ok(())
+    }
+}
+
 /// A run of consecutive cells of an [`Outcomes`] grid, writable in place
 /// ([`Outcomes::chunks_mut`]).
 pub struct CellsMut<'a> {

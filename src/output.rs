@@ -44,6 +44,36 @@ pub enum Array<'a> {
     Bool(&'a str, Vec<u64>, Vec<bool>),
     /// uint8 data (bytes, such as UTF-8 text).
     U8(&'a str, Vec<u64>, &'a [u8]),
+    /// Data of the given element type written in pieces by a callback, as little-endian bytes
+    /// (a grid read band by band, never held whole).
+    Stream(&'a str, Vec<u64>, Element, &'a StreamFn<'a>),
+}
+
+/// Element type of a streamed array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Element {
+    /// float32.
+    F32,
+    /// int32.
+    I32,
+    /// bool (one byte, 0 or 1).
+    Bool,
+}
+
+/// Writes a streamed array's data, in order, to the writer it is given.
+pub type StreamFn<'a> = dyn Fn(&mut dyn Write) -> std::io::Result<()> + 'a;
+
+/// `values` as little-endian bytes, written to `w` (one block on little-endian hosts).
+pub fn write_le<T: bytemuck::Pod, const N: usize>(
+    w: &mut dyn Write,
+    values: &[T],
+    le: fn(T) -> [u8; N],
+) -> std::io::Result<()> {
+    if cfg!(target_endian = "little") {
+        w.write_all(bytemuck::cast_slice(values))
+    } else {
+        values.iter().try_for_each(|&v| w.write_all(&le(v)))
+    }
 }
 
 /// Temporaries of every set of this process not yet committed or dropped. Its lock is held
@@ -274,6 +304,10 @@ impl OutputSet {
                     Array::F32(n, s, _) | Array::I32(n, s, _) => (*n, 4 * s.iter().product::<u64>()),
                     Array::F64(n, s, _) => (*n, 8 * s.iter().product::<u64>()),
                     Array::Bool(n, s, _) | Array::U8(n, s, _) => (*n, s.iter().product::<u64>()),
+                    Array::Stream(n, s, e, _) => {
+                        let size = if *e == Element::Bool { 1 } else { 4 };
+                        (*n, size * s.iter().product::<u64>())
+                    }
                 };
                 let opts = zip::write::SimpleFileOptions::default()
                     .compression_method(zip::CompressionMethod::Stored)
@@ -284,6 +318,12 @@ impl OutputSet {
                     Array::F64(_, s, d) => write_npy(&mut *zip, s, d),
                     Array::I32(_, s, d) => write_npy(&mut *zip, s, d),
                     Array::U8(_, s, d) => write_npy(&mut *zip, s, d),
+                    Array::Stream(_, s, e, fill) => match e {
+                        Element::F32 => write_npy_header::<f32, _>(&mut *zip, s),
+                        Element::I32 => write_npy_header::<i32, _>(&mut *zip, s),
+                        Element::Bool => write_npy_header::<bool, _>(&mut *zip, s),
+                    }
+                    .and_then(|()| fill(&mut *zip)),
                     // A bool is one byte, 0 or 1: numpy's `|b1` as it stands in memory.
                     Array::Bool(_, s, d) => write_npy_header::<bool, _>(&mut *zip, s)
                         .and_then(|()| zip.write_all(bytemuck::cast_slice::<bool, u8>(d))),

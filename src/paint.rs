@@ -6,8 +6,9 @@ use image::{Rgb as Pixel, RgbImage};
 use rayon::prelude::*;
 
 use crate::analysis::basins::{self, Attractor};
+use crate::error::Error;
 use crate::options;
-use crate::outcome::Outcomes;
+use crate::outcome::{Bands, Outcomes};
 use crate::param;
 use crate::render::colormap::{self, Cmap, Rgb};
 use crate::render::frame::{AxisFrame, ColourBar, Key};
@@ -53,22 +54,44 @@ pub struct LossScale {
 }
 
 impl LossScale {
-    /// The scale covering every non-diverged cell of `outs`.
-    pub fn over(outs: &[&Outcomes], attractors: &[Attractor]) -> LossScale {
+    /// The scale covering every non-diverged cell of `maps` (read band by band).
+    pub fn over(maps: &[&dyn Bands], attractors: &[Attractor]) -> Result<LossScale, Error> {
         let known = attractors.iter().filter(|a| !a.found).map(|a| a.loss).reduce(f64::min);
-        let alive = || {
-            outs.iter().flat_map(|o| {
-                (0..o.len()).filter(|&i| !o.diverged(i) && o.loss[i].is_finite()).map(|i| o.loss[i] as f64)
-            })
+        // Every final loss of a trajectory that did not diverge, where it is finite.
+        let alive = |f: &mut dyn FnMut(f64)| -> Result<(), Error> {
+            for m in maps {
+                m.each(&mut |_, o| {
+                    (0..o.len())
+                        .filter(|&i| !o.diverged(i) && o.loss[i].is_finite())
+                        .for_each(|i| f(o.loss[i] as f64))
+                })?;
+            }
+            Ok(())
         };
-        let floor = known.unwrap_or_else(|| alive().fold(f64::INFINITY, f64::min));
+        let floor = match known {
+            Some(k) => k,
+            None => {
+                let mut low = f64::INFINITY;
+                alive(&mut |v| low = low.min(v))?;
+                low
+            }
+        };
         let gap = |v: f64| (v - floor).max(1e-12).log10();
-        let (lo, hi) =
-            alive().map(gap).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        alive(&mut |v| {
+            let g = gap(v);
+            (lo, hi) = (lo.min(g), hi.max(g));
+        })?;
         let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (-12.0, 0.0) };
-        let conv = outs.iter().flat_map(|o| o.conv_step.iter().copied().filter(|&c| c >= 0));
-        let (fastest, slowest) = conv.fold((i32::MAX, 0), |(a, b), c| (a.min(c), b.max(c)));
-        LossScale { fastest: fastest.min(slowest), slowest, floor, known: known.is_some(), lo, hi }
+        let (mut fastest, mut slowest) = (i32::MAX, 0);
+        for m in maps {
+            m.each(&mut |_, o| {
+                for &c in o.conv_step.iter().filter(|&&c| c >= 0) {
+                    (fastest, slowest) = (fastest.min(c), slowest.max(c));
+                }
+            })?;
+        }
+        Ok(LossScale { fastest: fastest.min(slowest), slowest, floor, known: known.is_some(), lo, hi })
     }
 
     /// Where `steps` to converge sits between the fastest and slowest (log scale), in [0, 1].
@@ -83,25 +106,28 @@ impl LossScale {
     }
 }
 
-/// Colours every cell of the grid (at `zoom`: pixels per cell, or cells per pixel) and returns the key that explains
-/// the colours; `loss` is the shared scale of loss colourings.
+/// Colours every cell of the grid (at `zoom`: pixels per cell, or cells per pixel), read band by
+/// band, and returns the key that explains the colours; `labels` are the cells' basin labels
+/// ([`basins::label_within`]), `loss` the shared scale of loss colourings.
 #[allow(clippy::too_many_arguments, reason = "each is one independent input of the colouring")]
 pub fn colour(
     spec: &Spec,
-    out: &Outcomes,
+    cells: &dyn Bands,
     labels: &[i32],
     attractors: &[Attractor],
     by: ColorBy,
     zoom: heatmap::Zoom,
     cmap: Cmap,
     loss: &LossScale,
-) -> (RgbImage, Key) {
+) -> Result<(RgbImage, Key), Error> {
     let steps = spec.steps as f64;
     let log_steps = (steps + 1.0).ln();
-    let div = |i: usize| colormap::divergence_beside(cmap, (out.div_step[i] as f64 + 1.0).ln() / log_steps);
+    let div = |o: &Outcomes, i: usize| {
+        colormap::divergence_beside(cmap, (o.div_step[i] as f64 + 1.0).ln() / log_steps)
+    };
+    // A cell is labelled diverged exactly when it diverged, and undefined when its loss is NaN.
     let diverged_swatches = || {
-        let any = (0..out.len()).any(|i| out.diverged(i));
-        if any {
+        if labels.contains(&basins::DIVERGED) {
             vec![
                 (colormap::divergence_beside(cmap, 0.0), "diverged at once".to_string()),
                 (colormap::divergence_beside(cmap, 1.0), format!("diverged by step {}", spec.steps)),
@@ -111,18 +137,18 @@ pub fn colour(
         }
     };
     match by {
-        ColorBy::Basin | ColorBy::Auto => colour_basins(spec, out, labels, attractors, zoom, loss),
+        ColorBy::Basin | ColorBy::Auto => colour_basins(spec, cells, labels, attractors, zoom, loss),
         ColorBy::Conv => {
             let t = move |s: f64| 1.0 - (s + 1.0).ln() / log_steps;
-            let img = heatmap::paint_zoomed(out.cols, out.rows, zoom, |i| {
-                if out.diverged(i) {
-                    div(i)
-                } else if out.conv_step[i] < 0 {
+            let img = heatmap::paint_bands(cells, zoom, |o, i, _| {
+                if o.diverged(i) {
+                    div(o, i)
+                } else if o.conv_step[i] < 0 {
                     colormap::MISSING
                 } else {
-                    cmap.at(t(out.conv_step[i] as f64))
+                    cmap.at(t(o.conv_step[i] as f64))
                 }
-            });
+            })?;
             let mut swatches = vec![(colormap::MISSING, format!("not converged in {}", spec.steps))];
             swatches.extend(diverged_swatches());
             let bar = ColourBar {
@@ -131,21 +157,21 @@ pub fn colour(
                 colour: std::sync::Arc::new(move |s| cmap.at(t(s))),
                 swatches,
             };
-            (img, Key::Bar(bar))
+            Ok((img, Key::Bar(bar)))
         }
         ColorBy::Loss => {
             let ls = *loss;
-            let img = heatmap::paint_zoomed(out.cols, out.rows, zoom, |i| {
-                if out.diverged(i) || out.loss[i].is_infinite() {
-                    div(i)
-                } else if out.loss[i].is_nan() {
+            let img = heatmap::paint_bands(cells, zoom, |o, i, _| {
+                if o.diverged(i) || o.loss[i].is_infinite() {
+                    div(o, i)
+                } else if o.loss[i].is_nan() {
                     colormap::UNDEFINED
                 } else {
-                    cmap.at(ls.position(out.loss[i] as f64))
+                    cmap.at(ls.position(o.loss[i] as f64))
                 }
-            });
+            })?;
             let mut swatches = diverged_swatches();
-            if (0..out.len()).any(|i| out.loss_undefined(i)) {
+            if labels.contains(&basins::UNDEFINED) {
                 swatches.push((colormap::UNDEFINED, "loss is NaN".into()));
             }
             let title = if ls.known { "final loss − minimum" } else { "final loss − lowest final loss" };
@@ -160,7 +186,7 @@ pub fn colour(
                 colour: std::sync::Arc::new(move |v| cmap.at((v.log10() - ls.lo) / (ls.hi - ls.lo))),
                 swatches,
             };
-            (img, Key::Bar(bar))
+            Ok((img, Key::Bar(bar)))
         }
     }
 }
@@ -170,19 +196,19 @@ pub fn colour(
 /// cells that diverged, ended where the loss is NaN, or ended near no attractor.
 fn colour_basins(
     spec: &Spec,
-    out: &Outcomes,
+    cells: &dyn Bands,
     labels: &[i32],
     attractors: &[Attractor],
     zoom: heatmap::Zoom,
     loss: &LossScale,
-) -> (RgbImage, Key) {
-    let img = heatmap::paint_zoomed(out.cols, out.rows, zoom, |i| match labels[i] {
+) -> Result<(RgbImage, Key), Error> {
+    let img = heatmap::paint_bands(cells, zoom, |o, i, g| match labels[g] {
         basins::DIVERGED => colormap::DIVERGED,
         basins::UNDEFINED => colormap::UNDEFINED,
         l if l < 0 => colormap::MISSING,
-        l if out.conv_step[i] < 0 => colormap::faded(colormap::category(l as usize)),
-        l => colormap::shaded(colormap::category(l as usize), loss.slowness(out.conv_step[i])),
-    });
+        l if o.conv_step[i] < 0 => colormap::faded(colormap::category(l as usize)),
+        l => colormap::shaded(colormap::category(l as usize), loss.slowness(o.conv_step[i])),
+    })?;
     let mut present = vec![false; attractors.len()];
     let (mut diverged, mut astray, mut undefined) = (false, false, false);
     for &l in labels {
@@ -209,7 +235,7 @@ fn colour_basins(
         entries.push((colormap::DIVERGED, "diverged".into()));
     }
     let notes = vec!["darker: slower to converge".into(), format!("pale: not converged in {}", spec.steps)];
-    (img, Key::Legend { entries, notes })
+    Ok((img, Key::Legend { entries, notes }))
 }
 
 /// A parameter's name in words and symbols, for axis titles (`lr` is `learning rate η`).
@@ -385,9 +411,13 @@ pub const CONTOUR_LEVELS: f64 = 14.0;
 /// The landscape's loss at the centre of every pixel of a `w x h` image showing the window
 /// `[x_lo, x_hi] x [y_lo, y_hi]` (linear axes, high y at the top), row by row from the top.
 pub fn loss_pixels(spec: &Spec, window: [f64; 4], w: u32, h: u32) -> Vec<f64> {
+    loss_rows(spec, window, (w, h), 0..h)
+}
+
+/// [`loss_pixels`] for the pixel rows `rows` only (of an image `w x h`), the same values.
+fn loss_rows(spec: &Spec, window: [f64; 4], (w, h): (u32, u32), rows: std::ops::Range<u32>) -> Vec<f64> {
     let c = spec.landscape_params64();
-    (0..h)
-        .into_par_iter()
+    rows.into_par_iter()
         .flat_map_iter(|py| (0..w).map(move |px| (px, py)))
         .map(|(px, py)| {
             let x = window[0] + (px as f64 + 0.5) / w as f64 * (window[1] - window[0]);
@@ -397,37 +427,68 @@ pub fn loss_pixels(spec: &Spec, window: [f64; 4], w: u32, h: u32) -> Vec<f64> {
         .collect()
 }
 
+/// The range of contour levels: the lowest and highest finite loss, `None` where there is no
+/// finite range.
+#[derive(Clone, Copy, Debug)]
+struct Levels {
+    lo: f64,
+    eps: f64,
+    a: f64,
+    b: f64,
+}
+
+impl Levels {
+    /// Levels over the finite values of `loss`, folded in with `(lo, hi)` so far.
+    fn range(loss: &[f64], (lo, hi): (f64, f64)) -> (f64, f64) {
+        loss.iter().copied().filter(|v| v.is_finite()).fold((lo, hi), |(a, b), v| (a.min(v), b.max(v)))
+    }
+
+    fn new((lo, hi): (f64, f64)) -> Option<Levels> {
+        if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
+            return None;
+        }
+        let eps = 1e-3 * (hi - lo);
+        Some(Levels { lo, eps, a: eps.log10(), b: (hi - lo + eps).log10() })
+    }
+
+    /// A loss's band and its position in [0, 1].
+    fn band(&self, v: f64) -> (i64, f64) {
+        if v.is_finite() {
+            let t = ((v - self.lo + self.eps).log10() - self.a) / (self.b - self.a);
+            ((t * CONTOUR_LEVELS).floor() as i64, t)
+        } else {
+            (i64::MAX, 1.0)
+        }
+    }
+}
+
 /// Each pixel's contour level: `log10(loss - min + 1e-3 * range)` split evenly into
 /// [`CONTOUR_LEVELS`] bands between the lowest and highest finite loss, with the band's
 /// position in [0, 1]; `None` where there is no finite range.
 pub fn contour_bands(loss: &[f64]) -> Option<Vec<(i64, f64)>> {
-    let finite = loss.iter().copied().filter(|v| v.is_finite());
-    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
-        return None;
-    }
-    let eps = 1e-3 * (hi - lo);
-    let (a, b) = (eps.log10(), (hi - lo + eps).log10());
-    Some(
-        loss.par_iter()
-            .map(|&v| {
-                if v.is_finite() {
-                    let t = ((v - lo + eps).log10() - a) / (b - a);
-                    ((t * CONTOUR_LEVELS).floor() as i64, t)
-                } else {
-                    (i64::MAX, 1.0)
-                }
-            })
-            .collect(),
-    )
+    let levels = Levels::new(Levels::range(loss, (f64::INFINITY, f64::NEG_INFINITY)))?;
+    Some(loss.par_iter().map(|&v| levels.band(v)).collect())
 }
 
 /// Lightens every pixel where the band changes towards its right or lower neighbour.
 pub fn draw_contours(img: &mut RgbImage, bands: &[(i64, f64)], colour: Rgb, opacity: f32) {
+    let h = img.height();
+    draw_contour_rows(img, bands, 0..h, colour, opacity);
+}
+
+/// [`draw_contours`] for the pixel rows `rows`, with `bands` holding those rows and the row
+/// below them (where there is one).
+fn draw_contour_rows(
+    img: &mut RgbImage,
+    bands: &[(i64, f64)],
+    rows: std::ops::Range<u32>,
+    colour: Rgb,
+    opacity: f32,
+) {
     let (w, h) = img.dimensions();
-    for py in 0..h {
+    for py in rows.clone() {
         for px in 0..w {
-            let i = (py * w + px) as usize;
+            let i = ((py - rows.start) * w + px) as usize;
             let right = px + 1 < w && bands[i + 1].0 != bands[i].0;
             let down = py + 1 < h && bands[i + w as usize].0 != bands[i].0;
             if right || down {
@@ -437,16 +498,29 @@ pub fn draw_contours(img: &mut RgbImage, bands: &[(i64, f64)], colour: Rgb, opac
     }
 }
 
-/// Draws contour lines of the landscape's loss over a basin map (`x0`, `y0` axes, linear).
+/// Pixel rows of the loss computed at once by [`contours`]: the whole image's losses are
+/// never held (an 8192-pixel map would need 1.6 GB for them and their bands).
+const CONTOUR_STRIP: u32 = 256;
+
+/// Draws contour lines of the landscape's loss over a basin map (`x0`, `y0` axes, linear),
+/// a strip of pixel rows at a time (the same lines as over the whole image at once).
 pub fn contours(img: &mut RgbImage, spec: &Spec) {
     let linear = spec.x.scale == Scale::Lin && spec.y.scale == Scale::Lin;
     if spec.x.slot != param::SLOT_X0 || spec.y.slot != param::SLOT_Y0 || !linear {
         return;
     }
     let (w, h) = img.dimensions();
-    let loss = loss_pixels(spec, [spec.x.lo, spec.x.hi, spec.y.lo, spec.y.hi], w, h);
-    if let Some(bands) = contour_bands(&loss) {
-        draw_contours(img, &bands, [255, 255, 255], 0.45);
+    let window = [spec.x.lo, spec.x.hi, spec.y.lo, spec.y.hi];
+    let strips = || (0..h).step_by(CONTOUR_STRIP as usize).map(move |y| y..(y + CONTOUR_STRIP).min(h));
+    let range = strips().fold((f64::INFINITY, f64::NEG_INFINITY), |r, rows| {
+        Levels::range(&loss_rows(spec, window, (w, h), rows), r)
+    });
+    let Some(levels) = Levels::new(range) else { return };
+    for rows in strips() {
+        // The strip and the row below it, which its last row compares with.
+        let loss = loss_rows(spec, window, (w, h), rows.start..(rows.end + 1).min(h));
+        let bands: Vec<(i64, f64)> = loss.par_iter().map(|&v| levels.band(v)).collect();
+        draw_contour_rows(img, &bands, rows, [255, 255, 255], 0.45);
     }
 }
 

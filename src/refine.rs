@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use crate::analysis::boundary::{Theory, first_diverged_column};
 use crate::error::Error;
-use crate::outcome::Outcomes;
+use crate::outcome::Bands;
 use crate::param;
 use crate::progress::Progress;
 use crate::runner::Backend;
@@ -79,16 +79,17 @@ pub struct RefinedRow {
 type Bracket = Option<(f64, f64)>;
 
 /// The grid's brackets for `edge` of every row.
-fn brackets(spec: &Spec, out: &Outcomes, edge: Edge) -> Vec<Bracket> {
+fn brackets(spec: &Spec, cells: &dyn Bands, edge: Edge) -> Result<Vec<Bracket>, Error> {
     let xs = spec.x.centres();
     if spec.x.slot != param::SLOT_X0 {
-        return first_diverged_column(out)
+        return Ok(first_diverged_column(cells)?
             .into_iter()
             .map(|c| c.map(|c| (spec.x.lo, xs[c as usize] as f64)))
-            .collect();
+            .collect());
     }
-    (0..out.rows)
-        .map(|r| {
+    let mut all = Vec::with_capacity(cells.rows() as usize);
+    cells.each(&mut |_, out| {
+        all.extend((0..out.rows).map(|r| {
             let div = |c: u32| out.diverged(out.index(r, c));
             let change = |c: u32| div(c) != div(c + 1);
             let c = match edge {
@@ -97,8 +98,9 @@ fn brackets(spec: &Spec, out: &Outcomes, edge: Edge) -> Vec<Bracket> {
             }?;
             let (a, b) = (xs[c as usize] as f64, xs[c as usize + 1] as f64);
             Some(if div(c) { (b, a) } else { (a, b) })
-        })
-        .collect()
+        }));
+    })?;
+    Ok(all)
 }
 
 /// Narrows every bracket to relative precision `precision`, probing with `probe`'s steps
@@ -139,14 +141,14 @@ fn narrow(
     Ok(())
 }
 
-/// Refines the boundary of every row of `out` (the outcome grid of `spec`) to relative
+/// Refines the boundary of every row of `cells` (the outcome grid of `spec`) to relative
 /// precision `precision`, probing with `steps` steps per trajectory: the first edge of each
 /// row, and for start-coordinate x axes also the last edge where it differs. With
 /// `show_progress`, a bar in trajectory-steps shows the rounds of probes.
 pub fn refine(
     backend: &mut Backend,
     spec: &Spec,
-    out: &Outcomes,
+    cells: &dyn Bands,
     precision: f64,
     steps: u32,
     theory: Option<&Theory>,
@@ -166,7 +168,7 @@ pub fn refine(
     let mut rows = Vec::new();
     let mut first = Vec::new();
     for (k, &edge) in edges.iter().enumerate() {
-        let mut b = brackets(spec, out, edge);
+        let mut b = brackets(spec, cells, edge)?;
         if edge == Edge::Last {
             // A row with a single change has it as both its first and its last edge.
             for (r, f) in b.iter_mut().zip(&first) {

@@ -103,7 +103,7 @@ fn stability(optimiser: &str) -> Spec {
 
 fn assert_boundary_within_one_cell(s: &Spec, out: &Outcomes, who: &str) {
     let theory = boundary::analytic(s).expect("the optimiser has a known boundary");
-    let rows = boundary::compare(s, out, Some(&theory));
+    let rows = boundary::compare(s, out, Some(&theory)).unwrap();
     let mut checked = 0;
     let cell = (s.x.hi - s.x.lo) / s.x.cells as f64;
     for r in &rows {
@@ -345,7 +345,7 @@ fn newton_root(mut re: f64, mut im: f64) -> Option<usize> {
 fn assert_newton_fractal(out: &Outcomes, s: &Spec, who: &str) {
     use downhill::analysis::{basins, fractal};
     let params = s.landscape_params64();
-    let found = basins::attractors(out, Vec::new(), 4e-3, |p| s.landscape.loss64(p, params));
+    let found = basins::attractors(out, Vec::new(), 4e-3, |p| s.landscape.loss64(p, params)).unwrap();
     assert_eq!(found.len(), 3, "{who}: attractors {found:?}");
     let root_of: Vec<usize> =
         found.iter().map(|a| newton_root(a.at[0], a.at[1]).expect("an attractor is a root")).collect();
@@ -410,7 +410,7 @@ fn f64_runs_match_f32_and_zoom_past_its_resolution() {
         f64_options.clone(),
     );
     let (a, b) = (cpu::run(&s32, &Progress::hidden()), cpu::run(&s64, &Progress::hidden()));
-    let found = basins::attractors(&a, Vec::new(), 4e-3, |_| 0.0);
+    let found = basins::attractors(&a, Vec::new(), 4e-3, |_| 0.0).unwrap();
     let (la, lb) = (basins::label(&a, &found), basins::label(&b, &found));
     let agree = la.iter().zip(&lb).filter(|(x, y)| x == y).count() as f64 / la.len() as f64;
     assert!(agree > 0.99, "f32 and f64 labels agree on {agree}");
@@ -431,7 +431,7 @@ fn f64_runs_match_f32_and_zoom_past_its_resolution() {
     };
     let zs = z.build().unwrap();
     let zout = cpu::run(&zs, &Progress::hidden());
-    let zfound = basins::attractors(&zout, Vec::new(), 4e-3, |_| 0.0);
+    let zfound = basins::attractors(&zout, Vec::new(), 4e-3, |_| 0.0).unwrap();
     assert_eq!(zfound.len(), 3, "all three roots meet in the deep window: {zfound:?}");
     z.options.precision = Precision::F32;
     assert!(z.build().unwrap_err().to_string().contains("finer than f32 resolves"));

@@ -9,9 +9,10 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use crate::error::Error;
 use crate::fmt::num;
 use crate::landscape::Minimum;
-use crate::outcome::Outcomes;
+use crate::outcome::{Bands, Outcomes};
 
 /// Label of a diverged trajectory.
 pub const DIVERGED: i32 = -1;
@@ -121,21 +122,27 @@ impl<'a> NearKnown<'a> {
 /// largest clusters are kept, in order of position (x, then y); each is placed at its member
 /// nearest the mean, with `loss` evaluated there.
 pub fn attractors(
-    out: &Outcomes,
+    cells: &dyn Bands,
     known: Vec<Minimum>,
     tol: f64,
     loss: impl Fn([f64; 2]) -> f64,
-) -> Vec<Attractor> {
+) -> Result<Vec<Attractor>, Error> {
     assert!(tol > 0.0 && tol.is_finite(), "cluster tolerance must be positive");
     let near = NearKnown::new(&known, tol);
-    let points: Vec<[f64; 2]> = (0..out.len())
-        .into_par_iter()
-        .filter(|&i| !out.diverged(i) && out.conv_step[i] >= 0)
-        .map(|i| [out.x[i] as f64, out.y[i] as f64])
-        .filter(|&p| p[0].is_finite() && p[1].is_finite() && !near.contains(p))
-        .collect();
+    // The final points to cluster, in row-major order, a band at a time.
+    let points = |f: &mut dyn FnMut([f64; 2])| {
+        cells.each(&mut |_, out| {
+            let band: Vec<[f64; 2]> = (0..out.len())
+                .into_par_iter()
+                .filter(|&i| !out.diverged(i) && out.conv_step[i] >= 0)
+                .map(|i| [out.x[i] as f64, out.y[i] as f64])
+                .filter(|&p| p[0].is_finite() && p[1].is_finite() && !near.contains(p))
+                .collect();
+            band.into_iter().for_each(&mut *f);
+        })
+    };
 
-    let clusters = clusters(&points, tol);
+    let clusters = clusters(&points, tol)?;
 
     // Clusters a reader could not tell apart (the same point to two decimals: a slow,
     // degenerate stationary point approached from several directions) are one attractor.
@@ -170,21 +177,24 @@ pub fn attractors(
         extent,
     }));
     unique_labels(&mut all);
-    all
+    Ok(all)
 }
 
-/// Clusters of `points` ([`attractors`] says how they form), largest first (then by
-/// position): each as its size, its member nearest the mean, and its extent (the largest
-/// distance of a member from that point).
-fn clusters(points: &[[f64; 2]], tol: f64) -> Vec<(usize, [f64; 2], f64)> {
+/// Visits the points to cluster, in the same order on every call.
+type Points<'a> = dyn Fn(&mut dyn FnMut([f64; 2])) -> Result<(), Error> + 'a;
+
+/// Clusters of the points `points` visits ([`attractors`] says how they form), largest first
+/// (then by position): each as its size, its member nearest the mean, and its extent (the
+/// largest distance of a member from that point). Four passes over the points, holding only
+/// the occupied bins and one entry per cluster, so a map of any size clusters in memory that
+/// grows with the bins, not the points.
+fn clusters(points: &Points<'_>, tol: f64) -> Result<Vec<(usize, [f64; 2], f64)>, Error> {
+    // Pass 1: the occupied bins, numbered in order of first occupation.
     let mut bins: FxHashMap<(i64, i64), usize> = FxHashMap::default();
-    let point_bin: Vec<usize> = points
-        .iter()
-        .map(|&p| {
-            let next = bins.len();
-            *bins.entry(bin(p, tol)).or_insert(next)
-        })
-        .collect();
+    points(&mut |p| {
+        let next = bins.len();
+        bins.entry(bin(p, tol)).or_insert(next);
+    })?;
     let mut parent: Vec<usize> = (0..bins.len()).collect();
     for (&(bx, by), &b) in &bins {
         for (dx, dy) in NEIGHBOURS {
@@ -194,34 +204,39 @@ fn clusters(points: &[[f64; 2]], tol: f64) -> Vec<(usize, [f64; 2], f64)> {
             }
         }
     }
-    // Per cluster root: sum of points and count, then the member nearest the mean.
+    let roots: Vec<usize> = (0..parent.len()).map(|b| find(&mut parent, b)).collect();
+    let root = |p: [f64; 2]| roots[bins[&bin(p, tol)]];
+    // Pass 2: per cluster root, the sum of its points and their count.
     let mut sums: FxHashMap<usize, ([f64; 2], usize)> = FxHashMap::default();
-    let roots: Vec<usize> = point_bin.iter().map(|&b| find(&mut parent, b)).collect();
-    for (p, &r) in points.iter().zip(&roots) {
-        let e = sums.entry(r).or_insert(([0.0, 0.0], 0));
+    points(&mut |p| {
+        let e = sums.entry(root(p)).or_insert(([0.0, 0.0], 0));
         e.0[0] += p[0];
         e.0[1] += p[1];
         e.1 += 1;
-    }
+    })?;
+    // Pass 3: the member nearest the mean.
     let mut best: FxHashMap<usize, ([f64; 2], f64)> = FxHashMap::default();
-    for (p, &r) in points.iter().zip(&roots) {
+    points(&mut |p| {
+        let r = root(p);
         let (s, n) = sums[&r];
         let d = (p[0] - s[0] / n as f64).hypot(p[1] - s[1] / n as f64);
-        let e = best.entry(r).or_insert((*p, f64::INFINITY));
+        let e = best.entry(r).or_insert((p, f64::INFINITY));
         if d < e.1 {
-            *e = (*p, d);
+            *e = (p, d);
         }
-    }
+    })?;
+    // Pass 4: the extent.
     let mut extent: FxHashMap<usize, f64> = FxHashMap::default();
-    for (p, &r) in points.iter().zip(&roots) {
+    points(&mut |p| {
+        let r = root(p);
         let at = best[&r].0;
         let e = extent.entry(r).or_insert(0.0);
         *e = e.max((p[0] - at[0]).hypot(p[1] - at[1]));
-    }
+    })?;
     let mut clusters: Vec<(usize, [f64; 2], f64)> =
         sums.iter().map(|(r, (_, n))| (*n, best[r].0, extent[r])).collect();
     clusters.sort_by(|a, b| b.0.cmp(&a.0).then(a.1[0].total_cmp(&b.1[0])).then(a.1[1].total_cmp(&b.1[1])));
-    clusters
+    Ok(clusters)
 }
 
 /// What a found attractor is, from the Hessian `(xx, xy, yy)` at it: `minimum`, `maximum`,
@@ -330,6 +345,13 @@ pub fn label_within(out: &Outcomes, attractors: &[Attractor], reach: f64) -> Vec
     labels
 }
 
+/// [`label_within`] for every cell of a grid read band by band.
+pub fn label_cells(cells: &dyn Bands, attractors: &[Attractor], reach: f64) -> Result<Vec<i32>, Error> {
+    let mut labels = Vec::with_capacity(cells.cols() as usize * cells.rows() as usize);
+    cells.each(&mut |_, out| labels.extend(label_within(out, attractors, reach)))?;
+    Ok(labels)
+}
+
 /// Share of the grid in one basin, and how fast its trajectories converged.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct BasinShare {
@@ -364,21 +386,27 @@ fn mean_and_median(mut steps: Vec<i32>) -> (Option<f64>, Option<f64>) {
 /// Area fraction and convergence speed of every basin, then the `diverged` and
 /// `not converged` (no divergence, gradient never below the tolerance) shares, and a
 /// `loss undefined` share (ended where the loss is NaN) when there is one.
-pub fn shares(out: &Outcomes, labels: &[i32], attractors: &[Attractor]) -> Vec<BasinShare> {
+pub fn shares(grid: &dyn Bands, labels: &[i32], attractors: &[Attractor]) -> Result<Vec<BasinShare>, Error> {
     let n = labels.len().max(1) as f64;
-    // One pass: every basin's cell count and the steps of its converged cells.
+    // One pass: every basin's cell count and the steps of its converged cells, and the cells
+    // that neither diverged nor converged.
     let mut cells = vec![0usize; attractors.len()];
     let mut steps: Vec<Vec<i32>> = vec![Vec::new(); attractors.len()];
-    for (&l, &s) in labels.iter().zip(&out.conv_step) {
-        if let Ok(k) = usize::try_from(l)
-            && k < attractors.len()
-        {
-            cells[k] += 1;
-            if s >= 0 {
-                steps[k].push(s);
+    let mut stuck = 0;
+    grid.each(&mut |first, out| {
+        let at = first as usize * out.cols as usize;
+        for (&l, &s) in labels[at..at + out.len()].iter().zip(&out.conv_step) {
+            if let Ok(k) = usize::try_from(l)
+                && k < attractors.len()
+            {
+                cells[k] += 1;
+                if s >= 0 {
+                    steps[k].push(s);
+                }
             }
+            stuck += usize::from(l != DIVERGED && l != UNDEFINED && s < 0);
         }
-    }
+    })?;
     let mut rows: Vec<BasinShare> = attractors
         .iter()
         .zip(cells.into_iter().zip(steps))
@@ -398,9 +426,6 @@ pub fn shares(out: &Outcomes, labels: &[i32], attractors: &[Attractor]) -> Vec<B
         .collect();
     let div = labels.iter().filter(|&&l| l == DIVERGED).count();
     let undefined = labels.iter().filter(|&&l| l == UNDEFINED).count();
-    let stuck = (0..labels.len())
-        .filter(|&i| labels[i] != DIVERGED && labels[i] != UNDEFINED && out.conv_step[i] < 0)
-        .count();
     let mut extra = vec![("diverged", div), ("not converged", stuck)];
     if undefined > 0 {
         extra.push(("loss undefined", undefined));
@@ -416,7 +441,7 @@ pub fn shares(out: &Outcomes, labels: &[i32], attractors: &[Attractor]) -> Vec<B
             median_steps: None,
         });
     }
-    rows
+    Ok(rows)
 }
 
 /// The shares as CSV: `label,kind,x,y,fraction,converged_fraction,mean_steps,median_steps`.
@@ -462,7 +487,7 @@ mod tests {
         let attractors: Vec<Attractor> = minima.into_iter().map(Attractor::from).collect();
         let labels = label(&out, &attractors);
         assert_eq!(labels, vec![0, 0, 1, DIVERGED]);
-        let rows = shares(&out, &labels, &attractors);
+        let rows = shares(&out, &labels, &attractors).unwrap();
         assert_eq!(rows[0].fraction, 0.5);
         assert_eq!((rows[0].mean_steps, rows[0].median_steps), (Some(20.0), Some(20.0)));
         assert_eq!((rows[1].fraction, rows[1].converged_fraction, rows[1].mean_steps), (0.25, 0.0, None));
@@ -493,7 +518,7 @@ mod tests {
             ([7.0, 7.0], -1),
         ]);
         let known = vec![Minimum { label: "(1.00, 0.00)".into(), at: [1.0, 0.0], loss: 0.0 }];
-        let found = attractors(&out, known, 1e-3, |p| p[0] + p[1]);
+        let found = attractors(&out, known, 1e-3, |p| p[0] + p[1]).unwrap();
         let labels: Vec<&str> = found.iter().map(|a| a.label.as_str()).collect();
         // Known minima first, then found ones in order of position.
         assert_eq!(labels, ["(1.00, 0.00)", "attractor (-2.00, 1.00)", "attractor (0.50, 0.50)"]);
@@ -513,7 +538,7 @@ mod tests {
         // 0.003 from it, farther apart than the tolerance, all `(0.00, 0.00)` to two decimals.
         let out =
             ended_at(&[([0.003, 0.0], 9), ([-0.0015, 0.0026], 9), ([-0.0015, -0.0026], 9), ([0.5, 0.5], 3)]);
-        let found = attractors(&out, Vec::new(), 1e-3, |_| 0.0);
+        let found = attractors(&out, Vec::new(), 1e-3, |_| 0.0).unwrap();
         let labels: Vec<&str> = found.iter().map(|a| a.label.as_str()).collect();
         assert_eq!(labels.len(), 2, "{labels:?}");
         assert!(labels.contains(&"attractor (0.00, 0.00)") && labels.contains(&"attractor (0.50, 0.50)"));
@@ -574,7 +599,7 @@ mod tests {
         let minimum = vec![Attractor::from(Minimum { label: "m".into(), at: [1.0, 0.0], loss: 0.0 })];
         let labels = label_within(&out, &minimum, 10.0);
         assert_eq!(labels, vec![0, UNDEFINED]);
-        let rows = shares(&out, &labels, &minimum);
+        let rows = shares(&out, &labels, &minimum).unwrap();
         let last = rows.last().unwrap();
         assert_eq!((last.label.as_str(), last.fraction), ("loss undefined", 0.5));
         assert_eq!(rows.iter().find(|r| r.label == "not converged").unwrap().fraction, 0.0);
@@ -589,7 +614,7 @@ mod tests {
                 ([t.cos(), t.sin()], 1)
             })
             .collect();
-        let found = attractors(&ended_at(&ring), Vec::new(), 0.01, |_| 0.0);
+        let found = attractors(&ended_at(&ring), Vec::new(), 0.01, |_| 0.0).unwrap();
         assert_eq!(found.len(), 1);
         assert!((found[0].extent - 2.0).abs() < 0.01, "{}", found[0].extent);
     }

@@ -14,7 +14,8 @@
 
 use serde::Serialize;
 
-use crate::outcome::Outcomes;
+use crate::error::Error;
+use crate::outcome::Bands;
 use crate::spec::Spec;
 
 /// The update rule a known boundary belongs to.
@@ -120,8 +121,12 @@ impl Theory {
 
 /// For every row, the first column (scanning up the x axis) whose trajectory diverged, or
 /// `None` when no cell of the row diverged.
-pub fn first_diverged_column(out: &Outcomes) -> Vec<Option<u32>> {
-    (0..out.rows).map(|r| (0..out.cols).find(|&c| out.diverged(out.index(r, c)))).collect()
+pub fn first_diverged_column(cells: &dyn Bands) -> Result<Vec<Option<u32>>, Error> {
+    let mut first = Vec::with_capacity(cells.rows() as usize);
+    cells.each(&mut |_, out| {
+        first.extend((0..out.rows).map(|r| (0..out.cols).find(|&c| out.diverged(out.index(r, c)))));
+    })?;
+    Ok(first)
 }
 
 /// One row of a measured-versus-analytic comparison.
@@ -138,9 +143,9 @@ pub struct BoundaryRow {
 }
 
 /// Measured boundary per row, with the analytic one when given.
-pub fn compare(spec: &Spec, out: &Outcomes, theory: Option<&Theory>) -> Vec<BoundaryRow> {
+pub fn compare(spec: &Spec, cells: &dyn Bands, theory: Option<&Theory>) -> Result<Vec<BoundaryRow>, Error> {
     let ys = spec.y.centres();
-    first_diverged_column(out)
+    Ok(first_diverged_column(cells)?
         .into_iter()
         .zip(ys)
         .map(|(col, y)| {
@@ -154,7 +159,7 @@ pub fn compare(spec: &Spec, out: &Outcomes, theory: Option<&Theory>) -> Vec<Boun
             };
             BoundaryRow { y, measured, analytic, cells_off }
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]

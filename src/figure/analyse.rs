@@ -6,11 +6,12 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use super::cells::Cells;
 use super::{Job, Kind, cluster_tol};
 use crate::analysis::basins::{self, Attractor};
 use crate::analysis::{boundary, fractal};
 use crate::error::Error;
-use crate::outcome::Outcomes;
+use crate::outcome::{Bands, Outcomes};
 use crate::progress::Progress;
 use crate::refine;
 use crate::runner::Backend;
@@ -20,7 +21,12 @@ use crate::tiles::{RunFolder, TilePlan};
 /// One map of a figure (a panel of one frame): its run and its analysis.
 pub(super) struct Map {
     pub(super) spec: Spec,
-    pub(super) out: Outcomes,
+    /// The outcomes: in memory, or tile by tile in the run folder (a single large map).
+    pub(super) cells: Cells,
+    /// Trajectory-steps up to each trajectory's divergence.
+    pub(super) steps_run: u64,
+    /// Trajectory-steps the runner computed, where it counts them.
+    pub(super) steps_computed: Option<u64>,
     pub(super) run_seconds: f64,
     pub(super) attractors: Vec<Attractor>,
     pub(super) theory: Option<boundary::Theory>,
@@ -33,60 +39,113 @@ pub(super) fn first_map_theory(maps: &[Vec<Map>]) -> Option<&boundary::Theory> {
     maps.iter().flatten().find_map(|m| m.theory.as_ref())
 }
 
-/// Why a map shows one flat colour, when it does: every trajectory started at a stationary
-/// point (converged at step 0) or every one diverged.
-pub(super) fn uniform_warning(out: &Outcomes) -> Option<&'static str> {
-    if out.len() < 2 {
-        None
-    } else if out.conv_step.iter().all(|&c| c == 0) {
-        Some(
-            "every trajectory starts at a stationary point (gradient within the tolerance at step 0), \
-             so the map is uniform; start away from it (--start, or the figure's start)",
-        )
-    } else if (0..out.len()).all(|i| out.diverged(i)) {
-        Some("every trajectory diverged; try smaller learning rates or a larger --threshold")
-    } else {
-        None
+/// A map's cell counts, from one pass over its bands.
+#[derive(Default)]
+struct Tally {
+    cells: usize,
+    diverged: usize,
+    converged: usize,
+    /// Converged at step 0: started at a stationary point.
+    at_start: usize,
+    /// Ended, without diverging, where the loss is NaN.
+    undefined: usize,
+}
+
+impl Tally {
+    fn of(cells: &dyn Bands) -> Result<Tally, Error> {
+        let mut t = Tally::default();
+        cells.each(&mut |_, out| {
+            t.cells += out.len();
+            t.diverged += out.div_step.iter().filter(|&&d| d >= 0).count();
+            t.converged += out.conv_step.iter().filter(|&&c| c >= 0).count();
+            t.at_start += out.conv_step.iter().filter(|&&c| c == 0).count();
+            t.undefined += (0..out.len()).filter(|&i| out.loss_undefined(i)).count();
+        })?;
+        Ok(t)
+    }
+
+    /// `count` as a fraction of the cells (0 on an empty map).
+    fn fraction(&self, count: usize) -> f64 {
+        if self.cells == 0 { 0.0 } else { count as f64 / self.cells as f64 }
+    }
+
+    /// Why the map shows one flat colour, when it does: every trajectory started at a
+    /// stationary point (converged at step 0) or every one diverged.
+    fn uniform_warning(&self) -> Option<&'static str> {
+        if self.cells < 2 {
+            None
+        } else if self.at_start == self.cells {
+            Some(
+                "every trajectory starts at a stationary point (gradient within the tolerance at step 0), \
+                 so the map is uniform; start away from it (--start, or the figure's start)",
+            )
+        } else if self.diverged == self.cells {
+            Some("every trajectory diverged; try smaller learning rates or a larger --threshold")
+        } else {
+            None
+        }
     }
 }
 
 /// Runs one map (the figure's `index`-th: frame by frame, panel by panel) and analyses it;
-/// a merge of shards takes its outcomes instead.
-pub(super) fn run_map(backend: &mut Backend, job: &Job, spec: Spec, index: usize) -> Result<Map, Error> {
+/// a merge of shards takes its outcomes instead. With `alone` (the figure's only map), a map of
+/// more than one tile stays in its run folder and is read back tile by tile.
+pub(super) fn run_map(
+    backend: &mut Backend,
+    job: &Job,
+    spec: Spec,
+    index: usize,
+    alone: bool,
+) -> Result<Map, Error> {
     let work = spec.cells() as u64 * spec.steps as u64;
-    let (out, run_seconds) = match job.tiling.merged.as_ref().and_then(|m| m.get(index)) {
-        Some(c) => (c.out.clone(), c.run_seconds),
+    let (cells, run_seconds) = match job.tiling.merged.as_ref().and_then(|m| m.get(index)) {
+        Some(c) => (Cells::Whole(c.out.clone()), c.run_seconds),
         None => {
             let progress = Progress::new(work, job.kind.name(), job.progress);
             let started = Instant::now();
-            let out = run_tiled(backend, job, &spec, &progress)?;
+            let cells = run_tiled(backend, job, &spec, &progress, alone)?;
             progress.finish();
-            (out, started.elapsed().as_secs_f64())
+            (cells, started.elapsed().as_secs_f64())
         }
     };
+    let (mut steps_run, mut steps_computed) = (0, Some(0));
+    cells.each(&mut |_, band| {
+        steps_run += band.steps_run(spec.steps);
+        steps_computed = steps_computed.zip(band.steps_computed).map(|(a, b)| a + b);
+    })?;
     let params = spec.landscape_params64();
     let known = spec.landscape.minima_in(params, spec.basin_domain());
     let attractors =
-        basins::attractors(&out, known, cluster_tol(&spec), |p| spec.landscape.loss64(p, params));
+        basins::attractors(&cells, known, cluster_tol(&spec), |p| spec.landscape.loss64(p, params))?;
     let theory = if job.kind == Kind::Basins { None } else { boundary::analytic(&spec) };
-    let rows =
-        if job.kind == Kind::Basins { Vec::new() } else { boundary::compare(&spec, &out, theory.as_ref()) };
+    let rows = if job.kind == Kind::Basins {
+        Vec::new()
+    } else {
+        boundary::compare(&spec, &cells, theory.as_ref())?
+    };
     let refined = match job.refine {
         Some(r) => {
-            Some(refine::refine(backend, &spec, &out, r.precision, r.steps, theory.as_ref(), job.progress)?)
+            Some(refine::refine(backend, &spec, &cells, r.precision, r.steps, theory.as_ref(), job.progress)?)
         }
         None => None,
     };
-    Ok(Map { spec, out, run_seconds, attractors, theory, rows, refined })
+    Ok(Map { spec, cells, steps_run, steps_computed, run_seconds, attractors, theory, rows, refined })
 }
 
 /// Runs every cell of `spec`: in one go where the grid is one tile, else tile by tile with
 /// the finished tiles kept in the run folder beside the outputs (resumed from there with
-/// `--resume`; removed once the outputs are written).
-fn run_tiled(backend: &mut Backend, job: &Job, spec: &Spec, progress: &Progress) -> Result<Outcomes, Error> {
+/// `--resume`; removed once the outputs are written). With `alone`, the tiles stay there to be
+/// read back one at a time; else they are gathered into one grid.
+fn run_tiled(
+    backend: &mut Backend,
+    job: &Job,
+    spec: &Spec,
+    progress: &Progress,
+    alone: bool,
+) -> Result<Cells, Error> {
     let plan = TilePlan::new(spec.x.cells, spec.y.cells, 1);
     if plan.tiles() == 1 && !job.tiling.resume {
-        return backend.run(spec, progress);
+        return backend.run(spec, progress).map(Cells::Whole);
     }
     let folder = RunFolder::open(&job.prefix, &job.spec_hash(), job.tiling.resume)?;
     if job.tiling.resume {
@@ -98,12 +157,16 @@ fn run_tiled(backend: &mut Backend, job: &Job, spec: &Spec, progress: &Progress)
         );
     }
     let all: Vec<u32> = (0..plan.tiles()).collect();
+    if alone {
+        crate::tiles::run(backend, spec, (&plan, &all), Some(&folder), progress, &mut |_, _| ())?;
+        return Ok(Cells::Tiles { folder, plan, cols: spec.x.cells });
+    }
     let mut out = Outcomes::zeroed(spec.x.cells, spec.y.cells);
     out.steps_computed = Some(0);
     crate::tiles::run(backend, spec, (&plan, &all), Some(&folder), progress, &mut |rows, band| {
         out.put_rows(rows.start, &band)
     })?;
-    Ok(out)
+    Ok(Cells::Whole(out))
 }
 
 /// A map's analysis as JSON, its one-line summary, and its basin shares.
@@ -113,22 +176,21 @@ pub(super) fn analyse(
     labels: &[i32],
     attractors: &[Attractor],
     detailed: bool,
-) -> (Analysis, String, Vec<basins::BasinShare>) {
-    let (spec, out) = (&m.spec, &m.out);
-    let mut summary = format!(
-        "diverged {:.1}%, converged {:.1}%",
-        100.0 * out.diverged_fraction(),
-        100.0 * out.converged_fraction()
-    );
-    if let Some(w) = uniform_warning(out) {
+) -> Result<(Analysis, String, Vec<basins::BasinShare>), Error> {
+    let (spec, cols, rows) = (&m.spec, m.cells.cols(), m.cells.rows());
+    let tally = Tally::of(&m.cells)?;
+    let (diverged_fraction, converged_fraction) =
+        (tally.fraction(tally.diverged), tally.fraction(tally.converged));
+    let mut summary =
+        format!("diverged {:.1}%, converged {:.1}%", 100.0 * diverged_fraction, 100.0 * converged_fraction);
+    if let Some(w) = tally.uniform_warning() {
         summary.push_str(&format!("; warning: {w}"));
     }
-    let undefined = (0..out.len()).filter(|&i| out.loss_undefined(i)).count();
-    if undefined > 0 {
-        summary
-            .push_str(&format!(", loss NaN at the end {:.1}%", 100.0 * undefined as f64 / out.len() as f64));
+    if tally.undefined > 0 {
+        summary.push_str(&format!(", loss NaN at the end {:.1}%", 100.0 * tally.fraction(tally.undefined)));
     }
-    let shares = if attractors.is_empty() { Vec::new() } else { basins::shares(out, labels, attractors) };
+    let shares =
+        if attractors.is_empty() { Vec::new() } else { basins::shares(&m.cells, labels, attractors)? };
     if kind == Kind::Basins && !shares.is_empty() {
         // The six largest shares (attractors, divergence, non-convergence) in one line.
         let mut top: Vec<&basins::BasinShare> = shares.iter().filter(|r| r.fraction > 0.0).collect();
@@ -139,12 +201,13 @@ pub(super) fn analyse(
     }
     summary.push_str(&boundary_summary(m));
     // The boundary between basins (basin maps) or between diverging and other cells.
+    // (A cell is labelled diverged exactly when it diverged.)
     let edge = if kind == Kind::Basins {
-        fractal::boundary(labels, out.cols, out.rows)
+        fractal::boundary(labels, cols, rows)
     } else {
-        fractal::boundary(&out.div_step.iter().map(|&d| d >= 0).collect::<Vec<_>>(), out.cols, out.rows)
+        fractal::boundary(&labels.iter().map(|&l| l == basins::DIVERGED).collect::<Vec<_>>(), cols, rows)
     };
-    let dimension = if detailed { fractal::box_counting(&edge, out.cols, out.rows, 1) } else { None };
+    let dimension = if detailed { fractal::box_counting(&edge, cols, rows, 1) } else { None };
     if let Some(d) = &dimension {
         summary.push_str(&format!("; {}", d.summary()));
     }
@@ -159,15 +222,15 @@ pub(super) fn analyse(
         conv_tol: spec.conv_tol,
         conv_floor: spec.conv_floor,
         run_seconds: m.run_seconds,
-        diverged_fraction: out.diverged_fraction(),
-        converged_fraction: out.converged_fraction(),
+        diverged_fraction,
+        converged_fraction,
         basins: shares.clone(),
         analytic_boundary: m.theory.as_ref().map(|t| Formula { formula: t.formula }),
         boundary: m.rows.clone(),
         boundary_dimension: dimension,
         refined_boundary: m.refined.as_ref().map(|rows| Refined { rows: rows.clone() }),
     };
-    (analysis, summary, shares)
+    Ok((analysis, summary, shares))
 }
 
 /// The summary's account of the map's boundary: measured against theory (worst cells off,

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::analyse::{Analysis, Map, analyse, first_map_theory};
 use super::{Frames, Job, Kind, Shared, reach};
 use crate::analysis::{basins, boundary};
+use crate::error::Error;
 use crate::output::with_ext;
 use crate::paint;
 use crate::refine;
@@ -41,20 +42,20 @@ pub(super) fn paint_map(
     shared: &Shared,
     (f, frames): (usize, usize),
     (p, panels): (usize, usize),
-) -> Painted {
+) -> Result<Painted, Error> {
     let (style, zoom, ratio) = (&job.style, shared.zoom, shared.ratio);
     let attractors = &shared.attractors;
-    let labels = basins::label_within(&m.out, attractors, reach(&m.spec));
+    let labels = basins::label_cells(&m.cells, attractors, reach(&m.spec))?;
     let (mut cells, key) = paint::colour(
         &m.spec,
-        &m.out,
+        &m.cells,
         &labels,
         attractors,
         shared.color,
         zoom,
         style.cmap,
         &shared.loss_scale,
-    );
+    )?;
     if job.kind == Kind::Basins && style.contours {
         paint::contours(&mut cells, &m.spec);
     }
@@ -69,7 +70,7 @@ pub(super) fn paint_map(
     if job.kind == Kind::Basins && style.markers {
         paint::markers(&mut img, &m.spec, attractors, (9 * ratio).max(zoom.up));
     }
-    let (analysis, summary, shares) = analyse(job.kind, m, &labels, attractors, frames == 1);
+    let (analysis, summary, shares) = analyse(job.kind, m, &labels, attractors, frames == 1)?;
     // Panels and frames of one figure write their tables and arrays with a suffix.
     let suffix = match (frames, panels) {
         (1, 1) => String::new(),
@@ -90,7 +91,7 @@ pub(super) fn paint_map(
     }
     let npz = (job.raw && frames == 1).then(|| with_ext(&base, "npz"));
     let note = if panels > 1 { format!("{}: {summary}", paint::optimiser_title(&m.spec)) } else { summary };
-    Painted { plot: img, key, analysis, note, labels, tables, npz }
+    Ok(Painted { plot: img, key, analysis, note, labels, tables, npz })
 }
 
 /// The colour key with the overlays' entries added: the analytic curve and the refined

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 mod analyse;
+mod cells;
 mod draw;
 mod write;
 
@@ -13,7 +14,7 @@ use write::{metadata, write};
 
 use crate::analysis::basins::{self, Attractor};
 use crate::error::Error;
-use crate::outcome::Outcomes;
+use crate::outcome::Bands;
 use crate::paint;
 use crate::picture::Image;
 use crate::plan::{Figure, PngText, Report, Style};
@@ -186,7 +187,7 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
 
     let maps = run_all(backend, jobs, specs)?;
     let all: Vec<&Map> = maps.iter().flatten().collect();
-    let shared = Shared::over(job, &all);
+    let shared = Shared::over(job, &all)?;
     let mut painted: Vec<Vec<Painted>> = maps
         .iter()
         .enumerate()
@@ -195,9 +196,9 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
                 .iter()
                 .enumerate()
                 .map(|(p, m)| paint_map(job, m, &shared, (f, maps.len()), (p, frame.len())))
-                .collect()
+                .collect::<Result<Vec<_>, Error>>()
         })
-        .collect();
+        .collect::<Result<_, Error>>()?;
     let key = with_overlays(painted[0][0].key.clone(), &maps);
     let title = draw::title(jobs, &maps[0][0].spec, slot);
     let (scenes, plots, text_fits) =
@@ -330,11 +331,12 @@ fn run_all(backend: &mut Backend, jobs: &[Job], specs: Vec<(usize, Spec)>) -> Re
     // Each map's progress judges its own pace; this one, silent but for its pace warning,
     // judges the figure's, in maps.
     let figure = Progress::counting(specs.len() as u64, "the figure's maps", "maps", false);
+    let alone = specs.len() == 1;
     for (index, (k, s)) in specs.into_iter().enumerate() {
         if k == 0 {
             maps.push(Vec::new());
         }
-        let map = run_map(backend, &jobs[k], s, index)?;
+        let map = run_map(backend, &jobs[k], s, index, alone)?;
         maps.last_mut().expect("a frame was started").push(map);
         figure.add(1);
     }
@@ -356,13 +358,13 @@ pub(super) struct Shared {
 }
 
 impl Shared {
-    fn over(job: &Job, all: &[&Map]) -> Shared {
+    fn over(job: &Job, all: &[&Map]) -> Result<Shared, Error> {
         let lists: Vec<Vec<Attractor>> = all.iter().map(|m| m.attractors.clone()).collect();
         let mut attractors = basins::merge(&lists, cluster_tol(&job.spec));
         let params = job.spec.landscape_params64();
         basins::name_found(&mut attractors, |p| job.spec.landscape.hess64(p, params));
-        let outs: Vec<&Outcomes> = all.iter().map(|m| &m.out).collect();
-        let loss_scale = paint::LossScale::over(&outs, &attractors);
+        let cells: Vec<&dyn Bands> = all.iter().map(|m| &m.cells as &dyn Bands).collect();
+        let loss_scale = paint::LossScale::over(&cells, &attractors)?;
         let style = &job.style;
         let zoom =
             heatmap::Zoom::for_grid(job.spec.x.cells, job.spec.y.cells, style.size * style.ratio.max(1));
@@ -370,6 +372,6 @@ impl Shared {
         // proportions as a 512-pixel one instead of 11-pixel labels.
         let side = zoom.pixels(job.spec.x.cells.max(job.spec.y.cells));
         let ratio = style.ratio.max(1).max(side / style.size.max(1));
-        Shared { attractors, loss_scale, zoom, ratio, color: colouring(job) }
+        Ok(Shared { attractors, loss_scale, zoom, ratio, color: colouring(job) })
     }
 }

@@ -1,5 +1,6 @@
 //! Writing a map figure: its JSON metadata, PNG, raw arrays and tables as one atomic set.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -10,8 +11,8 @@ use super::{Frames, Job, Shared, cluster_tol};
 use crate::analysis::basins::Attractor;
 use crate::error::Error;
 use crate::gpu::AdapterSummary;
-use crate::outcome::Outcomes;
-use crate::output::{Array, OutputSet, with_ext};
+use crate::outcome::{Bands, Outcomes};
+use crate::output::{Array, Element, OutputSet, with_ext, write_le};
 use crate::picture::{FileMeta, Image};
 use crate::plan::{Provenance, Rect};
 use crate::runner::Backend;
@@ -110,8 +111,8 @@ impl Speed {
     /// The speed of `maps`' runs.
     pub(super) fn of(maps: &[&Map]) -> Speed {
         let run_seconds: f64 = maps.iter().map(|m| m.run_seconds).sum();
-        let steps_run: u64 = maps.iter().map(|m| m.out.steps_run(m.spec.steps)).sum();
-        let steps_computed = maps.iter().map(|m| m.out.steps_computed).sum::<Option<u64>>();
+        let steps_run: u64 = maps.iter().map(|m| m.steps_run).sum();
+        let steps_computed = maps.iter().map(|m| m.steps_computed).sum::<Option<u64>>();
         Speed {
             run_seconds,
             steps_run,
@@ -161,7 +162,7 @@ pub(super) fn write(
     for (frame, painted) in maps.iter().zip(painted) {
         for (m, p) in frame.iter().zip(painted) {
             if let Some(path) = &p.npz {
-                write_npz(&mut set, path, &m.spec, &m.out, &p.labels)?;
+                write_npz(&mut set, path, &m.spec, &m.cells, &p.labels)?;
             }
         }
     }
@@ -177,11 +178,10 @@ pub(super) fn write_npz(
     set: &mut OutputSet,
     path: &Path,
     spec: &Spec,
-    out: &Outcomes,
+    cells: &dyn Bands,
     labels: &[i32],
 ) -> Result<(), Error> {
-    let shape = vec![out.rows as u64, out.cols as u64];
-    let diverged: Vec<bool> = out.div_step.iter().map(|&d| d >= 0).collect();
+    let shape = vec![cells.rows() as u64, cells.cols() as u64];
     // Cell centres as the run saw them: float32 for f32 runs, float64 for f64 runs.
     let (ax64, ay64) = (spec.x.centres_in(spec.precision), spec.y.centres_in(spec.precision));
     let (ax, ay) = (spec.x.centres(), spec.y.centres());
@@ -196,15 +196,38 @@ pub(super) fn write_npz(
         ],
     };
     let [axis_x, axis_y] = axes;
+    // Each outcome array written band by band, straight from the grid.
+    let bands = |w: &mut dyn Write, write: &dyn Fn(&mut dyn Write, &Outcomes) -> std::io::Result<()>| {
+        let mut result = Ok(());
+        cells
+            .each(&mut |_, band| {
+                if result.is_ok() {
+                    result = write(w, band);
+                }
+            })
+            .map_err(std::io::Error::other)?;
+        result
+    };
+    let f32s = |field: fn(&Outcomes) -> &[f32]| {
+        move |w: &mut dyn Write| bands(w, &|w, o| write_le(w, field(o), f32::to_le_bytes))
+    };
+    let i32s = |field: fn(&Outcomes) -> &[i32]| {
+        move |w: &mut dyn Write| bands(w, &|w, o| write_le(w, field(o), i32::to_le_bytes))
+    };
+    let (x, y, loss) = (f32s(|o| &o.x), f32s(|o| &o.y), f32s(|o| &o.loss));
+    let (div_step, conv_step) = (i32s(|o| &o.div_step), i32s(|o| &o.conv_step));
+    let diverged = |w: &mut dyn Write| {
+        bands(w, &|w, o| w.write_all(&o.div_step.iter().map(|&d| u8::from(d >= 0)).collect::<Vec<u8>>()))
+    };
     set.npz(
         path,
         &[
-            Array::F32("x", shape.clone(), &out.x),
-            Array::F32("y", shape.clone(), &out.y),
-            Array::F32("loss", shape.clone(), &out.loss),
-            Array::Bool("diverged", shape.clone(), diverged),
-            Array::I32("div_step", shape.clone(), &out.div_step),
-            Array::I32("conv_step", shape.clone(), &out.conv_step),
+            Array::Stream("x", shape.clone(), Element::F32, &x),
+            Array::Stream("y", shape.clone(), Element::F32, &y),
+            Array::Stream("loss", shape.clone(), Element::F32, &loss),
+            Array::Stream("diverged", shape.clone(), Element::Bool, &diverged),
+            Array::Stream("div_step", shape.clone(), Element::I32, &div_step),
+            Array::Stream("conv_step", shape.clone(), Element::I32, &conv_step),
             Array::I32("basin", shape, labels),
             axis_x,
             axis_y,

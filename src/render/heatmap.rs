@@ -5,6 +5,8 @@ use image::{Rgb as Pixel, RgbImage};
 use rayon::prelude::*;
 
 use super::colormap::Rgb;
+use crate::error::Error;
+use crate::outcome::{Bands, Outcomes};
 
 /// Paints a `cols x rows` grid (row-major, row 0 = low y) into an image `scale` pixels per cell.
 pub fn paint(cols: u32, rows: u32, scale: u32, colour: impl Fn(usize) -> Rgb + Sync) -> RgbImage {
@@ -60,24 +62,40 @@ impl Zoom {
     }
 }
 
-/// [`paint`] at `zoom`: where it draws one pixel per `down x down` cells, each pixel shows the
-/// cell at its centre (the last pixel of a side, the centre of the cells left).
-pub fn paint_zoomed(cols: u32, rows: u32, zoom: Zoom, colour: impl Fn(usize) -> Rgb + Sync) -> RgbImage {
-    if zoom.down <= 1 {
-        return paint(cols, rows, zoom.up, colour);
-    }
-    let d = zoom.down;
+/// [`paint`] at `zoom` of a grid read band by band (whole rows, in row order); where `zoom`
+/// draws one pixel per `down x down` cells, each pixel shows the cell at its centre (the last
+/// pixel of a side, the centre of the cells left). `colour(band,
+/// local, global)` gives the colour of the cell at index `local` of `band`, `global` in the
+/// whole grid. Only a band at a time is read; the image is the same.
+pub fn paint_bands(
+    cells: &dyn Bands,
+    zoom: Zoom,
+    colour: impl Fn(&Outcomes, usize, usize) -> Rgb + Sync,
+) -> Result<RgbImage, Error> {
+    let (cols, rows) = (cells.cols(), cells.rows());
     let (w, h) = (zoom.pixels(cols), zoom.pixels(rows));
+    let d = zoom.down.max(1);
     let centre = |p: u32, n: u32| (p * d + (d / 2).min((n - 1 - p * d) / 2)).min(n - 1);
+    // The cell row a pixel row shows (pixel rows run from the top, the high end of y), and
+    // the cell column of a pixel column.
+    let row_of = |py: u32| if d > 1 { rows - 1 - centre(py, rows) } else { rows - 1 - py / zoom.up };
+    let col_of = |px: u32| if d > 1 { centre(px, cols) } else { px / zoom.up };
     let mut buf = vec![0u8; w as usize * h as usize * 3];
-    buf.par_chunks_mut(w as usize * 3).enumerate().for_each(|(py, line)| {
-        // Pixel rows run from the top, the high end of the y axis.
-        let row = (rows - 1 - centre(py as u32, rows)) as usize;
-        for (px, p) in line.chunks_mut(3).enumerate() {
-            p.copy_from_slice(&colour(row * cols as usize + centre(px as u32, cols) as usize));
-        }
-    });
-    RgbImage::from_raw(w, h, buf).expect("the buffer holds w x h RGB pixels")
+    cells.each(&mut |first, band| {
+        let last = first + band.rows;
+        buf.par_chunks_mut(w as usize * 3).enumerate().for_each(|(py, line)| {
+            let row = row_of(py as u32);
+            if row < first || row >= last {
+                return;
+            }
+            let (local, global) = ((row - first) as usize * cols as usize, row as usize * cols as usize);
+            for (px, p) in line.chunks_mut(3).enumerate() {
+                let c = col_of(px as u32) as usize;
+                p.copy_from_slice(&colour(band, local + c, global + c));
+            }
+        });
+    })?;
+    Ok(RgbImage::from_raw(w, h, buf).expect("the buffer holds w x h RGB pixels"))
 }
 
 /// Fills a square of `width` pixels centred on pixel coordinates `(x, y)` (clipped).
