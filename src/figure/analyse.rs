@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{Job, Kind, cluster_tol};
 use crate::analysis::basins::{self, Attractor};
+use crate::analysis::fractality::{self, Fractality};
 use crate::analysis::{boundary, fractal};
 use crate::error::Error;
 use crate::outcome::Outcomes;
@@ -105,9 +106,11 @@ fn run_tiled(backend: &mut Backend, job: &Job, spec: &Spec, progress: &Progress)
     Ok(out)
 }
 
-/// A map's analysis as JSON, its one-line summary, and its basin shares.
+/// A map's analysis as JSON, its one-line summary, and its basin shares; `detailed` adds
+/// the boundary's box-counting dimension (marked and counted by `box_count`) and its
+/// fractality measures.
 pub(super) fn analyse(
-    kind: Kind,
+    (kind, box_count): (Kind, fractal::BoxCount),
     m: &Map,
     labels: &[i32],
     attractors: &[Attractor],
@@ -138,15 +141,30 @@ pub(super) fn analyse(
     }
     summary.push_str(&boundary_summary(m));
     // The boundary between basins (basin maps) or between diverging and other cells.
-    let edge = if kind == Kind::Basins {
-        fractal::boundary(labels, out.cols, out.rows)
+    let classes: std::borrow::Cow<[i32]> = if kind == Kind::Basins {
+        labels.into()
     } else {
-        fractal::boundary(&out.div_step.iter().map(|&d| d >= 0).collect::<Vec<_>>(), out.cols, out.rows)
+        out.div_step.iter().map(|&d| if d >= 0 { basins::DIVERGED } else { 0 }).collect::<Vec<_>>().into()
     };
-    let dimension = if detailed { fractal::box_counting(&edge, out.cols, out.rows, 1) } else { None };
+    let (dimension, fractality) = if detailed {
+        rayon::join(
+            || box_count.dimension(&classes, out.cols, out.rows),
+            || Some(Fractality::measure(&classes, out.cols, out.rows)),
+        )
+    } else {
+        (None, None)
+    };
     if let Some(d) = &dimension {
         summary.push_str(&format!("; {}", d.summary()));
     }
+    if let Some(f) = fractality.as_ref().filter(|_| kind == Kind::Basins) {
+        let text = f.summary();
+        if !text.is_empty() {
+            summary.push_str(&format!("; {text}"));
+        }
+    }
+    let (uncertainty_exponent, basin_entropy, wada) =
+        fractality.map_or((None, None, None), |f| (f.uncertainty_exponent, f.basin_entropy, Some(f.wada)));
     let analysis = Analysis {
         landscape: Named { name: spec.landscape.name, formula: spec.landscape.formula },
         optimizer: OptimiserMeta { name: spec.optimiser.name, rule: spec.optimiser.rule },
@@ -164,6 +182,9 @@ pub(super) fn analyse(
         analytic_boundary: m.theory.as_ref().map(|t| Formula { formula: t.formula }),
         boundary: m.rows.clone(),
         boundary_dimension: dimension,
+        uncertainty_exponent,
+        basin_entropy,
+        wada,
         refined_boundary: m.refined.as_ref().map(|rows| Refined { rows: rows.clone() }),
     };
     (analysis, summary, shares)
@@ -221,6 +242,9 @@ pub(super) struct Analysis {
     analytic_boundary: Option<Formula>,
     boundary: Vec<boundary::BoundaryRow>,
     boundary_dimension: Option<fractal::Dimension>,
+    uncertainty_exponent: Option<fractality::Uncertainty>,
+    basin_entropy: Option<fractality::BasinEntropy>,
+    wada: Option<fractality::Wada>,
     refined_boundary: Option<Refined>,
 }
 
