@@ -70,7 +70,7 @@ pub fn uncertainty_exponent(labels: &[i32], cols: u32, rows: u32) -> Option<Unce
             uncertain as f64 / (c * r) as f64
         })
         .collect();
-    if fractions.iter().any(|&f| f == 0.0) {
+    if fractions.contains(&0.0) {
         return None;
     }
     let pts: Vec<(f64, f64)> = eps.iter().zip(&fractions).map(|(&e, &f)| ((e as f64).ln(), f.ln())).collect();
@@ -491,7 +491,7 @@ mod tests {
     #[test]
     fn finely_interleaved_basins_are_wada_and_two_basins_never_are() {
         // Stripes 0, 1, 2, 0, 1, 2, ... one cell wide: every boundary cell touches all three.
-        let stripes: Vec<i32> = (0..64 * 64).map(|i| (i % 64 % 3) as i32).collect();
+        let stripes: Vec<i32> = (0..64 * 64).map(|i| i % 64 % 3).collect();
         let w = wada(&stripes, 64, 64);
         assert!(w.wada && w.r == 1 && w.shared_fraction == 1.0 && w.coincide_r == Some(1), "{w:?}");
         let w = wada(&half_planes(64), 64, 64);
@@ -506,7 +506,7 @@ mod tests {
             .map(|i| match i % 64 {
                 10 => -1,
                 40 => -2,
-                x => (x % 3) as i32,
+                x => x % 3,
             })
             .collect();
         let w = wada(&labels, 64, 64);
