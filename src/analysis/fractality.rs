@@ -253,41 +253,7 @@ pub fn wada(labels: &[i32], cols: u32, rows: u32) -> Wada {
         );
     }
     let words = classes.len().div_ceil(64);
-    let bit = |label: i32| {
-        let k = classes.binary_search(&label).expect("every basin label is a class");
-        (k / 64, 1u64 << (k % 64))
-    };
-    // Each cell's merges: the bits of its basin and of its 4-neighbours' other basins.
-    let mut sets = vec![0u64; c * r * words];
-    sets.par_chunks_mut(c * words).enumerate().for_each(|(y, row)| {
-        for x in 0..c {
-            let i = y * c + x;
-            let v = labels[i];
-            if v < 0 {
-                continue;
-            }
-            let set = &mut row[x * words..(x + 1) * words];
-            let mut across = |j: usize| {
-                let w = labels[j];
-                if w >= 0 && w != v {
-                    let (word, b) = bit(w);
-                    set[word] |= b;
-                    true
-                } else {
-                    false
-                }
-            };
-            let mut any = false;
-            any |= x + 1 < c && across(i + 1);
-            any |= x > 0 && across(i - 1);
-            any |= y + 1 < r && across(i + c);
-            any |= y > 0 && across(i - c);
-            if any {
-                let (word, b) = bit(v);
-                set[word] |= b;
-            }
-        }
-    });
+    let mut sets = merges(labels, c, r, &classes);
     let edge: Vec<usize> =
         (0..c * r).filter(|&i| sets[i * words..(i + 1) * words].iter().any(|&w| w != 0)).collect();
     let boundary_cells = edge.len() as u64;
@@ -330,6 +296,48 @@ pub fn wada(labels: &[i32], cols: u32, rows: u32) -> Wada {
         coincide_r,
         reason: None,
     }
+}
+
+/// Each cell's set of the merged boundaries it lies on (`classes.len().div_ceil(64)` words a
+/// cell, bit `k` for `classes[k]`): the bits of its basin and of its 4-neighbours' other
+/// basins where it has such neighbours, none elsewhere.
+fn merges(labels: &[i32], c: usize, r: usize, classes: &[i32]) -> Vec<u64> {
+    let words = classes.len().div_ceil(64);
+    let bit = |label: i32| {
+        let k = classes.binary_search(&label).expect("every basin label is a class");
+        (k / 64, 1u64 << (k % 64))
+    };
+    let mut sets = vec![0u64; c * r * words];
+    sets.par_chunks_mut(c * words).enumerate().for_each(|(y, row)| {
+        for x in 0..c {
+            let i = y * c + x;
+            let v = labels[i];
+            if v < 0 {
+                continue;
+            }
+            let set = &mut row[x * words..(x + 1) * words];
+            let mut across = |j: usize| {
+                let w = labels[j];
+                if w >= 0 && w != v {
+                    let (word, b) = bit(w);
+                    set[word] |= b;
+                    true
+                } else {
+                    false
+                }
+            };
+            let mut any = false;
+            any |= x + 1 < c && across(i + 1);
+            any |= x > 0 && across(i - 1);
+            any |= y + 1 < r && across(i + c);
+            any |= y > 0 && across(i - c);
+            if any {
+                let (word, b) = bit(v);
+                set[word] |= b;
+            }
+        }
+    });
+    sets
 }
 
 /// One step of dilation of per-cell bit sets (`words` words a cell, row-major `c` x `r`):

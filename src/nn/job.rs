@@ -226,6 +226,21 @@ struct FrameOut {
     text_fits: bool,
 }
 
+/// The box-counting dimension (marked and counted by `box_count`) and the fractality of the
+/// boundary between cells that train and cells that do not.
+fn measure_boundary(
+    box_count: fractal::BoxCount,
+    trains: &[bool],
+    cols: u32,
+    rows: u32,
+) -> (Option<fractal::Dimension>, fractality::Fractality) {
+    let classes: Vec<i32> = trains.iter().map(|&t| t as i32).collect();
+    rayon::join(
+        || box_count.dimension(&classes, cols, rows),
+        || fractality::Fractality::measure(&classes, cols, rows),
+    )
+}
+
 /// Runs one frame (one map) and frames its picture; `label` is added to the title.
 fn run_frame(
     backend: &mut Backend,
@@ -248,11 +263,7 @@ fn run_frame(
 
     let trains = either!(&out, o => map::classes(o, spec.steps));
     let trained = trains.iter().filter(|&&t| t).count() as f64 / trains.len().max(1) as f64;
-    let classes: Vec<i32> = trains.iter().map(|&t| t as i32).collect();
-    let (dimension, measures) = rayon::join(
-        || job.box_count.dimension(&classes, cols, rows),
-        || fractality::Fractality::measure(&classes, cols, rows),
-    );
+    let (dimension, measures) = measure_boundary(job.box_count, &trains, cols, rows);
     let style = &job.style;
     let ratio = style.ratio.max(1);
     let scale = heatmap::scale_for(cols, rows, style.size * ratio);
