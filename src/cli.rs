@@ -129,6 +129,10 @@ pub struct FigureArgs {
     /// same factor.
     #[arg(long, allow_hyphen_values = true, value_name = "CX,CY,SPAN")]
     pub zoom: Option<String>,
+    /// How the boundary's box-counting dimension (JSON `boundary_dimension`) marks and counts
+    /// it.
+    #[arg(long, value_enum, value_name = "METHOD", default_value_t = downhill::recipe::defaults::BOX_COUNT)]
+    pub box_count: downhill::analysis::fractal::BoxCount,
 }
 
 /// Boundary refinement, shared by the map commands.

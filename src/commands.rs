@@ -506,6 +506,7 @@ fn map_recipe(
             .map(|z| spec::parse_zoom("--zoom", z).map(|z| [z.centre[0], z.centre[1], z.span]))
             .transpose()?,
         raw: Some(true),
+        box_count: chosen(fig.box_count, downhill::recipe::defaults::BOX_COUNT),
         ..Default::default()
     };
     apply_run_and_style(&mut r, run, &fig.style)?;

@@ -370,6 +370,48 @@ fn assert_newton_fractal(out: &Outcomes, s: &Spec, who: &str) {
     let (measured, reference) = (dim(&labels), dim(&truth));
     assert!((1.40..1.56).contains(&measured), "{who}: dimension {measured}");
     assert!((measured - reference).abs() < 0.02, "{who}: {measured} vs f64 reference {reference}");
+    assert_newton_basins_are_wada(&labels, out.cols, out.rows, who);
+}
+
+/// Newton's basins for z^3 - 1 are Wada (every boundary point borders all three basins),
+/// with a boundary basin entropy above ln 2 and an uncertainty dimension well above 1.
+fn assert_newton_basins_are_wada(labels: &[i32], cols: u32, rows: u32, who: &str) {
+    use downhill::analysis::fractality::Fractality;
+    let f = Fractality::measure(labels, cols, rows);
+    assert!(f.wada.wada && f.wada.basins == 3 && f.wada.r <= 3, "{who}: {:?}", f.wada);
+    let e = f.basin_entropy.unwrap();
+    assert!(e.fractal() && e.sbb.unwrap() > 0.70, "{who}: {e:?}");
+    let u = f.uncertainty_exponent.unwrap();
+    assert!((1.35..1.6).contains(&u.dimension) && u.std_error < 0.05, "{who}: {u:?}");
+}
+
+/// Gradient descent's basins on Himmelblau's function have smooth boundaries: uncertainty
+/// dimension near 1, boundary basin entropy below ln 2, and not Wada (the four basins meet in
+/// pairs along curves, and all four only near the central maximum).
+#[test]
+fn gd_basins_of_himmelblau_are_smooth_and_not_wada() {
+    use downhill::analysis::basins;
+    use downhill::analysis::fractality::Fractality;
+    let s = spec(
+        "himmelblau",
+        "gd:lr=0.01",
+        axis("x0", -5.0, 5.0, false),
+        axis("y0", -5.0, 5.0, false),
+        (128, 128),
+        300,
+        [0.0, 0.0],
+    );
+    let out = cpu::run(&s, &Progress::hidden());
+    let known = s.landscape.minima_in(s.landscape_params64(), s.basin_domain());
+    let found =
+        basins::attractors(&out, known, 1e-2, |p| s.landscape.loss64(p, s.landscape_params64())).unwrap();
+    let labels = basins::label(&out, &found);
+    let f = Fractality::measure(&labels, out.cols, out.rows);
+    let u = f.uncertainty_exponent.unwrap();
+    assert!((u.dimension - 1.0).abs() < 0.15, "{u:?}");
+    let e = f.basin_entropy.unwrap();
+    assert!(!e.fractal() && e.sbb.unwrap() < 0.6, "{e:?}");
+    assert!(!f.wada.wada && f.wada.basins == 4 && f.wada.shared_fraction < 0.3, "{:?}", f.wada);
 }
 
 #[test]

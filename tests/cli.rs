@@ -501,6 +501,87 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
 #[test]
 fn unknown_flags_are_usage_errors() {
     downhill().args(["basins", "--bogus"]).assert().code(2).stderr(contains("--bogus"));
+    downhill()
+        .args(["basins", "--box-count", "boxes", "--res", "8"])
+        .assert()
+        .code(2)
+        .stderr(contains("--box-count").and(contains("cells, blocks")));
+}
+
+/// Every map's JSON reports its fractality next to the boundary's box-counting dimension,
+/// which records how it marked and counted the boundary (`--box-count`).
+#[test]
+fn every_map_reports_its_fractality_and_the_box_count_method() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(format!("{name}.json"))).unwrap())
+            .unwrap()
+    };
+    downhill()
+        .args([
+            "basins",
+            "--landscape",
+            "himmelblau",
+            "--res",
+            "64",
+            "--steps",
+            "200",
+            "--box-count",
+            "blocks",
+        ])
+        .args(["--backend", "cpu", "-o"])
+        .arg(dir.path().join("b"))
+        .assert()
+        .success()
+        .stderr(contains("2x2 blocks").and(contains("Sbb")).and(contains("not Wada")));
+    let b = json("b");
+    assert_eq!(b["boundary_dimension"]["method"], "blocks");
+    assert_eq!(b["boundary_dimension"]["box_sizes"][0], 2);
+    let u = &b["uncertainty_exponent"];
+    let (alpha, d) = (u["alpha"].as_f64().unwrap(), u["dimension"].as_f64().unwrap());
+    assert!((alpha + d - 2.0).abs() < 1e-12 && u["eps_range"] == serde_json::json!([1, 16]), "{u}");
+    assert_eq!(b["basin_entropy"]["box"], 5);
+    assert!(b["basin_entropy"]["sbb"].as_f64().unwrap() < std::f64::consts::LN_2);
+    assert_eq!(
+        (&b["wada"]["method"], &b["wada"]["wada"], &b["wada"]["basins"]),
+        (&"merging".into(), &false.into(), &4.into())
+    );
+    // A stability map: the default `cells`, and two classes (diverged or not), never Wada.
+    downhill()
+        .args(["stability", "--res", "16", "--steps", "50", "--backend", "cpu", "-o"])
+        .arg(dir.path().join("s"))
+        .assert()
+        .success();
+    let s = json("s");
+    assert_eq!(s["boundary_dimension"]["method"], "cells");
+    assert!(s["basin_entropy"]["sb"].as_f64().unwrap() > 0.0, "{s}");
+    assert_eq!(s["wada"]["wada"], false);
+    assert!(s["wada"]["reason"].as_str().unwrap().contains("at least three"), "{}", s["wada"]);
+    // A trainability map: trains or not, measured the same way.
+    downhill()
+        .args([
+            "trainability",
+            "--res",
+            "16",
+            "--steps",
+            "20",
+            "--dim",
+            "2",
+            "--width",
+            "2",
+            "--box-count",
+            "blocks",
+        ])
+        .args(["--backend", "cpu", "-o"])
+        .arg(dir.path().join("t"))
+        .assert()
+        .success();
+    let t = json("t");
+    assert_eq!(t["wada"]["method"], "merging", "{t}");
+    assert!(t.get("basin_entropy").is_some() && t.get("uncertainty_exponent").is_some(), "{t}");
+    if !t["boundary_dimension"].is_null() {
+        assert_eq!(t["boundary_dimension"]["method"], "blocks");
+    }
 }
 
 #[test]
@@ -911,6 +992,12 @@ fn figure_files_get_the_command_lines_checks_before_anything_is_written() {
     file_rejects(&paths("domain = [1.0, 1.0, 0.0, 1.0]"), "figure `p`: domain", "empty");
     file_rejects(&paths("size = 100000").replace("size = 64\n", ""), "figure `p`: size", "16 to 8192");
     file_rejects(&paths("ratio = 9"), "figure `p`: ratio", "1 to 4");
+    file_rejects(
+        &paths("box_count = \"blocks\""),
+        "figure `p`: box-count",
+        "does not apply to a path figure",
+    );
+    file_rejects(&format!("{good}box_count = \"boxes\"\n"), "figs.toml", "unknown variant `boxes`");
     file_rejects(
         &format!("{}title = \"{}\"\n", good, "t".repeat(100_000)),
         "figure `a`: title",

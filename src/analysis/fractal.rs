@@ -1,6 +1,11 @@
 //! Box-counting dimension of a set of grid cells, typically the boundary between basins or
 //! between stable and diverging cells.
 //!
+//! The boundary is marked one of two ways ([`BoxCount`]): `cells`, the cells with a differing
+//! 4-neighbour ([`boundary`]), counted with boxes from 1 cell; or `blocks`, the 2x2-block
+//! edge map of Sohl-Dickstein, "The boundary of neural network trainability is fractal"
+//! (2024) ([`block_edges`]), counted with boxes from 2 cells as in that paper.
+//!
 //! For box sizes s = 1, 2, 4, ... cells, N(s) is the number of s x s boxes (aligned to the
 //! grid's origin) holding at least one cell of the set; the dimension is the slope of
 //! log N(s) against log(1/s), fitted by least squares over the sizes from `min_box` to a
@@ -11,9 +16,48 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+/// How the boundary is marked and counted (`--box-count`, `box_count`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum BoxCount {
+    /// Cells with a 4-neighbour of another label; box sizes 1, 2, 4, ... cells.
+    #[default]
+    Cells,
+    /// The 2x2-block edge map (a cell is set where the 2x2 block of labels starting there is
+    /// not all one label; one row and column fewer than the grid); box sizes 2, 4, 8, ...
+    /// cells, as in Sohl-Dickstein (2024).
+    Blocks,
+}
+
+impl BoxCount {
+    /// Lower-case name, as on the command line and in the JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            BoxCount::Cells => "cells",
+            BoxCount::Blocks => "blocks",
+        }
+    }
+
+    /// The box-counting dimension of the boundary of `values` (row-major, `cols` x `rows`)
+    /// marked and counted this way, or `None` as [`box_counting`] gives it.
+    pub fn dimension<T: PartialEq + Sync>(self, values: &[T], cols: u32, rows: u32) -> Option<Dimension> {
+        let mut d = match self {
+            BoxCount::Cells => box_counting(&boundary(values, cols, rows), cols, rows, 1),
+            BoxCount::Blocks => {
+                let (c, r) = (cols.saturating_sub(1), rows.saturating_sub(1));
+                box_counting(&block_edges(values, cols, rows), c, r, 2)
+            }
+        }?;
+        d.method = self;
+        Some(d)
+    }
+}
+
 /// A box-counting estimate.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Dimension {
+    /// How the boundary was marked and counted.
+    pub method: BoxCount,
     /// The fitted slope.
     pub dimension: f64,
     /// Standard error of the slope from the fit's residuals.
@@ -26,12 +70,13 @@ pub struct Dimension {
 
 impl Dimension {
     /// The estimate for a summary line: `boundary box-counting dimension 1.054 +- 0.010
-    /// (boxes 1..256 cells)`.
+    /// (boxes 1..256 cells)`, with `, 2x2 blocks` before the parenthesis for `blocks`.
     pub fn summary(&self) -> String {
         format!(
-            "boundary box-counting dimension {:.3} +- {:.3} (boxes {}..{} cells)",
+            "boundary box-counting dimension {:.3} +- {:.3}{} (boxes {}..{} cells)",
             self.dimension,
             self.std_error,
+            if self.method == BoxCount::Blocks { ", 2x2 blocks" } else { "" },
             self.box_sizes[0],
             self.box_sizes[self.box_sizes.len() - 1]
         )
@@ -51,6 +96,38 @@ pub fn boundary<T: PartialEq>(values: &[T], cols: u32, rows: u32) -> Vec<bool> {
                 || (y > 0 && values[i - c] != values[i])
         })
         .collect()
+}
+
+/// The 2x2-block edge map of a labelling (row-major, `cols` x `rows`): a row-major
+/// `(cols - 1) x (rows - 1)` grid whose cell `(x, y)` is set where the labels at `(x, y)`,
+/// `(x + 1, y)`, `(x, y + 1)` and `(x + 1, y + 1)` are not all equal (Sohl-Dickstein 2024).
+/// Empty when the grid has a single row or column.
+pub fn block_edges<T: PartialEq + Sync>(values: &[T], cols: u32, rows: u32) -> Vec<bool> {
+    let (c, r) = (cols as usize, rows as usize);
+    if c < 2 || r < 2 {
+        return Vec::new();
+    }
+    (0..(c - 1) * (r - 1))
+        .into_par_iter()
+        .map(|i| {
+            let (x, y) = (i % (c - 1), i / (c - 1));
+            let j = y * c + x;
+            let v = &values[j];
+            values[j + 1] != *v || values[j + c] != *v || values[j + c + 1] != *v
+        })
+        .collect()
+}
+
+/// Least-squares slope of `y` against `x` and its standard error from the residuals (0 for
+/// an exact fit; NaN with fewer than three points).
+pub fn fit_slope(pts: &[(f64, f64)]) -> (f64, f64) {
+    let n = pts.len() as f64;
+    let (mx, my) = (pts.iter().map(|p| p.0).sum::<f64>() / n, pts.iter().map(|p| p.1).sum::<f64>() / n);
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let slope = sxy / sxx;
+    let resid: f64 = pts.iter().map(|p| (p.1 - my - slope * (p.0 - mx)).powi(2)).sum();
+    (slope, (resid / (n - 2.0) / sxx).sqrt())
 }
 
 /// Box-counting dimension of the marked cells, or `None` when the set is empty or the grid is
@@ -80,14 +157,8 @@ pub fn box_counting(marked: &[bool], cols: u32, rows: u32, min_box: u32) -> Opti
         .collect();
     let pts: Vec<(f64, f64)> =
         sizes.iter().zip(&counts).map(|(&s, &n)| (-(s as f64).ln(), (n as f64).ln())).collect();
-    let n = pts.len() as f64;
-    let (mx, my) = (pts.iter().map(|p| p.0).sum::<f64>() / n, pts.iter().map(|p| p.1).sum::<f64>() / n);
-    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    let slope = sxy / sxx;
-    let resid: f64 = pts.iter().map(|p| (p.1 - my - slope * (p.0 - mx)).powi(2)).sum();
-    let std_error = (resid / (n - 2.0) / sxx).sqrt();
-    Some(Dimension { dimension: slope, std_error, box_sizes: sizes, counts })
+    let (slope, std_error) = fit_slope(&pts);
+    Some(Dimension { method: BoxCount::Cells, dimension: slope, std_error, box_sizes: sizes, counts })
 }
 
 #[cfg(test)]
@@ -118,5 +189,44 @@ mod tests {
     fn boundary_marks_cells_next_to_another_label() {
         let labels = [0, 0, 1, 1, 0, 0, 1, 1];
         assert_eq!(boundary(&labels, 4, 2), vec![false, true, true, false, false, true, true, false]);
+    }
+
+    #[test]
+    fn block_edges_mark_the_2x2_blocks_that_are_not_one_label() {
+        // Columns 0, 0, 1, 1 over three rows: only the blocks starting in column 1 are mixed.
+        let labels = [0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1];
+        assert_eq!(block_edges(&labels, 4, 3), vec![false, true, false, false, true, false]);
+        assert!(block_edges(&[1, 2, 3], 3, 1).is_empty());
+    }
+
+    #[test]
+    fn a_line_has_block_dimension_one_counted_from_boxes_of_two() {
+        let n = 256u32;
+        // The labels change across the diagonal: its block edge map is a line of cells.
+        let labels: Vec<i32> = (0..n * n).map(|i| (i % n > i / n) as i32).collect();
+        let d = BoxCount::Blocks.dimension(&labels, n, n).unwrap();
+        assert_eq!((d.method, d.box_sizes[0], *d.box_sizes.last().unwrap()), (BoxCount::Blocks, 2, 32));
+        // 255, 127, ..., 15 boxes: the edge map is one cell shorter than the grid.
+        assert!((d.dimension - 1.0).abs() < 0.03, "{d:?}");
+        assert!(d.summary().contains("2x2 blocks"), "{}", d.summary());
+        let cells = BoxCount::Cells.dimension(&labels, n, n).unwrap();
+        assert_eq!((cells.method, cells.box_sizes[0]), (BoxCount::Cells, 1));
+    }
+
+    #[test]
+    fn sierpinskis_triangle_has_block_dimension_log3_over_log2() {
+        let n = 512u32;
+        let want = 3f64.ln() / 2f64.ln();
+        // The set itself counted from boxes of 2, as `blocks` counts.
+        let set: Vec<bool> = (0..n * n).map(|i| (i % n) & !(i / n) == 0).collect();
+        let d = box_counting(&set, n, n, 2).unwrap();
+        assert!((d.dimension - want).abs() < 0.01 && d.box_sizes[0] == 2, "{d:?}");
+        // Pascal's triangle mod 2 as two labels: its 2x2-block edge map is the triangle's edges
+        // at every scale. A block marks its top-left cell, so a hole's cell just left of or
+        // above a set cell counts too: at 512 cells that adds 0.04.
+        let labels: Vec<u8> = set.iter().map(|&s| s as u8).collect();
+        let d = BoxCount::Blocks.dimension(&labels, n, n).unwrap();
+        assert!((d.dimension - want).abs() < 0.05, "{d:?}");
+        assert!(d.std_error < 0.02, "{d:?}");
     }
 }

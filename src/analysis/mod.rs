@@ -4,3 +4,4 @@
 pub mod basins;
 pub mod boundary;
 pub mod fractal;
+pub mod fractality;

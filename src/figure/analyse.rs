@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::cells::Cells;
 use super::{Job, Kind, cluster_tol};
 use crate::analysis::basins::{self, Attractor};
+use crate::analysis::fractality::{self, Fractality};
 use crate::analysis::{boundary, fractal};
 use crate::error::Error;
 use crate::outcome::{Bands, Outcomes};
@@ -169,9 +170,11 @@ fn run_tiled(
     Ok(Cells::Whole(out))
 }
 
-/// A map's analysis as JSON, its one-line summary, and its basin shares.
+/// A map's analysis as JSON, its one-line summary, and its basin shares; `detailed` adds
+/// the boundary's box-counting dimension (marked and counted by `box_count`) and its
+/// fractality measures.
 pub(super) fn analyse(
-    kind: Kind,
+    (kind, box_count): (Kind, fractal::BoxCount),
     m: &Map,
     labels: &[i32],
     attractors: &[Attractor],
@@ -192,25 +195,39 @@ pub(super) fn analyse(
     let shares =
         if attractors.is_empty() { Vec::new() } else { basins::shares(&m.cells, labels, attractors)? };
     if kind == Kind::Basins && !shares.is_empty() {
-        // The six largest shares (attractors, divergence, non-convergence) in one line.
-        let mut top: Vec<&basins::BasinShare> = shares.iter().filter(|r| r.fraction > 0.0).collect();
-        top.sort_by(|a, b| b.fraction.total_cmp(&a.fraction));
-        let named: Vec<String> =
-            top.iter().take(6).map(|r| format!("{} {:.1}%", r.label, 100.0 * r.fraction)).collect();
-        summary.push_str(&format!("; basins: {}", named.join(", ")));
+        summary.push_str(&largest_shares(&shares));
     }
     summary.push_str(&boundary_summary(m));
     // The boundary between basins (basin maps) or between diverging and other cells.
     // (A cell is labelled diverged exactly when it diverged.)
-    let edge = if kind == Kind::Basins {
-        fractal::boundary(labels, cols, rows)
+    let classes: std::borrow::Cow<[i32]> = if kind == Kind::Basins {
+        labels.into()
     } else {
-        fractal::boundary(&labels.iter().map(|&l| l == basins::DIVERGED).collect::<Vec<_>>(), cols, rows)
+        labels
+            .iter()
+            .map(|&l| if l == basins::DIVERGED { basins::DIVERGED } else { 0 })
+            .collect::<Vec<_>>()
+            .into()
     };
-    let dimension = if detailed { fractal::box_counting(&edge, cols, rows, 1) } else { None };
+    let (dimension, fractality) = if detailed {
+        rayon::join(
+            || box_count.dimension(&classes, cols, rows),
+            || Some(Fractality::measure(&classes, cols, rows)),
+        )
+    } else {
+        (None, None)
+    };
     if let Some(d) = &dimension {
         summary.push_str(&format!("; {}", d.summary()));
     }
+    if let Some(f) = fractality.as_ref().filter(|_| kind == Kind::Basins) {
+        let text = f.summary();
+        if !text.is_empty() {
+            summary.push_str(&format!("; {text}"));
+        }
+    }
+    let (uncertainty_exponent, basin_entropy, wada) =
+        fractality.map_or((None, None, None), |f| (f.uncertainty_exponent, f.basin_entropy, Some(f.wada)));
     let analysis = Analysis {
         landscape: Named { name: spec.landscape.name, formula: spec.landscape.formula },
         optimizer: OptimiserMeta { name: spec.optimiser.name, rule: spec.optimiser.rule },
@@ -228,9 +245,22 @@ pub(super) fn analyse(
         analytic_boundary: m.theory.as_ref().map(|t| Formula { formula: t.formula }),
         boundary: m.rows.clone(),
         boundary_dimension: dimension,
+        uncertainty_exponent,
+        basin_entropy,
+        wada,
         refined_boundary: m.refined.as_ref().map(|rows| Refined { rows: rows.clone() }),
     };
     Ok((analysis, summary, shares))
+}
+
+/// The six largest shares (attractors, divergence, non-convergence) in one line of the
+/// summary.
+fn largest_shares(shares: &[basins::BasinShare]) -> String {
+    let mut top: Vec<&basins::BasinShare> = shares.iter().filter(|r| r.fraction > 0.0).collect();
+    top.sort_by(|a, b| b.fraction.total_cmp(&a.fraction));
+    let named: Vec<String> =
+        top.iter().take(6).map(|r| format!("{} {:.1}%", r.label, 100.0 * r.fraction)).collect();
+    format!("; basins: {}", named.join(", "))
 }
 
 /// The summary's account of the map's boundary: measured against theory (worst cells off,
@@ -285,6 +315,9 @@ pub(super) struct Analysis {
     analytic_boundary: Option<Formula>,
     boundary: Vec<boundary::BoundaryRow>,
     boundary_dimension: Option<fractal::Dimension>,
+    uncertainty_exponent: Option<fractality::Uncertainty>,
+    basin_entropy: Option<fractality::BasinEntropy>,
+    wada: Option<fractality::Wada>,
     refined_boundary: Option<Refined>,
 }
 

@@ -70,7 +70,8 @@ pub(super) fn paint_map(
     if job.kind == Kind::Basins && style.markers {
         paint::markers(&mut img, &m.spec, attractors, (9 * ratio).max(zoom.up));
     }
-    let (analysis, summary, shares) = analyse(job.kind, m, &labels, attractors, frames == 1)?;
+    let (analysis, summary, shares) =
+        analyse((job.kind, job.box_count), m, &labels, attractors, frames == 1)?;
     // Panels and frames of one figure write their tables and arrays with a suffix.
     let suffix = match (frames, panels) {
         (1, 1) => String::new(),

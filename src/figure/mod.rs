@@ -75,6 +75,8 @@ pub struct Job {
     pub refine: Option<Refinement>,
     /// Whole, one shard, resumable, or merged from shards.
     pub tiling: Tiling,
+    /// How the boundary's box-counting dimension marks and counts it.
+    pub box_count: crate::analysis::fractal::BoxCount,
 }
 
 impl Job {

@@ -11,7 +11,7 @@ use serde::Serialize;
 pub use super::build::{Source, axis, spec};
 use super::map;
 use super::train::{CellOutcome, CellStats64, Precision, TrainOutcomes, TrainSpec};
-use crate::analysis::fractal;
+use crate::analysis::{fractal, fractality};
 use crate::error::Error;
 use crate::gpu::AdapterSummary;
 use crate::output::{Array, OutputSet, with_ext};
@@ -46,6 +46,8 @@ pub struct TrainJob {
     pub command: String,
     /// The PNG's text chunks (the recipe that made the figure).
     pub png_text: PngText,
+    /// How the boundary's box-counting dimension marks and counts it.
+    pub box_count: fractal::BoxCount,
 }
 
 fn axis_title(param: &str) -> String {
@@ -161,6 +163,9 @@ struct FrameMeta {
     /// Share of cells that train.
     trained_fraction: f64,
     boundary_dimension: Option<fractal::Dimension>,
+    uncertainty_exponent: Option<fractality::Uncertainty>,
+    basin_entropy: Option<fractality::BasinEntropy>,
+    wada: fractality::Wada,
     run_seconds: f64,
     steps_run: u64,
     updates_run: u64,
@@ -221,6 +226,21 @@ struct FrameOut {
     text_fits: bool,
 }
 
+/// The box-counting dimension (marked and counted by `box_count`) and the fractality of the
+/// boundary between cells that train and cells that do not.
+fn measure_boundary(
+    box_count: fractal::BoxCount,
+    trains: &[bool],
+    cols: u32,
+    rows: u32,
+) -> (Option<fractal::Dimension>, fractality::Fractality) {
+    let classes: Vec<i32> = trains.iter().map(|&t| t as i32).collect();
+    rayon::join(
+        || box_count.dimension(&classes, cols, rows),
+        || fractality::Fractality::measure(&classes, cols, rows),
+    )
+}
+
 /// Runs one frame (one map) and frames its picture; `label` is added to the title.
 fn run_frame(
     backend: &mut Backend,
@@ -243,8 +263,7 @@ fn run_frame(
 
     let trains = either!(&out, o => map::classes(o, spec.steps));
     let trained = trains.iter().filter(|&&t| t).count() as f64 / trains.len().max(1) as f64;
-    let edge = fractal::boundary(&trains, cols, rows);
-    let dimension = fractal::box_counting(&edge, cols, rows, 1);
+    let (dimension, measures) = measure_boundary(job.box_count, &trains, cols, rows);
     let style = &job.style;
     let ratio = style.ratio.max(1);
     let scale = heatmap::scale_for(cols, rows, style.size * ratio);
@@ -287,6 +306,9 @@ fn run_frame(
         },
         trained_fraction: trained,
         boundary_dimension: dimension,
+        uncertainty_exponent: measures.uncertainty_exponent,
+        basin_entropy: measures.basin_entropy,
+        wada: measures.wada,
         run_seconds,
         steps_run,
         updates_run: updates,

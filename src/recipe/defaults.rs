@@ -1,6 +1,7 @@
 //! What a figure takes for every field its recipe (or the command line) leaves unset: one
 //! definition each, which recipe planning applies and the command line shows in `--help`.
 
+use crate::analysis::fractal::BoxCount;
 use crate::spec;
 
 /// Landscape of basin, sweep and path figures.
@@ -31,5 +32,7 @@ pub const NN_SIDE: usize = 16;
 pub const NN_X: &str = "lr0:0.01:100:log";
 /// Row axis of trainability maps.
 pub const NN_Y: &str = "lr1:0.01:100:log";
+/// How map boundaries are marked and counted for their box-counting dimension.
+pub const BOX_COUNT: BoxCount = BoxCount::Cells;
 /// Frames per second of animations.
 pub const FPS: u32 = 8;

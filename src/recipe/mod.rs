@@ -191,6 +191,10 @@ pub struct Recipe {
     /// Zoom window `[cx, cy, span]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom: Option<[f64; 3]>,
+    /// How the boundary's box-counting dimension marks and counts it: `cells` (default) or
+    /// `blocks` (the 2x2-block edge map of Sohl-Dickstein 2024, boxes from 2 cells).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub box_count: Option<crate::analysis::fractal::BoxCount>,
     /// Sweep one more parameter across the frames of an animated PNG.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub animate: Option<Animate>,

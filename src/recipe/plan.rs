@@ -236,7 +236,11 @@ impl Recipe {
                 format!("{} optimizers; at most {} are allowed", optimisers.len(), crate::paths::MAX_PATHS),
             ));
         }
-        for (what, v) in [("zoom", self.zoom.is_some()), ("refine", self.refine.is_some())] {
+        for (what, v) in [
+            ("zoom", self.zoom.is_some()),
+            ("refine", self.refine.is_some()),
+            ("box-count", self.box_count.is_some()),
+        ] {
             if v {
                 return Err(Error::input(format!("--{what}"), "does not apply to a path figure"));
             }
@@ -332,6 +336,7 @@ impl Recipe {
                     refine,
                     png_text: png_text(self, command),
                     tiling: self.tiling.clone(),
+                    box_count: self.box_count.unwrap_or(d::BOX_COUNT),
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;
@@ -434,6 +439,7 @@ impl Recipe {
             progress,
             command: command.into(),
             png_text: png_text(self, command),
+            box_count: self.box_count.unwrap_or(d::BOX_COUNT),
         })
     }
 }
