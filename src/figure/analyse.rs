@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Job, Kind, cluster_tol};
 use crate::analysis::basins::{self, Attractor};
-use crate::analysis::{boundary, fractal};
+use crate::analysis::{boundary, crossing, fractal};
 use crate::error::Error;
 use crate::outcome::Outcomes;
 use crate::progress::Progress;
@@ -147,6 +147,14 @@ pub(super) fn analyse(
     if let Some(d) = &dimension {
         summary.push_str(&format!("; {}", d.summary()));
     }
+    // Liu's crossing count along every row, on the diverged flags.
+    let diverged: Vec<bool> = out.div_step.iter().map(|&d| d >= 0).collect();
+    let crossing = crossing::Crossing::of_grid(&diverged, out.cols as usize, out.rows as usize, |r| {
+        spec.y.value_at(r as f64 + 0.5)
+    });
+    if let Some(line) = crossing.summary() {
+        summary.push_str(&format!("; {line}"));
+    }
     let analysis = Analysis {
         landscape: Named { name: spec.landscape.name, formula: spec.landscape.formula },
         optimizer: OptimiserMeta { name: spec.optimiser.name, rule: spec.optimiser.rule },
@@ -164,6 +172,7 @@ pub(super) fn analyse(
         analytic_boundary: m.theory.as_ref().map(|t| Formula { formula: t.formula }),
         boundary: m.rows.clone(),
         boundary_dimension: dimension,
+        crossing_dimension: crossing,
         refined_boundary: m.refined.as_ref().map(|rows| Refined { rows: rows.clone() }),
     };
     (analysis, summary, shares)
@@ -221,6 +230,8 @@ pub(super) struct Analysis {
     analytic_boundary: Option<Formula>,
     boundary: Vec<boundary::BoundaryRow>,
     boundary_dimension: Option<fractal::Dimension>,
+    /// Liu's crossing-count dimension of the diverged/not boundary along each row.
+    pub(super) crossing_dimension: crossing::Crossing,
     refined_boundary: Option<Refined>,
 }
 

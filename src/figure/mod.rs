@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 mod analyse;
 mod draw;
+mod profile;
 mod write;
 
 use analyse::{Map, run_map};
@@ -341,10 +342,15 @@ impl Shared {
         let outs: Vec<&Outcomes> = all.iter().map(|m| &m.out).collect();
         let loss_scale = paint::LossScale::over(&outs, &attractors);
         let style = &job.style;
-        let scale = heatmap::scale_for(job.spec.x.cells, job.spec.y.cells, style.size * style.ratio.max(1));
+        // A one-row map is drawn as a profile at the style's size, not as cells.
+        let scale = if job.spec.y.cells == 1 {
+            1
+        } else {
+            heatmap::scale_for(job.spec.x.cells, job.spec.y.cells, style.size * style.ratio.max(1))
+        };
+        let side = if job.spec.y.cells == 1 { style.size } else { job.spec.x.cells.max(job.spec.y.cells) * scale };
         // Text, lines and markers grow with the plot: a 4096-pixel map gets the same
         // proportions as a 512-pixel one instead of 11-pixel labels.
-        let side = job.spec.x.cells.max(job.spec.y.cells) * scale;
         let ratio = style.ratio.max(1).max(side / style.size.max(1));
         Shared { attractors, loss_scale, scale, ratio, color: colouring(job) }
     }
