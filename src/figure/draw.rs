@@ -8,6 +8,7 @@ use super::analyse::{Analysis, Map, analyse, first_map_theory};
 use super::{Frames, Job, Kind, Shared, reach};
 use crate::analysis::{basins, boundary};
 use crate::output::with_ext;
+use crate::outcome::Outcomes;
 use crate::paint;
 use crate::refine;
 use crate::render::colormap;
@@ -47,29 +48,29 @@ pub(super) fn paint_map(
     let (style, scale, ratio) = (&job.style, shared.scale, shared.ratio);
     let attractors = &shared.attractors;
     let labels = basins::label_within(&m.out, attractors, reach(&m.spec));
-    let (mut cells, key) = paint::colour(
-        &m.spec,
-        &m.out,
-        &labels,
-        attractors,
-        shared.color,
-        scale,
-        style.cmap,
-        &shared.loss_scale,
-    );
+    // A map too wide for its picture is painted from every k-th column; the analysis and the
+    // files keep every cell.
+    let thin = thinned(&m.spec, &m.out);
+    let (spec, out) = thin.as_ref().map_or((&m.spec, &m.out), |(s, o)| (s, o));
+    let painted_labels = match &thin {
+        Some((s, o)) => basins::label_within(o, attractors, reach(s)),
+        None => labels.clone(),
+    };
+    let (mut cells, key) =
+        paint::colour(spec, out, &painted_labels, attractors, shared.color, scale, style.cmap, &shared.loss_scale);
     if job.kind == Kind::Basins && style.contours {
-        paint::contours(&mut cells, &m.spec);
+        paint::contours(&mut cells, spec);
     }
     let mut img = Scene::picture(cells);
     // Spaced dots over the curve: where they agree, both stay visible.
     if let Some(t) = &m.theory {
-        draw_theory(&mut img, &m.spec, t, scale, ratio);
+        draw_theory(&mut img, spec, t, scale, ratio);
     }
     if let Some(rows) = &m.refined {
-        draw_refined(&mut img, &m.spec, rows, scale, ratio);
+        draw_refined(&mut img, spec, rows, scale, ratio);
     }
     if job.kind == Kind::Basins && style.markers {
-        paint::markers(&mut img, &m.spec, attractors, (9 * ratio).max(scale));
+        paint::markers(&mut img, spec, attractors, (9 * ratio).max(scale));
     }
     let (analysis, summary, shares) = analyse(job.kind, m, &labels, attractors, frames == 1);
     // A one-row map on its own is drawn as a profile of the loss against x (see `profile`).
@@ -106,6 +107,39 @@ pub(super) fn paint_map(
     let npz = (job.raw && frames == 1).then(|| with_ext(&base, "npz"));
     let note = if panels > 1 { format!("{}: {summary}", paint::optimiser_title(&m.spec)) } else { summary };
     Painted { plot: img, key, y_axis, analysis, note, labels, tables, npz }
+}
+
+/// Most columns a map's picture paints (see [`thinned`]).
+pub(super) const MAX_PAINTED_COLS: u32 = 4096;
+
+/// Columns painted of a map `cells` wide: every `ceil(cells / MAX_PAINTED_COLS)`-th.
+pub(super) fn painted_cols(cells: u32) -> u32 {
+    cells.div_ceil(cells.div_ceil(MAX_PAINTED_COLS).max(1))
+}
+
+/// For a map wider than [`MAX_PAINTED_COLS`] (a row of Liu's 2^16 learning rates), its
+/// columns `0, k, 2k, ...` as a map of their own over the same window, to paint; `None` when
+/// it fits as it is.
+fn thinned(spec: &Spec, out: &Outcomes) -> Option<(Spec, Outcomes)> {
+    let k = spec.x.cells.div_ceil(MAX_PAINTED_COLS);
+    if k <= 1 {
+        return None;
+    }
+    let cols = painted_cols(spec.x.cells);
+    let mut o = Outcomes::zeroed(cols, out.rows);
+    for r in 0..out.rows {
+        for c in 0..cols {
+            let (i, j) = (out.index(r, c * k), o.index(r, c));
+            o.x[j] = out.x[i];
+            o.y[j] = out.y[i];
+            o.loss[j] = out.loss[i];
+            o.div_step[j] = out.div_step[i];
+            o.conv_step[j] = out.conv_step[i];
+        }
+    }
+    let mut s = spec.clone();
+    s.x.cells = cols;
+    Some((s, o))
 }
 
 /// Whether a map is drawn as a profile: one row, the figure's only panel and frame.

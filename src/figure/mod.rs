@@ -342,13 +342,14 @@ impl Shared {
         let outs: Vec<&Outcomes> = all.iter().map(|m| &m.out).collect();
         let loss_scale = paint::LossScale::over(&outs, &attractors);
         let style = &job.style;
+        let cols = draw::painted_cols(job.spec.x.cells);
         // A one-row map is drawn as a profile at the style's size, not as cells.
         let scale = if job.spec.y.cells == 1 {
             1
         } else {
-            heatmap::scale_for(job.spec.x.cells, job.spec.y.cells, style.size * style.ratio.max(1))
+            heatmap::scale_for(cols, job.spec.y.cells, style.size * style.ratio.max(1))
         };
-        let side = if job.spec.y.cells == 1 { style.size } else { job.spec.x.cells.max(job.spec.y.cells) * scale };
+        let side = if job.spec.y.cells == 1 { style.size } else { cols.max(job.spec.y.cells) * scale };
         // Text, lines and markers grow with the plot: a 4096-pixel map gets the same
         // proportions as a 512-pixel one instead of 11-pixel labels.
         let ratio = style.ratio.max(1).max(side / style.size.max(1));
