@@ -529,16 +529,16 @@ pub mod rotated {
 pub mod liu {
     use super::*;
 
-    /// `roughness` (Liu's `delta / wl^2`) and `wavelength` (`wl`); the defaults are
-    /// `exp-1.jl`'s `delta = 0.2`, `wl = 0.1`.
+    /// `roughness` (Liu's `delta / wl^2`) and `wavelength` (`wl`). The defaults (`delta =
+    /// 0.05`, `wl = 0.5`) are mildly non-convex; `exp-1.jl` runs `roughness=20,wavelength=0.1`.
     pub const PARAMS: &[ParamDef] = &[
         ParamDef {
             name: "roughness",
-            default: 20.0,
+            default: 0.2,
             domain: Domain::Any,
             doc: "delta / wavelength^2; non-convex above 1/(2 pi^2) = 0.0507",
         },
-        ParamDef { name: "wavelength", default: 0.1, domain: Domain::Positive, doc: "period of the cosine" },
+        ParamDef { name: "wavelength", default: 0.5, domain: Domain::Positive, doc: "period of the cosine" },
     ];
 
     #[inline(always)]
