@@ -66,10 +66,22 @@ fn a_sweep_over_roughness_writes_one_crossing_dimension_per_row() {
 
 #[test]
 fn only_one_row_maps_take_up_to_two_to_the_twenty_plus_one_columns() {
-    for (res, says) in [("1048578x1", "1048577 allowed in a one-row map"), ("65537x2", "65536 allowed per axis")] {
+    for (res, says) in
+        [("1048578x1", "1048577 allowed in a one-row map"), ("65537x2", "65536 allowed per axis")]
+    {
         let dir = tempfile::tempdir().unwrap();
         downhill()
-            .args(["sweep", "--landscape", "liu", "--optimizer", "gd", "--x", "lr:0:1.5", "--y", "roughness:20"])
+            .args([
+                "sweep",
+                "--landscape",
+                "liu",
+                "--optimizer",
+                "gd",
+                "--x",
+                "lr:0:1.5",
+                "--y",
+                "roughness:20",
+            ])
             .args(["--res", res, "--backend", "cpu", "-o"])
             .arg(dir.path().join("no"))
             .assert()

@@ -186,9 +186,14 @@ impl Crossing {
             ));
         }
         let dims: Vec<f64> = self.rows.iter().filter_map(|r| r.dimension).collect();
-        let (lo, hi) = dims.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &d| (a.min(d), b.max(d)));
+        let (lo, hi) =
+            dims.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &d| (a.min(d), b.max(d)));
         (!dims.is_empty()).then(|| {
-            format!("crossing dimension per row {lo:.3} to {hi:.3} ({} of {} rows fitted)", dims.len(), self.rows.len())
+            format!(
+                "crossing dimension per row {lo:.3} to {hi:.3} ({} of {} rows fitted)",
+                dims.len(),
+                self.rows.len()
+            )
         })
     }
 

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use super::analyse::{Analysis, Map, analyse, first_map_theory};
 use super::{Frames, Job, Kind, Shared, reach};
 use crate::analysis::{basins, boundary};
-use crate::output::with_ext;
 use crate::outcome::Outcomes;
+use crate::output::with_ext;
 use crate::paint;
 use crate::refine;
 use crate::render::colormap;
@@ -56,8 +56,16 @@ pub(super) fn paint_map(
         Some((s, o)) => basins::label_within(o, attractors, reach(s)),
         None => labels.clone(),
     };
-    let (mut cells, key) =
-        paint::colour(spec, out, &painted_labels, attractors, shared.color, scale, style.cmap, &shared.loss_scale);
+    let (mut cells, key) = paint::colour(
+        spec,
+        out,
+        &painted_labels,
+        attractors,
+        shared.color,
+        scale,
+        style.cmap,
+        &shared.loss_scale,
+    );
     if job.kind == Kind::Basins && style.contours {
         paint::contours(&mut cells, spec);
     }
@@ -177,7 +185,12 @@ pub(super) fn title(jobs: &[Job], first: &Spec, slot: Option<usize>) -> String {
         if first.y.cells == 1 {
             // The y axis of a one-row map is not drawn: its value goes into the title.
             let y = paint::short(first.y.centres()[0]);
-            format!("{} at {} = {y}, {} cells", paint::title_except(first, slot), first.y.param, first.x.cells)
+            format!(
+                "{} at {} = {y}, {} cells",
+                paint::title_except(first, slot),
+                first.y.param,
+                first.x.cells
+            )
         } else if jobs.len() > 1 {
             format!("{}, {} steps", paint::landscape_title_except(first, slot), first.steps)
         } else {

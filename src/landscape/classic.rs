@@ -564,6 +564,10 @@ pub mod liu {
     /// `(2 - 4 pi^2 r cos(2 pi x / w), 0, 2)`.
     #[inline(always)]
     pub fn hess<T: Real>(p: [T; 2], c: [T; 4]) -> [T; 3] {
-        [lit::<T>(2.0) - c[0] * tau::<T>() * tau::<T>() * (tau::<T>() * p[0] / c[1]).twin_cos(), T::zero(), lit(2.0)]
+        [
+            lit::<T>(2.0) - c[0] * tau::<T>() * tau::<T>() * (tau::<T>() * p[0] / c[1]).twin_cos(),
+            T::zero(),
+            lit(2.0),
+        ]
     }
 }

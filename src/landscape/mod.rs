@@ -9,8 +9,8 @@ mod classic;
 
 pub use builtin::{bumpy, himmelblau, quadratic, rosenbrock, saddle};
 pub use classic::{
-    ackley, beale, booth, goldstein_price, levi, liu, matyas, mccormick, monkey_saddle, rastrigin,
-    rotated, six_hump_camel, styblinski_tang, three_hump_camel,
+    ackley, beale, booth, goldstein_price, levi, liu, matyas, mccormick, monkey_saddle, rastrigin, rotated,
+    six_hump_camel, styblinski_tang, three_hump_camel,
 };
 
 use rayon::prelude::*;
