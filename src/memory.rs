@@ -71,8 +71,8 @@ const GIB: f64 = (1u64 << 30) as f64;
 /// [`crate::render::heatmap::MAX_SIDE`] pixels a side.
 pub fn map_bytes(cols: u32, rows: u32, maps: u32) -> u64 {
     let cells = cols as u64 * rows as u64;
-    let zoom = crate::render::heatmap::Zoom::for_grid(cols, rows, 1);
-    let pixels = zoom.pixels(cols) as u64 * zoom.pixels(rows) as u64;
+    let (w, h) = crate::render::heatmap::Zoom::for_grid(cols, rows, 1).pixels(cols, rows);
+    let pixels = w as u64 * h as u64;
     let per_cell = FIRST_MAP_BYTES_PER_CELL
         .saturating_add(EXTRA_MAP_BYTES_PER_CELL.saturating_mul(maps.saturating_sub(1) as u64));
     cells.saturating_mul(per_cell).saturating_add(pixels.saturating_mul(IMAGE_BYTES_PER_PIXEL))

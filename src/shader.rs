@@ -40,6 +40,7 @@ pub static SOURCES: &[(&str, &str)] = &[
     ("landscapes/mccormick", include_str!("../shaders/landscapes/mccormick.wgsl")),
     ("landscapes/monkey_saddle", include_str!("../shaders/landscapes/monkey_saddle.wgsl")),
     ("landscapes/rotated", include_str!("../shaders/landscapes/rotated.wgsl")),
+    ("landscapes/liu", include_str!("../shaders/landscapes/liu.wgsl")),
     ("optimisers/gd", include_str!("../shaders/optimisers/gd.wgsl")),
     ("optimisers/momentum", include_str!("../shaders/optimisers/momentum.wgsl")),
     ("optimisers/nesterov", include_str!("../shaders/optimisers/nesterov.wgsl")),

@@ -42,6 +42,7 @@ const WRITTEN_OUT: &[(&str, &str)] = &[
     ("styblinski_tang", "0.5*(x^4 - 16*x^2 + 5*x + y^4 - 16*y^2 + 5*y)"),
     ("levi", "sin(3*pi*x)^2 + (x - 1)^2*(1 + sin(3*pi*y)^2) + (y - 1)^2*(1 + sin(2*pi*y)^2)"),
     ("mccormick", "sin(x + y) + (x - y)^2 - 1.5*x + 2.5*y + 1"),
+    ("liu", "x^2 + roughness*wavelength^2*cos(2*pi*x/wavelength) + y^2; roughness=0.2, wavelength=0.5"),
 ];
 
 fn builtin(name: &str) -> &'static landscape::Landscape {

@@ -10,7 +10,7 @@ use super::cells::Cells;
 use super::{Job, Kind, cluster_tol};
 use crate::analysis::basins::{self, Attractor};
 use crate::analysis::fractality::{self, Fractality};
-use crate::analysis::{boundary, fractal};
+use crate::analysis::{boundary, crossing, fractal};
 use crate::error::Error;
 use crate::outcome::{Bands, Outcomes};
 use crate::progress::Progress;
@@ -198,34 +198,9 @@ pub(super) fn analyse(
         summary.push_str(&largest_shares(&shares));
     }
     summary.push_str(&boundary_summary(m));
-    // The boundary between basins (basin maps) or between diverging and other cells.
-    // (A cell is labelled diverged exactly when it diverged.)
-    let classes: std::borrow::Cow<[i32]> = if kind == Kind::Basins {
-        labels.into()
-    } else {
-        labels
-            .iter()
-            .map(|&l| if l == basins::DIVERGED { basins::DIVERGED } else { 0 })
-            .collect::<Vec<_>>()
-            .into()
-    };
-    let (dimension, fractality) = if detailed {
-        rayon::join(
-            || box_count.dimension(&classes, cols, rows),
-            || Some(Fractality::measure(&classes, cols, rows)),
-        )
-    } else {
-        (None, None)
-    };
-    if let Some(d) = &dimension {
-        summary.push_str(&format!("; {}", d.summary()));
-    }
-    if let Some(f) = fractality.as_ref().filter(|_| kind == Kind::Basins) {
-        let text = f.summary();
-        if !text.is_empty() {
-            summary.push_str(&format!("; {text}"));
-        }
-    }
+    let measures = Measures::of((kind, box_count), spec, labels, (cols, rows), detailed);
+    summary.push_str(&measures.summary(kind));
+    let Measures { dimension, fractality, crossing } = measures;
     let (uncertainty_exponent, basin_entropy, wada) =
         fractality.map_or((None, None, None), |f| (f.uncertainty_exponent, f.basin_entropy, Some(f.wada)));
     let analysis = Analysis {
@@ -248,9 +223,73 @@ pub(super) fn analyse(
         uncertainty_exponent,
         basin_entropy,
         wada,
+        crossing_dimension: crossing,
         refined_boundary: m.refined.as_ref().map(|rows| Refined { rows: rows.clone() }),
     };
     Ok((analysis, summary, shares))
+}
+
+/// The measures of a map's boundary: between basins on basin maps, between diverging and
+/// other cells otherwise.
+struct Measures {
+    /// Box-counting dimension (with `detailed`).
+    dimension: Option<fractal::Dimension>,
+    /// Uncertainty exponent, basin entropy and the Wada test (with `detailed`).
+    fractality: Option<Fractality>,
+    /// Liu's crossing count along every row, on the diverged flags.
+    crossing: crossing::Crossing,
+}
+
+impl Measures {
+    fn of(
+        (kind, box_count): (Kind, fractal::BoxCount),
+        spec: &Spec,
+        labels: &[i32],
+        (cols, rows): (u32, u32),
+        detailed: bool,
+    ) -> Measures {
+        // A cell is labelled diverged exactly when it diverged.
+        let classes: std::borrow::Cow<[i32]> = if kind == Kind::Basins {
+            labels.into()
+        } else {
+            labels
+                .iter()
+                .map(|&l| if l == basins::DIVERGED { basins::DIVERGED } else { 0 })
+                .collect::<Vec<_>>()
+                .into()
+        };
+        let (dimension, fractality) = if detailed {
+            rayon::join(
+                || box_count.dimension(&classes, cols, rows),
+                || Some(Fractality::measure(&classes, cols, rows)),
+            )
+        } else {
+            (None, None)
+        };
+        let diverged: Vec<bool> = labels.iter().map(|&l| l == basins::DIVERGED).collect();
+        let crossing = crossing::Crossing::of_grid(&diverged, cols as usize, rows as usize, |r| {
+            spec.y.value_at(r as f64 + 0.5)
+        });
+        Measures { dimension, fractality, crossing }
+    }
+
+    /// Their part of the map's summary line.
+    fn summary(&self, kind: Kind) -> String {
+        let mut text = String::new();
+        if let Some(d) = &self.dimension {
+            text.push_str(&format!("; {}", d.summary()));
+        }
+        if let Some(f) = self.fractality.as_ref().filter(|_| kind == Kind::Basins) {
+            let line = f.summary();
+            if !line.is_empty() {
+                text.push_str(&format!("; {line}"));
+            }
+        }
+        if let Some(line) = self.crossing.summary() {
+            text.push_str(&format!("; {line}"));
+        }
+        text
+    }
 }
 
 /// The six largest shares (attractors, divergence, non-convergence) in one line of the
@@ -318,6 +357,8 @@ pub(super) struct Analysis {
     uncertainty_exponent: Option<fractality::Uncertainty>,
     basin_entropy: Option<fractality::BasinEntropy>,
     wada: Option<fractality::Wada>,
+    /// Liu's crossing-count dimension of the diverged/not boundary along each row.
+    pub(super) crossing_dimension: crossing::Crossing,
     refined_boundary: Option<Refined>,
 }
 

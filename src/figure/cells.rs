@@ -21,6 +21,16 @@ pub(crate) enum Cells {
     },
 }
 
+impl Cells {
+    /// The whole grid, where it is held in memory.
+    pub(crate) fn whole(&self) -> Option<&Outcomes> {
+        match self {
+            Cells::Whole(out) => Some(out),
+            Cells::Tiles { .. } => None,
+        }
+    }
+}
+
 impl Bands for Cells {
     fn cols(&self) -> u32 {
         match self {

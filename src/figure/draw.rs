@@ -23,6 +23,8 @@ pub(super) struct Painted {
     pub(super) plot: Scene,
     /// Its colour key.
     pub(super) key: Key,
+    /// The vertical axis when it is not the map's y axis (a one-row map's profile: the loss).
+    pub(super) y_axis: Option<frame::AxisFrame>,
     /// Its analysis, for the JSON.
     pub(super) analysis: Analysis,
     /// Its one-line summary (prefixed with the optimiser on panels).
@@ -72,6 +74,16 @@ pub(super) fn paint_map(
     }
     let (analysis, summary, shares) =
         analyse((job.kind, job.box_count), m, &labels, attractors, frames == 1)?;
+    // A one-row map on its own is drawn as a profile of the loss against x (see `profile`).
+    let (img, key, y_axis) = if is_profile(&m.spec, frames, panels) {
+        let notes = analysis.crossing_dimension.summary().into_iter().collect();
+        let width = style.size.max(64) * 2 * ratio;
+        let out = m.cells.whole().ok_or_else(|| Error::System("a one-row map is held whole".into()))?;
+        let p = super::profile::draw(out, &shared.loss_scale, width, ratio, notes);
+        (p.plot, p.key, Some(p.y))
+    } else {
+        (img, key, None)
+    };
     // Panels and frames of one figure write their tables and arrays with a suffix.
     let suffix = match (frames, panels) {
         (1, 1) => String::new(),
@@ -86,13 +98,22 @@ pub(super) fn paint_map(
     if let Some(rows) = &m.refined {
         tables.push((with_ext(&base, "boundary.csv"), refine::csv(&m.spec.y.param, &m.spec.x.param, rows)));
     }
+    // Per-row crossing dimensions of a map over a swept hyperparameter, to plot against y.
+    if job.kind != Kind::Basins && m.spec.y.cells > 1 {
+        tables.push((with_ext(&base, "crossing.csv"), analysis.crossing_dimension.csv(&m.spec.y.param)));
+    }
     // Animations keep per-frame shares in the JSON only.
     if job.kind == Kind::Basins && !shares.is_empty() && frames == 1 {
         tables.push((with_ext(&base, "basins.csv"), basins::csv(&shares)));
     }
     let npz = (job.raw && frames == 1).then(|| with_ext(&base, "npz"));
     let note = if panels > 1 { format!("{}: {summary}", paint::optimiser_title(&m.spec)) } else { summary };
-    Ok(Painted { plot: img, key, analysis, note, labels, tables, npz })
+    Ok(Painted { plot: img, key, y_axis, analysis, note, labels, tables, npz })
+}
+
+/// Whether a map is drawn as a profile: one row, the figure's only panel and frame.
+pub(super) fn is_profile(spec: &Spec, frames: usize, panels: usize) -> bool {
+    spec.y.cells == 1 && frames == 1 && panels == 1
 }
 
 /// The colour key with the overlays' entries added: the analytic curve and the refined
@@ -122,7 +143,16 @@ pub(super) fn with_overlays(mut key: Key, maps: &[Vec<Map>]) -> Key {
 /// `slot`; with panels, the optimisers go to the panels' subtitles.
 pub(super) fn title(jobs: &[Job], first: &Spec, slot: Option<usize>) -> String {
     jobs[0].style.title.clone().unwrap_or_else(|| {
-        if jobs.len() > 1 {
+        if first.y.cells == 1 {
+            // The y axis of a one-row map is not drawn: its value goes into the title.
+            let y = paint::short(first.y.centres()[0]);
+            format!(
+                "{} at {} = {y}, {} cells",
+                paint::title_except(first, slot),
+                first.y.param,
+                first.x.cells
+            )
+        } else if jobs.len() > 1 {
             format!("{}, {} steps", paint::landscape_title_except(first, slot), first.steps)
         } else {
             paint::title_except(first, slot)
@@ -178,7 +208,7 @@ pub(super) fn frame_all(
         let fr = Frame {
             title,
             x: paint::axis_frame(&first.x, curvature_only),
-            y: paint::axis_frame(&first.y, curvature_only),
+            y: frame[0].y_axis.clone().unwrap_or_else(|| paint::axis_frame(&first.y, curvature_only)),
             key: key.clone(),
             ratio: shared.ratio,
         };

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 mod analyse;
 mod cells;
 mod draw;
+mod profile;
 mod write;
 
 use analyse::{Map, run_map};
@@ -333,7 +334,8 @@ fn run_all(backend: &mut Backend, jobs: &[Job], specs: Vec<(usize, Spec)>) -> Re
     // Each map's progress judges its own pace; this one, silent but for its pace warning,
     // judges the figure's, in maps.
     let figure = Progress::counting(specs.len() as u64, "the figure's maps", "maps", false);
-    let alone = specs.len() == 1;
+    // A one-row map (at most 2^20 + 1 cells) is drawn from the whole row at once.
+    let alone = specs.len() == 1 && specs[0].1.y.cells > 1;
     for (index, (k, s)) in specs.into_iter().enumerate() {
         if k == 0 {
             maps.push(Vec::new());
@@ -368,11 +370,16 @@ impl Shared {
         let cells: Vec<&dyn Bands> = all.iter().map(|m| &m.cells as &dyn Bands).collect();
         let loss_scale = paint::LossScale::over(&cells, &attractors)?;
         let style = &job.style;
-        let zoom =
-            heatmap::Zoom::for_grid(job.spec.x.cells, job.spec.y.cells, style.size * style.ratio.max(1));
+        // A one-row map is drawn as a profile at the style's size, not as cells.
+        let zoom = if job.spec.y.cells == 1 {
+            heatmap::Zoom::ONE
+        } else {
+            heatmap::Zoom::for_grid(job.spec.x.cells, job.spec.y.cells, style.size * style.ratio.max(1))
+        };
+        let side =
+            if job.spec.y.cells == 1 { style.size } else { zoom.side(job.spec.x.cells, job.spec.y.cells) };
         // Text, lines and markers grow with the plot: a 4096-pixel map gets the same
         // proportions as a 512-pixel one instead of 11-pixel labels.
-        let side = zoom.pixels(job.spec.x.cells.max(job.spec.y.cells));
         let ratio = style.ratio.max(1).max(side / style.size.max(1));
         Ok(Shared { attractors, loss_scale, zoom, ratio, color: colouring(job) })
     }

@@ -135,9 +135,9 @@ struct ImageMeta {
     panels: Vec<Rect>,
     /// Heatmap pixels per cell along each axis.
     pixels_per_cell: u32,
-    /// Cells per heatmap pixel along each axis: above 1 on grids with more than
-    /// `heatmap::MAX_SIDE` cells along a side, where each pixel shows the cell at its centre.
-    cells_per_pixel: u32,
+    /// Cells per heatmap pixel along x and y: above 1 along a side of more than
+    /// `heatmap::MAX_SIDE` cells, where each pixel shows the cell at its centre.
+    cells_per_pixel: [u32; 2],
     y_axis: &'static str,
     cmap: &'static str,
     ratio: u32,

@@ -521,3 +521,53 @@ pub mod rotated {
         [l1 * cs * cs + l2 * sn * sn, (l1 - l2) * cs * sn, l1 * sn * sn + l2 * cs * cs]
     }
 }
+
+/// Twin of `shaders/landscapes/liu.wgsl`: Liu (2024)'s quadratic plus cosine, the landscape of
+/// "Complex fractal trainability boundary can arise from trivial non-convexity"
+/// (liuyz0/FractalBoundary, `exp-1.jl` and `gpuexp-4-2.py`: `x^2 + delta cos(2 pi x / wl)`),
+/// with `delta = roughness * wavelength^2` and a decoupled `y^2`.
+pub mod liu {
+    use super::*;
+
+    /// `roughness` (Liu's `delta / wl^2`) and `wavelength` (`wl`). The defaults (`delta =
+    /// 0.05`, `wl = 0.5`) are mildly non-convex; `exp-1.jl` runs `roughness=20,wavelength=0.1`.
+    pub const PARAMS: &[ParamDef] = &[
+        ParamDef {
+            name: "roughness",
+            default: 0.2,
+            domain: Domain::Any,
+            doc: "delta / wavelength^2; non-convex above 1/(2 pi^2) = 0.0507",
+        },
+        ParamDef { name: "wavelength", default: 0.5, domain: Domain::Positive, doc: "period of the cosine" },
+    ];
+
+    #[inline(always)]
+    fn tau<T: Real>() -> T {
+        lit(std::f64::consts::TAU)
+    }
+
+    /// `x^2 + r w^2 cos(2 pi x / w) + y^2`.
+    #[inline(always)]
+    pub fn loss<T: Real>(p: [T; 2], c: [T; 4]) -> T {
+        p[0] * p[0] + c[0] * c[1] * c[1] * (tau::<T>() * p[0] / c[1]).twin_cos() + p[1] * p[1]
+    }
+
+    /// `(2x - 2 pi r w sin(2 pi x / w), 2y)`.
+    #[inline(always)]
+    pub fn grad<T: Real>(p: [T; 2], c: [T; 4]) -> [T; 2] {
+        [
+            lit::<T>(2.0) * p[0] - c[0] * c[1] * tau::<T>() * (tau::<T>() * p[0] / c[1]).twin_sin(),
+            lit::<T>(2.0) * p[1],
+        ]
+    }
+
+    /// `(2 - 4 pi^2 r cos(2 pi x / w), 0, 2)`.
+    #[inline(always)]
+    pub fn hess<T: Real>(p: [T; 2], c: [T; 4]) -> [T; 3] {
+        [
+            lit::<T>(2.0) - c[0] * tau::<T>() * tau::<T>() * (tau::<T>() * p[0] / c[1]).twin_cos(),
+            T::zero(),
+            lit(2.0),
+        ]
+    }
+}

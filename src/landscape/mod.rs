@@ -9,7 +9,7 @@ mod classic;
 
 pub use builtin::{bumpy, himmelblau, quadratic, rosenbrock, saddle};
 pub use classic::{
-    ackley, beale, booth, goldstein_price, levi, matyas, mccormick, monkey_saddle, rastrigin, rotated,
+    ackley, beale, booth, goldstein_price, levi, liu, matyas, mccormick, monkey_saddle, rastrigin, rotated,
     six_hump_camel, styblinski_tang, three_hump_camel,
 };
 
@@ -416,6 +416,13 @@ pub static LANDSCAPES: &[Landscape] = &[
         [-10.0, 10.0, -10.0, 10.0]
     ),
     entry!("mccormick", mccormick, "sin(x + y) + (x - y)^2 - 1.5x + 2.5y + 1", &[], [-1.5, 4.0, -3.0, 4.0]),
+    entry!(
+        "liu",
+        liu,
+        "x^2 + roughness*wavelength^2*cos(2 pi x/wavelength) + y^2 (Liu 2024)",
+        liu::PARAMS,
+        [-2.0, 2.0, -2.0, 2.0]
+    ),
 ];
 
 /// Default start-point domain of expression landscapes.

@@ -31,34 +31,43 @@ pub fn scale_for(cols: u32, rows: u32, min_side: u32) -> u32 {
 }
 
 /// Most heatmap pixels along a side. A grid with more cells along a side is drawn one pixel
-/// per several cells ([`Zoom::down`]); its full-resolution data stays in the `.npz`.
+/// per several cells along that side ([`Zoom::down`]); its full-resolution data stays in the
+/// `.npz`.
 pub const MAX_SIDE: u32 = 8192;
 
-/// How grid cells become heatmap pixels: `up` pixels per cell, or, on a grid with more than
-/// [`MAX_SIDE`] cells along a side, one pixel per `down` cells along each axis.
+/// How grid cells become heatmap pixels: `up` pixels per cell on both axes, or, on a grid with
+/// more than [`MAX_SIDE`] cells along a side, one pixel per `down[0]` columns and `down[1]` rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Zoom {
-    /// Pixels per cell along each axis (1 when `down` is above 1).
+    /// Pixels per cell along each axis (1 when any `down` is above 1).
     pub up: u32,
-    /// Cells per pixel along each axis (1 when `up` is above 1).
-    pub down: u32,
+    /// Cells per pixel along x and along y.
+    pub down: [u32; 2],
 }
 
 impl Zoom {
-    /// [`scale_for`] where the grid fits within [`MAX_SIDE`] pixels, else the fewest cells per
-    /// pixel that make it fit.
+    /// One pixel per cell.
+    pub const ONE: Zoom = Zoom { up: 1, down: [1, 1] };
+
+    /// [`scale_for`] where the grid fits within [`MAX_SIDE`] pixels, else, along each side
+    /// that does not fit, the fewest cells per pixel that make it fit.
     pub fn for_grid(cols: u32, rows: u32, min_side: u32) -> Zoom {
-        let side = cols.max(rows);
-        if side > MAX_SIDE {
-            Zoom { up: 1, down: side.div_ceil(MAX_SIDE) }
+        if cols.max(rows) > MAX_SIDE {
+            Zoom { up: 1, down: [cols.div_ceil(MAX_SIDE), rows.div_ceil(MAX_SIDE)] }
         } else {
-            Zoom { up: scale_for(cols, rows, min_side), down: 1 }
+            Zoom { up: scale_for(cols, rows, min_side), down: [1, 1] }
         }
     }
 
-    /// Pixels that `cells` cells take along an axis.
-    pub fn pixels(&self, cells: u32) -> u32 {
-        cells.div_ceil(self.down) * self.up
+    /// The picture's width and height for a grid of `cols x rows` cells.
+    pub fn pixels(&self, cols: u32, rows: u32) -> (u32, u32) {
+        (cols.div_ceil(self.down[0]) * self.up, rows.div_ceil(self.down[1]) * self.up)
+    }
+
+    /// The picture's longer side.
+    pub fn side(&self, cols: u32, rows: u32) -> u32 {
+        let (w, h) = self.pixels(cols, rows);
+        w.max(h)
     }
 }
 
@@ -73,13 +82,13 @@ pub fn paint_bands(
     colour: impl Fn(&Outcomes, usize, usize) -> Rgb + Sync,
 ) -> Result<RgbImage, Error> {
     let (cols, rows) = (cells.cols(), cells.rows());
-    let (w, h) = (zoom.pixels(cols), zoom.pixels(rows));
-    let d = zoom.down.max(1);
-    let centre = |p: u32, n: u32| (p * d + (d / 2).min((n - 1 - p * d) / 2)).min(n - 1);
+    let (w, h) = zoom.pixels(cols, rows);
+    // The cell a pixel shows along an axis of `n` cells, `d` per pixel: the one at its centre.
+    let centre = |p: u32, n: u32, d: u32| (p * d + (d / 2).min((n - 1 - p * d) / 2)).min(n - 1);
     // The cell row a pixel row shows (pixel rows run from the top, the high end of y), and
     // the cell column of a pixel column.
-    let row_of = |py: u32| if d > 1 { rows - 1 - centre(py, rows) } else { rows - 1 - py / zoom.up };
-    let col_of = |px: u32| if d > 1 { centre(px, cols) } else { px / zoom.up };
+    let row_of = |py: u32| rows - 1 - centre(py / zoom.up, rows, zoom.down[1]);
+    let col_of = |px: u32| centre(px / zoom.up, cols, zoom.down[0]);
     let mut buf = vec![0u8; w as usize * h as usize * 3];
     cells.each(&mut |first, band| {
         let last = first + band.rows;

@@ -32,6 +32,9 @@ pub const DEFAULT_THRESHOLD: f32 = 1e6;
 pub const DEFAULT_CONV_TOL: f64 = 1e-4;
 /// Most cells along one axis.
 pub const MAX_CELLS_PER_AXIS: u32 = 65_536;
+/// Most cells of a one-row map (`--res COLSx1`, a 1-D sweep): 2^20 + 1, Liu (2024)'s 2^20
+/// intervals between learning rates (`gpuexp-4-2.py`) with both ends sampled.
+pub const MAX_CELLS_ONE_ROW: u32 = (1 << 20) + 1;
 /// Most steps in one run.
 pub const MAX_STEPS: u32 = 100_000_000;
 /// Host memory one map takes per cell (bytes), used to refuse grids that cannot fit before

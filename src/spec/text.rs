@@ -1,7 +1,7 @@
 //! The command line's strings parsed: components (`name:key=value,...`), axes, grid sizes,
 //! points and zooms.
 
-use super::{MAX_CELLS_PER_AXIS, Scale};
+use super::{MAX_CELLS_ONE_ROW, MAX_CELLS_PER_AXIS, Scale};
 use crate::error::Error;
 use crate::number::parse_number;
 
@@ -52,11 +52,20 @@ pub struct AxisText {
     pub scale: Scale,
 }
 
-/// Parses `param:lo:hi` or `param:lo:hi:log` (or `:lin`).
+/// Parses `param:lo:hi` or `param:lo:hi:log` (or `:lin`), or `param:v`, a constant: the
+/// linear axis `v ± 0.1%` (`± 0.001` at 0), whose one cell (`--res COLSx1`) sits at `v`.
 pub fn parse_axis(flag: &str, text: &str) -> Result<AxisText, Error> {
     let parts: Vec<&str> = text.split(':').map(str::trim).collect();
+    if parts.len() == 2 && !parts[0].is_empty() {
+        let v = parse_number(flag, "value", parts[1])?;
+        let h = if v == 0.0 { 1e-3 } else { 1e-3 * v.abs() };
+        return Ok(AxisText { param: parts[0].to_string(), lo: v - h, hi: v + h, scale: Scale::Lin });
+    }
     if !(3..=4).contains(&parts.len()) || parts[0].is_empty() {
-        return Err(Error::input(flag, format!("`{text}` is not PARAM:LO:HI or PARAM:LO:HI:log")));
+        return Err(Error::input(
+            flag,
+            format!("`{text}` is not PARAM:LO:HI, PARAM:LO:HI:log or PARAM:VALUE (a constant)"),
+        ));
     }
     let lo = parse_number(flag, "low bound", parts[1])?;
     let hi = parse_number(flag, "high bound", parts[2])?;
@@ -76,9 +85,10 @@ pub fn parse_axis(flag: &str, text: &str) -> Result<AxisText, Error> {
     Ok(AxisText { param: parts[0].to_string(), lo, hi, scale })
 }
 
-/// Parses `--res N` (square) or `COLSxROWS`.
+/// Parses `--res N` (square) or `COLSxROWS`; a one-row map (`COLSx1`) may have up to
+/// [`MAX_CELLS_ONE_ROW`] columns.
 pub fn parse_res(flag: &str, text: &str) -> Result<(u32, u32), Error> {
-    let one = |s: &str| -> Result<u32, Error> {
+    let one = |s: &str, max: u32| -> Result<u32, Error> {
         let n: u64 = s
             .trim()
             .parse()
@@ -86,18 +96,24 @@ pub fn parse_res(flag: &str, text: &str) -> Result<(u32, u32), Error> {
         if n == 0 {
             return Err(Error::input(flag, "the grid needs at least one cell per axis"));
         }
-        if n > MAX_CELLS_PER_AXIS as u64 {
-            return Err(Error::input(
-                flag,
-                format!("{n} cells is more than the {MAX_CELLS_PER_AXIS} allowed per axis"),
-            ));
+        if n > max as u64 {
+            let what = if max == MAX_CELLS_PER_AXIS {
+                format!("the {MAX_CELLS_PER_AXIS} allowed per axis ({MAX_CELLS_ONE_ROW} in a one-row map)")
+            } else {
+                format!("the {max} allowed in a one-row map")
+            };
+            return Err(Error::input(flag, format!("{n} cells is more than {what}")));
         }
         Ok(n as u32)
     };
     match text.split_once(['x', 'X']) {
-        Some((c, r)) => Ok((one(c)?, one(r)?)),
+        Some((c, r)) => {
+            let rows = one(r, MAX_CELLS_PER_AXIS)?;
+            let max = if rows == 1 { MAX_CELLS_ONE_ROW } else { MAX_CELLS_PER_AXIS };
+            Ok((one(c, max)?, rows))
+        }
         None => {
-            let n = one(text)?;
+            let n = one(text, MAX_CELLS_PER_AXIS)?;
             Ok((n, n))
         }
     }
