@@ -30,9 +30,12 @@
 //! grows with the grid, and a grid wider than `heatmap::MAX_SIDE` cells is drawn at several
 //! cells per pixel. Default basin maps at 100 steps on the CPU measured 3.39 GB at 8192² (a
 //! picture of 8192² pixels) and 4.59 GB at 12288² (6144² pixels); solved for both, a cell's
-//! data costs 24 B and a picture's pixel 26 B. The constants below round the measurements up
-//! by a quarter to a half, for allocator slack, `Vec` growth and the GPU path's measured
-//! 91 B/cell at one pixel per cell. Refinement probes a few cells per row and adds
+//! data costs 24 B and a picture's pixel 26 B. Since then a figure's only map of more than one
+//! tile streams from its run folder, holding its labels (4 B a cell) rather than its outcomes,
+//! and contour lines are drawn a strip at a time: 1.04 GB at 8192² and 1.83 GB at 16384² (both
+//! with 8192² pixels), so such a map costs 4 B a cell and a pixel about 11 B. The constants
+//! below round the measurements up by a half or more, for allocator slack, `Vec` growth and
+//! the GPU path's measured 91 B/cell at one pixel per cell. Refinement probes a few cells per row and adds
 //! nothing measurable. The GPU trainability path holds each cell's weights and residuals
 //! (about 3 KB per cell at the defaults: 3044 B/cell measured from 128² to 256²) but only for
 //! one tile of at most 65536 cells, a fixed cost (about 190 MiB at the defaults) rather than a
@@ -54,10 +57,17 @@ use crate::error::Error;
 /// Host bytes per cell of the first map a run holds, for its data: outcomes, labels, analysis
 /// and the raw outputs (measured 24, see the module docs).
 pub const FIRST_MAP_BYTES_PER_CELL: u64 = 40;
-/// Host bytes per heatmap pixel of the first map (measured 26): the picture, its frame and
-/// the PNG encoding. A grid with more than [`crate::render::heatmap::MAX_SIDE`] cells along a
-/// side is drawn one pixel per several cells, so the picture stops growing there.
-pub const IMAGE_BYTES_PER_PIXEL: u64 = 48;
+/// Host bytes per cell of a map that streams from its run folder (a figure's only map, of
+/// more than one tile and more than one row): its basin labels and boundary measures
+/// (measured 4).
+pub const STREAMED_BYTES_PER_CELL: u64 = 8;
+/// Host bytes per heatmap pixel of the first map (measured 10 to 12): the picture, its frame
+/// and the PNG encoding. A grid with more than [`crate::render::heatmap::MAX_SIDE`] cells
+/// along a side is drawn one pixel per several cells, so the picture stops growing there.
+pub const IMAGE_BYTES_PER_PIXEL: u64 = 16;
+/// Cells per tile of a map run in tiles (see `crate::tiles`): about 20 MB of outcomes, a few
+/// seconds of work on a CPU at the least.
+pub const TILE_CELLS: u64 = 1 << 20;
 /// Host bytes per cell of every further map held at once (animation frames, panels;
 /// measured 18-22, see the module docs).
 pub const EXTRA_MAP_BYTES_PER_CELL: u64 = 28;
@@ -67,14 +77,19 @@ pub const FALLBACK_BYTES: u64 = 8 << 30;
 const GIB: f64 = (1u64 << 30) as f64;
 
 /// Host bytes needed to hold `maps` maps of `cols` x `rows` cells at once (saturating): every
-/// cell's data, and the first map's picture at one pixel per cell, or at most
-/// [`crate::render::heatmap::MAX_SIDE`] pixels a side.
+/// cell's data (little for a single map that streams from its run folder), and the first
+/// map's picture at one pixel per cell, or at most [`crate::render::heatmap::MAX_SIDE`]
+/// pixels a side.
 pub fn map_bytes(cols: u32, rows: u32, maps: u32) -> u64 {
     let cells = cols as u64 * rows as u64;
     let (w, h) = crate::render::heatmap::Zoom::for_grid(cols, rows, 1).pixels(cols, rows);
     let pixels = w as u64 * h as u64;
-    let per_cell = FIRST_MAP_BYTES_PER_CELL
-        .saturating_add(EXTRA_MAP_BYTES_PER_CELL.saturating_mul(maps.saturating_sub(1) as u64));
+    let per_cell = if maps == 1 && rows > 1 && cells > TILE_CELLS {
+        STREAMED_BYTES_PER_CELL
+    } else {
+        FIRST_MAP_BYTES_PER_CELL
+            .saturating_add(EXTRA_MAP_BYTES_PER_CELL.saturating_mul(maps.saturating_sub(1) as u64))
+    };
     cells.saturating_mul(per_cell).saturating_add(pixels.saturating_mul(IMAGE_BYTES_PER_PIXEL))
 }
 
@@ -242,11 +257,13 @@ mod tests {
     }
 
     #[test]
-    fn the_picture_stops_growing_past_the_largest_heatmap() {
+    fn large_single_maps_stream_and_their_picture_stops_growing() {
         let side = crate::render::heatmap::MAX_SIDE as u64;
         let (big, bigger) = (map_bytes(16384, 16384, 1), map_bytes(32768, 32768, 1));
-        assert_eq!(big, 16384 * 16384 * FIRST_MAP_BYTES_PER_CELL + side * side * IMAGE_BYTES_PER_PIXEL);
-        assert_eq!(bigger - big, (32768 * 32768 - 16384 * 16384) * FIRST_MAP_BYTES_PER_CELL);
+        assert_eq!(big, 16384 * 16384 * STREAMED_BYTES_PER_CELL + side * side * IMAGE_BYTES_PER_PIXEL);
+        assert_eq!(bigger - big, (32768 * 32768 - 16384 * 16384) * STREAMED_BYTES_PER_CELL);
+        // Frames of an animation are held whole.
+        assert_eq!(map_bytes(16384, 16384, 2) - side * side * IMAGE_BYTES_PER_PIXEL, 16384 * 16384 * 68);
     }
 
     #[test]

@@ -15,8 +15,7 @@ use crate::progress::Progress;
 use crate::runner::Backend;
 use crate::spec::Spec;
 
-/// Cells per tile: about 20 MB of outcomes, a few seconds of work on a CPU at the least.
-pub const TILE_CELLS: u64 = 1 << 20;
+pub use crate::memory::TILE_CELLS;
 
 /// Environment variable overriding the rows per tile (tests and tuning).
 pub const TILE_ROWS_ENV: &str = "DOWNHILL_TILE_ROWS";

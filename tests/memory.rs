@@ -84,7 +84,7 @@ fn a_grid_too_big_for_the_address_space_is_refused_before_any_compute() {
     under_ulimit(400_000, &format!("basins --res 8192 --steps 100000 -o '{}'", out.display()))
         .assert()
         .code(2)
-        .stderr(contains("--res: a 8192x8192 grid needs about 5.5 GiB of host memory, more than the"))
+        .stderr(contains("--res: a 8192x8192 grid needs about 1.5 GiB of host memory, more than the"))
         .stderr(contains("GiB available"));
     assert!(started.elapsed().as_secs() < 10, "refused only after {:?}", started.elapsed());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
