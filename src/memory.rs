@@ -248,9 +248,9 @@ mod tests {
     #[test]
     fn map_bytes_grow_with_cells_and_maps_and_saturate() {
         let picture = 1000 * IMAGE_BYTES_PER_PIXEL;
-        assert_eq!(map_bytes(100, 10, 1), 1000 * FIRST_MAP_BYTES_PER_CELL + picture);
+        assert_eq!(map_bytes(40, 25, 1), 1000 * FIRST_MAP_BYTES_PER_CELL + picture);
         assert_eq!(
-            map_bytes(100, 10, 3),
+            map_bytes(40, 25, 3),
             1000 * (FIRST_MAP_BYTES_PER_CELL + 2 * EXTRA_MAP_BYTES_PER_CELL) + picture
         );
         assert_eq!(map_bytes(u32::MAX, u32::MAX, u32::MAX), u64::MAX);

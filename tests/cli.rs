@@ -675,7 +675,7 @@ fn plot_rect(json: &std::path::Path) -> ([u32; 4], u32) {
     let get = |k: &str| p[k].as_u64().unwrap() as u32;
     (
         [get("left"), get("top"), get("width"), get("height")],
-        meta["image"]["pixels_per_cell"].as_u64().unwrap() as u32,
+        meta["image"]["pixels_per_cell"][0].as_u64().unwrap() as u32,
     )
 }
 

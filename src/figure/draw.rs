@@ -70,7 +70,7 @@ pub(super) fn paint_map(
         draw_refined(&mut img, &m.spec, rows, ratio);
     }
     if job.kind == Kind::Basins && style.markers {
-        paint::markers(&mut img, &m.spec, attractors, (9 * ratio).max(zoom.up));
+        paint::markers(&mut img, &m.spec, attractors, (9 * ratio).max(zoom.up[0].min(zoom.up[1])));
     }
     let (analysis, summary, shares) =
         analyse((job.kind, job.box_count), m, &labels, attractors, frames == 1)?;

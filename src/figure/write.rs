@@ -133,8 +133,8 @@ struct ImageMeta {
     plot: Rect,
     /// Every panel's plot area.
     panels: Vec<Rect>,
-    /// Heatmap pixels per cell along each axis.
-    pixels_per_cell: u32,
+    /// Heatmap pixels per cell along x and y.
+    pixels_per_cell: [u32; 2],
     /// Cells per heatmap pixel along x and y: above 1 along a side of more than
     /// `heatmap::MAX_SIDE` cells, where each pixel shows the cell at its centre.
     cells_per_pixel: [u32; 2],

@@ -137,7 +137,8 @@ struct ImageMeta {
     width: u32,
     height: u32,
     plot: Rect,
-    pixels_per_cell: u32,
+    /// Heatmap pixels per cell along x and y.
+    pixels_per_cell: [u32; 2],
     y_axis: &'static str,
     cmap: &'static str,
     frames: usize,
@@ -467,7 +468,7 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
             width,
             height,
             plot: Rect::of(first.plot),
-            pixels_per_cell: first.scale,
+            pixels_per_cell: [first.scale, first.scale],
             y_axis: "high end at the top",
             cmap: job.style.cmap.name(),
             frames: image.frames(),

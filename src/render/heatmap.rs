@@ -35,33 +35,48 @@ pub fn scale_for(cols: u32, rows: u32, min_side: u32) -> u32 {
 /// `.npz`.
 pub const MAX_SIDE: u32 = 8192;
 
-/// How grid cells become heatmap pixels: `up` pixels per cell on both axes, or, on a grid with
+/// Most a picture's longer side may exceed its shorter one: a map of many more columns than
+/// rows (a sweep of 65536 learning rates over 32 roughnesses) gets taller cells instead of
+/// becoming a strip a few pixels high.
+pub const MAX_ASPECT: u32 = 4;
+
+/// How grid cells become heatmap pixels: `up[0] x up[1]` pixels per cell, or, on a grid with
 /// more than [`MAX_SIDE`] cells along a side, one pixel per `down[0]` columns and `down[1]` rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Zoom {
-    /// Pixels per cell along each axis (1 when any `down` is above 1).
-    pub up: u32,
+    /// Pixels per cell along x and along y (equal but for a grid much wider than tall, or
+    /// taller than wide; see [`MAX_ASPECT`]).
+    pub up: [u32; 2],
     /// Cells per pixel along x and along y.
     pub down: [u32; 2],
 }
 
 impl Zoom {
     /// One pixel per cell.
-    pub const ONE: Zoom = Zoom { up: 1, down: [1, 1] };
+    pub const ONE: Zoom = Zoom { up: [1, 1], down: [1, 1] };
 
     /// [`scale_for`] where the grid fits within [`MAX_SIDE`] pixels, else, along each side
-    /// that does not fit, the fewest cells per pixel that make it fit.
+    /// that does not fit, the fewest cells per pixel that make it fit; then the shorter side
+    /// stretched to within [`MAX_ASPECT`] of the longer.
     pub fn for_grid(cols: u32, rows: u32, min_side: u32) -> Zoom {
-        if cols.max(rows) > MAX_SIDE {
-            Zoom { up: 1, down: [cols.div_ceil(MAX_SIDE), rows.div_ceil(MAX_SIDE)] }
+        let mut z = if cols.max(rows) > MAX_SIDE {
+            Zoom { up: [1, 1], down: [cols.div_ceil(MAX_SIDE), rows.div_ceil(MAX_SIDE)] }
         } else {
-            Zoom { up: scale_for(cols, rows, min_side), down: [1, 1] }
+            let s = scale_for(cols, rows, min_side);
+            Zoom { up: [s, s], down: [1, 1] }
+        };
+        let (w, h) = z.pixels(cols, rows);
+        if w > MAX_ASPECT * h {
+            z.up[1] *= w.div_ceil(MAX_ASPECT * h);
+        } else if h > MAX_ASPECT * w {
+            z.up[0] *= h.div_ceil(MAX_ASPECT * w);
         }
+        z
     }
 
     /// The picture's width and height for a grid of `cols x rows` cells.
     pub fn pixels(&self, cols: u32, rows: u32) -> (u32, u32) {
-        (cols.div_ceil(self.down[0]) * self.up, rows.div_ceil(self.down[1]) * self.up)
+        (cols.div_ceil(self.down[0]) * self.up[0], rows.div_ceil(self.down[1]) * self.up[1])
     }
 
     /// The picture's longer side.
@@ -87,8 +102,8 @@ pub fn paint_bands(
     let centre = |p: u32, n: u32, d: u32| (p * d + (d / 2).min((n - 1 - p * d) / 2)).min(n - 1);
     // The cell row a pixel row shows (pixel rows run from the top, the high end of y), and
     // the cell column of a pixel column.
-    let row_of = |py: u32| rows - 1 - centre(py / zoom.up, rows, zoom.down[1]);
-    let col_of = |px: u32| centre(px / zoom.up, cols, zoom.down[0]);
+    let row_of = |py: u32| rows - 1 - centre(py / zoom.up[1], rows, zoom.down[1]);
+    let col_of = |px: u32| centre(px / zoom.up[0], cols, zoom.down[0]);
     let mut buf = vec![0u8; w as usize * h as usize * 3];
     cells.each(&mut |first, band| {
         let last = first + band.rows;
