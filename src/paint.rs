@@ -502,6 +502,9 @@ fn draw_contour_rows(
 /// never held (an 8192-pixel map would need 1.6 GB for them and their bands).
 const CONTOUR_STRIP: u32 = 256;
 
+/// Most pixels whose losses [`contours`] keeps between its two passes (32 MB).
+const CONTOUR_KEPT: u64 = 1 << 22;
+
 /// Draws contour lines of the landscape's loss over a basin map (`x0`, `y0` axes, linear),
 /// a strip of pixel rows at a time (the same lines as over the whole image at once).
 pub fn contours(img: &mut RgbImage, spec: &Spec) {
@@ -512,13 +515,29 @@ pub fn contours(img: &mut RgbImage, spec: &Spec) {
     let (w, h) = img.dimensions();
     let window = [spec.x.lo, spec.x.hi, spec.y.lo, spec.y.hi];
     let strips = || (0..h).step_by(CONTOUR_STRIP as usize).map(move |y| y..(y + CONTOUR_STRIP).min(h));
-    let range = strips().fold((f64::INFINITY, f64::NEG_INFINITY), |r, rows| {
-        Levels::range(&loss_rows(spec, window, (w, h), rows), r)
-    });
+    // The losses of a picture of up to CONTOUR_KEPT pixels are kept from the pass that finds
+    // their range to the one that draws; a larger picture's are computed again.
+    let keep = w as u64 * h as u64 <= CONTOUR_KEPT;
+    let mut kept: Vec<f64> = Vec::new();
+    let mut range = (f64::INFINITY, f64::NEG_INFINITY);
+    for rows in strips() {
+        let loss = loss_rows(spec, window, (w, h), rows);
+        range = Levels::range(&loss, range);
+        if keep {
+            kept.extend(loss);
+        }
+    }
     let Some(levels) = Levels::new(range) else { return };
     for rows in strips() {
         // The strip and the row below it, which its last row compares with.
-        let loss = loss_rows(spec, window, (w, h), rows.start..(rows.end + 1).min(h));
+        let below = rows.start..(rows.end + 1).min(h);
+        let fresh;
+        let loss = if keep {
+            &kept[(below.start * w) as usize..(below.end * w) as usize]
+        } else {
+            fresh = loss_rows(spec, window, (w, h), below);
+            &fresh[..]
+        };
         let bands: Vec<(i64, f64)> = loss.par_iter().map(|&v| levels.band(v)).collect();
         draw_contour_rows(img, &bands, rows, [255, 255, 255], 0.45);
     }

@@ -130,7 +130,7 @@ pub fn attractors(
     assert!(tol > 0.0 && tol.is_finite(), "cluster tolerance must be positive");
     let near = NearKnown::new(&known, tol);
     // The final points to cluster, in row-major order, a band at a time.
-    let points = |f: &mut dyn FnMut([f64; 2])| {
+    let read = |f: &mut dyn FnMut([f64; 2])| {
         cells.each(&mut |_, out| {
             let band: Vec<[f64; 2]> = (0..out.len())
                 .into_par_iter()
@@ -140,6 +140,24 @@ pub fn attractors(
                 .collect();
             band.into_iter().for_each(&mut *f);
         })
+    };
+    // Kept for the clustering's four passes where they are few (most points end near known
+    // minima), else read again each pass.
+    let mut kept = Some(Vec::new());
+    read(&mut |p| {
+        if let Some(v) = kept.as_mut() {
+            v.push(p);
+            if v.len() > KEPT_POINTS {
+                kept = None;
+            }
+        }
+    })?;
+    let points = |f: &mut dyn FnMut([f64; 2])| match &kept {
+        Some(v) => {
+            v.iter().copied().for_each(f);
+            Ok(())
+        }
+        None => read(f),
     };
 
     let clusters = clusters(&points, tol)?;
@@ -179,6 +197,9 @@ pub fn attractors(
     unique_labels(&mut all);
     Ok(all)
 }
+
+/// Most final points [`attractors`] keeps in memory between its passes (64 MB).
+const KEPT_POINTS: usize = 1 << 22;
 
 /// Visits the points to cluster, in the same order on every call.
 type Points<'a> = dyn Fn(&mut dyn FnMut([f64; 2])) -> Result<(), Error> + 'a;
