@@ -22,7 +22,7 @@ use downhill::render::colormap::Cmap;
 use downhill::runner::{Backend, BackendChoice};
 use downhill::spec::{self, OptionsText, SpecBuilder};
 
-use downhill::tiles::{Shard, Tiling};
+use downhill::tiles::{RunFolder, Shard, TilePlan, Tiling};
 
 use crate::cli::{
     BackendArg, ColorArg, Command, FigureArgs, MergeArgs, PathsArgs, RefineArgs, RenderArgs, RunArgs,
@@ -92,7 +92,7 @@ fn tiling(t: &TileArgs) -> Result<Tiling, Error> {
     if shard.is_some() && t.resume {
         return Err(Error::input("--resume", "applies to whole runs; a shard that stopped runs again"));
     }
-    Ok(Tiling { shard, resume: t.resume, merged: None })
+    Ok(Tiling { shard, resume: t.resume, ..Tiling::default() })
 }
 
 /// The part of an array job to run: `--shard I/N`, else the scheduler's environment.
@@ -109,13 +109,29 @@ fn shard_of(flag: Option<&str>, shards: Option<u32>) -> Result<Option<Shard>, Er
 /// `downhill merge`: checks the shard files against each other, assembles the grid, and
 /// renders the figure of the command the shards came from, as a single run would.
 fn run_merge(a: MergeArgs) -> Result<()> {
-    let (meta, computed) = downhill::shard::read_all(&a.files)?;
+    let meta = downhill::shard::survey(&a.files)?;
     let culprit = a.files[0].display().to_string();
     let mut file = recipe::parse_file(&culprit, &meta.recipe)?;
     let mut r = file.figure.remove(0);
     r.name = check_prefix("--out", &a.out)?;
-    r.tiling = Tiling { shard: None, resume: false, merged: Some(std::sync::Arc::new(computed)) };
     let dir = a.out.parent().map(PathBuf::from).unwrap_or_default();
+    // A single map of more than one tile goes through the run folder, one shard file at a
+    // time, and is never held whole; other figures are assembled in memory.
+    let split = TilePlan { rows: meta.rows, rows_per_tile: meta.rows_per_tile };
+    let whole = TilePlan::new(meta.cols, meta.rows, 1);
+    r.tiling = if meta.maps == 1 && meta.rows > 1 && whole.tiles() > 1 {
+        let folder = RunFolder::open(&dir.join(&r.name), &downhill::shard::spec_hash(&r.to_toml()), false)?;
+        eprintln!(
+            "downhill: merging {} shard files tile by tile through {}",
+            a.files.len(),
+            folder.dir().display()
+        );
+        let seconds = downhill::shard::read_into(&a.files, &folder, &split)?;
+        Tiling { saved: Some((split, seconds)), ..Tiling::default() }
+    } else {
+        let (_, computed) = downhill::shard::read_all(&a.files)?;
+        Tiling { merged: Some(std::sync::Arc::new(computed)), ..Tiling::default() }
+    };
     let plan = r.plan(&dir, &meta.command, std::io::stderr().is_terminal())?;
     let mut backend = open_backend(a.backend)?;
     let report = batch::run_plan(&mut backend, &plan)?;

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::error::Error;
 use crate::outcome::Outcomes;
 use crate::output::{Array, OutputSet, with_ext};
-use crate::tiles::{Computed, Shard};
+use crate::tiles::{Computed, RunFolder, Shard, TilePlan};
 
 /// What a shard file says about itself.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,6 +35,8 @@ pub struct ShardMeta {
     pub cols: u32,
     /// Rows of the whole grid.
     pub rows: u32,
+    /// Rows per tile of the split: a shard holds whole tiles of this many rows.
+    pub rows_per_tile: u32,
     /// The figure's recipe, a TOML `[[figure]]` table.
     pub recipe: String,
     /// The command that renders the whole figure in one run.
@@ -116,7 +118,9 @@ fn array<T: npyz::Deserialize>(
     npy.into_vec().map_err(|e| bad(format!("`{name}`: {e}")))
 }
 
-fn read_one(path: &Path) -> Result<ShardFile, Error> {
+/// Reads a shard file: its description, maps and rows, and, with `outcomes`, the outcomes
+/// (else an empty grid).
+fn read_one(path: &Path, outcomes: bool) -> Result<ShardFile, Error> {
     let culprit = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| Error::input(&culprit, format!("cannot open: {e}")))?;
     let mut zip = zip::ZipArchive::new(file)
@@ -126,7 +130,11 @@ fn read_one(path: &Path) -> Result<ShardFile, Error> {
         .map_err(|e| Error::input(&culprit, format!("not a downhill shard file: its description: {e}")))?;
     let maps: Vec<i32> = array(&mut zip, &culprit, "map")?;
     let rows: Vec<i32> = array(&mut zip, &culprit, "rows")?;
-    let n = rows.len() * meta.cols as usize;
+    let n = if outcomes { rows.len() * meta.cols as usize } else { 0 };
+    if !outcomes {
+        let out = Outcomes::zeroed(meta.cols, 0);
+        return check_rows(ShardFile { meta, maps, rows, out }, &culprit);
+    }
     let out = Outcomes {
         cols: meta.cols,
         rows: rows.len() as u32,
@@ -141,55 +149,41 @@ fn read_one(path: &Path) -> Result<ShardFile, Error> {
         },
     };
     let lens = [out.x.len(), out.y.len(), out.loss.len(), out.div_step.len(), out.conv_step.len()];
-    let outside = |v: &[i32], n: u32| v.iter().any(|&r| r < 0 || r as u32 >= n);
-    if lens.iter().any(|&l| l != n)
-        || maps.len() != rows.len()
-        || outside(&rows, meta.rows)
-        || outside(&maps, meta.maps)
-    {
+    if lens.iter().any(|&l| l != n) {
         return Err(Error::input(&culprit, "not a downhill shard file: its arrays do not match its rows"));
     }
-    Ok(ShardFile { meta, maps, rows, out })
+    check_rows(ShardFile { meta, maps, rows, out }, &culprit)
 }
 
-/// Reads a whole array job's shard files and assembles every map, after checking that they
-/// belong together: one spec hash and shard count for all, every shard present once, every
-/// row of every map covered exactly once. Errors name the file or the missing shards. Returns
-/// the first file's description and the maps in the figure's order, each with the run seconds
-/// of its rows (a shard's seconds shared out by cells).
-pub fn read_all(paths: &[PathBuf]) -> Result<(ShardMeta, Vec<Computed>), Error> {
+/// A shard file whose map and row indices lie inside the figure it names.
+fn check_rows(f: ShardFile, culprit: &str) -> Result<ShardFile, Error> {
+    let outside = |v: &[i32], n: u32| v.iter().any(|&r| r < 0 || r as u32 >= n);
+    if f.maps.len() != f.rows.len() || outside(&f.rows, f.meta.rows) || outside(&f.maps, f.meta.maps) {
+        return Err(Error::input(culprit, "not a downhill shard file: its arrays do not match its rows"));
+    }
+    Ok(f)
+}
+
+/// Checks a whole array job's shard files against each other without reading their
+/// outcomes: one spec hash and shard count for all, every shard present once, every row of
+/// every map covered exactly once. Errors name the file or the missing shards. Returns the
+/// first file's description.
+pub fn survey(paths: &[PathBuf]) -> Result<ShardMeta, Error> {
     let Some(first_path) = paths.first() else {
         return Err(Error::input("merge", "give the shard files to merge"));
     };
-    let files: Vec<ShardFile> = paths.iter().map(|p| read_one(p)).collect::<Result<_, _>>()?;
+    let files: Vec<ShardFile> = paths.iter().map(|p| read_one(p, false)).collect::<Result<_, _>>()?;
     let first = &files[0].meta;
     check_set(&files, paths, first_path)?;
     let mut covered = vec![false; first.maps as usize * first.rows as usize];
-    let mut maps: Vec<Computed> = (0..first.maps)
-        .map(|_| {
-            let mut out = Outcomes::zeroed(first.cols, first.rows);
-            out.steps_computed = Some(0);
-            Computed { out, run_seconds: 0.0 }
-        })
-        .collect();
     for (f, p) in files.iter().zip(paths) {
-        let cols = f.meta.cols as usize;
-        let per_row = f.meta.run_seconds / f.rows.len().max(1) as f64;
-        for (k, (&m, &r)) in f.maps.iter().zip(&f.rows).enumerate() {
+        for (&m, &r) in f.maps.iter().zip(&f.rows) {
             if std::mem::replace(&mut covered[m as usize * first.rows as usize + r as usize], true) {
                 return Err(Error::input(
                     p.display().to_string(),
                     format!("row {r} of map {m} is in two shard files"),
                 ));
             }
-            let map = &mut maps[m as usize];
-            map.out.put_rows(r as u32, &row_of(&f.out, k, cols));
-            map.run_seconds += per_row;
-        }
-        // A shard counts the steps it computed as a whole: it goes to the first map it ran.
-        if let Some(&m) = f.maps.first() {
-            let out = &mut maps[m as usize].out;
-            out.steps_computed = out.steps_computed.zip(f.out.steps_computed).map(|(a, b)| a + b);
         }
     }
     if let Some(i) = covered.iter().position(|c| !c) {
@@ -198,6 +192,71 @@ pub fn read_all(paths: &[PathBuf]) -> Result<(ShardMeta, Vec<Computed>), Error> 
             "merge",
             format!("row {r} of map {m} ({} rows each) is in no shard file", first.rows),
         ));
+    }
+    Ok(first.clone())
+}
+
+/// Reads the shard files of a single map ([`survey`]ed) one at a time into `folder` as the
+/// tiles of `plan` (the split's own), so that the map can be read back tile by tile without
+/// ever being held whole. Returns the shards' run seconds, summed.
+pub fn read_into(paths: &[PathBuf], folder: &RunFolder, plan: &TilePlan) -> Result<f64, Error> {
+    let mut run_seconds = 0.0;
+    for p in paths {
+        let f = read_one(p, true)?;
+        let cols = f.meta.cols as usize;
+        let mut k = 0;
+        let mut computed = f.out.steps_computed;
+        while k < f.rows.len() {
+            // One tile of the split: consecutive rows from a tile's first row to its end.
+            let rows = plan.rows_of(f.rows[k] as u32 / plan.rows_per_tile);
+            let n = rows.len();
+            let whole = rows.start == f.rows[k] as u32
+                && k + n <= f.rows.len()
+                && f.rows[k..k + n].iter().zip(rows.clone()).all(|(&r, want)| r as u32 == want);
+            if !whole {
+                return Err(Error::input(
+                    p.display().to_string(),
+                    "its rows are not whole tiles of the split",
+                ));
+            }
+            let mut band = rows_of(&f.out, k..k + n, cols);
+            // The shard's computed steps go with its first tile.
+            band.steps_computed = computed.take().or(f.out.steps_computed.map(|_| 0));
+            folder.save(&rows, &band)?;
+            k += n;
+        }
+        run_seconds += f.meta.run_seconds;
+    }
+    Ok(run_seconds)
+}
+
+/// Reads a whole array job's shard files ([`survey`]ed first, then one at a time) and
+/// assembles every map in memory. Returns the first file's description and the maps in the
+/// figure's order, each with the run seconds of its rows (a shard's seconds shared out by
+/// cells).
+pub fn read_all(paths: &[PathBuf]) -> Result<(ShardMeta, Vec<Computed>), Error> {
+    let first = &survey(paths)?;
+    let mut maps: Vec<Computed> = (0..first.maps)
+        .map(|_| {
+            let mut out = Outcomes::zeroed(first.cols, first.rows);
+            out.steps_computed = Some(0);
+            Computed { out, run_seconds: 0.0 }
+        })
+        .collect();
+    for p in paths {
+        let f = read_one(p, true)?;
+        let cols = f.meta.cols as usize;
+        let per_row = f.meta.run_seconds / f.rows.len().max(1) as f64;
+        for (k, (&m, &r)) in f.maps.iter().zip(&f.rows).enumerate() {
+            let map = &mut maps[m as usize];
+            map.out.put_rows(r as u32, &rows_of(&f.out, k..k + 1, cols));
+            map.run_seconds += per_row;
+        }
+        // A shard counts the steps it computed as a whole: it goes to the first map it ran.
+        if let Some(&m) = f.maps.first() {
+            let out = &mut maps[m as usize].out;
+            out.steps_computed = out.steps_computed.zip(f.out.steps_computed).map(|(a, b)| a + b);
+        }
     }
     Ok((first.clone(), maps))
 }
@@ -244,13 +303,13 @@ fn check_set(files: &[ShardFile], paths: &[PathBuf], first_path: &Path) -> Resul
     Ok(())
 }
 
-/// Row `k` of a band as a one-row grid (its steps computed not counted: the caller adds the
-/// band's total once).
-fn row_of(band: &Outcomes, k: usize, cols: usize) -> Outcomes {
-    let r = k * cols..(k + 1) * cols;
+/// Rows `k` of a band as a grid of their own (its steps computed not counted: the caller
+/// adds the band's total once).
+fn rows_of(band: &Outcomes, k: std::ops::Range<usize>, cols: usize) -> Outcomes {
+    let r = k.start * cols..k.end * cols;
     Outcomes {
         cols: cols as u32,
-        rows: 1,
+        rows: k.len() as u32,
         x: band.x[r.clone()].to_vec(),
         y: band.y[r.clone()].to_vec(),
         loss: band.loss[r.clone()].to_vec(),

@@ -117,6 +117,10 @@ pub struct Tiling {
     /// Every map's outcomes, already computed (in the order the figure runs its maps: frame
     /// by frame, panel by panel): nothing is run.
     pub merged: Option<Arc<Vec<Computed>>>,
+    /// A single map's outcomes, already computed and saved as the tiles of this plan in the
+    /// run folder (a merge too large to hold), with the seconds their runs took: nothing is
+    /// run, and the map is read back tile by tile.
+    pub saved: Option<(TilePlan, f64)>,
 }
 
 /// A grid's outcomes computed elsewhere (by the shards of an array job).

@@ -69,6 +69,19 @@ fn four_shards_by_flag_and_by_slurm_merge_into_the_single_run() {
     assert!(!shards.join("fig.png").exists(), "a shard writes only its shard file");
     downhill(&merged).arg("merge").args(&files).args(["-o", "fig"]).assert().success();
     assert_same_outputs(&single, &merged);
+    // A map of several tiles is merged through the run folder, never held whole.
+    let streamed = root.path().join("streamed");
+    std::fs::create_dir(&streamed).unwrap();
+    downhill(&streamed)
+        .arg("merge")
+        .args(&files)
+        .args(["-o", "fig"])
+        .env("DOWNHILL_TILE_ROWS", "8")
+        .assert()
+        .success()
+        .stderr(contains("tile by tile through fig.run"));
+    assert_same_outputs(&single, &streamed);
+    assert!(!streamed.join("fig.run").exists(), "the run folder goes once the outputs are written");
 }
 
 #[test]

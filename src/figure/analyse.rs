@@ -101,6 +101,11 @@ pub(super) fn run_map(
     let work = spec.cells() as u64 * spec.steps as u64;
     let (cells, run_seconds) = match job.tiling.merged.as_ref().and_then(|m| m.get(index)) {
         Some(c) => (Cells::Whole(c.out.clone()), c.run_seconds),
+        None if job.tiling.saved.is_some() => {
+            let (plan, seconds) = job.tiling.saved.expect("checked");
+            let folder = RunFolder::open(&job.prefix, &job.spec_hash(), true)?;
+            (Cells::Tiles { folder, plan, cols: spec.x.cells }, seconds)
+        }
         None => {
             let progress = Progress::new(work, job.kind.name(), job.progress);
             let started = Instant::now();

@@ -216,6 +216,7 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
     let meta = metadata(backend, job, &analyses, title, &shared, (&image, &plots, text_fits), animate, speed);
     let files = write(job, &maps, &painted, &image, animate, &meta)?;
     if job.tiling.merged.is_none() {
+        // The tiles of the run, or of a merge that streamed its shards.
         RunFolder::remove_under(&job.prefix);
     }
     let first = &maps[0][0].spec;
@@ -273,13 +274,12 @@ fn run_shard(
     let job = &jobs[0];
     let (cols, rows) = (job.spec.x.cells, job.spec.y.cells);
     let mut work: Vec<(u32, TilePlan, Vec<u32>)> = Vec::new();
+    let split = TilePlan::new(cols, rows, if specs.len() == 1 { shard.count } else { 1 });
     if specs.len() == 1 {
-        let plan = TilePlan::new(cols, rows, shard.count);
-        work.push((0, plan, plan.tiles_of(Some(shard))));
+        work.push((0, split, split.tiles_of(Some(shard))));
     } else {
-        let plan = TilePlan::new(cols, rows, 1);
         for m in (shard.index as usize..specs.len()).step_by(shard.count as usize) {
-            work.push((m as u32, plan, (0..plan.tiles()).collect()));
+            work.push((m as u32, split, (0..split.tiles()).collect()));
         }
     }
     let row_count: u64 = work.iter().flat_map(|(_, p, t)| t.iter().map(|&t| p.rows_of(t).len() as u64)).sum();
@@ -305,6 +305,7 @@ fn run_shard(
         maps: specs.len() as u32,
         cols,
         rows,
+        rows_per_tile: split.rows_per_tile,
         recipe: text(crate::plan::RECIPE_KEY),
         command: text(crate::plan::COMMAND_KEY),
         run_seconds,
