@@ -108,7 +108,7 @@ struct ShardFile {
 
 /// Reads one array of a shard file.
 fn array<T: npyz::Deserialize>(
-    zip: &mut zip::ZipArchive<std::fs::File>,
+    zip: &mut zip::ZipArchive<std::io::BufReader<std::fs::File>>,
     culprit: &str,
     name: &str,
 ) -> Result<Vec<T>, Error> {
@@ -123,7 +123,8 @@ fn array<T: npyz::Deserialize>(
 fn read_one(path: &Path, outcomes: bool) -> Result<ShardFile, Error> {
     let culprit = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| Error::input(&culprit, format!("cannot open: {e}")))?;
-    let mut zip = zip::ZipArchive::new(file)
+    // Buffered: the arrays are read a value at a time.
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::with_capacity(1 << 20, file))
         .map_err(|e| Error::input(&culprit, format!("not a downhill shard file: {e}")))?;
     let meta_bytes: Vec<u8> = array(&mut zip, &culprit, "meta")?;
     let meta: ShardMeta = serde_json::from_slice(&meta_bytes)
