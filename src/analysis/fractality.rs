@@ -242,9 +242,11 @@ impl Wada {
 /// needed, and two of them must touch; otherwise `wada` is false and `reason` says why.
 pub fn wada(labels: &[i32], cols: u32, rows: u32) -> Wada {
     let (c, r) = (cols as usize, rows as usize);
-    let mut classes: Vec<i32> = labels.iter().copied().filter(|&l| l >= 0).collect();
-    classes.par_sort_unstable();
-    classes.dedup();
+    // The basin labels present: a flag per label value (they are small: attractor indices).
+    let top = labels.iter().copied().max().unwrap_or(-1);
+    let mut present = vec![false; (top + 1).max(0) as usize];
+    labels.iter().filter(|&&l| l >= 0).for_each(|&l| present[l as usize] = true);
+    let classes: Vec<i32> = (0..present.len()).filter(|&k| present[k]).map(|k| k as i32).collect();
     if classes.len() < 3 {
         return Wada::not_tested(
             classes.len(),
@@ -272,8 +274,11 @@ pub fn wada(labels: &[i32], cols: u32, rows: u32) -> Wada {
         .collect();
     let total = boundary_cells as f64;
     let (mut decided, mut coincide_r, mut shared) = (None, None, 0.0);
+    // Two scratch grids, reused by every step of dilation.
+    let (mut across, mut next) = (vec![0u64; sets.len()], vec![0u64; sets.len()]);
     for radius in 1..=WADA_MAX_R {
-        sets = dilate(&sets, c, r, words);
+        dilate(&sets, (c, r, words), &mut across, &mut next);
+        std::mem::swap(&mut sets, &mut next);
         let covered = edge.par_iter().filter(|&&i| sets[i * words..(i + 1) * words] == full[..]).count();
         shared = covered as f64 / total;
         if decided.is_none() && 1.0 - shared <= WADA_TOLERANCE {
@@ -340,12 +345,11 @@ fn merges(labels: &[i32], c: usize, r: usize, classes: &[i32]) -> Vec<u64> {
     sets
 }
 
-/// One step of dilation of per-cell bit sets (`words` words a cell, row-major `c` x `r`):
-/// each cell gets the union of the sets of the 3x3 square around it (a row pass, then a
-/// column pass).
-fn dilate(sets: &[u64], c: usize, r: usize, words: usize) -> Vec<u64> {
+/// One step of dilation of per-cell bit sets (`words` words a cell, row-major `c` x `r`) into
+/// `out`: each cell gets the union of the sets of the 3x3 square around it (a row pass into
+/// the scratch grid `across`, then a column pass).
+fn dilate(sets: &[u64], (c, r, words): (usize, usize, usize), across: &mut [u64], out: &mut [u64]) {
     let rw = c * words;
-    let mut across = vec![0u64; sets.len()];
     across.par_chunks_mut(rw).zip(sets.par_chunks(rw)).for_each(|(out, row)| {
         for x in 0..c {
             for w in 0..words {
@@ -360,14 +364,13 @@ fn dilate(sets: &[u64], c: usize, r: usize, words: usize) -> Vec<u64> {
             }
         }
     });
-    let mut out = vec![0u64; sets.len()];
+    let across = &*across;
     out.par_chunks_mut(rw).enumerate().for_each(|(y, row)| {
         row.copy_from_slice(&across[y * rw..(y + 1) * rw]);
         for near in [y.wrapping_sub(1), y + 1].into_iter().filter(|&n| n < r) {
             row.iter_mut().zip(&across[near * rw..(near + 1) * rw]).for_each(|(a, b)| *a |= b);
         }
     });
-    out
 }
 
 /// The three measures of one map, as its JSON records them next to `boundary_dimension`.
@@ -526,7 +529,10 @@ mod tests {
         let (c, r, words) = (7, 5, 2);
         let mut sets = vec![0u64; c * r * words];
         sets[(2 * c + 3) * words + 1] = 4;
-        let twice = dilate(&dilate(&sets, c, r, words), c, r, words);
+        let (mut across, mut once, mut twice) =
+            (vec![0; sets.len()], vec![0; sets.len()], vec![0; sets.len()]);
+        dilate(&sets, (c, r, words), &mut across, &mut once);
+        dilate(&once, (c, r, words), &mut across, &mut twice);
         for y in 0..r {
             for x in 0..c {
                 let near = (x as i32 - 3).abs().max((y as i32 - 2).abs()) <= 2;
