@@ -118,8 +118,7 @@ fn run_merge(a: MergeArgs) -> Result<()> {
     // A single map of more than one tile goes through the run folder, one shard file at a
     // time, and is never held whole; other figures are assembled in memory.
     let split = TilePlan { rows: meta.rows, rows_per_tile: meta.rows_per_tile };
-    let whole = TilePlan::new(meta.cols, meta.rows, 1);
-    r.tiling = if meta.maps == 1 && meta.rows > 1 && whole.tiles() > 1 {
+    r.tiling = if TilePlan::new(meta.cols, meta.rows, 1).streams(meta.maps as usize) {
         let folder = RunFolder::open(&dir.join(&r.name), &downhill::shard::spec_hash(&r.to_toml()), false)?;
         eprintln!(
             "downhill: merging {} shard files tile by tile through {}",

@@ -84,6 +84,7 @@ pub fn map_bytes(cols: u32, rows: u32, maps: u32) -> u64 {
     let cells = cols as u64 * rows as u64;
     let (w, h) = crate::render::heatmap::Zoom::for_grid(cols, rows, 1).pixels(cols, rows);
     let pixels = w as u64 * h as u64;
+    // `tiles::TilePlan::streams`' rule, at the default tile size.
     let per_cell = if maps == 1 && rows > 1 && cells > TILE_CELLS {
         STREAMED_BYTES_PER_CELL
     } else {

@@ -195,6 +195,13 @@ impl TilePlan {
         self.rows.div_ceil(self.rows_per_tile)
     }
 
+    /// Whether a map of this plan, in a figure of `maps` maps, streams from its run folder
+    /// instead of being held whole: the figure's only map, of more than one row and more than
+    /// one tile. (`memory::map_bytes` estimates with the same rule.)
+    pub fn streams(&self, maps: usize) -> bool {
+        maps == 1 && self.rows > 1 && self.tiles() > 1
+    }
+
     /// The rows of tile `t`.
     pub fn rows_of(&self, t: u32) -> Range<u32> {
         let start = t * self.rows_per_tile;

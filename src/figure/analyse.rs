@@ -24,10 +24,8 @@ pub(super) struct Map {
     pub(super) spec: Spec,
     /// The outcomes: in memory, or tile by tile in the run folder (a single large map).
     pub(super) cells: Cells,
-    /// Trajectory-steps up to each trajectory's divergence.
-    pub(super) steps_run: u64,
-    /// Trajectory-steps the runner computed, where it counts them.
-    pub(super) steps_computed: Option<u64>,
+    /// Its cell counts and steps, from one pass over its cells.
+    pub(super) tally: Tally,
     pub(super) run_seconds: f64,
     pub(super) attractors: Vec<Attractor>,
     pub(super) theory: Option<boundary::Theory>,
@@ -40,9 +38,13 @@ pub(super) fn first_map_theory(maps: &[Vec<Map>]) -> Option<&boundary::Theory> {
     maps.iter().flatten().find_map(|m| m.theory.as_ref())
 }
 
-/// A map's cell counts, from one pass over its bands.
+/// A map's cell counts and steps, from one pass over its bands.
 #[derive(Default)]
-struct Tally {
+pub(super) struct Tally {
+    /// Trajectory-steps up to each trajectory's divergence.
+    pub(super) steps_run: u64,
+    /// Trajectory-steps the runner computed, where it counts them.
+    pub(super) steps_computed: Option<u64>,
     cells: usize,
     diverged: usize,
     converged: usize,
@@ -53,9 +55,12 @@ struct Tally {
 }
 
 impl Tally {
-    fn of(cells: &dyn Bands) -> Result<Tally, Error> {
-        let mut t = Tally::default();
+    /// The tally of a map of `steps` steps.
+    fn of(cells: &dyn Bands, steps: u32) -> Result<Tally, Error> {
+        let mut t = Tally { steps_computed: Some(0), ..Tally::default() };
         cells.each(&mut |_, out| {
+            t.steps_run += out.steps_run(steps);
+            t.steps_computed = t.steps_computed.zip(out.steps_computed).map(|(a, b)| a + b);
             t.cells += out.len();
             t.diverged += out.div_step.iter().filter(|&&d| d >= 0).count();
             t.converged += out.conv_step.iter().filter(|&&c| c >= 0).count();
@@ -89,36 +94,29 @@ impl Tally {
 }
 
 /// Runs one map (the figure's `index`-th: frame by frame, panel by panel) and analyses it;
-/// a merge of shards takes its outcomes instead. With `alone` (the figure's only map), a map of
-/// more than one tile stays in its run folder and is read back tile by tile.
+/// a merge of shards takes its outcomes instead. A map that streams ([`TilePlan::streams`],
+/// in a figure of `maps` maps) stays in its run folder and is read back tile by tile.
 pub(super) fn run_map(
     backend: &mut Backend,
     job: &Job,
     spec: Spec,
-    index: usize,
-    alone: bool,
+    (index, maps): (usize, usize),
 ) -> Result<Map, Error> {
     let work = spec.cells() as u64 * spec.steps as u64;
-    let (cells, run_seconds) = match job.tiling.merged.as_ref().and_then(|m| m.get(index)) {
-        Some(c) => (Cells::Whole(c.out.clone()), c.run_seconds),
-        None if job.tiling.saved.is_some() => {
-            let (plan, seconds) = job.tiling.saved.expect("checked");
-            let folder = RunFolder::open(&job.prefix, &job.spec_hash(), true)?;
-            (Cells::Tiles { folder, plan, cols: spec.x.cells }, seconds)
-        }
-        None => {
-            let progress = Progress::new(work, job.kind.name(), job.progress);
-            let started = Instant::now();
-            let cells = run_tiled(backend, job, &spec, &progress, alone)?;
-            progress.finish();
-            (cells, started.elapsed().as_secs_f64())
-        }
+    let merged = job.tiling.merged.as_ref().and_then(|m| m.get(index));
+    let (cells, run_seconds) = if let Some(c) = merged {
+        (Cells::Whole(c.out.clone()), c.run_seconds)
+    } else if let Some((plan, seconds)) = job.tiling.saved {
+        let folder = RunFolder::open(&job.prefix, &job.spec_hash(), true)?;
+        (Cells::Tiles { folder, plan, cols: spec.x.cells }, seconds)
+    } else {
+        let progress = Progress::new(work, job.kind.name(), job.progress);
+        let started = Instant::now();
+        let cells = run_tiled(backend, job, &spec, &progress, maps)?;
+        progress.finish();
+        (cells, started.elapsed().as_secs_f64())
     };
-    let (mut steps_run, mut steps_computed) = (0, Some(0));
-    cells.each(&mut |_, band| {
-        steps_run += band.steps_run(spec.steps);
-        steps_computed = steps_computed.zip(band.steps_computed).map(|(a, b)| a + b);
-    })?;
+    let tally = Tally::of(&cells, spec.steps)?;
     let params = spec.landscape_params64();
     let known = spec.landscape.minima_in(params, spec.basin_domain());
     let attractors =
@@ -135,19 +133,20 @@ pub(super) fn run_map(
         }
         None => None,
     };
-    Ok(Map { spec, cells, steps_run, steps_computed, run_seconds, attractors, theory, rows, refined })
+    Ok(Map { spec, cells, tally, run_seconds, attractors, theory, rows, refined })
 }
 
 /// Runs every cell of `spec`: in one go where the grid is one tile, else tile by tile with
 /// the finished tiles kept in the run folder beside the outputs (resumed from there with
-/// `--resume`; removed once the outputs are written). With `alone`, the tiles stay there to be
-/// read back one at a time; else they are gathered into one grid.
+/// `--resume`; removed once the outputs are written). A map that streams (in a figure of
+/// `maps` maps) stays there to be read back a tile at a time; else its tiles are gathered into
+/// one grid.
 fn run_tiled(
     backend: &mut Backend,
     job: &Job,
     spec: &Spec,
     progress: &Progress,
-    alone: bool,
+    maps: usize,
 ) -> Result<Cells, Error> {
     let plan = TilePlan::new(spec.x.cells, spec.y.cells, 1);
     if plan.tiles() == 1 && !job.tiling.resume {
@@ -163,7 +162,7 @@ fn run_tiled(
         );
     }
     let all: Vec<u32> = (0..plan.tiles()).collect();
-    if alone {
+    if plan.streams(maps) {
         crate::tiles::run(backend, spec, (&plan, &all), Some(&folder), progress, &mut |_, _| ())?;
         return Ok(Cells::Tiles { folder, plan, cols: spec.x.cells });
     }
@@ -186,7 +185,7 @@ pub(super) fn analyse(
     detailed: bool,
 ) -> Result<(Analysis, String, Vec<basins::BasinShare>), Error> {
     let (spec, cols, rows) = (&m.spec, m.cells.cols(), m.cells.rows());
-    let tally = Tally::of(&m.cells)?;
+    let tally = &m.tally;
     let (diverged_fraction, converged_fraction) =
         (tally.fraction(tally.diverged), tally.fraction(tally.converged));
     let mut summary =

@@ -84,8 +84,12 @@ impl Job {
     /// The figure's spec hash ([`crate::shard::spec_hash`] of its recipe): the identity its
     /// shards and run folder carry.
     pub fn spec_hash(&self) -> String {
-        let recipe = self.png_text.iter().find(|(k, _)| *k == crate::plan::RECIPE_KEY).map_or("", |(_, v)| v);
-        crate::shard::spec_hash(recipe)
+        crate::shard::spec_hash(self.text(crate::plan::RECIPE_KEY))
+    }
+
+    /// The figure's PNG text chunk under `key` (empty where it has none).
+    pub fn text(&self, key: &str) -> &str {
+        self.png_text.iter().find(|(k, _)| *k == key).map_or("", |(_, v)| v)
     }
 }
 
@@ -295,8 +299,6 @@ fn run_shard(
     }
     progress.finish();
     let run_seconds = started.elapsed().as_secs_f64();
-    let text =
-        |key: &str| job.png_text.iter().find(|(k, _)| *k == key).map_or(String::new(), |(_, v)| v.clone());
     let meta = crate::shard::ShardMeta {
         downhill: env!("CARGO_PKG_VERSION").to_string(),
         spec_hash: job.spec_hash(),
@@ -306,8 +308,8 @@ fn run_shard(
         cols,
         rows,
         rows_per_tile: split.rows_per_tile,
-        recipe: text(crate::plan::RECIPE_KEY),
-        command: text(crate::plan::COMMAND_KEY),
+        recipe: job.text(crate::plan::RECIPE_KEY).to_string(),
+        command: job.text(crate::plan::COMMAND_KEY).to_string(),
         run_seconds,
     };
     let target = crate::shard::path(&job.prefix, shard);
@@ -335,13 +337,12 @@ fn run_all(backend: &mut Backend, jobs: &[Job], specs: Vec<(usize, Spec)>) -> Re
     // Each map's progress judges its own pace; this one, silent but for its pace warning,
     // judges the figure's, in maps.
     let figure = Progress::counting(specs.len() as u64, "the figure's maps", "maps", false);
-    // A one-row map (at most 2^20 + 1 cells) is drawn from the whole row at once.
-    let alone = specs.len() == 1 && specs[0].1.y.cells > 1;
+    let n_maps = specs.len();
     for (index, (k, s)) in specs.into_iter().enumerate() {
         if k == 0 {
             maps.push(Vec::new());
         }
-        let map = run_map(backend, &jobs[k], s, index, alone)?;
+        let map = run_map(backend, &jobs[k], s, (index, n_maps))?;
         maps.last_mut().expect("a frame was started").push(map);
         figure.add(1);
     }

@@ -111,8 +111,8 @@ impl Speed {
     /// The speed of `maps`' runs.
     pub(super) fn of(maps: &[&Map]) -> Speed {
         let run_seconds: f64 = maps.iter().map(|m| m.run_seconds).sum();
-        let steps_run: u64 = maps.iter().map(|m| m.steps_run).sum();
-        let steps_computed = maps.iter().map(|m| m.steps_computed).sum::<Option<u64>>();
+        let steps_run: u64 = maps.iter().map(|m| m.tally.steps_run).sum();
+        let steps_computed = maps.iter().map(|m| m.tally.steps_computed).sum::<Option<u64>>();
         Speed {
             run_seconds,
             steps_run,
