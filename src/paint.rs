@@ -193,7 +193,7 @@ pub fn colour(
 
 /// [`colour`] by basin: each cell in its attractor's colour (shaded by convergence time,
 /// pale where it did not converge), with a legend of the attractors present and of the
-/// cells that diverged, ended where the loss is NaN, or ended near no attractor.
+/// cells that diverged, left the window, ended where the loss is NaN, or ended near no attractor.
 fn colour_basins(
     spec: &Spec,
     cells: &dyn Bands,
@@ -205,16 +205,18 @@ fn colour_basins(
     let img = heatmap::paint_bands(cells, zoom, |o, i, g| match labels[g] {
         basins::DIVERGED => colormap::DIVERGED,
         basins::UNDEFINED => colormap::UNDEFINED,
+        basins::LEFT_WINDOW => colormap::LEFT_WINDOW,
         l if l < 0 => colormap::MISSING,
         l if o.conv_step[i] < 0 => colormap::faded(colormap::category(l as usize)),
         l => colormap::shaded(colormap::category(l as usize), loss.slowness(o.conv_step[i])),
     })?;
     let mut present = vec![false; attractors.len()];
-    let (mut diverged, mut astray, mut undefined) = (false, false, false);
+    let (mut diverged, mut astray, mut undefined, mut left) = (false, false, false, false);
     for &l in labels {
         match l {
             basins::DIVERGED => diverged = true,
             basins::UNDEFINED => undefined = true,
+            basins::LEFT_WINDOW => left = true,
             l if l >= 0 => present[l as usize] = true,
             _ => astray = true,
         }
@@ -227,6 +229,9 @@ fn colour_basins(
         .collect();
     if astray {
         entries.push((colormap::MISSING, "not converged, near no attractor".into()));
+    }
+    if left {
+        entries.push((colormap::LEFT_WINDOW, "left the window (bounded)".into()));
     }
     if undefined {
         entries.push((colormap::UNDEFINED, "ended where the loss is NaN".into()));

@@ -22,6 +22,11 @@ pub const UNLABELLED: i32 = -2;
 /// Label of a trajectory that did not diverge but ended where the loss is NaN (outside the
 /// landscape's domain, as `log(x)` for `x < 0`).
 pub const UNDEFINED: i32 = -3;
+/// Label of a trajectory on a map of start points that neither diverged nor converged and
+/// ended outside the map's window, near no attractor: it left the window but stayed below the
+/// divergence threshold, so it is told apart from [`DIVERGED`] (still bounded) and from
+/// [`UNLABELLED`] (stalled or still travelling inside the window).
+pub const LEFT_WINDOW: i32 = -4;
 
 /// Most clusters [`attractors`] reports; smaller ones beyond this are left out (their cells
 /// take the nearest reported attractor's label).
@@ -350,26 +355,38 @@ pub fn label(out: &Outcomes, attractors: &[Attractor]) -> Vec<i32> {
 /// one that did not converge takes an attractor's label only
 /// if it ended within `reach` of it (a slow trajectory closing in on a minimum); one that ended
 /// farther from every attractor (still travelling, or stalled elsewhere) is [`UNLABELLED`],
-/// so it joins no basin.
-pub fn label_within(out: &Outcomes, attractors: &[Attractor], reach: f64) -> Vec<i32> {
+/// so it joins no basin. On a map of start points, `window` is its `[x_lo, x_hi, y_lo, y_hi]`
+/// (cell edges), and such a trajectory that ended outside it is [`LEFT_WINDOW`] instead.
+pub fn label_within(out: &Outcomes, attractors: &[Attractor], reach: f64, window: Option<[f64; 4]>) -> Vec<i32> {
     let mut labels = label(out, attractors);
     labels.par_iter_mut().enumerate().for_each(|(i, l)| {
         if out.loss_undefined(i) {
             *l = UNDEFINED;
-        } else if *l >= 0 && out.conv_step[i] < 0 {
+            return;
+        }
+        let (x, y) = (out.x[i] as f64, out.y[i] as f64);
+        if *l >= 0 && out.conv_step[i] < 0 {
             let a = attractors[*l as usize].at;
-            if (out.x[i] as f64 - a[0]).hypot(out.y[i] as f64 - a[1]) > reach {
+            if (x - a[0]).hypot(y - a[1]) > reach {
                 *l = UNLABELLED;
             }
+        }
+        if *l == UNLABELLED && window.is_some_and(|w| !(w[0]..=w[1]).contains(&x) || !(w[2]..=w[3]).contains(&y)) {
+            *l = LEFT_WINDOW;
         }
     });
     labels
 }
 
 /// [`label_within`] for every cell of a grid read band by band.
-pub fn label_cells(cells: &dyn Bands, attractors: &[Attractor], reach: f64) -> Result<Vec<i32>, Error> {
+pub fn label_cells(
+    cells: &dyn Bands,
+    attractors: &[Attractor],
+    reach: f64,
+    window: Option<[f64; 4]>,
+) -> Result<Vec<i32>, Error> {
     let mut labels = Vec::with_capacity(cells.cols() as usize * cells.rows() as usize);
-    cells.each(&mut |_, out| labels.extend(label_within(out, attractors, reach)))?;
+    cells.each(&mut |_, out| labels.extend(label_within(out, attractors, reach, window)))?;
     Ok(labels)
 }
 
@@ -405,8 +422,9 @@ fn mean_and_median(mut steps: Vec<i32>) -> (Option<f64>, Option<f64>) {
 }
 
 /// Area fraction and convergence speed of every basin, then the `diverged` and
-/// `not converged` (no divergence, gradient never below the tolerance) shares, and a
-/// `loss undefined` share (ended where the loss is NaN) when there is one.
+/// `not converged` (no divergence, gradient never below the tolerance, not counting those that
+/// left the window) shares, a `left the window` share ([`LEFT_WINDOW`]) and a `loss undefined`
+/// share (ended where the loss is NaN) when there is one.
 pub fn shares(grid: &dyn Bands, labels: &[i32], attractors: &[Attractor]) -> Result<Vec<BasinShare>, Error> {
     let n = labels.len().max(1) as f64;
     // One pass: every basin's cell count and the steps of its converged cells, and the cells
@@ -425,7 +443,7 @@ pub fn shares(grid: &dyn Bands, labels: &[i32], attractors: &[Attractor]) -> Res
                     steps[k].push(s);
                 }
             }
-            stuck += usize::from(l != DIVERGED && l != UNDEFINED && s < 0);
+            stuck += usize::from(l != DIVERGED && l != UNDEFINED && l != LEFT_WINDOW && s < 0);
         }
     })?;
     let mut rows: Vec<BasinShare> = attractors
@@ -447,7 +465,11 @@ pub fn shares(grid: &dyn Bands, labels: &[i32], attractors: &[Attractor]) -> Res
         .collect();
     let div = labels.iter().filter(|&&l| l == DIVERGED).count();
     let undefined = labels.iter().filter(|&&l| l == UNDEFINED).count();
+    let left = labels.iter().filter(|&&l| l == LEFT_WINDOW).count();
     let mut extra = vec![("diverged", div), ("not converged", stuck)];
+    if left > 0 {
+        extra.push(("left the window", left));
+    }
     if undefined > 0 {
         extra.push(("loss undefined", undefined));
     }
@@ -610,7 +632,35 @@ mod tests {
         let out = ended_at(&[([1.0, 0.0], 5), ([1.01, 0.0], -1), ([3.0, 0.0], -1)]);
         let minimum = vec![Attractor::from(Minimum { label: "m".into(), at: [1.0, 0.0], loss: 0.0 })];
         assert_eq!(label(&out, &minimum), vec![0, 0, 0]);
-        assert_eq!(label_within(&out, &minimum, 0.1), vec![0, 0, UNLABELLED]);
+        assert_eq!(label_within(&out, &minimum, 0.1, None), vec![0, 0, UNLABELLED]);
+    }
+
+    #[test]
+    fn a_trajectory_that_left_the_window_is_neither_diverged_nor_unlabelled() {
+        // Window [-2, 2]^2: one converged, one stalled inside, one stalled outside (bounded),
+        // one converged outside (its attractor's basin), one past the divergence threshold.
+        let mut out = ended_at(&[
+            ([1.0, 0.0], 5),
+            ([0.0, 1.5], -1),
+            ([0.0, 30.0], -1),
+            ([5.0, 0.0], 7),
+            ([2e6, 0.0], -1),
+        ]);
+        out.div_step[4] = 3;
+        let minima = vec![
+            Attractor::from(Minimum { label: "m".into(), at: [1.0, 0.0], loss: 0.0 }),
+            Attractor::from(Minimum { label: "far".into(), at: [5.0, 0.0], loss: 0.0 }),
+        ];
+        let window = Some([-2.0, 2.0, -2.0, 2.0]);
+        let labels = label_within(&out, &minima, 0.1, window);
+        assert_eq!(labels, vec![0, UNLABELLED, LEFT_WINDOW, 1, DIVERGED]);
+        // Without a window (a sweep of hyperparameters) there is no such class.
+        assert_eq!(label_within(&out, &minima, 0.1, None)[2], UNLABELLED);
+        let rows = shares(&out, &labels, &minima).unwrap();
+        let share = |name: &str| rows.iter().find(|r| r.label == name).map(|r| r.fraction);
+        assert_eq!(share("left the window"), Some(0.2));
+        assert_eq!(share("not converged"), Some(0.2));
+        assert_eq!(share("diverged"), Some(0.2));
     }
 
     #[test]
@@ -618,7 +668,7 @@ mod tests {
         let mut out = ended_at(&[([1.0, 0.0], 5), ([-1.0, 0.0], -1)]);
         out.loss[1] = f32::NAN;
         let minimum = vec![Attractor::from(Minimum { label: "m".into(), at: [1.0, 0.0], loss: 0.0 })];
-        let labels = label_within(&out, &minimum, 10.0);
+        let labels = label_within(&out, &minimum, 10.0, None);
         assert_eq!(labels, vec![0, UNDEFINED]);
         let rows = shares(&out, &labels, &minimum).unwrap();
         let last = rows.last().unwrap();

@@ -47,7 +47,7 @@ pub(super) fn paint_map(
 ) -> Result<Painted, Error> {
     let (style, zoom, ratio) = (&job.style, shared.zoom, shared.ratio);
     let attractors = &shared.attractors;
-    let labels = basins::label_cells(&m.cells, attractors, reach(&m.spec))?;
+    let labels = basins::label_cells(&m.cells, attractors, reach(&m.spec), m.spec.start_window())?;
     let (mut cells, key) = paint::colour(
         &m.spec,
         &m.cells,

@@ -12,6 +12,9 @@ pub const MISSING: Rgb = [128, 128, 128];
 pub const UNDEFINED: Rgb = [255, 0, 255];
 /// Colour of diverged trajectories on categorical (basin) maps.
 pub const DIVERGED: Rgb = [20, 20, 20];
+/// Colour of trajectories that left a basin map's window without diverging or converging
+/// (near-white: off the map).
+pub const LEFT_WINDOW: Rgb = [246, 246, 246];
 /// Colour of overlay curves (analytic boundaries).
 pub const OVERLAY: Rgb = [255, 255, 255];
 

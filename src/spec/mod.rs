@@ -199,6 +199,13 @@ impl Spec {
         }
     }
 
+    /// The map's window `[x_lo, x_hi, y_lo, y_hi]` (cell edges) when its axes are the start
+    /// point `x0` and `y0`, else `None` (a map of hyperparameters has no window in the plane).
+    pub fn start_window(&self) -> Option<[f64; 4]> {
+        let start = (self.x.slot, self.y.slot) == (param::SLOT_X0, param::SLOT_Y0);
+        start.then(|| self.basin_domain())
+    }
+
     /// The value of a named parameter outside the axes (its base value).
     pub fn value(&self, name: &str) -> Option<f32> {
         slot_of(self.landscape, self.optimiser, name).ok().map(|s| self.values[s])
