@@ -5,7 +5,7 @@
 //!
 //! Every label is a class of its own for the uncertainty exponent and the basin entropy,
 //! including the non-basin labels of [`super::basins`] (diverged -1, unlabelled -2,
-//! undefined -3). The Wada test takes only basins (labels >= 0): see [`wada`].
+//! undefined -3, left the window -4). The Wada test takes only basins (labels >= 0): see [`wada`].
 
 use rayon::prelude::*;
 use serde::Serialize;
