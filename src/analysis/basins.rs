@@ -357,7 +357,12 @@ pub fn label(out: &Outcomes, attractors: &[Attractor]) -> Vec<i32> {
 /// farther from every attractor (still travelling, or stalled elsewhere) is [`UNLABELLED`],
 /// so it joins no basin. On a map of start points, `window` is its `[x_lo, x_hi, y_lo, y_hi]`
 /// (cell edges), and such a trajectory that ended outside it is [`LEFT_WINDOW`] instead.
-pub fn label_within(out: &Outcomes, attractors: &[Attractor], reach: f64, window: Option<[f64; 4]>) -> Vec<i32> {
+pub fn label_within(
+    out: &Outcomes,
+    attractors: &[Attractor],
+    reach: f64,
+    window: Option<[f64; 4]>,
+) -> Vec<i32> {
     let mut labels = label(out, attractors);
     labels.par_iter_mut().enumerate().for_each(|(i, l)| {
         if out.loss_undefined(i) {
@@ -371,7 +376,9 @@ pub fn label_within(out: &Outcomes, attractors: &[Attractor], reach: f64, window
                 *l = UNLABELLED;
             }
         }
-        if *l == UNLABELLED && window.is_some_and(|w| !(w[0]..=w[1]).contains(&x) || !(w[2]..=w[3]).contains(&y)) {
+        if *l == UNLABELLED
+            && window.is_some_and(|w| !(w[0]..=w[1]).contains(&x) || !(w[2]..=w[3]).contains(&y))
+        {
             *l = LEFT_WINDOW;
         }
     });

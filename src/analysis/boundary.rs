@@ -29,6 +29,36 @@ enum Rule {
     Nesterov,
 }
 
+impl Rule {
+    /// The rule of an optimiser, with its formula for labels and metadata.
+    fn of(optimiser: &str) -> Option<(Rule, &'static str)> {
+        match optimiser {
+            "gd" => Some((Rule::Gd, "lr = 2/k")),
+            "momentum" | "momentum_sutskever" => Some((Rule::HeavyBall, "lr = 2(1+beta)/k")),
+            "nesterov" => Some((Rule::Nesterov, "lr = 2(1+beta)/((1+2beta)k)")),
+            _ => None,
+        }
+    }
+
+    /// The critical `lr k` at momentum `beta`, or `None` where no learning rate is stable.
+    fn constant(self, beta: f64) -> Option<f64> {
+        match self {
+            Rule::Gd => Some(2.0),
+            Rule::HeavyBall if beta.abs() < 1.0 => Some(2.0 * (1.0 + beta)),
+            Rule::Nesterov if (0.0..1.0).contains(&beta) => Some(2.0 * (1.0 + beta) / (1.0 + 2.0 * beta)),
+            _ => None,
+        }
+    }
+}
+
+/// The critical `lr k` of `optimiser` at momentum `beta` on a quadratic of largest curvature
+/// `k` (2 for GD), with the edge's formula; `None` for optimisers without a known linear edge
+/// (adaptive ones) or where no learning rate is stable.
+pub fn edge_constant(optimiser: &str, beta: f64) -> Option<(f64, &'static str)> {
+    let (rule, formula) = Rule::of(optimiser)?;
+    Some((rule.constant(beta)?, formula))
+}
+
 /// An analytic critical learning rate on a quadratic, as a function of the row value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Theory {
@@ -60,12 +90,7 @@ enum Row {
 /// is on, and the y axis is `kx`, `ky`, `beta` or a parameter of neither the landscape nor the
 /// optimiser's boundary.
 pub fn analytic(spec: &Spec) -> Option<Theory> {
-    let (rule, formula) = match spec.optimiser.name {
-        "gd" => (Rule::Gd, "lr = 2/k"),
-        "momentum" | "momentum_sutskever" => (Rule::HeavyBall, "lr = 2(1+beta)/k"),
-        "nesterov" => (Rule::Nesterov, "lr = 2(1+beta)/((1+2beta)k)"),
-        _ => return None,
-    };
+    let (rule, formula) = Rule::of(spec.optimiser.name)?;
     let f = spec.features();
     if spec.landscape.piece != "quadratic"
         || spec.x.param != "lr"
@@ -109,13 +134,7 @@ impl Theory {
         if k <= 0.0 {
             return None;
         }
-        let c = match self.rule {
-            Rule::Gd => 2.0,
-            Rule::HeavyBall if beta.abs() < 1.0 => 2.0 * (1.0 + beta),
-            Rule::Nesterov if (0.0..1.0).contains(&beta) => 2.0 * (1.0 + beta) / (1.0 + 2.0 * beta),
-            _ => return None,
-        };
-        Some(c / k)
+        Some(self.rule.constant(beta)? / k)
     }
 }
 

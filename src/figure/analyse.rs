@@ -10,7 +10,7 @@ use super::cells::Cells;
 use super::{Job, Kind, cluster_tol};
 use crate::analysis::basins::{self, Attractor};
 use crate::analysis::fractality::{self, Fractality};
-use crate::analysis::{boundary, crossing, fractal};
+use crate::analysis::{boundary, crossing, fractal, settle};
 use crate::error::Error;
 use crate::outcome::{Bands, Outcomes};
 use crate::progress::Progress;
@@ -196,6 +196,10 @@ pub(super) fn analyse(
     if tally.undefined > 0 {
         summary.push_str(&format!(", loss NaN at the end {:.1}%", 100.0 * tally.fraction(tally.undefined)));
     }
+    let minima_stability = if kind == Kind::Basins { settle::settle(spec, attractors) } else { None };
+    if let Some(w) = minima_stability.as_ref().and_then(|s| s.warning(spec.optimiser.name)) {
+        summary.push_str(&format!("; warning: {w}"));
+    }
     let shares =
         if attractors.is_empty() { Vec::new() } else { basins::shares(&m.cells, labels, attractors)? };
     if kind == Kind::Basins && !shares.is_empty() {
@@ -222,6 +226,7 @@ pub(super) fn analyse(
         converged_fraction,
         basins: shares.clone(),
         analytic_boundary: m.theory.as_ref().map(|t| Formula { formula: t.formula }),
+        minima_stability,
         boundary: m.rows.clone(),
         boundary_dimension: dimension,
         uncertainty_exponent,
@@ -356,6 +361,9 @@ pub(super) struct Analysis {
     converged_fraction: f64,
     basins: Vec<basins::BasinShare>,
     analytic_boundary: Option<Formula>,
+    /// On basin maps of GD, heavy ball or Nesterov: each known minimum's curvature and the
+    /// edge learning rate past which the optimiser cannot settle there.
+    minima_stability: Option<settle::Settle>,
     boundary: Vec<boundary::BoundaryRow>,
     boundary_dimension: Option<fractal::Dimension>,
     uncertainty_exponent: Option<fractality::Uncertainty>,
