@@ -54,17 +54,26 @@ pub fn uncertainty_exponent(labels: &[i32], cols: u32, rows: u32) -> Option<Unce
         .map(|&e| {
             let uncertain: usize = (0..r)
                 .into_par_iter()
-                .map(|y| {
+                .map_init(Vec::new, |differs, y| {
+                    // Per cell, whether a label `e` away differs: ORs of whole slices, so the
+                    // loops vectorise.
                     let row = &labels[y * c..(y + 1) * c];
-                    (0..c)
-                        .filter(|&x| {
-                            let v = row[x];
-                            (x + e < c && row[x + e] != v)
-                                || (x >= e && row[x - e] != v)
-                                || (y + e < r && labels[(y + e) * c + x] != v)
-                                || (y >= e && labels[(y - e) * c + x] != v)
-                        })
-                        .count()
+                    differs.clear();
+                    differs.resize(c, false);
+                    let mark = |differs: &mut [bool], a: &[i32], b: &[i32]| {
+                        differs.iter_mut().zip(a.iter().zip(b)).for_each(|(d, (p, q))| *d |= p != q);
+                    };
+                    if e < c {
+                        mark(&mut differs[..c - e], &row[..c - e], &row[e..]);
+                        mark(&mut differs[e..], &row[e..], &row[..c - e]);
+                    }
+                    if y + e < r {
+                        mark(differs, row, &labels[(y + e) * c..(y + e + 1) * c]);
+                    }
+                    if y >= e {
+                        mark(differs, row, &labels[(y - e) * c..(y - e + 1) * c]);
+                    }
+                    differs.iter().filter(|&&d| d).count()
                 })
                 .sum();
             uncertain as f64 / (c * r) as f64
@@ -254,10 +263,50 @@ pub fn wada(labels: &[i32], cols: u32, rows: u32) -> Wada {
             format!("{} basin(s): the Wada property needs at least three", classes.len()),
         );
     }
-    let words = classes.len().div_ceil(64);
-    let mut sets = merges(labels, c, r, &classes);
+    // The narrowest word that holds a cell's set: a byte a cell for up to 8 basins (the common
+    // case) moves an eighth of the memory of a u64 through every dilation.
+    let grid = (labels, c, r, &classes[..]);
+    match classes.len() {
+        ..=8 => wada_in::<u8>(grid),
+        ..=16 => wada_in::<u16>(grid),
+        ..=32 => wada_in::<u32>(grid),
+        _ => wada_in::<u64>(grid),
+    }
+}
+
+/// An unsigned word of a cell's set of merged boundaries, bit `k` for basin `classes[k]`.
+trait Word: Copy + Eq + Send + Sync + std::ops::BitOrAssign + 'static {
+    const BITS: usize;
+    const ZERO: Self;
+    /// The word with the low `n` bits set (`n <= BITS`).
+    fn low(n: usize) -> Self;
+    /// The word with bit `k` set (`k < BITS`).
+    fn bit(k: usize) -> Self;
+}
+
+macro_rules! word {
+    ($($t:ty),*) => {$(
+        impl Word for $t {
+            const BITS: usize = <$t>::BITS as usize;
+            const ZERO: Self = 0;
+            fn low(n: usize) -> Self {
+                if n >= <Self as Word>::BITS { <$t>::MAX } else { (1 << n) - 1 }
+            }
+            fn bit(k: usize) -> Self {
+                1 << k
+            }
+        }
+    )*};
+}
+word!(u8, u16, u32, u64);
+
+/// [`wada`] on `(labels, cols, rows, classes)` with sets of `classes.len().div_ceil(W::BITS)`
+/// words of `W` a cell.
+fn wada_in<W: Word>((labels, c, r, classes): (&[i32], usize, usize, &[i32])) -> Wada {
+    let words = classes.len().div_ceil(W::BITS);
+    let mut sets = merges::<W>(labels, c, r, classes);
     let edge: Vec<usize> =
-        (0..c * r).filter(|&i| sets[i * words..(i + 1) * words].iter().any(|&w| w != 0)).collect();
+        (0..c * r).filter(|&i| sets[i * words..(i + 1) * words].iter().any(|&w| w != W::ZERO)).collect();
     let boundary_cells = edge.len() as u64;
     if edge.is_empty() {
         return Wada::not_tested(
@@ -266,16 +315,11 @@ pub fn wada(labels: &[i32], cols: u32, rows: u32) -> Wada {
             "no two basins touch (cells that are not basins lie between them)".into(),
         );
     }
-    let full: Vec<u64> = (0..words)
-        .map(|w| {
-            let n = (classes.len() - 64 * w).min(64);
-            if n == 64 { u64::MAX } else { (1u64 << n) - 1 }
-        })
-        .collect();
+    let full: Vec<W> = (0..words).map(|w| W::low(classes.len() - W::BITS * w)).collect();
     let total = boundary_cells as f64;
     let (mut decided, mut coincide_r, mut shared) = (None, None, 0.0);
     // Two scratch grids, reused by every step of dilation.
-    let (mut across, mut next) = (vec![0u64; sets.len()], vec![0u64; sets.len()]);
+    let (mut across, mut next) = (vec![W::ZERO; sets.len()], vec![W::ZERO; sets.len()]);
     for radius in 1..=WADA_MAX_R {
         dilate(&sets, (c, r, words), &mut across, &mut next);
         std::mem::swap(&mut sets, &mut next);
@@ -303,16 +347,18 @@ pub fn wada(labels: &[i32], cols: u32, rows: u32) -> Wada {
     }
 }
 
-/// Each cell's set of the merged boundaries it lies on (`classes.len().div_ceil(64)` words a
-/// cell, bit `k` for `classes[k]`): the bits of its basin and of its 4-neighbours' other
-/// basins where it has such neighbours, none elsewhere.
-fn merges(labels: &[i32], c: usize, r: usize, classes: &[i32]) -> Vec<u64> {
-    let words = classes.len().div_ceil(64);
-    let bit = |label: i32| {
-        let k = classes.binary_search(&label).expect("every basin label is a class");
-        (k / 64, 1u64 << (k % 64))
-    };
-    let mut sets = vec![0u64; c * r * words];
+/// Each cell's set of the merged boundaries it lies on (`classes.len().div_ceil(W::BITS)`
+/// words a cell, bit `k` for `classes[k]`): the bits of its basin and of its 4-neighbours'
+/// other basins where it has such neighbours, none elsewhere.
+fn merges<W: Word>(labels: &[i32], c: usize, r: usize, classes: &[i32]) -> Vec<W> {
+    let words = classes.len().div_ceil(W::BITS);
+    // Basin labels are attractor indices, so a table by label finds each one's bit.
+    let top = classes.last().map_or(0, |&l| l as usize + 1);
+    let mut slot = vec![(0usize, W::ZERO); top];
+    for (k, &l) in classes.iter().enumerate() {
+        slot[l as usize] = (k / W::BITS, W::bit(k % W::BITS));
+    }
+    let mut sets = vec![W::ZERO; c * r * words];
     sets.par_chunks_mut(c * words).enumerate().for_each(|(y, row)| {
         for x in 0..c {
             let i = y * c + x;
@@ -324,7 +370,7 @@ fn merges(labels: &[i32], c: usize, r: usize, classes: &[i32]) -> Vec<u64> {
             let mut across = |j: usize| {
                 let w = labels[j];
                 if w >= 0 && w != v {
-                    let (word, b) = bit(w);
+                    let (word, b) = slot[w as usize];
                     set[word] |= b;
                     true
                 } else {
@@ -337,7 +383,7 @@ fn merges(labels: &[i32], c: usize, r: usize, classes: &[i32]) -> Vec<u64> {
             any |= y + 1 < r && across(i + c);
             any |= y > 0 && across(i - c);
             if any {
-                let (word, b) = bit(v);
+                let (word, b) = slot[v as usize];
                 set[word] |= b;
             }
         }
@@ -345,30 +391,27 @@ fn merges(labels: &[i32], c: usize, r: usize, classes: &[i32]) -> Vec<u64> {
     sets
 }
 
+/// `out[i] |= from[i]` over two slices of one length.
+fn or_into<W: Word>(out: &mut [W], from: &[W]) {
+    out.iter_mut().zip(from).for_each(|(a, &b)| *a |= b);
+}
+
 /// One step of dilation of per-cell bit sets (`words` words a cell, row-major `c` x `r`) into
 /// `out`: each cell gets the union of the sets of the 3x3 square around it (a row pass into
-/// the scratch grid `across`, then a column pass).
-fn dilate(sets: &[u64], (c, r, words): (usize, usize, usize), across: &mut [u64], out: &mut [u64]) {
+/// the scratch grid `across`, then a column pass). A row's left and right neighbours are its
+/// words shifted by one cell, so both passes are ORs of whole slices.
+fn dilate<W: Word>(sets: &[W], (c, r, words): (usize, usize, usize), across: &mut [W], out: &mut [W]) {
     let rw = c * words;
     across.par_chunks_mut(rw).zip(sets.par_chunks(rw)).for_each(|(out, row)| {
-        for x in 0..c {
-            for w in 0..words {
-                let mut v = row[x * words + w];
-                if x > 0 {
-                    v |= row[(x - 1) * words + w];
-                }
-                if x + 1 < c {
-                    v |= row[(x + 1) * words + w];
-                }
-                out[x * words + w] = v;
-            }
-        }
+        out.copy_from_slice(row);
+        or_into(&mut out[words..], &row[..rw - words]);
+        or_into(&mut out[..rw - words], &row[words..]);
     });
     let across = &*across;
     out.par_chunks_mut(rw).enumerate().for_each(|(y, row)| {
         row.copy_from_slice(&across[y * rw..(y + 1) * rw]);
         for near in [y.wrapping_sub(1), y + 1].into_iter().filter(|&n| n < r) {
-            row.iter_mut().zip(&across[near * rw..(near + 1) * rw]).for_each(|(a, b)| *a |= b);
+            or_into(row, &across[near * rw..(near + 1) * rw]);
         }
     });
 }
@@ -507,6 +550,24 @@ mod tests {
         assert!(w.wada && w.r == 1 && w.shared_fraction == 1.0 && w.coincide_r == Some(1), "{w:?}");
         let w = wada(&half_planes(64), 64, 64);
         assert!(!w.wada && w.basins == 2 && w.reason.as_deref().unwrap().contains("at least three"), "{w:?}");
+    }
+
+    #[test]
+    fn every_word_width_gives_the_same_wada_evidence() {
+        for k in [3, 7, 20] {
+            let labels = random_labels(48, k);
+            let classes: Vec<i32> = (0..k as i32).collect();
+            let grid = (&labels[..], 48, 48, &classes[..]);
+            let wide = wada_in::<u64>(grid);
+            assert!(wide.reason.is_none() && wide.boundary_cells > 0, "{wide:?}");
+            assert_eq!(wada_in::<u32>(grid), wide, "{k} basins");
+            if k <= 16 {
+                assert_eq!(wada_in::<u16>(grid), wide, "{k} basins");
+            }
+            if k <= 8 {
+                assert_eq!(wada_in::<u8>(grid), wide, "{k} basins");
+            }
+        }
     }
 
     #[test]
