@@ -267,9 +267,9 @@ pub fn wada(labels: &[i32], cols: u32, rows: u32) -> Wada {
     // case) moves an eighth of the memory of a u64 through every dilation.
     let grid = (labels, c, r, &classes[..]);
     match classes.len() {
-        ..=8 => wada_in::<u8>(grid),
-        ..=16 => wada_in::<u16>(grid),
-        ..=32 => wada_in::<u32>(grid),
+        0..=8 => wada_in::<u8>(grid),
+        9..=16 => wada_in::<u16>(grid),
+        17..=32 => wada_in::<u32>(grid),
         _ => wada_in::<u64>(grid),
     }
 }
