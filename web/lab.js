@@ -254,7 +254,13 @@ async function render(full) {
   }
   $('error').textContent = '';
   const t0 = performance.now();
-  const result = await lab.map(text);
+  let result;
+  try {
+    result = await lab.map(text);
+  } catch (e) {
+    $('error').textContent = String(e.message || e);
+    return;
+  }
   const meta = JSON.parse(result.meta());
   const rgba = result.rgba();
   const labels = result.labels();
@@ -341,7 +347,13 @@ function drawKey(meta) {
 async function tracePath() {
   if (!state.click || !last) return;
   const text = JSON.stringify(last.recipe);
-  const p = JSON.parse(await lab.path(text, state.click[0], state.click[1]));
+  let p;
+  try {
+    p = JSON.parse(await lab.path(text, state.click[0], state.click[1]));
+  } catch (e) {
+    $('path-note').textContent = String(e.message || e);
+    return;
+  }
   const c = $('path');
   const bg = lab.contours(text, c.width, c.height);
   const g = c.getContext('2d');
@@ -451,6 +463,6 @@ main().catch((e) => {
 // For tests and the console: the state, the last map's labels and the current recipe.
 window.downhillLab = {
   state, recipe: () => recipe(state.res), labels: () => (last ? Array.from(last.labels) : null),
-  attractors: () => (last ? last.meta.attractors : null),
+  attractors: () => (last ? last.meta.attractors : null), meta: () => (last ? last.meta : null),
   command: () => $('cli').value, toml: () => $('toml').value, hash: hashText,
 };

@@ -56,26 +56,3 @@ pub fn command_line(recipe: &Recipe, prefix: &str) -> Result<String, Error> {
 pub fn figure_toml(recipe: &Recipe, name: &str) -> String {
     Recipe { name: name.to_string(), ..recipe.clone() }.to_toml()
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn command_line_quotes_expressions_and_keeps_negative_domains_attached() {
-        let r = Recipe {
-            kind: RecipeKind::Basins,
-            landscape: Some("expr:x^2 + y^2".into()),
-            optimizer: Some("gd:lr=0.1".into()),
-            res: Some(Res::Square(64)),
-            steps: Some(100),
-            domain: Some([-2.0, 2.0, -1.5, 3.0]),
-            ..Recipe::default()
-        };
-        assert_eq!(
-            command_line(&r, "lab").unwrap(),
-            "downhill basins --landscape 'expr:x^2 + y^2' --optimizer gd:lr=0.1 --res 64 --steps 100 \
-             --domain=-2:2:-1.5:3 -o lab"
-        );
-    }
-}

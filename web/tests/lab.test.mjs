@@ -185,6 +185,39 @@ try {
     assert(red > 20, `only ${red} path pixels`);
   });
 
+  await test('an expression landscape computes, and a bad one is refused by name', async () => {
+    await page.goto('about:blank');
+    await page.goto(`${base}#kind=basins&landscape=${encodeURIComponent('expr:x^4 + y^4 - x*y')}&optimizer=adam:lr=0.05&steps=100&res=64&domain=-2:2:-2:2`);
+    await fullFrameAfter(page, 0);
+    const command = await page.evaluate(() => window.downhillLab.command());
+    assert(command.includes("--landscape 'expr:x^4 + y^4 - x*y'") && command.includes('--domain=-2:2:-2:2'), command);
+    runExported(command, tmp, '--backend cpu');
+    const n = await frames(page);
+    const error = await page.evaluate(() => {
+      const e = document.getElementById('expr');
+      e.value = 'expr:x^2 + zz';
+      e.dispatchEvent(new Event('input'));
+      e.dispatchEvent(new Event('change'));
+      return document.getElementById('error').textContent;
+    });
+    await new Promise((ok) => setTimeout(ok, 300));
+    const err = error || await page.evaluate(() => document.getElementById('error').textContent);
+    assert(/zz/.test(err), `error text: ${err}`);
+    assert(await frames(page) === n, 'a bad expression drew a map');
+  });
+
+  await test('a stability map computes with its analytic boundary', async () => {
+    await page.goto('about:blank');
+    await page.goto(`${base}#kind=stability&optimizer=momentum:beta=0.5&steps=200&res=64`);
+    await fullFrameAfter(page, 0);
+    const meta = await page.evaluate(() => window.downhillLab.meta());
+    assert(meta.formula && meta.theory.length > 0 && meta.theory[0].length > 10, JSON.stringify(meta.formula));
+    assert(meta.diverged > 0.1 && meta.converged > 0.1, `diverged ${meta.diverged}, converged ${meta.converged}`);
+    const command = await page.evaluate(() => window.downhillLab.command());
+    runExported(command, tmp, '--backend cpu');
+    assert(fs.existsSync(path.join(tmp, 'lab.png')), command);
+  });
+
   await test('the frame time of a 512^2 basin map with 200 steps', async () => {
     await page.goto('about:blank');
     await page.goto(`${base}#kind=basins&landscape=bumpy&optimizer=gd:lr=0.1&steps=200&res=512`);
