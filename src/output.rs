@@ -165,9 +165,9 @@ pub fn sweep_stale(dir: &Path) -> usize {
 
 /// Makes SIGINT and SIGTERM remove every temporary in flight and exit with 128 + the signal
 /// (130, 143) and one line on stderr. A commit in progress completes first. Call once, early
-/// in `main`; a no-op where signals are not Unix signals.
+/// in `main`; a no-op where signals are not Unix signals, and without the `native` feature.
 pub fn handle_signals() -> Result<(), Error> {
-    #[cfg(unix)]
+    #[cfg(all(unix, feature = "native"))]
     {
         use signal_hook::consts::{SIGINT, SIGTERM};
         let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])

@@ -17,7 +17,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 /// How the boundary is marked and counted (`--box-count`, `box_count`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "native", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum BoxCount {
     /// Cells with a 4-neighbour of another label; box sizes 1, 2, 4, ... cells.

@@ -48,6 +48,25 @@ impl PipelineKey {
     }
 }
 
+impl PipelineKey {
+    /// The kernel's pipeline-overridable constants for this key (`override` in
+    /// `shaders/kernel.wgsl`), shared by the native runner and the web lab's.
+    pub fn constants(&self) -> [(&'static str, f64); 9] {
+        let flag = |on: bool| if on { 1.0 } else { 0.0 };
+        [
+            ("WG", WORKGROUP_SIZE as f64),
+            ("SLOT_X", self.slot_x as f64),
+            ("SLOT_Y", self.slot_y as f64),
+            ("TRACE", flag(self.trace)),
+            ("NOISE", flag(self.features.noise)),
+            ("CLIP", flag(self.features.clip)),
+            ("L2", flag(self.features.l2)),
+            ("SCHEDULE", self.features.schedule as f64),
+            ("X_PER_CELL", flag(self.x_per_cell)),
+        ]
+    }
+}
+
 /// The bind group layout shared by every kernel, and the pipeline cache.
 pub struct Pipelines {
     /// Layout of `@group(0)` in `shaders/kernel.wgsl`.
@@ -83,18 +102,24 @@ fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
     }
 }
 
+/// The entries of `@group(0)` in `shaders/kernel.wgsl`: the run and (dynamic) chunk uniforms,
+/// the axes, the state and the trace.
+pub fn layout_entries() -> [wgpu::BindGroupLayoutEntry; 5] {
+    [
+        uniform_entry(0, size_of::<RunUniform>() as u64, false),
+        uniform_entry(1, size_of::<ChunkUniform>() as u64, true),
+        storage_entry(2, true),
+        storage_entry(3, false),
+        storage_entry(4, false),
+    ]
+}
+
 impl Pipelines {
     /// Creates the shared layouts.
     pub fn new(ctx: &GpuContext) -> Self {
         let bind_group_layout = ctx.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("downhill kernel bindings"),
-            entries: &[
-                uniform_entry(0, size_of::<RunUniform>() as u64, false),
-                uniform_entry(1, size_of::<ChunkUniform>() as u64, true),
-                storage_entry(2, true),
-                storage_entry(3, false),
-                storage_entry(4, false),
-            ],
+            entries: &layout_entries(),
         });
         let layout = ctx.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("downhill kernel layout"),
@@ -135,17 +160,7 @@ impl Pipelines {
                 source: wgpu::ShaderSource::Wgsl(source.into()),
             }));
         }
-        let constants = [
-            ("WG", WORKGROUP_SIZE as f64),
-            ("SLOT_X", key.slot_x as f64),
-            ("SLOT_Y", key.slot_y as f64),
-            ("TRACE", if key.trace { 1.0 } else { 0.0 }),
-            ("NOISE", if key.features.noise { 1.0 } else { 0.0 }),
-            ("CLIP", if key.features.clip { 1.0 } else { 0.0 }),
-            ("L2", if key.features.l2 { 1.0 } else { 0.0 }),
-            ("SCHEDULE", key.features.schedule as f64),
-            ("X_PER_CELL", if key.x_per_cell { 1.0 } else { 0.0 }),
-        ];
+        let constants = key.constants();
         let pipeline = ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some(&label),
             layout: Some(&self.layout),

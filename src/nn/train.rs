@@ -50,9 +50,8 @@ impl NnParam {
 }
 
 /// How the GPU kernel maps networks to invocations.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "native", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Layout {
     /// One invocation per network (`shaders/nn/train.wgsl`), weights in storage, interleaved

@@ -69,8 +69,9 @@ impl Recipe {
         }
     }
 
-    /// The spec of one map of this recipe with optimiser `opt`.
-    fn map_spec(&self, opt: &str) -> Result<Spec, Error> {
+    /// The spec of one map of this recipe with optimiser `opt` (map kinds only: basins,
+    /// stability, sweep); the web lab builds its maps through this too.
+    pub fn map_spec(&self, opt: &str) -> Result<Spec, Error> {
         let landscape = self.landscape.clone().unwrap_or_else(|| d::LANDSCAPE.into());
         let mut b = match self.kind {
             RecipeKind::Basins => SpecBuilder::basins(
@@ -115,7 +116,9 @@ impl Recipe {
                     options: OptionsText::default(),
                 }
             }
-            RecipeKind::Paths | RecipeKind::Trainability => unreachable!("only map kinds have a map spec"),
+            RecipeKind::Paths | RecipeKind::Trainability => {
+                return Err(Error::input("kind", "only basins, stability and sweep figures are maps"));
+            }
         };
         b.threshold = self.threshold.unwrap_or(d::THRESHOLD);
         b.conv_tol = self.tol.unwrap_or(d::TOL);
