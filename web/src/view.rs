@@ -29,7 +29,7 @@ pub struct MapView {
     pub rgba: Vec<u8>,
     /// Each cell's basin label (row-major from the low y row, as the `.npz` stores them):
     /// an attractor's index, or [`basins::DIVERGED`], [`basins::UNLABELLED`],
-    /// [`basins::UNDEFINED`].
+    /// [`basins::UNDEFINED`], [`basins::LEFT_WINDOW`].
     pub labels: Vec<i32>,
     /// The key: attractors and special cells, or a colour bar's stops.
     pub key: KeyView,
@@ -137,7 +137,7 @@ pub fn paint_map(spec: &Spec, out: &Outcomes) -> Result<MapView, Error> {
     // Merged as a figure's panels are (`figure::Shared::over`): this orders them as the CLI does.
     let mut attractors = basins::merge(&[found], tol);
     basins::name_found(&mut attractors, |p| spec.landscape.hess64(p, params));
-    let labels = basins::label_cells(out, &attractors, basins::REACH * side)?;
+    let labels = basins::label_cells(out, &attractors, basins::REACH * side, spec.start_window())?;
     let scale = LossScale::over(&[out], &attractors)?;
     let by = colouring(spec);
     let (mut img, key) =
