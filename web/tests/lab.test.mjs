@@ -22,7 +22,8 @@ const dist = path.join(web, 'dist');
 const target = process.env.CARGO_TARGET_DIR || path.join(root, 'target');
 const downhill = process.env.DOWNHILL_BIN || path.join(target, 'release', 'downhill');
 const chromium = process.env.CHROMIUM || '/usr/lib/chromium/chromium';
-const screenshot = process.env.LAB_SCREENSHOT || path.join(web, 'screenshot.png');
+// Into dist/ (ignored by git), so a test run leaves the tree clean; web/screenshot.png is one, committed.
+const screenshot = process.env.LAB_SCREENSHOT || path.join(web, 'dist', 'screenshot.png');
 const WEBGPU = ['--no-sandbox', '--enable-unsafe-webgpu'];
 
 let failed = 0;
