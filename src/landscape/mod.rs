@@ -220,7 +220,8 @@ impl Landscape {
         c
     }
 
-    /// The strict local minima inside the default domain for parameters `c`, global first.
+    /// The strict local minima inside the default domain for parameters `c`, global first
+    /// (ordered by loss to 1e-10, then by x and y, so symmetric minima keep one order).
     ///
     /// Found in f64 by Newton's method from a 101x101 grid of starts over the domain: a point
     /// counts when its gradient norm is below 1e-9 (relative to the loss scale) and its Hessian
@@ -268,8 +269,15 @@ impl Landscape {
             .into_iter()
             .map(|at| Minimum { label: point_label(at), at, loss: self.loss64(at, c) })
             .collect();
+        // By loss to 1e-10, then position: symmetric minima tie in exact arithmetic, and their
+        // f64 losses differ only by the platform's sine (glibc here, another in the browser),
+        // so position decides their order (and their colours) the same way everywhere.
+        let key = |l: f64| if l.abs() < 1e8 { (l * 1e10).round() } else { l };
         minima.sort_by(|a, b| {
-            a.loss.total_cmp(&b.loss).then(a.at[0].total_cmp(&b.at[0])).then(a.at[1].total_cmp(&b.at[1]))
+            key(a.loss)
+                .total_cmp(&key(b.loss))
+                .then(a.at[0].total_cmp(&b.at[0]))
+                .then(a.at[1].total_cmp(&b.at[1]))
         });
         minima
     }
