@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use downhill::batch;
 use downhill::error::Error;
 use downhill::figure::ColorBy;
-use downhill::fmt::num32;
+use downhill::fmt::{num, num32};
 use downhill::gallery;
 use downhill::landscape::LANDSCAPES;
 use downhill::optimiser::OPTIMISERS;
@@ -288,10 +288,7 @@ fn run_trace(a: TraceArgs) -> Result<()> {
     downhill::memory::check("--steps", "the trace", need, downhill::memory::available())?;
     let mut backend = open_backend(a.run.backend)?;
     let rows = backend.trace(&spec)?;
-    let mut csv = String::from("step,x,y,loss\n");
-    for (t, r) in rows.iter().enumerate() {
-        csv.push_str(&format!("{t},{},{},{}\n", num32(r[0]), num32(r[1]), num32(r[2])));
-    }
+    let csv = trace_csv(&spec, &rows);
     let target = a.csv.or_else(|| a.out.map(|p| downhill::output::with_ext(&p, "csv")));
     match target {
         Some(path) => {
@@ -309,6 +306,23 @@ fn run_trace(a: TraceArgs) -> Result<()> {
         None => write_stdout(&csv)?,
     }
     Ok(())
+}
+
+/// A trace's CSV: `step,x,y,loss,sharpness` per iterate, and `preconditioned_sharpness` for
+/// optimisers with a diagonal preconditioner (see [`downhill::sharpness`]).
+fn trace_csv(spec: &spec::Spec, rows: &[[f32; 3]]) -> String {
+    let sharp = downhill::sharpness::along(spec, rows);
+    let preconditioned = sharp.first().is_some_and(|s| s.preconditioned.is_some());
+    let mut csv = String::from("step,x,y,loss,sharpness");
+    csv.push_str(if preconditioned { ",preconditioned_sharpness\n" } else { "\n" });
+    for (t, (r, s)) in rows.iter().zip(&sharp).enumerate() {
+        csv.push_str(&format!("{t},{},{},{},{}", num32(r[0]), num32(r[1]), num32(r[2]), num(s.raw)));
+        if let Some(p) = s.preconditioned {
+            csv.push_str(&format!(",{}", num(p)));
+        }
+        csv.push('\n');
+    }
+    csv
 }
 
 /// `downhill paths`.
