@@ -26,7 +26,7 @@ use downhill::tiles::{RunFolder, Shard, TilePlan, Tiling};
 
 use crate::cli::{
     BackendArg, ColorArg, Command, FigureArgs, MergeArgs, PathsArgs, RefineArgs, RenderArgs, RunArgs,
-    StyleArgs, TileArgs, TraceArgs, TrainabilityArgs,
+    StyleArgs, TileArgs, TraceArgs, TrainArgs, TrainabilityArgs,
 };
 
 fn backend_choice(b: BackendArg) -> BackendChoice {
@@ -220,6 +220,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Render(a) => run_render(a),
         Command::Trainability(a) => run_trainability(a),
         Command::Trace(a) => run_trace(a),
+        Command::Train(a) => run_train(a),
         Command::Paths(a) => run_paths(a),
         Command::List => write_stdout(&list()),
         Command::Info => run_info(),
@@ -270,6 +271,58 @@ fn run_trainability(a: TrainabilityArgs) -> Result<()> {
     (r.lr0, r.lr1, r.offset, r.batch, r.batch_seed) = (a.lr0, a.lr1, a.offset, a.batch, a.batch_seed);
     (r.precision, r.layout) = (a.precision, a.layout);
     render_one(&r, &a.figure.out, &run)
+}
+
+/// `downhill train`: one network's loss and sharpness against step.
+fn run_train(a: TrainArgs) -> Result<()> {
+    use downhill::nn::build::{Source, spec as nn_spec};
+    use downhill::recipe::defaults::NN_SIDE;
+    check_prefix("--out", &a.out)?;
+    let source = match &a.npz {
+        Some(p) => Source::Npz(p.clone()),
+        None => {
+            let (d, width) = (a.dim.unwrap_or(NN_SIDE), a.width.unwrap_or(NN_SIDE));
+            let n = a.data.unwrap_or(d * width + width);
+            Source::Seed(downhill::nn::Shape { d, width, n }, a.net_seed.unwrap_or(0))
+        }
+    };
+    for (flag, v) in [("--lr0", a.lr0), ("--lr1", a.lr1)] {
+        if !(v.is_finite() && v >= 0.0 && (v as f32).is_finite()) {
+            return Err(Error::input(flag, format!("{v} must be a finite learning rate >= 0")).into());
+        }
+    }
+    if a.size < 200 || a.size > 4096 {
+        return Err(Error::input("--size", format!("{} must be 200 to 4096 pixels", a.size)).into());
+    }
+    // The map's spec checks the network, steps, batch and learning rates; its axes (one cell
+    // each) are placeholders the single run does not read.
+    let placeholder = |param: &str| spec::AxisText { param: param.into(), lo: 0.0, hi: 1.0, scale: spec::Scale::Lin };
+    let train = nn_spec(
+        &source,
+        downhill::nn::Activation::from_name(&a.activation)?,
+        &placeholder("offset"),
+        &placeholder("lr"),
+        (1, 1),
+        a.steps,
+        [a.lr0 as f32, a.lr1 as f32, 0.0],
+        (a.batch.unwrap_or(0), a.batch_seed.unwrap_or(0)),
+        a.precision.unwrap_or_default(),
+    )?;
+    let job = downhill::train_figure::TrainJob {
+        spec: train,
+        source,
+        lr: [a.lr0, a.lr1],
+        every: a.sharpness_every,
+        prefix: a.out.clone(),
+        command: command_line(),
+        size: a.size,
+    };
+    let targets = ["png", "csv", "json"].map(|e| downhill::output::with_ext(&a.out, e));
+    downhill::output::check_targets(targets.iter().map(PathBuf::as_path))?;
+    let done = downhill::train_figure::run(&job)?;
+    let names: Vec<String> = done.files.iter().map(|f| f.display().to_string()).collect();
+    eprintln!("downhill train on the cpu: {}\nwrote {}", done.summary, names.join(", "));
+    Ok(())
 }
 
 /// `downhill trace`: one trajectory's iterates as CSV, to a file or stdout.

@@ -113,15 +113,16 @@ pub fn chart(
     )
 }
 
-/// `framed` figures stacked top to bottom on white, each left-aligned; whether all their text
-/// fits.
+/// `framed` figures stacked top to bottom on white, shifted right so that their plots' left
+/// edges line up; whether all their text fits.
 pub fn stack(framed: &[frame::Framed]) -> (crate::render::scene::Scene, bool) {
-    let w = framed.iter().map(|f| f.scene.width).max().unwrap_or(1);
+    let left = framed.iter().map(|f| f.plot[0]).max().unwrap_or(0);
+    let w = framed.iter().map(|f| f.scene.width + left - f.plot[0]).max().unwrap_or(1);
     let h = framed.iter().map(|f| f.scene.height).sum::<u32>().max(1);
     let mut scene = crate::render::scene::Scene::blank(w, h, frame::PAPER);
     let mut top = 0i64;
     for f in framed {
-        scene.place(0, top, f.scene.clone());
+        scene.place((left - f.plot[0]) as i64, top, f.scene.clone());
         top += f.scene.height as i64;
     }
     (scene, framed.iter().all(|f| f.text_fits))

@@ -43,5 +43,6 @@ pub mod sharpness;
 pub mod simd;
 pub mod spec;
 pub mod tiles;
+pub mod train_figure;
 
 pub use error::{Error, Result};
