@@ -296,7 +296,8 @@ fn run_train(a: TrainArgs) -> Result<()> {
     }
     // The map's spec checks the network, steps, batch and learning rates; its axes (one cell
     // each) are placeholders the single run does not read.
-    let placeholder = |param: &str| spec::AxisText { param: param.into(), lo: 0.0, hi: 1.0, scale: spec::Scale::Lin };
+    let placeholder =
+        |param: &str| spec::AxisText { param: param.into(), lo: 0.0, hi: 1.0, scale: spec::Scale::Lin };
     let train = nn_spec(
         &source,
         downhill::nn::Activation::from_name(&a.activation)?,

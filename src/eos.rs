@@ -26,7 +26,7 @@ pub struct RefLine {
     pub colour: Rgb,
     /// Height, in axis units.
     pub value: f64,
-    /// Label drawn just above the line at the plot's left end.
+    /// Label drawn just above the line at the plot's right end.
     pub label: String,
 }
 
@@ -56,7 +56,12 @@ pub fn value_axis(title: &str, values: impl Iterator<Item = f64>) -> AxisFrame {
     }
     if lo > 0.0 && hi / lo > 3.0 {
         let (a, b) = (lo.log10().floor(), hi.log10().ceil());
-        return AxisFrame { title: title.into(), lo: 10f64.powf(a), hi: 10f64.powf(b.max(a + 1.0)), log: true };
+        return AxisFrame {
+            title: title.into(),
+            lo: 10f64.powf(a),
+            hi: 10f64.powf(b.max(a + 1.0)),
+            log: true,
+        };
     }
     let (lo, hi) = if lo > 0.0 { (0.0, hi) } else { (lo, hi) };
     let pad = if hi > lo { 0.08 * (hi - lo) } else { 0.5 * hi.abs().max(1.0) };
@@ -64,10 +69,9 @@ pub fn value_axis(title: &str, values: impl Iterator<Item = f64>) -> AxisFrame {
 }
 
 /// A chart of `curves` and `lines` over the axes `x` and `y`, framed with its legend: the
-/// plot `w x h` pixels at `ratio` (2 for high-density screens).
+/// plot `(w, h)` pixels at `ratio` (2 for high-density screens).
 pub fn chart(
-    w: u32,
-    h: u32,
+    (w, h): (u32, u32),
     x: &AxisFrame,
     y: &AxisFrame,
     curves: &[Curve],
@@ -75,8 +79,11 @@ pub fn chart(
     text: ChartText,
     ratio: u32,
 ) -> frame::Framed {
-    let solid: Vec<Series> =
-        curves.iter().filter(|c| !c.dashed).map(|c| Series { colour: c.colour, points: c.points.clone() }).collect();
+    let solid: Vec<Series> = curves
+        .iter()
+        .filter(|c| !c.dashed)
+        .map(|c| Series { colour: c.colour, points: c.points.clone() })
+        .collect();
     let mut plot = chart::lines(w, h, x, y, &solid, 2 * ratio);
     for c in curves.iter().filter(|c| c.dashed) {
         let points = c.points.iter().map(|&p| chart::to_pixel(x, y, w, h, p)).collect();
@@ -95,13 +102,24 @@ pub fn chart(
         // Above the line, or below it where the line runs along the plot's top.
         let above = py - 3.0 * ratio as f64 - font as f64;
         let ty = if above > 0.0 { above } else { py + 3.0 * ratio as f64 };
+        // On a white patch at the plot's right end, so that curves under it do not hide it.
+        let tw = crate::render::text::width(&l.label, font);
+        let right = w as f32 - 6.0 * ratio as f32;
+        let pad = 2 * ratio as i64;
+        plot.rect(
+            (right - tw) as i64 - pad,
+            ty as i64 - pad,
+            tw as i64 + 2 * pad,
+            crate::render::text::line_height(font) as i64 + 2 * pad,
+            frame::PAPER,
+        );
         plot.marks.push(Mark::Text(Text {
             text: l.label.clone(),
-            x: 6.0 * ratio as f32,
+            x: right,
             y: ty as f32,
             size: font,
             colour: l.colour,
-            align: Align::Left,
+            align: Align::Right,
             upwards: false,
         }));
     }
@@ -109,7 +127,13 @@ pub fn chart(
     let y = AxisFrame { title: text.y_title, ..y.clone() };
     frame::compose(
         plot,
-        &Frame { title: text.title, x, y, key: Key::Legend { entries: text.entries, notes: text.notes }, ratio },
+        &Frame {
+            title: text.title,
+            x,
+            y,
+            key: Key::Legend { entries: text.entries, notes: text.notes },
+            ratio,
+        },
     )
 }
 

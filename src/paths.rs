@@ -470,10 +470,15 @@ fn draw_sharpness_chart(
             let t = t.as_ref()?;
             let on = if t.preconditioned { "preconditioned" } else { "sharpness" };
             let name = specs[k].optimiser.name;
-            Some(RefLine { colour: colour(k), value: t.value, label: format!("{name}: {on} bound {}", t.formula) })
+            Some(RefLine {
+                colour: colour(k),
+                value: t.value,
+                label: format!("{name}: {on} bound {}", t.formula),
+            })
         })
         .collect();
-    let values = curves.iter().flat_map(|c| c.points.iter().map(|p| p.1)).chain(lines.iter().map(|l| l.value));
+    let values =
+        curves.iter().flat_map(|c| c.points.iter().map(|p| p.1)).chain(lines.iter().map(|l| l.value));
     let sy = eos::value_axis("sharpness λmax", values);
     let mut notes = vec!["solid: sharpness λmax(H)".to_string()];
     if curves.iter().any(|c| c.dashed) {
@@ -484,8 +489,7 @@ fn draw_sharpness_chart(
     }
     let (cw, ch) = (side, (side as f64 * 0.6) as u32);
     let framed = eos::chart(
-        cw,
-        ch,
+        (cw, ch),
         &sx,
         &sy,
         &curves,

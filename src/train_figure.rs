@@ -116,7 +116,10 @@ pub fn run(job: &TrainJob) -> Result<Done, Error> {
     let mut set = OutputSet::new();
     image.stage(&mut set, &png, 1, &[])?;
     set.text(&with_ext(&job.prefix, "csv"), &csv(&out.rows))?;
-    set.text(&with_ext(&job.prefix, "json"), &(serde_json::to_string_pretty(&meta).expect("plain JSON") + "\n"))?;
+    set.text(
+        &with_ext(&job.prefix, "json"),
+        &(serde_json::to_string_pretty(&meta).expect("plain JSON") + "\n"),
+    )?;
     let files = set.commit()?;
     let g = |v: Option<f64>| v.map_or("-".to_string(), |v| crate::paint::sig3(v as f32));
     let against = match threshold {
@@ -188,8 +191,7 @@ fn draw(job: &TrainJob, rows: &[Row], threshold: Option<f64>) -> (Image, bool) {
     let loss: Vec<(f64, f64)> = rows.iter().map(|r| (r.step as f64, r.loss)).collect();
     let loss_axis = eos::value_axis("loss", loss.iter().map(|p| p.1).filter(|v| *v > 0.0));
     let mut panels: Vec<Framed> = vec![eos::chart(
-        w,
-        h,
+        (w, h),
         &steps,
         &loss_axis,
         &[Curve { colour: blue, points: loss, dashed: false }],
@@ -207,16 +209,17 @@ fn draw(job: &TrainJob, rows: &[Row], threshold: Option<f64>) -> (Image, bool) {
         rows.iter().filter_map(|r| f(r).map(|v| (r.step as f64, v))).collect()
     };
     let sharp = pick(|r| r.sharpness);
-    let lines: Vec<RefLine> =
-        threshold.map(|t| RefLine { colour: red, value: t, label: format!("2/lr = {}", crate::paint::sig3(t as f32)) }).into_iter().collect();
+    let lines: Vec<RefLine> = threshold
+        .map(|t| RefLine { colour: red, value: t, label: format!("2/lr = {}", crate::paint::sig3(t as f32)) })
+        .into_iter()
+        .collect();
     let axis = eos::value_axis("sharpness", sharp.iter().map(|p| p.1).chain(lines.iter().map(|l| l.value)));
     let mut notes = vec![format!("measured every {} steps", job.every)];
     if threshold.is_some() {
         notes.push("dashed: stability threshold 2/lr".into());
     }
     panels.push(eos::chart(
-        w,
-        h,
+        (w, h),
         &steps,
         &axis,
         &[Curve { colour: blue, points: sharp, dashed: false }],
@@ -237,8 +240,7 @@ fn draw(job: &TrainJob, rows: &[Row], threshold: Option<f64>) -> (Image, bool) {
         let scaled = pick(|r| r.scaled);
         let axis = eos::value_axis("scaled", scaled.iter().map(|p| p.1).chain([2.0]));
         panels.push(eos::chart(
-            w,
-            h,
+            (w, h),
             &steps,
             &axis,
             &[Curve { colour: blue, points: scaled, dashed: false }],

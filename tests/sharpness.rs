@@ -105,7 +105,11 @@ fn hessian_vector_products_match_a_finite_difference_hessian() {
             net.hvp(&w, &v, &mut hv);
             for i in 0..p {
                 let fd: f64 = (0..p).map(|j| hess[j][i] * v[j]).sum();
-                assert!((hv[i] - fd).abs() <= 1e-6 * (1.0 + fd.abs()), "{act:?} entry {i}: {} vs {fd}", hv[i]);
+                assert!(
+                    (hv[i] - fd).abs() <= 1e-6 * (1.0 + fd.abs()),
+                    "{act:?} entry {i}: {} vs {fd}",
+                    hv[i]
+                );
             }
         }
     }
@@ -148,7 +152,8 @@ fn network_sharpness_is_the_top_eigenvalue_of_the_fd_hessian_and_scales_with_the
     let mut v = vec![1.0; p];
     let mut top = 0.0;
     for _ in 0..20000 {
-        let hv: Vec<f64> = (0..p).map(|i| (0..p).map(|j| hess[i][j] * v[j]).sum::<f64>() + shift * v[i]).collect();
+        let hv: Vec<f64> =
+            (0..p).map(|i| (0..p).map(|j| hess[i][j] * v[j]).sum::<f64>() + shift * v[i]).collect();
         let norm = hv.iter().map(|x| x * x).sum::<f64>().sqrt();
         top = hv.iter().zip(&v).map(|(a, b)| a * b).sum::<f64>() / v.iter().map(|x| x * x).sum::<f64>();
         v = hv.iter().map(|x| x / norm).collect();

@@ -167,10 +167,10 @@ fn tridiagonal_top(a: &[f64], b: &[f64]) -> f64 {
     let m = a.len();
     let off = |i: usize| if i < m - 1 { b[i].abs() } else { 0.0 };
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for i in 0..m {
+    for (i, &ai) in a.iter().enumerate() {
         let r = off(i) + if i > 0 { off(i - 1) } else { 0.0 };
-        lo = lo.min(a[i] - r);
-        hi = hi.max(a[i] + r);
+        lo = lo.min(ai - r);
+        hi = hi.max(ai + r);
     }
     if !(lo.is_finite() && hi.is_finite()) {
         return f64::NAN;

@@ -47,7 +47,8 @@ pub fn run(spec: &TrainSpec, lr: [f64; 2], every: u32) -> Run {
 fn run_in<T: Real>(spec: &TrainSpec, lr: [f64; 2], every: u32) -> Run {
     let wide = |v: &[T]| -> Vec<f64> { v.iter().map(|x| x.to_f64().unwrap_or(f64::NAN)).collect() };
     let trained = spec.data.arrays::<T>();
-    let data = Arrays { x: wide(&trained.x), y: wide(&trained.y), w0: wide(&trained.w0), w1: wide(&trained.w1) };
+    let data =
+        Arrays { x: wide(&trained.x), y: wide(&trained.y), w0: wide(&trained.w0), w1: wide(&trained.w1) };
     let net = Net { shape: spec.data.shape, data: &data, act: spec.activation };
     let p = net.params();
     let mut scratch = vec![0.0; p];

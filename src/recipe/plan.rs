@@ -284,8 +284,11 @@ impl Recipe {
         let format = self.style().format;
         crate::picture::check_animation(format, self.animate.is_some())?;
         if self.kind == RecipeKind::Paths {
-            let images =
-                [format.target(&prefix, ""), format.target(&prefix, "loss"), format.target(&prefix, "sharpness")];
+            let images = [
+                format.target(&prefix, ""),
+                format.target(&prefix, "loss"),
+                format.target(&prefix, "sharpness"),
+            ];
             crate::output::check_targets(
                 images.iter().chain(&[ext("csv"), ext("json")]).map(PathBuf::as_path),
             )?;
