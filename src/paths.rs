@@ -150,12 +150,7 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
         loss_floor: floor,
         loss_axis,
         sharpness_axis,
-        thresholds: job
-            .optimisers
-            .iter()
-            .zip(&thresholds)
-            .map(|(o, t)| ThresholdMeta { optimizer: o, threshold: t.clone() })
-            .collect(),
+        thresholds: ThresholdMeta::of(job, &thresholds),
         paths: paths.iter().map(|p| PathMeta::of(job, p)).collect(),
         image: ImageMeta {
             file: FileMeta::of(&map_file, format),
@@ -181,13 +176,6 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
     )?;
     let files = set.commit()?;
     let work = (paths.len() as u64 * job.steps as u64) as f64;
-    let ends: Vec<String> = paths
-        .iter()
-        .map(|p| {
-            let end = paint::sig3(p.points.last().unwrap()[2]);
-            format!("{} from ({}, {}): loss {end}", names[p.optimiser], p.start[0], p.start[1])
-        })
-        .collect();
     Ok(Report {
         files,
         run_seconds,
@@ -197,10 +185,22 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
             paths.len(),
             job.steps,
             run_seconds,
-            ends.join("; "),
+            path_ends(&paths, &names),
             frame::clipped_warning(text_fits)
         ),
     })
+}
+
+/// Each path's final loss, for the summary line: `NAME from (X, Y): loss L; ...`.
+fn path_ends(paths: &[Path], names: &[String]) -> String {
+    let ends: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            let end = paint::sig3(p.points.last().unwrap()[2]);
+            format!("{} from ({}, {}): loss {end}", names[p.optimiser], p.start[0], p.start[1])
+        })
+        .collect();
+    ends.join("; ")
 }
 
 /// Refuses a job built by hand with what recipes refuse when planned: no paths or too many,
@@ -543,6 +543,17 @@ struct LandscapeMeta<'a> {
 struct ThresholdMeta<'a> {
     optimizer: &'a str,
     threshold: Option<Threshold>,
+}
+
+impl<'a> ThresholdMeta<'a> {
+    /// Every optimiser's threshold, in the job's order.
+    fn of(job: &'a PathsJob, thresholds: &[Option<Threshold>]) -> Vec<Self> {
+        job.optimisers
+            .iter()
+            .zip(thresholds)
+            .map(|(o, t)| ThresholdMeta { optimizer: o, threshold: t.clone() })
+            .collect()
+    }
 }
 
 /// One path in the metadata: where it started and ended.

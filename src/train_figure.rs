@@ -163,29 +163,6 @@ fn draw(job: &TrainJob, rows: &[Row], threshold: Option<f64>) -> (Image, bool) {
     let h = (w as f64 * 0.45) as u32;
     let ratio = 1;
     let steps = AxisFrame { title: "step".into(), lo: 0.0, hi: job.spec.steps.max(1) as f64, log: false };
-    let shape = job.spec.data.shape;
-    let net = format!(
-        "{} network d={}, width={}, n={} ({})",
-        job.spec.activation.name(),
-        shape.d,
-        shape.width,
-        shape.n,
-        job.source.describe()
-    );
-    let batch = if job.spec.batch_points() < shape.n {
-        format!(", batch {}", job.spec.batch_points())
-    } else {
-        String::new()
-    };
-    let rates = if job.lr[0] == job.lr[1] {
-        format!("GD lr={}", num(job.lr[0]))
-    } else {
-        format!("GD lr0={}, lr1={}", num(job.lr[0]), num(job.lr[1]))
-    };
-    let precision = match job.spec.precision {
-        crate::spec::Precision::F32 => "f32",
-        crate::spec::Precision::F64 => "f64",
-    };
     let blue = colormap::category(0);
     let red = colormap::category(1);
     let loss: Vec<(f64, f64)> = rows.iter().map(|r| (r.step as f64, r.loss)).collect();
@@ -197,7 +174,7 @@ fn draw(job: &TrainJob, rows: &[Row], threshold: Option<f64>) -> (Image, bool) {
         &[Curve { colour: blue, points: loss, dashed: false }],
         &[],
         ChartText {
-            title: format!("train: {net}, {rates}{batch}, {precision}"),
+            title: title(job),
             x_title: "step".into(),
             y_title: "full-batch loss".into(),
             entries: vec![(blue, "loss".into())],
@@ -257,6 +234,29 @@ fn draw(job: &TrainJob, rows: &[Row], threshold: Option<f64>) -> (Image, bool) {
     }
     let (scene, fits) = eos::stack(&panels);
     (Image::paint(std::slice::from_ref(&scene), Format::Png, &[]), fits)
+}
+
+/// The figure's title: what ran, e.g. `train: tanh network d=16, width=16, n=272 (seed 0), GD
+/// lr=3, f32`.
+fn title(job: &TrainJob) -> String {
+    let shape = job.spec.data.shape;
+    let (act, source) = (job.spec.activation.name(), job.source.describe());
+    let net = format!("{act} network d={}, width={}, n={} ({source})", shape.d, shape.width, shape.n);
+    let batch = if job.spec.batch_points() < shape.n {
+        format!(", batch {}", job.spec.batch_points())
+    } else {
+        String::new()
+    };
+    let rates = if job.lr[0] == job.lr[1] {
+        format!("GD lr={}", num(job.lr[0]))
+    } else {
+        format!("GD lr0={}, lr1={}", num(job.lr[0]), num(job.lr[1]))
+    };
+    let precision = match job.spec.precision {
+        crate::spec::Precision::F32 => "f32",
+        crate::spec::Precision::F64 => "f64",
+    };
+    format!("train: {net}, {rates}{batch}, {precision}")
 }
 
 /// `PREFIX.json` of a train run.

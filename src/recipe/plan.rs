@@ -284,11 +284,7 @@ impl Recipe {
         let format = self.style().format;
         crate::picture::check_animation(format, self.animate.is_some())?;
         if self.kind == RecipeKind::Paths {
-            let images = [
-                format.target(&prefix, ""),
-                format.target(&prefix, "loss"),
-                format.target(&prefix, "sharpness"),
-            ];
+            let images = ["", "loss", "sharpness"].map(|stem| format.target(&prefix, stem));
             crate::output::check_targets(
                 images.iter().chain(&[ext("csv"), ext("json")]).map(PathBuf::as_path),
             )?;
