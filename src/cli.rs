@@ -33,6 +33,10 @@ pub enum Command {
     /// Trainability map: a tiny neural network trained by gradient descent in every cell of a
     /// grid of per-layer learning rates, coloured by whether and how fast it trains.
     Trainability(TrainabilityArgs),
+    /// One trainability network trained by full-batch gradient descent on the CPU: its loss and
+    /// sharpness (largest Hessian eigenvalue) against step, with the stability line 2/lr (the
+    /// edge of stability).
+    Train(TrainArgs),
     /// Landscapes and optimizers with their parameters and defaults.
     List,
     /// The GPU adapter downhill would use, its backend and limits.
@@ -457,6 +461,59 @@ pub struct TrainabilityArgs {
     pub backend: BackendArg,
     #[command(flatten)]
     pub figure: FigureArgs,
+}
+
+/// `downhill train`. Gradient descent only: the network code has no other optimiser.
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Hidden nonlinearity: tanh (tanh(sqrt(2) z)), relu (sqrt(2) max(z, 0)) or identity.
+    #[arg(long, default_value = downhill::recipe::defaults::ACTIVATION)]
+    pub activation: String,
+    /// Input dimension d (default 16).
+    #[arg(long)]
+    pub dim: Option<usize>,
+    /// Hidden width (default 16).
+    #[arg(long)]
+    pub width: Option<usize>,
+    /// Number of data points (default: the number of parameters, d*width + width).
+    #[arg(long)]
+    pub data: Option<usize>,
+    /// Seed of the data and the initial weights (all standard normal).
+    #[arg(long)]
+    pub net_seed: Option<u32>,
+    /// Read the data and initial weights from an .npz file (arrays X, Y, W0, W1) instead.
+    #[arg(long)]
+    pub npz: Option<PathBuf>,
+    /// Input-layer learning rate.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub lr0: f64,
+    /// Output-layer learning rate.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub lr1: f64,
+    /// Minibatch size of the gradient (default: the full batch; the loss and the sharpness are
+    /// always of the full batch).
+    #[arg(long)]
+    pub batch: Option<u32>,
+    /// Seed of the minibatch positions.
+    #[arg(long)]
+    pub batch_seed: Option<u32>,
+    /// Gradient-descent steps.
+    #[arg(long, default_value_t = 1000)]
+    pub steps: u32,
+    /// Steps between sharpness measurements (each is two Lanczos runs on exact Hessian-vector
+    /// products).
+    #[arg(long, default_value_t = downhill::train_figure::DEFAULT_EVERY)]
+    pub sharpness_every: u32,
+    /// Arithmetic of the training: f32 (default, the map's CPU twin) or f64. The sharpness is
+    /// always computed in f64.
+    #[arg(long, value_enum)]
+    pub precision: Option<downhill::nn::train::Precision>,
+    /// Width of each chart, pixels.
+    #[arg(long, default_value_t = 720)]
+    pub size: u32,
+    /// Output prefix: writes PREFIX.png, PREFIX.csv and PREFIX.json.
+    #[arg(short = 'o', long = "out", value_name = "PREFIX")]
+    pub out: PathBuf,
 }
 
 /// `downhill gallery`.

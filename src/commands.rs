@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use downhill::batch;
 use downhill::error::Error;
 use downhill::figure::ColorBy;
-use downhill::fmt::num32;
+use downhill::fmt::{num, num32};
 use downhill::gallery;
 use downhill::landscape::LANDSCAPES;
 use downhill::optimiser::OPTIMISERS;
@@ -26,7 +26,7 @@ use downhill::tiles::{RunFolder, Shard, TilePlan, Tiling};
 
 use crate::cli::{
     BackendArg, ColorArg, Command, FigureArgs, MergeArgs, PathsArgs, RefineArgs, RenderArgs, RunArgs,
-    StyleArgs, TileArgs, TraceArgs, TrainabilityArgs,
+    StyleArgs, TileArgs, TraceArgs, TrainArgs, TrainabilityArgs,
 };
 
 fn backend_choice(b: BackendArg) -> BackendChoice {
@@ -220,6 +220,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Render(a) => run_render(a),
         Command::Trainability(a) => run_trainability(a),
         Command::Trace(a) => run_trace(a),
+        Command::Train(a) => run_train(a),
         Command::Paths(a) => run_paths(a),
         Command::List => write_stdout(&list()),
         Command::Info => run_info(),
@@ -272,6 +273,59 @@ fn run_trainability(a: TrainabilityArgs) -> Result<()> {
     render_one(&r, &a.figure.out, &run)
 }
 
+/// `downhill train`: one network's loss and sharpness against step.
+fn run_train(a: TrainArgs) -> Result<()> {
+    use downhill::nn::build::{Source, spec as nn_spec};
+    use downhill::recipe::defaults::NN_SIDE;
+    check_prefix("--out", &a.out)?;
+    let source = match &a.npz {
+        Some(p) => Source::Npz(p.clone()),
+        None => {
+            let (d, width) = (a.dim.unwrap_or(NN_SIDE), a.width.unwrap_or(NN_SIDE));
+            let n = a.data.unwrap_or(d * width + width);
+            Source::Seed(downhill::nn::Shape { d, width, n }, a.net_seed.unwrap_or(0))
+        }
+    };
+    for (flag, v) in [("--lr0", a.lr0), ("--lr1", a.lr1)] {
+        if !(v.is_finite() && v >= 0.0 && (v as f32).is_finite()) {
+            return Err(Error::input(flag, format!("{v} must be a finite learning rate >= 0")).into());
+        }
+    }
+    if a.size < 200 || a.size > 4096 {
+        return Err(Error::input("--size", format!("{} must be 200 to 4096 pixels", a.size)).into());
+    }
+    // The map's spec checks the network, steps, batch and learning rates; its axes (one cell
+    // each) are placeholders the single run does not read.
+    let placeholder =
+        |param: &str| spec::AxisText { param: param.into(), lo: 0.0, hi: 1.0, scale: spec::Scale::Lin };
+    let train = nn_spec(
+        &source,
+        downhill::nn::Activation::from_name(&a.activation)?,
+        &placeholder("offset"),
+        &placeholder("lr"),
+        (1, 1),
+        a.steps,
+        [a.lr0 as f32, a.lr1 as f32, 0.0],
+        (a.batch.unwrap_or(0), a.batch_seed.unwrap_or(0)),
+        a.precision.unwrap_or_default(),
+    )?;
+    let job = downhill::train_figure::TrainJob {
+        spec: train,
+        source,
+        lr: [a.lr0, a.lr1],
+        every: a.sharpness_every,
+        prefix: a.out.clone(),
+        command: command_line(),
+        size: a.size,
+    };
+    let targets = ["png", "csv", "json"].map(|e| downhill::output::with_ext(&a.out, e));
+    downhill::output::check_targets(targets.iter().map(PathBuf::as_path))?;
+    let done = downhill::train_figure::run(&job)?;
+    let names: Vec<String> = done.files.iter().map(|f| f.display().to_string()).collect();
+    eprintln!("downhill train on the cpu: {}\nwrote {}", done.summary, names.join(", "));
+    Ok(())
+}
+
 /// `downhill trace`: one trajectory's iterates as CSV, to a file or stdout.
 fn run_trace(a: TraceArgs) -> Result<()> {
     let start = spec::parse_point("--start", &a.start)?;
@@ -288,10 +342,7 @@ fn run_trace(a: TraceArgs) -> Result<()> {
     downhill::memory::check("--steps", "the trace", need, downhill::memory::available())?;
     let mut backend = open_backend(a.run.backend)?;
     let rows = backend.trace(&spec)?;
-    let mut csv = String::from("step,x,y,loss\n");
-    for (t, r) in rows.iter().enumerate() {
-        csv.push_str(&format!("{t},{},{},{}\n", num32(r[0]), num32(r[1]), num32(r[2])));
-    }
+    let csv = trace_csv(&spec, &rows);
     let target = a.csv.or_else(|| a.out.map(|p| downhill::output::with_ext(&p, "csv")));
     match target {
         Some(path) => {
@@ -309,6 +360,23 @@ fn run_trace(a: TraceArgs) -> Result<()> {
         None => write_stdout(&csv)?,
     }
     Ok(())
+}
+
+/// A trace's CSV: `step,x,y,loss,sharpness` per iterate, and `preconditioned_sharpness` for
+/// optimisers with a diagonal preconditioner (see [`downhill::sharpness`]).
+fn trace_csv(spec: &spec::Spec, rows: &[[f32; 3]]) -> String {
+    let sharp = downhill::sharpness::along(spec, rows);
+    let preconditioned = sharp.first().is_some_and(|s| s.preconditioned.is_some());
+    let mut csv = String::from("step,x,y,loss,sharpness");
+    csv.push_str(if preconditioned { ",preconditioned_sharpness\n" } else { "\n" });
+    for (t, (r, s)) in rows.iter().zip(&sharp).enumerate() {
+        csv.push_str(&format!("{t},{},{},{},{}", num32(r[0]), num32(r[1]), num32(r[2]), num(s.raw)));
+        if let Some(p) = s.preconditioned {
+            csv.push_str(&format!(",{}", num(p)));
+        }
+        csv.push('\n');
+    }
+    csv
 }
 
 /// `downhill paths`.

@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod batch;
 pub mod cell;
 pub mod cpu;
+pub mod eos;
 pub mod error;
 pub mod expr;
 pub mod figure;
@@ -38,8 +39,10 @@ pub mod render;
 pub mod runner;
 pub mod shader;
 pub mod shard;
+pub mod sharpness;
 pub mod simd;
 pub mod spec;
 pub mod tiles;
+pub mod train_figure;
 
 pub use error::{Error, Result};

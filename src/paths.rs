@@ -2,15 +2,18 @@
 //! map of the landscape (the classic "GD zig-zags down the ravine while momentum and Adam
 //! slide" picture), and their loss against step on a log axis.
 //!
-//! Writes `PREFIX.png` (paths), `PREFIX.loss.png` (loss curves) (or `.svg` for both),
-//! `PREFIX.csv` (every iterate: `optimizer,start_x,start_y,step,x,y,loss`) and
-//! `PREFIX.json`, atomically.
+//! Writes `PREFIX.png` (paths), `PREFIX.loss.png` (loss curves), `PREFIX.sharpness.png`
+//! (sharpness against step with each optimiser's stability threshold, [`crate::sharpness`])
+//! (or `.svg` for all three), `PREFIX.csv` (every iterate:
+//! `optimizer,start_x,start_y,step,x,y,loss,sharpness`, and `preconditioned_sharpness` where
+//! an optimiser has a preconditioner) and `PREFIX.json`, atomically.
 
 use std::path::PathBuf;
 
 use image::RgbImage;
 use serde::Serialize;
 
+use crate::eos::{self, ChartText, Curve, RefLine};
 use crate::error::Error;
 use crate::fmt::{num, num32};
 use crate::output::{OutputSet, with_ext};
@@ -22,6 +25,7 @@ use crate::render::colormap::{self, Rgb};
 use crate::render::frame::{self, AxisFrame, Frame, Key};
 use crate::render::scene::{Line, Mark, Scene};
 use crate::runner::Backend;
+use crate::sharpness::{Sharpness, Threshold};
 use crate::spec::{OptionsText, Spec, SpecBuilder};
 
 /// Most optimisers or starts in one figure.
@@ -62,6 +66,8 @@ struct Path {
     optimiser: usize,
     start: [f64; 2],
     points: Vec<[f32; 3]>,
+    /// The sharpness at every iterate.
+    sharp: Vec<Sharpness>,
 }
 
 /// Where a path's end marker goes, in pixels of a `w x h` map: its last point, or, when the
@@ -89,8 +95,9 @@ fn end_marker(xa: &AxisFrame, ya: &AxisFrame, w: u32, h: u32, points: &[[f32; 3]
     Some((a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1)))
 }
 
-/// Host bytes per iterate of a path or trace: the `(x, y, loss)` row (12) and its CSV line.
-pub const TRACE_ROW_BYTES: u64 = 12 + 48;
+/// Host bytes per iterate of a path or trace: the `(x, y, loss)` row (12), its sharpness (24)
+/// and its CSV line.
+pub const TRACE_ROW_BYTES: u64 = 12 + 24 + 96;
 
 impl Figure for PathsJob {
     fn backend_line(&self, backend: &Backend) -> String {
@@ -120,12 +127,16 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
     let params = spec.landscape_params64();
     let floor = spec.landscape.minima_in(params, window).first().map(|m| m.loss);
     let (loss_fig, loss_axis) = draw_loss_chart(job, spec, &paths, &names, window, floor, side);
+    let thresholds: Vec<Option<Threshold>> = specs.iter().map(crate::sharpness::threshold).collect();
+    let (sharp_fig, sharpness_axis) = draw_sharpness_chart(job, &specs, &paths, &names, &thresholds, side);
 
-    let text_fits = framed.text_fits && loss_fig.text_fits;
+    let text_fits = framed.text_fits && loss_fig.text_fits && sharp_fig.text_fits;
     let format = job.style.format;
     let (map_file, loss_file) = (format.target(&job.prefix, ""), format.target(&job.prefix, "loss"));
+    let sharp_file = format.target(&job.prefix, "sharpness");
     let map_image = Image::paint(std::slice::from_ref(&framed.scene), format, &job.png_text);
     let loss_image = Image::paint(std::slice::from_ref(&loss_fig.scene), format, &job.png_text);
+    let sharp_image = Image::paint(std::slice::from_ref(&sharp_fig.scene), format, &job.png_text);
     let meta = Meta {
         provenance: Provenance::new(&job.command, "paths", backend.describe_trace(job.options.precision)),
         landscape: LandscapeMeta { name: spec.landscape.name, formula: spec.landscape.formula },
@@ -138,10 +149,13 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
         title: &title,
         loss_floor: floor,
         loss_axis,
+        sharpness_axis,
+        thresholds: ThresholdMeta::of(job, &thresholds),
         paths: paths.iter().map(|p| PathMeta::of(job, p)).collect(),
         image: ImageMeta {
             file: FileMeta::of(&map_file, format),
             loss_file: FileMeta::of(&loss_file, format).file,
+            sharpness_file: FileMeta::of(&sharp_file, format).file,
             width: framed.scene.width,
             height: framed.scene.height,
             plot: Rect::of(framed.plot),
@@ -154,6 +168,7 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
     let mut set = OutputSet::new();
     map_image.stage(&mut set, &map_file, 1, &job.png_text)?;
     loss_image.stage(&mut set, &loss_file, 1, &job.png_text)?;
+    sharp_image.stage(&mut set, &sharp_file, 1, &job.png_text)?;
     set.text(&with_ext(&job.prefix, "csv"), &csv(job, &paths))?;
     set.text(
         &with_ext(&job.prefix, "json"),
@@ -161,13 +176,6 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
     )?;
     let files = set.commit()?;
     let work = (paths.len() as u64 * job.steps as u64) as f64;
-    let ends: Vec<String> = paths
-        .iter()
-        .map(|p| {
-            let end = paint::sig3(p.points.last().unwrap()[2]);
-            format!("{} from ({}, {}): loss {end}", names[p.optimiser], p.start[0], p.start[1])
-        })
-        .collect();
     Ok(Report {
         files,
         run_seconds,
@@ -177,10 +185,22 @@ pub fn run_paths(backend: &mut Backend, job: &PathsJob) -> Result<Report, Error>
             paths.len(),
             job.steps,
             run_seconds,
-            ends.join("; "),
+            path_ends(&paths, &names),
             frame::clipped_warning(text_fits)
         ),
     })
+}
+
+/// Each path's final loss, for the summary line: `NAME from (X, Y): loss L; ...`.
+fn path_ends(paths: &[Path], names: &[String]) -> String {
+    let ends: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            let end = paint::sig3(p.points.last().unwrap()[2]);
+            format!("{} from ({}, {}): loss {end}", names[p.optimiser], p.start[0], p.start[1])
+        })
+        .collect();
+    ends.join("; ")
 }
 
 /// Refuses a job built by hand with what recipes refuse when planned: no paths or too many,
@@ -219,7 +239,9 @@ fn trace_all(backend: &mut Backend, job: &PathsJob) -> Result<(Vec<Spec>, Vec<Pa
             s.x.hi = start[0] + 1.0;
             s.y.lo = start[1] - 1.0;
             s.y.hi = start[1] + 1.0;
-            paths.push(Path { optimiser: k, start, points: backend.trace(&s)? });
+            let points = backend.trace(&s)?;
+            let sharp = crate::sharpness::along(&s, &points);
+            paths.push(Path { optimiser: k, start, points, sharp });
         }
     }
     Ok((specs, paths))
@@ -388,23 +410,100 @@ fn loss_axis(paths: &[Path], series: &[Series], window: [f64; 4], floor: Option<
     }
 }
 
-/// Every iterate of every path: `optimizer,start_x,start_y,step,x,y,loss`.
+/// Every iterate of every path: `optimizer,start_x,start_y,step,x,y,loss,sharpness`, and
+/// `preconditioned_sharpness` (empty for optimisers without a preconditioner) where any
+/// optimiser has one.
 fn csv(job: &PathsJob, paths: &[Path]) -> String {
-    let mut csv = String::from("optimizer,start_x,start_y,step,x,y,loss\n");
+    let preconditioned = paths.iter().any(|p| p.sharp.iter().any(|s| s.preconditioned.is_some()));
+    let mut csv = String::from("optimizer,start_x,start_y,step,x,y,loss,sharpness");
+    csv.push_str(if preconditioned { ",preconditioned_sharpness\n" } else { "\n" });
     for p in paths {
-        for (t, q) in p.points.iter().enumerate() {
+        for (t, (q, s)) in p.points.iter().zip(&p.sharp).enumerate() {
             csv.push_str(&format!(
-                "\"{}\",{},{},{t},{},{},{}\n",
+                "\"{}\",{},{},{t},{},{},{},{}",
                 job.optimisers[p.optimiser],
                 num(p.start[0]),
                 num(p.start[1]),
                 num32(q[0]),
                 num32(q[1]),
-                num32(q[2])
+                num32(q[2]),
+                num(s.raw)
             ));
+            if preconditioned {
+                csv.push(',');
+                csv.push_str(&s.preconditioned.map(num).unwrap_or_default());
+            }
+            csv.push('\n');
         }
     }
     csv
+}
+
+/// The sharpness chart and its y axis: each path's sharpness against step (solid), its
+/// preconditioned sharpness where the optimiser has a preconditioner (dashed), and each
+/// optimiser's stability threshold ([`crate::sharpness::threshold`]) as a labelled line.
+fn draw_sharpness_chart(
+    job: &PathsJob,
+    specs: &[Spec],
+    paths: &[Path],
+    names: &[String],
+    thresholds: &[Option<Threshold>],
+    side: u32,
+) -> (frame::Framed, AxisFrame) {
+    let ratio = job.style.ratio.max(1);
+    let sx = AxisFrame { title: "step".into(), lo: 0.0, hi: job.steps.max(1) as f64, log: false };
+    let mut curves = Vec::new();
+    for p in paths {
+        let colour = colour(p.optimiser);
+        let at = |f: fn(&Sharpness) -> Option<f64>| -> Vec<(f64, f64)> {
+            p.sharp.iter().enumerate().map(|(t, s)| (t as f64, f(s).unwrap_or(f64::NAN))).collect()
+        };
+        curves.push(Curve { colour, points: at(|s| Some(s.raw)), dashed: false });
+        if p.sharp.iter().any(|s| s.preconditioned.is_some()) {
+            curves.push(Curve { colour, points: at(|s| s.preconditioned), dashed: true });
+        }
+    }
+    let lines: Vec<RefLine> = thresholds
+        .iter()
+        .enumerate()
+        .filter_map(|(k, t)| {
+            let t = t.as_ref()?;
+            let on = if t.preconditioned { "preconditioned" } else { "sharpness" };
+            let name = specs[k].optimiser.name;
+            Some(RefLine {
+                colour: colour(k),
+                value: t.value,
+                label: format!("{name}: {on} bound {}", t.formula),
+            })
+        })
+        .collect();
+    let values =
+        curves.iter().flat_map(|c| c.points.iter().map(|p| p.1)).chain(lines.iter().map(|l| l.value));
+    let sy = eos::value_axis("sharpness λmax", values);
+    let mut notes = vec!["solid: sharpness λmax(H)".to_string()];
+    if curves.iter().any(|c| c.dashed) {
+        notes.push("dashed: preconditioned λmax(P⁻¹H)".to_string());
+    }
+    if !lines.is_empty() {
+        notes.push("thin dashed: stability thresholds".to_string());
+    }
+    let (cw, ch) = (side, (side as f64 * 0.6) as u32);
+    let framed = eos::chart(
+        (cw, ch),
+        &sx,
+        &sy,
+        &curves,
+        &lines,
+        ChartText {
+            title: format!("sharpness on {}", paint::landscape_title(&specs[0])),
+            x_title: sx.title.clone(),
+            y_title: sy.title.clone(),
+            entries: names.iter().enumerate().map(|(k, n)| (colour(k), n.clone())).collect(),
+            notes,
+        },
+        ratio,
+    );
+    (framed, sy)
 }
 
 /// `PREFIX.json` of a path figure.
@@ -424,6 +523,10 @@ struct Meta<'a> {
     loss_floor: Option<f64>,
     /// The loss chart's y axis (the loss above `loss_floor` on a log axis, or the loss).
     loss_axis: AxisFrame,
+    /// The sharpness chart's y axis.
+    sharpness_axis: AxisFrame,
+    /// Each optimiser's stability threshold, where the literature gives one.
+    thresholds: Vec<ThresholdMeta<'a>>,
     paths: Vec<PathMeta<'a>>,
     image: ImageMeta,
 }
@@ -433,6 +536,24 @@ struct Meta<'a> {
 struct LandscapeMeta<'a> {
     name: &'a str,
     formula: &'a str,
+}
+
+/// An optimiser's stability threshold in the metadata.
+#[derive(Serialize)]
+struct ThresholdMeta<'a> {
+    optimizer: &'a str,
+    threshold: Option<Threshold>,
+}
+
+impl<'a> ThresholdMeta<'a> {
+    /// Every optimiser's threshold, in the job's order.
+    fn of(job: &'a PathsJob, thresholds: &[Option<Threshold>]) -> Vec<Self> {
+        job.optimisers
+            .iter()
+            .zip(thresholds)
+            .map(|(o, t)| ThresholdMeta { optimizer: o, threshold: t.clone() })
+            .collect()
+    }
 }
 
 /// One path in the metadata: where it started and ended.
@@ -465,6 +586,8 @@ struct ImageMeta {
     file: FileMeta,
     /// The loss chart's file name (same format).
     loss_file: String,
+    /// The sharpness chart's file name (same format).
+    sharpness_file: String,
     width: u32,
     height: u32,
     plot: Rect,

@@ -374,7 +374,7 @@ fn trace_writes_one_row_per_step_on_both_backends_and_they_agree() {
             .success();
         let text = std::fs::read_to_string(&csv).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "step,x,y,loss");
+        assert_eq!(lines[0], "step,x,y,loss,sharpness");
         assert_eq!(lines.len(), 202);
         assert!(lines[1].starts_with("0,-1.5,1.5,"), "{}", lines[1]);
         assert!(lines[201].starts_with("200,"));
@@ -1037,5 +1037,5 @@ fn trace_takes_an_output_prefix_like_every_other_command() {
         .assert()
         .success();
     let text = std::fs::read_to_string(dir.path().join("t.csv")).unwrap();
-    assert!(text.starts_with("step,x,y,loss\n0,1,1,") && text.lines().count() == 5, "{text}");
+    assert!(text.starts_with("step,x,y,loss,sharpness\n0,1,1,") && text.lines().count() == 5, "{text}");
 }

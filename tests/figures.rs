@@ -220,7 +220,8 @@ fn path_figures_write_paths_loss_curves_and_every_iterate() {
         .success()
         .stderr(contains("4 paths x 50 steps"));
     let csv = std::fs::read_to_string(dir.path().join("p.csv")).unwrap();
-    assert!(csv.starts_with("optimizer,start_x,start_y,step,x,y,loss\n"));
+    assert!(csv.starts_with("optimizer,start_x,start_y,step,x,y,loss,sharpness,preconditioned_sharpness\n"));
+    assert!(dir.path().join("p.sharpness.png").exists(), "the sharpness panel");
     assert_eq!(csv.lines().count(), 1 + 4 * 51, "every iterate from step 0");
     let meta = json(&dir.path().join("p.json"));
     assert_eq!(meta["paths"].as_array().unwrap().len(), 4);

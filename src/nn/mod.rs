@@ -17,6 +17,8 @@ pub mod job;
 mod lanes;
 pub mod map;
 pub mod scalar;
+pub mod sharpness;
+pub mod single;
 pub mod train;
 
 use std::io::Read;

@@ -24,10 +24,27 @@ pub fn train_cell_f64(spec: &TrainSpec, params: [f64; 3]) -> CellStats {
 /// time: the reference `nn::cpu::run` (f32) and `nn::cpu::run_f64` (f64) are held to bit for
 /// bit.
 pub fn train_cell_tally<T: Real>(spec: &TrainSpec, params: [T; 3]) -> Tally<T> {
-    train::<T>(spec, &spec.data.arrays(), params)
+    train::<T>(spec, &spec.data.arrays(), params, |_, _, _, _| {})
 }
 
-fn train<T: Real>(spec: &TrainSpec, data: &Arrays<T>, [lr0, lr1, offset]: [T; 3]) -> Tally<T> {
+/// [`train_cell_tally`], calling `visit(t, w0, w1, loss)` at every step `t` it runs, with the
+/// weights before that step's update and their full-batch loss: the hook host-side analyses
+/// (the sharpness along the run, `nn::sharpness`) read the trajectory through, the training
+/// itself unchanged.
+pub fn train_cell_visit<T: Real>(
+    spec: &TrainSpec,
+    params: [T; 3],
+    visit: impl FnMut(u32, &[T], &[T], T),
+) -> Tally<T> {
+    train::<T>(spec, &spec.data.arrays(), params, visit)
+}
+
+fn train<T: Real>(
+    spec: &TrainSpec,
+    data: &Arrays<T>,
+    [lr0, lr1, offset]: [T; 3],
+    mut visit: impl FnMut(u32, &[T], &[T], T),
+) -> Tally<T> {
     let shape = spec.data.shape;
     let (d, w, n) = (shape.d, shape.width, shape.n);
     let f = |v: usize| T::from(v).expect("a float");
@@ -59,6 +76,7 @@ fn train<T: Real>(spec: &TrainSpec, data: &Arrays<T>, [lr0, lr1, offset]: [T; 3]
             *ri = e;
             loss = loss + e * e;
         }
+        visit(t, &w0, &w1, loss / f(n));
         // The bookkeeping is in `T`; the last step's update would change nothing it sees.
         if !stats.record(t, spec.steps, loss / f(n)) || t + 1 == spec.steps {
             break;

@@ -287,7 +287,7 @@ impl Recipe {
         let format = self.style().format;
         crate::picture::check_animation(format, self.animate.is_some())?;
         if self.kind == RecipeKind::Paths {
-            let images = [format.target(&prefix, ""), format.target(&prefix, "loss")];
+            let images = ["", "loss", "sharpness"].map(|stem| format.target(&prefix, stem));
             crate::output::check_targets(
                 images.iter().chain(&[ext("csv"), ext("json")]).map(PathBuf::as_path),
             )?;
