@@ -220,15 +220,14 @@ pub fn sign_edges(values: &[f64], cols: u32, rows: u32) -> Vec<bool> {
 /// The box sizes porespy's `boxcount(im, bins=10)` uses on a `cols` x `rows` image:
 /// `unique(int(logspace(1, log10(min(cols, rows)), 10)))`, 10 cells to the shorter side.
 pub fn porespy_sizes(cols: u32, rows: u32) -> Vec<u32> {
+    // numpy's linspace (`i * step + start`, the last point exactly `stop`), then `10 ** y`
+    // truncated (`astype(int)`): 10^log10(255) lands a hair below 255, giving 254, as there.
     let hi = (cols.min(rows) as f64).log10();
+    let step = (hi - 1.0) / 9.0;
     let mut sizes: Vec<u32> = (0..10)
         .map(|k| {
-            let e = 1.0 + (hi - 1.0) * k as f64 / 9.0;
-            // numpy's logspace is 10 ** linspace; `astype(int)` truncates.
-            let v = 10f64.powf(e);
-            // Guard against 10^log10(n) landing a hair below n.
-            let r = v.round();
-            (if (v - r).abs() < 1e-9 * r { r } else { v.trunc() }) as u32
+            let y = if k == 9 { hi } else { k as f64 * step + 1.0 };
+            10f64.powf(y).trunc() as u32
         })
         .collect();
     sizes.sort_unstable();
