@@ -19,7 +19,14 @@ fn axis(param: &str, lo: f64, hi: f64, scale: Scale) -> AxisText {
     AxisText { param: param.into(), lo, hi, scale }
 }
 
-fn paper_map(act: Activation, x: AxisText, y: AxisText, res: u32, steps: u32, precision: Precision) -> TrainSpec {
+fn paper_map(
+    act: Activation,
+    x: AxisText,
+    y: AxisText,
+    res: u32,
+    steps: u32,
+    precision: Precision,
+) -> TrainSpec {
     spec(&Source::Seed(SMALL, 3), act, &x, &y, (res, res), steps, [1.0, 1.0, 0.5], (0, 0), precision)
         .unwrap()
         .in_convention(Convention::Paper)
@@ -29,7 +36,13 @@ fn paper_map(act: Activation, x: AxisText, y: AxisText, res: u32, steps: u32, pr
 /// output `phi(Z) W1 / sqrt(width) / sqrt(width)`, loss the mean squared error; before every
 /// step the offset is added to `W0` (`paraminit_vs_lr`), then `W -= lr * grad`. Returns the
 /// losses before each step.
-fn notebook_losses(data: &NetData, act: Activation, [lr0, lr1, offset]: [f64; 3], steps: usize, drift: bool) -> Vec<f64> {
+fn notebook_losses(
+    data: &NetData,
+    act: Activation,
+    [lr0, lr1, offset]: [f64; 3],
+    steps: usize,
+    drift: bool,
+) -> Vec<f64> {
     let (d, w, n) = (data.shape.d, data.shape.width, data.shape.n);
     let e = &data.exact;
     let (mut w0, mut w1) = (e.w0.clone(), e.w1.clone());
@@ -39,7 +52,13 @@ fn notebook_losses(data: &NetData, act: Activation, [lr0, lr1, offset]: [f64; 3]
                 let t = (2f64.sqrt() * z).tanh();
                 (t, 2f64.sqrt() * (1.0 - t * t))
             }
-            Activation::Relu => if z > 0.0 { (2f64.sqrt() * z, 2f64.sqrt()) } else { (0.0, 0.0) },
+            Activation::Relu => {
+                if z > 0.0 {
+                    (2f64.sqrt() * z, 2f64.sqrt())
+                } else {
+                    (0.0, 0.0)
+                }
+            }
             Activation::Identity => (z, 1.0),
         }
     };
@@ -51,7 +70,9 @@ fn notebook_losses(data: &NetData, act: Activation, [lr0, lr1, offset]: [f64; 3]
         let (mut g0, mut g1, mut loss) = (vec![0.0; d * w], vec![0.0; w], 0.0);
         for i in 0..n {
             let x = &e.x[i * d..(i + 1) * d];
-            let z: Vec<f64> = (0..w).map(|j| (0..d).map(|k| x[k] * w0[k * w + j]).sum::<f64>() / (d as f64).sqrt()).collect();
+            let z: Vec<f64> = (0..w)
+                .map(|j| (0..d).map(|k| x[k] * w0[k * w + j]).sum::<f64>() / (d as f64).sqrt())
+                .collect();
             let h: Vec<(f64, f64)> = z.iter().map(|&z| phi(z)).collect();
             let out = (0..w).map(|j| h[j].0 * w1[j]).sum::<f64>() / w as f64;
             let r = out - e.y[i];
@@ -83,9 +104,19 @@ fn the_paper_readout_maps_exactly_onto_ours() {
             (lin("lr0"), lin("lr1"), [0.7, 3.0, 0.0], false),
             (lin("offset"), lin("lr"), [0.4, 0.4, 0.05], true),
         ] {
-            let s = spec(&Source::Seed(SMALL, 3), act, &x, &y, (1, 1), 1, [1.0, 1.0, 0.0], (0, 0), Precision::F64)
-                .unwrap()
-                .in_convention(Convention::Paper);
+            let s = spec(
+                &Source::Seed(SMALL, 3),
+                act,
+                &x,
+                &y,
+                (1, 1),
+                1,
+                [1.0, 1.0, 0.0],
+                (0, 0),
+                Precision::F64,
+            )
+            .unwrap()
+            .in_convention(Convention::Paper);
             let want = notebook_losses(&data, act, params, 30, drift);
             for steps in [1usize, 2, 7, 30] {
                 let s = TrainSpec { steps: steps as u32, ..s.clone() };
@@ -155,11 +186,13 @@ fn under_the_paper_convention_the_gpu_agrees_with_the_twin() {
 #[test]
 fn a_cell_that_passes_the_cap_and_converges_trains_under_the_paper_convention_only() {
     // Loss ratio 1, then 2e6 (past the cap), then back down to 0.1 for the rest of 40 steps.
-    let losses: Vec<f32> = (0..40).map(|t| match t {
-        0 => 1.0,
-        1 => 2e6,
-        _ => 0.1,
-    }).collect();
+    let losses: Vec<f32> = (0..40)
+        .map(|t| match t {
+            0 => 1.0,
+            1 => 2e6,
+            _ => 0.1,
+        })
+        .collect();
     let run = |c: Convention| {
         let mut tally = Tally::<f32>::default();
         for (t, &l) in losses.iter().enumerate() {
@@ -188,7 +221,8 @@ fn the_cdf_colouring_is_monotone_within_each_class() {
     values.extend([values[3], values[4], f64::NAN]);
     let pos = map::cdf_positions(&values);
     assert!(pos.last().unwrap().is_nan());
-    let mut cells: Vec<(f64, f64)> = values.iter().zip(&pos).filter(|(v, _)| !v.is_nan()).map(|(&v, &p)| (v, p)).collect();
+    let mut cells: Vec<(f64, f64)> =
+        values.iter().zip(&pos).filter(|(v, _)| !v.is_nan()).map(|(&v, &p)| (v, p)).collect();
     cells.sort_by(|a, b| a.0.total_cmp(&b.0));
     for w in cells.windows(2) {
         // A larger value (slower training, or slower divergence) never sits further from the
@@ -211,7 +245,13 @@ fn the_paper_box_count_gives_known_dimensions() {
     assert_eq!(fractal::porespy_sizes(511, 600), vec![10, 15, 23, 37, 57, 88, 137, 213, 330, 511]);
     // numpy.gradient(log N, log s) on an uneven grid.
     let (f, x) = ([100f64, 60.0, 30.0, 20.0, 9.0].map(f64::ln), [10f64, 14.0, 20.0, 29.0, 41.0].map(f64::ln));
-    let want = [-1.5181806050199, -1.7245732207284235, -1.5260098747997288, -1.7200083456452218, -2.3059846779738518];
+    let want = [
+        -1.5181806050199,
+        -1.7245732207284235,
+        -1.5260098747997288,
+        -1.7200083456452218,
+        -2.3059846779738518,
+    ];
     for (g, w) in fractal::numpy_gradient(&f, &x).iter().zip(want) {
         assert!((g - w).abs() < 1e-12, "{g} vs {w}");
     }
@@ -226,7 +266,7 @@ fn the_paper_box_count_gives_known_dimensions() {
     // powers of two: 1.65 at 512 cells, against log 3 / log 2 = 1.585.
     assert!((d.fit.unwrap() - 3f64.ln() / 2f64.ln()).abs() < 0.1, "{d:?}");
     // Sign changes over 2x2 blocks; a NaN in a block hides the edge, as in the notebook.
-    let values = [-1.0, 2.0, 3.0, -1.0, f64::NAN, 3.0];
+    let values = [-1.0, 2.0, 3.0, -1.0, 2.0, f64::NAN];
     assert_eq!(fractal::sign_edges(&values, 3, 2), vec![true, false]);
 }
 
@@ -242,7 +282,8 @@ fn the_command_records_the_convention_and_refuses_an_unknown_one() {
         .arg(&out)
         .assert()
         .success();
-    let meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.with_extension("json")).unwrap()).unwrap();
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.with_extension("json")).unwrap()).unwrap();
     assert_eq!(meta["convention"]["name"], "paper");
     assert_eq!(meta["image"]["cmap"], "spectral");
     assert_eq!(meta["boundary_dimension"]["method"], "paper", "{}", meta["boundary_dimension"]);

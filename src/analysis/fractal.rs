@@ -211,7 +211,8 @@ pub fn sign_edges(values: &[f64], cols: u32, rows: u32) -> Vec<bool> {
             if b.iter().any(|v| v.is_nan()) {
                 return false;
             }
-            let (lo, hi) = b.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+            let (lo, hi) =
+                b.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
             lo * hi < 0.0
         })
         .collect()

@@ -285,6 +285,14 @@ fn measure_boundary(
     )
 }
 
+/// The map's cells, `scale` pixels each, coloured as its convention colours them.
+fn paint(spec: &TrainSpec, out: &Outcomes, scale: u32, cmap: crate::render::colormap::Cmap) -> RgbImage {
+    match spec.convention {
+        Convention::Ours => either!(out, o => map::paint(o, spec.steps, scale, cmap)),
+        Convention::Paper => either!(out, o => map::paint_paper(o, spec.steps, scale, cmap)),
+    }
+}
+
 /// Runs one frame (one map) and frames its picture; `label` is added to the title.
 fn run_frame(
     backend: &mut Backend,
@@ -313,10 +321,7 @@ fn run_frame(
     let style = &job.style;
     let ratio = style.ratio.max(1);
     let scale = heatmap::scale_for(cols, rows, style.size * ratio);
-    let img = match spec.convention {
-        Convention::Ours => either!(&out, o => map::paint(o, spec.steps, scale, style.cmap)),
-        Convention::Paper => either!(&out, o => map::paint_paper(o, spec.steps, scale, style.cmap)),
-    };
+    let img = paint(spec, &out, scale, style.cmap);
     let net = job.source.describe();
     let (scene, plot, text_fits) = picture(job, spec, img, label, &net, trained);
     let mut summary = format!(

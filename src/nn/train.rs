@@ -348,7 +348,7 @@ impl<F: Real> Tally<F> {
         let first_tail = steps.saturating_sub(TAIL);
         if convention == Convention::Paper {
             // Non-finite (NaN fails the comparison): the notebook's value is NaN from here on.
-            if !(v <= F::max_value()) {
+            if v.is_nan() || v > F::max_value() {
                 self.div_step = t as i32;
                 self.nonfinite = true;
                 return false;
