@@ -134,9 +134,9 @@ pub struct FigureArgs {
     #[arg(long, allow_hyphen_values = true, value_name = "CX,CY,SPAN")]
     pub zoom: Option<String>,
     /// How the boundary's box-counting dimension (JSON `boundary_dimension`) marks and counts
-    /// it.
-    #[arg(long, value_enum, value_name = "METHOD", default_value_t = downhill::recipe::defaults::BOX_COUNT)]
-    pub box_count: downhill::analysis::fractal::BoxCount,
+    /// it: cells (default), blocks, or paper (the default under `--convention paper`).
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub box_count: Option<downhill::analysis::fractal::BoxCount>,
 }
 
 /// Boundary refinement, shared by the map commands.
@@ -158,8 +158,8 @@ pub struct RefineArgs {
 #[derive(Args, Debug, Clone)]
 pub struct StyleArgs {
     /// Colour map for continuous colourings: viridis, magma, inferno, plasma, cividis
-    /// (perceptually uniform sequential), rdbu, puor (diverging), sinebow (cyclic).
-    /// Default: viridis (rdbu for trainability maps).
+    /// (perceptually uniform sequential), rdbu, puor, spectral (diverging), sinebow (cyclic).
+    /// Default: viridis (rdbu for trainability maps, spectral under `--convention paper`).
     #[arg(long)]
     pub cmap: Option<String>,
     /// Write the bare heatmap, without title, axes and key.
@@ -456,6 +456,16 @@ pub struct TrainabilityArgs {
     /// arithmetic in f64, for zooms deeper than f32 resolves).
     #[arg(long, value_enum)]
     pub precision: Option<downhill::nn::train::Precision>,
+    /// Whose conventions: ours (default) or paper (Sohl-Dickstein's notebook). Under paper
+    /// the readout is phi(Z) W1 / width, mapped exactly onto ours as (lr0, lr1, W1) ->
+    /// (lr0, lr1 / width, W1 / sqrt(width)); every cell trains all steps with its loss ratio
+    /// capped at 1e6 (a non-finite loss makes it NaN); the offset is added to W0 before every
+    /// step; cells are coloured by their CDF within each class on Spectral; and
+    /// --box-count defaults to paper (porespy's box count, median local slope). Ours stays
+    /// the default: its readout scales both layers alike, and stopping at the cap is what
+    /// makes large maps fast.
+    #[arg(long, value_enum)]
+    pub convention: Option<downhill::nn::train::Convention>,
     /// Where to run.
     #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
     pub backend: BackendArg,

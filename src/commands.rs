@@ -269,7 +269,7 @@ fn run_trainability(a: TrainabilityArgs) -> Result<()> {
     };
     (r.x, r.y) = (a.x.clone(), a.y.clone());
     (r.lr0, r.lr1, r.offset, r.batch, r.batch_seed) = (a.lr0, a.lr1, a.offset, a.batch, a.batch_seed);
-    (r.precision, r.layout) = (a.precision, a.layout);
+    (r.precision, r.layout, r.convention) = (a.precision, a.layout, a.convention);
     render_one(&r, &a.figure.out, &run)
 }
 
@@ -589,7 +589,7 @@ fn map_recipe(
             .map(|z| spec::parse_zoom("--zoom", z).map(|z| [z.centre[0], z.centre[1], z.span]))
             .transpose()?,
         raw: Some(true),
-        box_count: chosen(fig.box_count, downhill::recipe::defaults::BOX_COUNT),
+        box_count: fig.box_count,
         ..Default::default()
     };
     apply_run_and_style(&mut r, run, &fig.style)?;

@@ -86,6 +86,7 @@ fn the_f32_twin_takes_the_reference_gradient_step() {
             batch_seed: 0,
             layout: Default::default(),
             precision: Default::default(),
+            convention: Default::default(),
         };
         let stats = cpu::train_cell(&s, [0.3, 0.2, 0.0]);
         let w0: Vec<f64> = data.w0.iter().map(|&v| v as f64).collect();

@@ -5,6 +5,7 @@
 const RATIO_CAP: f32 = 1e6;
 const TAIL: u32 = 20u;
 const ROOT2: f32 = 1.41421356;
+const F32_MAX: f32 = 3.40282347e38;
 
 // Keep in sync with `NetUniform` in src/nn/gpu.rs.
 struct Net {
@@ -25,9 +26,12 @@ struct Net {
     base_offset: f32,
     inv_sqrt_d: f32,
     inv_sqrt_w: f32,
+    // 0 ours, 1 the paper's (`Convention::code`): train on past the cap, the offset added
+    // before every step.
+    paper: u32,
+    // What the output layer's learning rate is multiplied by (1 under ours).
+    lr1_scale: f32,
     pad0: u32,
-    pad1: u32,
-    pad2: u32,
 }
 
 // One dispatch. Keep in sync with `PhaseUniform` in src/nn/gpu.rs.
@@ -51,7 +55,7 @@ struct Stats {
     last_loss: f32,
     div_step: i32,
     acc: f32,
-    pad: u32,
+    flags: u32,
 }
 
 @group(0) @binding(0) var<uniform> net: Net;
@@ -86,6 +90,18 @@ fn activation(z: f32) -> vec2<f32> {
     }
 }
 
+// The cell's lr0 / lr1 / offset as the kernel trains them: the axis values, then lr1 scaled
+// (the twin: `TrainSpec::kernel_params`).
+fn cell_params(col_v: f32, row_v: f32) -> vec3<f32> {
+    var p = vec3<f32>(net.base_lr0, net.base_lr1, net.base_offset);
+    apply_axis(&p, net.x_param, col_v);
+    apply_axis(&p, net.y_param, row_v);
+    if (net.paper != 0u) {
+        p.y = p.y * net.lr1_scale;
+    }
+    return p;
+}
+
 // Sets lr0 / lr1 / offset from an axis value.
 fn apply_axis(p: ptr<function, vec3<f32>>, param: u32, v: f32) {
     switch param {
@@ -96,17 +112,33 @@ fn apply_axis(p: ptr<function, vec3<f32>>, param: u32, v: f32) {
     }
 }
 
-// Twin of `CellStats::record`: false once the run stops.
+// Twin of `Tally::record_in`: false once the run stops.
 fn record(s: ptr<function, Stats>, t: u32, loss: f32) -> bool {
     if (t == 0u) {
         (*s).loss0 = loss;
     }
     (*s).last_loss = loss;
     var v = loss / (*s).loss0;
+    let first_tail = select(0u, net.steps - TAIL, net.steps > TAIL);
+    if (net.paper != 0u) {
+        // Non-finite (NaN fails the comparison) stops the run with a NaN value; above the cap
+        // counts as the cap and training goes on.
+        if (!(v <= F32_MAX)) {
+            (*s).div_step = i32(t);
+            (*s).flags = 1u;
+            return false;
+        }
+        v = min(v, RATIO_CAP);
+        (*s).sum_v += v;
+        (*s).sum_inv += 1.0 / v;
+        if (t >= first_tail) {
+            (*s).tail += v;
+        }
+        return true;
+    }
     if (!(v <= RATIO_CAP)) {
         v = RATIO_CAP;
     }
-    let first_tail = select(0u, net.steps - TAIL, net.steps > TAIL);
     if (v >= RATIO_CAP) {
         let remaining = f32(net.steps - t);
         let in_tail = f32(net.steps - max(t, first_tail));

@@ -11,7 +11,7 @@
 //   1 residuals data points [lo, hi): residuals, and the squared errors summed into `acc`;
 //   2 record    loss = acc / n, the ratio bookkeeping, gradient accumulators cleared;
 //   3 gradient  (mini)batch positions [lo, hi): every hidden unit's gradient, accumulated;
-//   4 update    weights -= learning rate * gradient.
+//   4 update    weights -= learning rate * gradient (+ the offset, under the paper's convention).
 // Sums run over the data in the same order as the twin's, so the split changes no bit.
 
 #import common/hash
@@ -40,9 +40,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let stride = phase.cells;
     let gslot = net.params;
 
-    var p = vec3<f32>(net.base_lr0, net.base_lr1, net.base_offset);
-    apply_axis(&p, net.x_param, axes[col]);
-    apply_axis(&p, net.y_param, axes[net.cols + row]);
+    let p = cell_params(axes[col], axes[net.cols + row]);
 
     if (phase.phase == 0u) {
         for (var k = 0u; k < d * w; k++) {
@@ -128,8 +126,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         }
         default: {
             // Update: W0 with lr0, W1 with lr1.
+            // Under the paper's convention the offset is added again after every update.
             for (var k = 0u; k < d * w; k++) {
-                weights[k * stride + local] = weights[k * stride + local] - p.x * weights[(gslot + k) * stride + local];
+                let stepped = weights[k * stride + local] - p.x * weights[(gslot + k) * stride + local];
+                if (net.paper != 0u) {
+                    weights[k * stride + local] = stepped + p.z;
+                } else {
+                    weights[k * stride + local] = stepped;
+                }
             }
             for (var j = 0u; j < w; j++) {
                 weights[(d * w + j) * stride + local] = weights[(d * w + j) * stride + local] - p.y * weights[(gslot + d * w + j) * stride + local];

@@ -56,9 +56,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
     let w0_at = y_at + n;
     let base = local * params;
 
-    var p = vec3<f32>(net.base_lr0, net.base_lr1, net.base_offset);
-    apply_axis(&p, net.x_param, axes[col]);
-    apply_axis(&p, net.y_param, axes[net.cols + row]);
+    let p = cell_params(axes[col], axes[net.cols + row]);
 
     // Load (or initialise) the weights and the bookkeeping.
     for (var q = tid; q < params; q += WGN) {
@@ -166,6 +164,10 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
         workgroupBarrier();
         for (var q = tid; q < params; q += WGN) {
             wsh[q] -= select(p.y, p.x, q < dw) * gsh[q];
+            // Under the paper's convention the offset is added again after every update.
+            if (net.paper != 0u && q < dw) {
+                wsh[q] += p.z;
+            }
         }
         workgroupBarrier();
     }

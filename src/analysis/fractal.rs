@@ -28,6 +28,12 @@ pub enum BoxCount {
     /// not all one label; one row and column fewer than the grid); box sizes 2, 4, 8, ...
     /// cells, as in Sohl-Dickstein (2024).
     Blocks,
+    /// What Sohl-Dickstein's notebook computes: the 2x2-block edge map (on a trainability map,
+    /// the blocks whose values change sign, [`sign_edges`]) counted by porespy's
+    /// `metrics.boxcount` ([`porespy_boxcount`]): boxes that hold both edge and non-edge
+    /// cells, ten sizes from 10 cells to the map's side, the dimension the median of the local
+    /// slopes.
+    Paper,
 }
 
 impl BoxCount {
@@ -36,6 +42,7 @@ impl BoxCount {
         match self {
             BoxCount::Cells => "cells",
             BoxCount::Blocks => "blocks",
+            BoxCount::Paper => "paper",
         }
     }
 
@@ -47,6 +54,10 @@ impl BoxCount {
             BoxCount::Blocks => {
                 let (c, r) = (cols.saturating_sub(1), rows.saturating_sub(1));
                 box_counting(&block_edges(values, cols, rows), c, r, 2)
+            }
+            BoxCount::Paper => {
+                let (c, r) = (cols.saturating_sub(1), rows.saturating_sub(1));
+                porespy_boxcount(&block_edges(values, cols, rows), c, r)
             }
         }?;
         d.method = self;
@@ -67,6 +78,14 @@ pub struct Dimension {
     pub box_sizes: Vec<u32>,
     /// Boxes counted at each size.
     pub counts: Vec<u64>,
+    /// `paper` only: the local slopes `-d log N / d log s` at each size (numpy's
+    /// `gradient`), whose median is `dimension`; the least-squares slope over the same sizes
+    /// is `fit`, with `std_error` its standard error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slopes: Option<Vec<f64>>,
+    /// `paper` only: the least-squares slope over the same box sizes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fit: Option<f64>,
 }
 
 impl Dimension {
@@ -77,7 +96,11 @@ impl Dimension {
             "boundary box-counting dimension {:.3} +- {:.3}{} (boxes {}..{} cells)",
             self.dimension,
             self.std_error,
-            if self.method == BoxCount::Blocks { ", 2x2 blocks" } else { "" },
+            match self.method {
+                BoxCount::Cells => "",
+                BoxCount::Blocks => ", 2x2 blocks",
+                BoxCount::Paper => ", notebook's method: median local slope",
+            },
             self.box_sizes[0],
             self.box_sizes[self.box_sizes.len() - 1]
         )
@@ -159,7 +182,129 @@ pub fn box_counting(marked: &[bool], cols: u32, rows: u32, min_box: u32) -> Opti
     let pts: Vec<(f64, f64)> =
         sizes.iter().zip(&counts).map(|(&s, &n)| (-(s as f64).ln(), (n as f64).ln())).collect();
     let (slope, std_error) = fit_slope(&pts);
-    Some(Dimension { method: BoxCount::Cells, dimension: slope, std_error, box_sizes: sizes, counts })
+    Some(Dimension {
+        method: BoxCount::Cells,
+        dimension: slope,
+        std_error,
+        box_sizes: sizes,
+        counts,
+        slopes: None,
+        fit: None,
+    })
+}
+
+/// The notebook's `extract_edges` on a trainability map's values (row-major, `cols` x
+/// `rows`; negative where the cell trains, positive where it does not, NaN where its loss
+/// went non-finite): a `(cols - 1) x (rows - 1)` grid whose cell `(x, y)` is set where
+/// `sign(max * min) < 0` over the 2x2 block starting there. A NaN anywhere in the block makes
+/// `max` and `min` NaN, so such a block is never an edge, as in the notebook.
+pub fn sign_edges(values: &[f64], cols: u32, rows: u32) -> Vec<bool> {
+    let (c, r) = (cols as usize, rows as usize);
+    if c < 2 || r < 2 {
+        return Vec::new();
+    }
+    (0..(c - 1) * (r - 1))
+        .into_par_iter()
+        .map(|i| {
+            let (x, y) = (i % (c - 1), i / (c - 1));
+            let j = y * c + x;
+            let b = [values[j], values[j + 1], values[j + c], values[j + c + 1]];
+            if b.iter().any(|v| v.is_nan()) {
+                return false;
+            }
+            let (lo, hi) =
+                b.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+            lo * hi < 0.0
+        })
+        .collect()
+}
+
+/// The box sizes porespy's `boxcount(im, bins=10)` uses on a `cols` x `rows` image:
+/// `unique(int(logspace(1, log10(min(cols, rows)), 10)))`, 10 cells to the shorter side.
+pub fn porespy_sizes(cols: u32, rows: u32) -> Vec<u32> {
+    // numpy's linspace (`i * step + start`, the last point exactly `stop`), then `10 ** y`
+    // truncated (`astype(int)`): 10^log10(255) lands a hair below 255, giving 254, as there.
+    let hi = (cols.min(rows) as f64).log10();
+    let step = (hi - 1.0) / 9.0;
+    let mut sizes: Vec<u32> = (0..10)
+        .map(|k| {
+            let y = if k == 9 { hi } else { k as f64 * step + 1.0 };
+            10f64.powf(y).trunc() as u32
+        })
+        .collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes
+}
+
+/// numpy's `gradient(f, x)` for a non-uniform `x` (second order inside, first order at the
+/// two ends).
+pub fn numpy_gradient(f: &[f64], x: &[f64]) -> Vec<f64> {
+    let n = f.len();
+    if n < 2 {
+        return vec![f64::NAN; n];
+    }
+    let mut g = vec![0.0; n];
+    g[0] = (f[1] - f[0]) / (x[1] - x[0]);
+    g[n - 1] = (f[n - 1] - f[n - 2]) / (x[n - 1] - x[n - 2]);
+    for i in 1..n - 1 {
+        let (h1, h2) = (x[i] - x[i - 1], x[i + 1] - x[i]);
+        let a = -h2 / (h1 * (h1 + h2));
+        let b = (h2 - h1) / (h1 * h2);
+        let c = h1 / (h2 * (h1 + h2));
+        g[i] = a * f[i - 1] + b * f[i] + c * f[i + 1];
+    }
+    g
+}
+
+/// porespy's `metrics.boxcount(im)` as Sohl-Dickstein's notebook calls it, on the marked
+/// cells (row-major, `cols` x `rows`): for each size `s` of [`porespy_sizes`], the number of
+/// `s` x `s` tiles from the origin (the last ones cut short at the edges) that hold both a
+/// marked and an unmarked cell; the local slopes `-gradient(log N, log s)`; the dimension is
+/// their median (`estimate_fractal_dimension`), with the least-squares slope over the same
+/// sizes and its standard error beside it. `None` when no cell is marked, fewer than three
+/// sizes fit, or a count is 0.
+pub fn porespy_boxcount(marked: &[bool], cols: u32, rows: u32) -> Option<Dimension> {
+    let sizes = porespy_sizes(cols, rows);
+    if sizes.len() < 3 || cols.min(rows) < 10 || !marked.iter().any(|&m| m) {
+        return None;
+    }
+    let (c, r) = (cols as usize, rows as usize);
+    let counts: Vec<u64> = sizes
+        .par_iter()
+        .map(|&s| {
+            let s = s as usize;
+            let (bc, br) = (c.div_ceil(s), r.div_ceil(s));
+            // Per tile: bit 0 = holds a marked cell, bit 1 = holds an unmarked one.
+            let mut seen = vec![0u8; bc * br];
+            for (i, &m) in marked.iter().enumerate() {
+                let (x, y) = (i % c, i / c);
+                seen[(y / s) * bc + x / s] |= if m { 1 } else { 2 };
+            }
+            seen.iter().filter(|&&b| b == 3).count() as u64
+        })
+        .collect();
+    if counts.contains(&0) {
+        return None;
+    }
+    let logs: Vec<f64> = sizes.iter().map(|&s| (s as f64).ln()).collect();
+    let logn: Vec<f64> = counts.iter().map(|&n| (n as f64).ln()).collect();
+    let slopes: Vec<f64> = numpy_gradient(&logn, &logs).into_iter().map(|g| -g).collect();
+    let mut sorted = slopes.clone();
+    sorted.sort_by(f64::total_cmp);
+    let m = sorted.len();
+    let median = if m % 2 == 1 { sorted[m / 2] } else { (sorted[m / 2 - 1] + sorted[m / 2]) / 2.0 };
+    let pts: Vec<(f64, f64)> = logs.iter().zip(&logn).map(|(&x, &y)| (-x, y)).collect();
+    let (fit, std_error) = fit_slope(&pts);
+    Some(Dimension {
+        method: BoxCount::Paper,
+        dimension: median,
+        std_error,
+        box_sizes: sizes,
+        counts,
+        slopes: Some(slopes),
+        fit: Some(fit),
+    })
 }
 
 #[cfg(test)]

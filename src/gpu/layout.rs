@@ -160,7 +160,7 @@ mod tests {
                     ("last_loss", offset_of!(CellStats, last_loss)),
                     ("div_step", offset_of!(CellStats, div_step)),
                     ("acc", offset_of!(CellStats, acc)),
-                    ("pad", offset_of!(CellStats, pad)),
+                    ("flags", offset_of!(CellStats, flags)),
                 ],
                 size_of::<CellStats>(),
             );

@@ -114,5 +114,6 @@ pub fn spec(
         batch_seed: batch.1,
         layout: super::train::Layout::Invocation,
         precision,
+        convention: super::train::Convention::Ours,
     })
 }

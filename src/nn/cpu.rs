@@ -50,7 +50,7 @@ fn run_in<T: Real>(spec: &TrainSpec, progress: &Progress) -> TrainOutcomes<Tally
     let mut stats = vec![Tally::<T>::default(); spec.cells()];
     stats.par_chunks_mut(LANES).enumerate().for_each(|(b, out)| {
         let params: Vec<[T; 3]> = (b * LANES..b * LANES + out.len())
-            .map(|i| spec.cell_params64(xs[i % cols], ys[i / cols]).map(|v| T::from(v).expect("a float")))
+            .map(|i| spec.kernel_params::<T>(xs[i % cols], ys[i / cols]))
             .collect();
         lanes::train_block(spec, &data, &params, out);
         progress.add(out.len() as u64 * spec.steps as u64);

@@ -39,7 +39,9 @@ struct NetUniform {
     base_offset: f32,
     inv_sqrt_d: f32,
     inv_sqrt_w: f32,
-    pad: [u32; 3],
+    paper: u32,
+    lr1_scale: f32,
+    pad: u32,
 }
 
 /// The kernel's `Phase` uniform: one dispatch.
@@ -345,7 +347,9 @@ impl NetUniform {
             base_offset: spec.base[2],
             inv_sqrt_d: 1.0 / (shape.d as f32).sqrt(),
             inv_sqrt_w: 1.0 / (shape.width as f32).sqrt(),
-            pad: [0; 3],
+            paper: spec.convention.code(),
+            lr1_scale: spec.lr1_scale(),
+            pad: 0,
         }
     }
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 pub use super::build::{Source, axis, spec};
 use super::map;
-use super::train::{CellOutcome, CellStats64, Precision, TrainOutcomes, TrainSpec};
+use super::train::{CellOutcome, CellStats64, Convention, Precision, TrainOutcomes, TrainSpec};
 use crate::analysis::{fractal, fractality};
 use crate::error::Error;
 use crate::gpu::AdapterSummary;
@@ -109,6 +109,8 @@ struct Meta<'a> {
     #[serde(flatten)]
     provenance: Provenance<'a>,
     precision: Precision,
+    /// Whose conventions the map follows, and what they mean on our kernels.
+    convention: ConventionMeta,
     /// The adapter it trained on (none on the CPU).
     adapter: Option<AdapterSummary>,
     /// The first frame's map, at the top level.
@@ -119,6 +121,37 @@ struct Meta<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     frames: Option<&'a Vec<&'a FrameMeta>>,
     image: ImageMeta,
+}
+
+/// The map's convention (`--convention`) and its exact mapping onto our kernels.
+#[derive(Serialize)]
+struct ConventionMeta {
+    name: Convention,
+    readout: &'static str,
+    mapping: &'static str,
+    cap: &'static str,
+    offset: &'static str,
+}
+
+impl ConventionMeta {
+    fn of(c: Convention) -> ConventionMeta {
+        match c {
+            Convention::Ours => ConventionMeta {
+                name: c,
+                readout: "phi(Z) W1 / sqrt(width)",
+                mapping: "none: the axes, base values and W1 are the kernels' own",
+                cap: "a cell stops when its loss ratio passes 1e6 (or is not finite) and counts 1e6 for every remaining step",
+                offset: "added to the initial input-layer weights once",
+            },
+            Convention::Paper => ConventionMeta {
+                name: c,
+                readout: "phi(Z) W1 / width (Sohl-Dickstein's notebook)",
+                mapping: "(lr0, lr1, W1) here = (lr0, lr1 / width, W1 / sqrt(width)) on the kernels, exact in real arithmetic (and in floating point when width is a power of 4)",
+                cap: "every cell trains all steps, ratios above 1e6 counted as 1e6; a non-finite loss makes the value NaN (does not train, never an edge)",
+                offset: "added to the input-layer weights before every step, as the notebook's train_step does",
+            },
+        }
+    }
 }
 
 /// How a cell is classified (see [`super::train`]).
@@ -229,17 +262,35 @@ struct FrameOut {
 
 /// The box-counting dimension (marked and counted by `box_count`) and the fractality of the
 /// boundary between cells that train and cells that do not.
+/// `paper` marks the edges as the notebook does, from the signs of the cells' `values`
+/// ([`fractal::sign_edges`]: NaN cells are never on an edge).
 fn measure_boundary(
     box_count: fractal::BoxCount,
     trains: &[bool],
+    values: &[f64],
     cols: u32,
     rows: u32,
 ) -> (Option<fractal::Dimension>, fractality::Fractality) {
     let classes: Vec<i32> = trains.iter().map(|&t| t as i32).collect();
     rayon::join(
-        || box_count.dimension(&classes, cols, rows),
+        || match box_count {
+            fractal::BoxCount::Paper => fractal::porespy_boxcount(
+                &fractal::sign_edges(values, cols, rows),
+                cols.saturating_sub(1),
+                rows.saturating_sub(1),
+            ),
+            other => other.dimension(&classes, cols, rows),
+        },
         || fractality::Fractality::measure(&classes, cols, rows),
     )
+}
+
+/// The map's cells, `scale` pixels each, coloured as its convention colours them.
+fn paint(spec: &TrainSpec, out: &Outcomes, scale: u32, cmap: crate::render::colormap::Cmap) -> RgbImage {
+    match spec.convention {
+        Convention::Ours => either!(out, o => map::paint(o, spec.steps, scale, cmap)),
+        Convention::Paper => either!(out, o => map::paint_paper(o, spec.steps, scale, cmap)),
+    }
 }
 
 /// Runs one frame (one map) and frames its picture; `label` is added to the title.
@@ -264,11 +315,13 @@ fn run_frame(
 
     let trains = either!(&out, o => map::classes(o, spec.steps));
     let trained = trains.iter().filter(|&&t| t).count() as f64 / trains.len().max(1) as f64;
-    let (dimension, measures) = measure_boundary(job.box_count, &trains, cols, rows);
+    let values = either!(&out, o => map::values(o, spec.steps));
+    let (dimension, measures) = measure_boundary(job.box_count, &trains, &values, cols, rows);
+    drop(values);
     let style = &job.style;
     let ratio = style.ratio.max(1);
     let scale = heatmap::scale_for(cols, rows, style.size * ratio);
-    let img = either!(&out, o => map::paint(o, spec.steps, scale, style.cmap));
+    let img = paint(spec, &out, scale, style.cmap);
     let net = job.source.describe();
     let (scene, plot, text_fits) = picture(job, spec, img, label, &net, trained);
     let mut summary = format!(
@@ -340,12 +393,13 @@ fn picture(
         let c = |p: f64| map::colour(style.cmap, p);
         let title = style.title.clone().unwrap_or_else(|| {
             format!(
-                "{} network {}x{}, {} data points ({net}), {} GD steps",
+                "{} network {}x{}, {} data points ({net}), {} GD steps{}",
                 spec.activation.name(),
                 shape.d,
                 shape.width,
                 shape.n,
-                spec.steps
+                spec.steps,
+                if spec.convention == Convention::Paper { ", paper convention" } else { "" }
             )
         });
         let f = Frame {
@@ -362,18 +416,37 @@ fn picture(
                 hi: spec.y.hi,
                 log: spec.y.scale == Scale::Log,
             },
-            key: Key::Legend {
-                entries: vec![
-                    (c(0.0), "trains, fastest".into()),
-                    (c(map::position(true, 1.0)), "trains, slowest".into()),
-                    (c(map::position(false, 1.0)), "diverges, slowest".into()),
-                    (c(1.0), "diverges, fastest".into()),
-                ],
-                notes: vec![
-                    format!("trains: mean of last {} loss ratios < 1", super::train::TAIL),
-                    "shade: rank within its class".into(),
-                    format!("trains {:.1}% of cells", 100.0 * trained),
-                ],
+            key: match spec.convention {
+                Convention::Ours => Key::Legend {
+                    entries: vec![
+                        (c(0.0), "trains, fastest".into()),
+                        (c(map::position(true, 1.0)), "trains, slowest".into()),
+                        (c(map::position(false, 1.0)), "diverges, slowest".into()),
+                        (c(1.0), "diverges, fastest".into()),
+                    ],
+                    notes: vec![
+                        format!("trains: mean of last {} loss ratios < 1", super::train::TAIL),
+                        "shade: rank within its class".into(),
+                        format!("trains {:.1}% of cells", 100.0 * trained),
+                    ],
+                },
+                Convention::Paper => {
+                    let p = |t: f64| style.cmap.at(t);
+                    Key::Legend {
+                        entries: vec![
+                            (p(0.625), "trains, fastest".into()),
+                            (p(1.0), "trains, slowest".into()),
+                            (p(0.0), "diverges, slowest".into()),
+                            (p(0.375), "diverges, fastest".into()),
+                            (map::NAN_COLOUR, "loss not finite (NaN)".into()),
+                        ],
+                        notes: vec![
+                            format!("trains: mean of last {} loss ratios < 1", super::train::TAIL),
+                            "shade: CDF within its class (notebook)".into(),
+                            format!("trains {:.1}% of cells", 100.0 * trained),
+                        ],
+                    }
+                }
             },
             ratio,
         };
@@ -455,12 +528,13 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
     let meta = Meta {
         provenance: Provenance::new(&job.command, "trainability", backend.describe_training(spec)),
         precision: spec.precision,
+        convention: ConventionMeta::of(spec.convention),
         adapter: backend.adapter_for_training(spec),
         first: &first.meta,
         classification: Classification {
             ratio_cap: super::train::RATIO_CAP,
             tail: super::train::TAIL,
-            value: "-sum(v_t) if the cell trains, +sum(1/v_t) if not; v_t = loss_t / loss_0",
+            value: "-sum(v_t) if the cell trains, +sum(1/v_t) if not; v_t = loss_t / loss_0 before step t, t = 0..steps-1",
         },
         frames: (frames.len() > 1).then_some(&metas),
         image: ImageMeta {

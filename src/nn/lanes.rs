@@ -20,7 +20,7 @@
 //! not schedule blocks (`nn::cpu::run` does) and does not know about the GPU.
 
 use super::Real;
-use super::train::{Tally, TrainSpec};
+use super::train::{Convention, Tally, TrainSpec};
 
 /// Networks trained together in one block.
 pub const LANES: usize = 16;
@@ -86,6 +86,10 @@ struct Block<T> {
     g1: Vec<Lanes<T>>,
     lr0: Lanes<T>,
     lr1: Lanes<T>,
+    /// The initial-weight offset, added again after every update under the paper's
+    /// convention (`drift`).
+    offset: Lanes<T>,
+    drift: bool,
     /// The chunk of points in hand: inputs (point `q`'s at `q * d`) and targets.
     x: Vec<T>,
     y: Vec<T>,
@@ -121,6 +125,8 @@ impl<T: Real> Block<T> {
             g1: zeros(w),
             lr0: lanes(0),
             lr1: lanes(1),
+            offset,
+            drift: net.spec.convention == Convention::Paper,
             x: vec![T::zero(); CHUNK * d],
             y: vec![T::zero(); CHUNK],
             h: zeros(CHUNK * w),
@@ -260,6 +266,13 @@ impl<T: Real> Block<T> {
         for (w0, g0) in self.w0.iter_mut().zip(&mut self.g0) {
             step(w0, g0, &lr0);
         }
+        if self.drift {
+            let offset = self.offset;
+            for w0 in &mut self.w0 {
+                let old = *w0;
+                *w0 = std::array::from_fn(|l| if live[l] { old[l] + offset[l] } else { old[l] });
+            }
+        }
     }
 }
 
@@ -327,7 +340,7 @@ fn train_block_in<T: Real>(spec: &TrainSpec, data: &Data<T>, params: &[[T; 3]], 
         let loss = block.pass(&net, 0, net.n, full);
         for l in 0..cells {
             if live[l] {
-                live[l] = stats[l].record(t, spec.steps, loss[l] / n);
+                live[l] = stats[l].record_in(spec.convention, t, spec.steps, loss[l] / n);
             }
         }
         if t + 1 == spec.steps || !live.iter().any(|&a| a) {

@@ -56,3 +56,50 @@ pub fn paint<S: CellOutcome>(out: &TrainOutcomes<S>, steps: u32, scale: u32, cma
     let rank = equalised(out, steps);
     heatmap::paint(out.cols, out.rows, scale, |i| colour(cmap, position(trains[i], rank[i])))
 }
+
+/// Every cell's value ([`CellOutcome::value`]): negative where it trains, positive where it
+/// does not, NaN where its loss went non-finite under the paper's convention.
+pub fn values<S: CellOutcome>(out: &TrainOutcomes<S>, steps: u32) -> Vec<f64> {
+    out.stats.iter().map(|s| s.value(steps)).collect()
+}
+
+/// Sohl-Dickstein's `cdf_img(x, x)` (buffer 0.25) as positions on a colour map, `(1 - y) / 2`
+/// for the notebook's `-y` shown with `vmin = -1, vmax = 1`: the values sorted, the negative
+/// ones (cells that train) spread evenly over `y` in [-1, -0.25] and the rest (NaN counted with
+/// them, sorted last, as `jnp.sort` does) over [0.25, 1]; a value takes the `y` of its last
+/// equal in the sort (`jnp.interp`). So cells that train lie in [0.625, 1] (the slowest at 1)
+/// and cells that do not in [0, 0.375] (the slowest at 0), each class uniform in rank. NaN
+/// stays NaN.
+pub fn cdf_positions(values: &[f64]) -> Vec<f64> {
+    let mut u: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    u.sort_by(f64::total_cmp);
+    let total = values.len();
+    let neg = u.iter().filter(|&&v| v < 0.0).count();
+    let nonneg = total - neg;
+    let spread = |lo: f64, hi: f64, i: usize, count: usize| {
+        if count <= 1 { lo } else { lo + (hi - lo) * i as f64 / (count - 1) as f64 }
+    };
+    values
+        .iter()
+        .map(|&x| {
+            if x.is_nan() {
+                return f64::NAN;
+            }
+            // The last index whose value is <= x (x is one of them).
+            let j = u.partition_point(|&v| v <= x) - 1;
+            let y = if j < neg { spread(-1.0, -0.25, j, neg) } else { spread(0.25, 1.0, j - neg, nonneg) };
+            (1.0 - y) / 2.0
+        })
+        .collect()
+}
+
+/// Colour of cells whose value is NaN on the paper's pictures: white, as matplotlib shows a
+/// NaN pixel (transparent) on a white figure.
+pub const NAN_COLOUR: Rgb = [255, 255, 255];
+
+/// Paints the map as Sohl-Dickstein's notebook does ([`cdf_positions`] on `cmap` read from 0
+/// to 1, Spectral by default), `scale` pixels per cell.
+pub fn paint_paper<S: CellOutcome>(out: &TrainOutcomes<S>, steps: u32, scale: u32, cmap: Cmap) -> RgbImage {
+    let pos = cdf_positions(&values(out, steps));
+    heatmap::paint(out.cols, out.rows, scale, |i| if pos[i].is_nan() { NAN_COLOUR } else { cmap.at(pos[i]) })
+}

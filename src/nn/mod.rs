@@ -229,6 +229,16 @@ impl NetData {
         NetData { shape, x: r(&exact.x), y: r(&exact.y), w0: r(&exact.w0), w1: r(&exact.w1), exact }
     }
 
+    /// The same network with its initial output-layer weights multiplied by `factor` (in f64,
+    /// then rounded to f32 as [`NetData::w1`] always is).
+    pub fn with_w1_scaled(&self, factor: f64) -> NetData {
+        let mut exact = self.exact.clone();
+        for v in &mut exact.w1 {
+            *v *= factor;
+        }
+        NetData::new(self.shape, exact)
+    }
+
     /// The exact arrays converted to `T`: in f32 the same values as [`NetData::x`] and the
     /// rest (`as f32` rounds to nearest, as `T::from` does), in f64 the values as read.
     pub fn arrays<T: Real>(&self) -> Arrays<T> {

@@ -4,11 +4,11 @@
 //! (`super::lanes`) are held to bit for bit. It schedules nothing: the runner on top of it and
 //! the lanes, `nn::cpu`, trains whole maps.
 
-use super::train::{CellStats, Tally, TrainSpec};
+use super::train::{CellStats, Convention, Tally, TrainSpec};
 use super::{Arrays, Real};
 
 /// Trains one cell's network for `spec.steps` steps with learning rates `lr0`, `lr1` and
-/// initial-weight offset `offset`, in f32, one operation at a time: the reference the lanes
+/// initial-weight offset `offset` as the kernels take them ([`TrainSpec::kernel_params`]), in f32, one operation at a time: the reference the lanes
 /// (`nn::cpu::run`) are held to bit for bit.
 pub fn train_cell(spec: &TrainSpec, params: [f32; 3]) -> CellStats {
     train_cell_tally::<f32>(spec, params).into()
@@ -51,6 +51,9 @@ fn train<T: Real>(
     let inv_sqrt_d = T::one() / f(d).sqrt();
     let inv_sqrt_w = T::one() / f(w).sqrt();
     let act = spec.activation;
+    // The paper's convention adds the offset again before every step (the notebook's
+    // `train_step`); ours only to the initial weights.
+    let drift = spec.convention == Convention::Paper;
     let mut w0: Vec<T> = data.w0.iter().map(|&v| v + offset).collect();
     let mut w1 = data.w1.clone();
     let mut r = vec![T::zero(); n];
@@ -78,7 +81,7 @@ fn train<T: Real>(
         }
         visit(t, &w0, &w1, loss / f(n));
         // The bookkeeping is in `T`; the last step's update would change nothing it sees.
-        if !stats.record(t, spec.steps, loss / f(n)) || t + 1 == spec.steps {
+        if !stats.record_in(spec.convention, t, spec.steps, loss / f(n)) || t + 1 == spec.steps {
             break;
         }
         // Pass 2: each hidden unit's gradient over the (mini)batch, then its update.
@@ -106,7 +109,8 @@ fn train<T: Real>(
             }
             w1[j] = w1[j] - lr1 * g1;
             for k in 0..d {
-                w0[k * w + j] = col[k] - lr0 * g[k];
+                let stepped = col[k] - lr0 * g[k];
+                w0[k * w + j] = if drift { stepped + offset } else { stepped };
             }
         }
     }

@@ -7,6 +7,13 @@
 //! [`RATIO_CAP`] counts as the cap, and the trajectory stops there (every remaining step counts
 //! as the cap, since a network that far gone does not come back within the budget). A cell
 //! trains when the mean of its last [`TAIL`] ratios is below 1.
+//!
+//! Under [`Convention::Paper`] (Sohl-Dickstein's notebook) the run does not stop at the cap: a
+//! ratio above it counts as the cap and training goes on, so a network that passes the cap and
+//! comes back can still train; only a non-finite loss stops it, and such a cell's value is NaN
+//! (the notebook's `v * isfinite(v)` turns an infinite loss into NaN), its class "does not
+//! train". The initial-weight offset is also added again before every step, as the notebook's
+//! `train_step` does.
 
 use std::sync::Arc;
 
@@ -66,6 +73,56 @@ pub enum Layout {
 
 pub use crate::spec::Precision;
 
+/// Whose conventions a trainability map follows: the network's readout, what happens at the
+/// loss-ratio cap, and how the initial-weight offset is applied.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Convention {
+    /// This project's: readout `/ sqrt(width)` (every layer's scale the same form), a cell
+    /// stops at the cap, the offset is added to the initial weights once.
+    #[default]
+    Ours,
+    /// Sohl-Dickstein's notebook: readout `/ width`, mapped exactly onto ours on the host
+    /// (`lr1 -> lr1 / width`, `W1 -> W1 / sqrt(width)`); every cell trains all steps with its
+    /// ratio capped; the offset is added to the input-layer weights before every step.
+    Paper,
+}
+
+impl Convention {
+    /// The name `--convention` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Convention::Ours => "ours",
+            Convention::Paper => "paper",
+        }
+    }
+
+    /// The code the kernels switch on (0 ours, 1 paper).
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// What the output layer's learning rate is multiplied by on our kernels: 1, or
+    /// `1 / width` under the paper's readout.
+    pub fn lr1_scale(self, width: usize) -> f64 {
+        match self {
+            Convention::Ours => 1.0,
+            Convention::Paper => 1.0 / width as f64,
+        }
+    }
+
+    /// What the initial output-layer weights are multiplied by on our kernels: 1, or
+    /// `1 / sqrt(width)` under the paper's readout.
+    pub fn w1_scale(self, width: usize) -> f64 {
+        match self {
+            Convention::Ours => 1.0,
+            Convention::Paper => 1.0 / (width as f64).sqrt(),
+        }
+    }
+}
+
 /// Largest network the workgroup layout takes: parameters, data points.
 pub const WORKGROUP_MAX: (usize, usize) = (544, 512);
 
@@ -92,6 +149,10 @@ pub struct TrainSpec {
     pub layout: Layout,
     /// f32 or f64 arithmetic.
     pub precision: Precision,
+    /// Whose conventions the map follows. Under [`Convention::Paper`], `base`, the axes and
+    /// `data` are in the paper's units; the kernels get ours through [`TrainSpec::lr1_scale`]
+    /// and the initial `W1` that [`TrainSpec::in_convention`] scales.
+    pub convention: Convention,
 }
 
 impl TrainSpec {
@@ -113,6 +174,37 @@ impl TrainSpec {
                 }
                 NnParam::Offset => p[2] = v,
             }
+        }
+        p
+    }
+
+    /// The spec under `convention`: sets it, and under the paper's readout divides the
+    /// initial output-layer weights by `sqrt(width)` (the data arrive in the paper's units and
+    /// are kept in ours). Call it once, on a spec built under ours.
+    pub fn in_convention(mut self, convention: Convention) -> TrainSpec {
+        let factor = convention.w1_scale(self.data.shape.width);
+        if factor != 1.0 {
+            self.data = Arc::new(self.data.with_w1_scaled(factor));
+        }
+        self.convention = convention;
+        self
+    }
+
+    /// The factor the kernels multiply the output layer's learning rate by (1 under ours).
+    pub fn lr1_scale(&self) -> f32 {
+        self.convention.lr1_scale(self.data.shape.width) as f32
+    }
+
+    /// `(lr0, lr1, offset)` the kernels train cell `(vx, vy)` with, in `T`: the paper's `lr1`
+    /// times [`TrainSpec::lr1_scale`] after rounding to `T`, as the WGSL does in f32.
+    pub fn kernel_params<T: Real>(&self, vx: f64, vy: f64) -> [T; 3] {
+        let mut p = self.cell_params64(vx, vy).map(|v| T::from(v).expect("a float"));
+        if self.convention != Convention::Ours {
+            let scale = match self.precision {
+                Precision::F32 => T::from(self.lr1_scale()),
+                Precision::F64 => T::from(self.convention.lr1_scale(self.data.shape.width)),
+            };
+            p[1] = p[1] * scale.expect("a float");
         }
         p
     }
@@ -150,8 +242,8 @@ pub struct CellStats {
     pub div_step: i32,
     /// The GPU's running sum of squared errors within a step (0 between steps).
     pub acc: f32,
-    /// Padding.
-    pub pad: u32,
+    /// 1 when the run stopped at a non-finite loss under [`Convention::Paper`], else 0.
+    pub flags: u32,
 }
 
 impl CellStats {
@@ -160,7 +252,7 @@ impl CellStats {
     pub fn record(&mut self, t: u32, steps: u32, loss: f32) -> bool {
         let mut tally = Tally::from(*self);
         let live = tally.record(t, steps, loss);
-        *self = CellStats { acc: self.acc, pad: self.pad, ..tally.into() };
+        *self = CellStats { acc: self.acc, ..tally.into() };
         live
     }
 
@@ -195,8 +287,11 @@ pub struct Tally<F> {
     pub tail: F,
     /// The last loss computed (before the last step run).
     pub last_loss: F,
-    /// Step at which the ratio reached the cap, or -1.
+    /// Step at which the ratio reached the cap, or -1 (under [`Convention::Paper`]: the step
+    /// whose loss was not finite).
     pub div_step: i32,
+    /// The run stopped at a non-finite loss under [`Convention::Paper`]: the value is NaN.
+    pub nonfinite: bool,
 }
 
 /// The f64 path's bookkeeping.
@@ -206,14 +301,14 @@ impl<F: Real> Default for Tally<F> {
     /// Nothing recorded yet (`div_step` -1).
     fn default() -> Tally<F> {
         let z = F::zero();
-        Tally { loss0: z, sum_v: z, sum_inv: z, tail: z, last_loss: z, div_step: -1 }
+        Tally { loss0: z, sum_v: z, sum_inv: z, tail: z, last_loss: z, div_step: -1, nonfinite: false }
     }
 }
 
 impl From<CellStats> for Tally<f32> {
     fn from(s: CellStats) -> Tally<f32> {
-        let CellStats { loss0, sum_v, sum_inv, tail, last_loss, div_step, .. } = s;
-        Tally { loss0, sum_v, sum_inv, tail, last_loss, div_step }
+        let CellStats { loss0, sum_v, sum_inv, tail, last_loss, div_step, flags, .. } = s;
+        Tally { loss0, sum_v, sum_inv, tail, last_loss, div_step, nonfinite: flags != 0 }
     }
 }
 
@@ -229,7 +324,7 @@ impl<F: Real> From<Tally<F>> for CellStats {
             last_loss: r(t.last_loss),
             div_step: t.div_step,
             acc: 0.0,
-            pad: 0,
+            flags: t.nonfinite as u32,
         }
     }
 }
@@ -237,6 +332,11 @@ impl<F: Real> From<Tally<F>> for CellStats {
 impl<F: Real> Tally<F> {
     /// Accounts for the loss before step `t` of `steps`; returns false once the run stops.
     pub fn record(&mut self, t: u32, steps: u32, loss: F) -> bool {
+        self.record_in(Convention::Ours, t, steps, loss)
+    }
+
+    /// [`Tally::record`] under `convention` (the WGSL twin's `record`).
+    pub fn record_in(&mut self, convention: Convention, t: u32, steps: u32, loss: F) -> bool {
         let cap = F::from(RATIO_CAP).expect("a float");
         let count = |v: u32| F::from(v).expect("a float");
         if t == 0 {
@@ -244,11 +344,28 @@ impl<F: Real> Tally<F> {
         }
         self.last_loss = loss;
         let mut v = loss / self.loss0;
+        let first_tail = steps.saturating_sub(TAIL);
+        if convention == Convention::Paper {
+            // Non-finite (NaN fails the comparison): the notebook's value is NaN from here on.
+            if v.is_nan() || v > F::max_value() {
+                self.div_step = t as i32;
+                self.nonfinite = true;
+                return false;
+            }
+            if v > cap {
+                v = cap;
+            }
+            self.sum_v = self.sum_v + v;
+            self.sum_inv = self.sum_inv + F::one() / v;
+            if t >= first_tail {
+                self.tail = self.tail + v;
+            }
+            return true;
+        }
         // NaN and infinities count as the cap (the WGSL twin's `!(v <= RATIO_CAP)`).
         if v.is_nan() || v > cap {
             v = cap;
         }
-        let first_tail = steps.saturating_sub(TAIL);
         if v >= cap {
             let remaining = count(steps - t);
             let in_tail = count(steps - t.max(first_tail));
@@ -275,13 +392,16 @@ impl<F: Real> Tally<F> {
 
     /// Whether the cell trains: the mean of its last [`TAIL`] ratios is below 1 (computed in `F`).
     pub fn trains(&self, steps: u32) -> bool {
-        self.tail / F::from(TAIL.min(steps).max(1)).expect("a float") < F::one()
+        !self.nonfinite && self.tail / F::from(TAIL.min(steps).max(1)).expect("a float") < F::one()
     }
 
     /// The cell's value: minus the sum of ratios if it trains, plus the sum of inverse ratios
     /// if not (class and speed in one number, as in Sohl-Dickstein's notebook).
     pub fn value(&self, steps: u32) -> f64 {
         let wide = |v: F| v.to_f64().unwrap_or(f64::NAN);
+        if self.nonfinite {
+            return f64::NAN;
+        }
         if self.trains(steps) { -wide(self.sum_v) } else { wide(self.sum_inv) }
     }
 }

@@ -240,6 +240,10 @@ pub struct Recipe {
     /// Trainability: `f32` (default) or `f64` (on the CPU, for deep zooms).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub precision: Option<crate::nn::train::Precision>,
+    /// Trainability: `ours` (default) or `paper` (Sohl-Dickstein's notebook: readout / width,
+    /// every cell trained all steps, CDF colouring, the notebook's box count).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub convention: Option<crate::nn::train::Convention>,
     /// How a map runs (one shard, resumable, merged): from the command line only.
     #[serde(skip)]
     pub tiling: crate::tiles::Tiling,

@@ -396,6 +396,8 @@ impl Recipe {
             base_value("--lr1", self.lr1, 1.0, true)?,
             base_value("--offset", self.offset, 0.0, false)?,
         ];
+        let convention = self.convention.unwrap_or_default();
+        let paper = convention == crate::nn::train::Convention::Paper;
         let make = |x: &AxisText, y: &AxisText, base: [f32; 3]| {
             crate::nn::job::spec(
                 &source,
@@ -410,7 +412,7 @@ impl Recipe {
             )
             .map(|mut s| {
                 s.layout = self.layout.unwrap_or_default();
-                s
+                s.in_convention(convention)
             })
         };
         let frames = match &self.animate {
@@ -429,9 +431,16 @@ impl Recipe {
             crate::memory::check_maps("--animate", s.x.cells, s.y.cells, frames.len() as u32)?;
         }
         let mut style = self.style();
+        // The paper's convention draws as the notebook does (Spectral) and counts its boxes the
+        // notebook's way unless told otherwise.
         if self.cmap.is_none() {
-            style.cmap = Cmap::Rdbu;
+            style.cmap = if paper { Cmap::Spectral } else { Cmap::Rdbu };
         }
+        let box_count = match self.box_count {
+            Some(b) => b,
+            None if paper => crate::analysis::fractal::BoxCount::Paper,
+            None => d::BOX_COUNT,
+        };
         Ok(TrainJob {
             frames,
             fps: self.animate.as_ref().and_then(|a| a.fps).unwrap_or(d::FPS),
@@ -442,7 +451,7 @@ impl Recipe {
             progress,
             command: command.into(),
             png_text: png_text(self, command),
-            box_count: self.box_count.unwrap_or(d::BOX_COUNT),
+            box_count,
         })
     }
 }

@@ -41,13 +41,16 @@ pub enum Cmap {
     Rdbu,
     /// Diverging, orange to white to purple.
     Puor,
+    /// Diverging, dark red to pale yellow to blue (matplotlib's and Sohl-Dickstein's
+    /// `Spectral`).
+    Spectral,
     /// Cyclic (the two ends meet), for periodic quantities.
     Sinebow,
 }
 
 impl Cmap {
     /// Every map, in the order `--help` lists them.
-    pub const ALL: [Cmap; 8] = [
+    pub const ALL: [Cmap; 9] = [
         Cmap::Viridis,
         Cmap::Magma,
         Cmap::Inferno,
@@ -55,6 +58,7 @@ impl Cmap {
         Cmap::Cividis,
         Cmap::Rdbu,
         Cmap::Puor,
+        Cmap::Spectral,
         Cmap::Sinebow,
     ];
 
@@ -68,6 +72,7 @@ impl Cmap {
             Cmap::Cividis => "cividis",
             Cmap::Rdbu => "rdbu",
             Cmap::Puor => "puor",
+            Cmap::Spectral => "spectral",
             Cmap::Sinebow => "sinebow",
         }
     }
@@ -87,6 +92,7 @@ impl Cmap {
             Cmap::Cividis => colorous::CIVIDIS,
             Cmap::Rdbu => colorous::RED_BLUE,
             Cmap::Puor => colorous::PURPLE_ORANGE,
+            Cmap::Spectral => colorous::SPECTRAL,
             Cmap::Sinebow => colorous::SINEBOW,
         };
         rgb(g.eval_continuous(t.clamp(0.0, 1.0)))
@@ -113,6 +119,7 @@ pub fn divergence_beside(cmap: Cmap, t: f64) -> Rgb {
         Cmap::Viridis | Cmap::Cividis => return divergence(t),
         Cmap::Magma | Cmap::Inferno => colorous::BLUES,
         Cmap::Plasma | Cmap::Rdbu | Cmap::Puor => colorous::GREENS,
+        Cmap::Spectral => colorous::GREYS,
         Cmap::Sinebow => colorous::GREYS,
     };
     rgb(g.eval_continuous(0.85 - 0.6 * t.clamp(0.0, 1.0)))
