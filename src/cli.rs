@@ -401,9 +401,9 @@ pub struct RenderArgs {
     pub backend: BackendArg,
 }
 
-/// `downhill trainability`.
+/// The network of `trainability` and `train`: its shape, data and initial weights.
 #[derive(Args, Debug)]
-pub struct TrainabilityArgs {
+pub struct NetworkArgs {
     /// Hidden nonlinearity: tanh (tanh(sqrt(2) z)), relu (sqrt(2) max(z, 0)) or identity.
     #[arg(long, default_value = downhill::recipe::defaults::ACTIVATION)]
     pub activation: String,
@@ -422,6 +422,13 @@ pub struct TrainabilityArgs {
     /// Read the data and initial weights from an .npz file (arrays X, Y, W0, W1) instead.
     #[arg(long)]
     pub npz: Option<PathBuf>,
+}
+
+/// `downhill trainability`.
+#[derive(Args, Debug)]
+pub struct TrainabilityArgs {
+    #[command(flatten)]
+    pub net: NetworkArgs,
     /// Column axis PARAM:LO:HI[:log], PARAM one of lr0, lr1, lr (both layers), offset
     /// (default lr0:0.01:100:log).
     #[arg(long, allow_hyphen_values = true)]
@@ -476,24 +483,8 @@ pub struct TrainabilityArgs {
 /// `downhill train`. Gradient descent only: the network code has no other optimiser.
 #[derive(Args, Debug)]
 pub struct TrainArgs {
-    /// Hidden nonlinearity: tanh (tanh(sqrt(2) z)), relu (sqrt(2) max(z, 0)) or identity.
-    #[arg(long, default_value = downhill::recipe::defaults::ACTIVATION)]
-    pub activation: String,
-    /// Input dimension d (default 16).
-    #[arg(long)]
-    pub dim: Option<usize>,
-    /// Hidden width (default 16).
-    #[arg(long)]
-    pub width: Option<usize>,
-    /// Number of data points (default: the number of parameters, d*width + width).
-    #[arg(long)]
-    pub data: Option<usize>,
-    /// Seed of the data and the initial weights (all standard normal).
-    #[arg(long)]
-    pub net_seed: Option<u32>,
-    /// Read the data and initial weights from an .npz file (arrays X, Y, W0, W1) instead.
-    #[arg(long)]
-    pub npz: Option<PathBuf>,
+    #[command(flatten)]
+    pub net: NetworkArgs,
     /// Input-layer learning rate.
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub lr0: f64,

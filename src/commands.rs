@@ -252,9 +252,9 @@ fn run_trainability(a: TrainabilityArgs) -> Result<()> {
         &run,
         &RefineArgs { refine: None, refine_steps: None },
     )?;
-    r.activation = Some(downhill::nn::Activation::from_name(&a.activation)?);
-    (r.dim, r.width, r.data, r.net_seed) = (a.dim, a.width, a.data, a.net_seed);
-    r.npz = match &a.npz {
+    r.activation = Some(downhill::nn::Activation::from_name(&a.net.activation)?);
+    (r.dim, r.width, r.data, r.net_seed) = (a.net.dim, a.net.width, a.net.data, a.net.net_seed);
+    r.npz = match &a.net.npz {
         None => None,
         Some(p) => Some(
             p.to_str()
@@ -278,12 +278,13 @@ fn run_train(a: TrainArgs) -> Result<()> {
     use downhill::nn::build::{Source, spec as nn_spec};
     use downhill::recipe::defaults::NN_SIDE;
     check_prefix("--out", &a.out)?;
-    let source = match &a.npz {
+    let net = &a.net;
+    let source = match &net.npz {
         Some(p) => Source::Npz(p.clone()),
         None => {
-            let (d, width) = (a.dim.unwrap_or(NN_SIDE), a.width.unwrap_or(NN_SIDE));
-            let n = a.data.unwrap_or(d * width + width);
-            Source::Seed(downhill::nn::Shape { d, width, n }, a.net_seed.unwrap_or(0))
+            let (d, width) = (net.dim.unwrap_or(NN_SIDE), net.width.unwrap_or(NN_SIDE));
+            let n = net.data.unwrap_or(d * width + width);
+            Source::Seed(downhill::nn::Shape { d, width, n }, net.net_seed.unwrap_or(0))
         }
     };
     for (flag, v) in [("--lr0", a.lr0), ("--lr1", a.lr1)] {
@@ -300,7 +301,7 @@ fn run_train(a: TrainArgs) -> Result<()> {
         |param: &str| spec::AxisText { param: param.into(), lo: 0.0, hi: 1.0, scale: spec::Scale::Lin };
     let train = nn_spec(
         &source,
-        downhill::nn::Activation::from_name(&a.activation)?,
+        downhill::nn::Activation::from_name(&net.activation)?,
         &placeholder("offset"),
         &placeholder("lr"),
         (1, 1),
