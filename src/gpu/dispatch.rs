@@ -62,25 +62,55 @@ pub fn read_mapped<T: bytemuck::Pod>(
     buffer: &wgpu::Buffer,
     bytes: u64,
 ) -> Result<Vec<T>, Error> {
-    let slice = buffer.slice(..bytes);
-    let (sender, receiver) = futures_intrusive::channel::shared::oneshot_channel();
-    slice.map_async(wgpu::MapMode::Read, move |r| {
-        sender.send(r).ok();
-    });
+    let mapped = MappedRead::request(buffer, bytes);
     ctx.device
         .poll(wgpu::PollType::wait_indefinitely())
         .map_err(|e| Error::Gpu(format!("waiting for the readback: {e}")))?;
-    pollster::block_on(receiver.receive())
-        .ok_or_else(|| Error::Gpu("the readback was dropped".into()))?
-        .map_err(|e| Error::Gpu(format!("mapping the readback buffer: {e}")))?;
-    let out = {
-        let view =
-            slice.get_mapped_range().map_err(|e| Error::Gpu(format!("reading the mapped buffer: {e}")))?;
-        bytemuck::cast_slice::<u8, T>(&view).to_vec()
-    };
-    buffer.unmap();
+    let out = mapped.finish(pollster::block_on(mapped.receiver.receive()))?;
     ctx.take_error()?;
     Ok(out)
+}
+
+/// A read of the first bytes of a MAP_READ buffer, requested and not yet mapped: the native
+/// runner waits for it by polling the device ([`read_mapped`]), the browser by awaiting
+/// [`MappedRead::receiver`].
+pub struct MappedRead<'a> {
+    buffer: &'a wgpu::Buffer,
+    slice: wgpu::BufferSlice<'a>,
+    /// Receives the mapping's result once the device has mapped the buffer.
+    pub receiver: futures_intrusive::channel::shared::OneshotReceiver<Result<(), wgpu::BufferAsyncError>>,
+}
+
+impl<'a> MappedRead<'a> {
+    /// Asks the device to map the first `bytes` of `buffer` for reading.
+    pub fn request(buffer: &'a wgpu::Buffer, bytes: u64) -> MappedRead<'a> {
+        let slice = buffer.slice(..bytes);
+        let (sender, receiver) = futures_intrusive::channel::shared::oneshot_channel();
+        slice.map_async(wgpu::MapMode::Read, move |r| {
+            sender.send(r).ok();
+        });
+        MappedRead { buffer, slice, receiver }
+    }
+
+    /// Given what [`MappedRead::receiver`] received, copies the mapped bytes out as `T`s and
+    /// unmaps the buffer.
+    pub fn finish<T: bytemuck::Pod>(
+        &self,
+        received: Option<Result<(), wgpu::BufferAsyncError>>,
+    ) -> Result<Vec<T>, Error> {
+        received
+            .ok_or_else(|| Error::Gpu("the readback was dropped".into()))?
+            .map_err(|e| Error::Gpu(format!("mapping the readback buffer: {e}")))?;
+        let out = {
+            let view = self
+                .slice
+                .get_mapped_range()
+                .map_err(|e| Error::Gpu(format!("reading the mapped buffer: {e}")))?;
+            bytemuck::cast_slice::<u8, T>(&view).to_vec()
+        };
+        self.buffer.unmap();
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

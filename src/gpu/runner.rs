@@ -241,6 +241,24 @@ struct RunBindings {
     bind_group: wgpu::BindGroup,
 }
 
+/// A run's uniform ([`RunUniform`]) and its axes' cell centres (the x centres, per cell where
+/// the spec gives them, then the y centres), as the kernel binds them.
+pub fn run_buffers(device: &wgpu::Device, spec: &Spec) -> (wgpu::Buffer, wgpu::Buffer) {
+    let run = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("downhill run uniform"),
+        contents: bytemuck::bytes_of(&RunUniform::new(spec)),
+        usage: wgpu::BufferUsages::UNIFORM,
+    });
+    let mut axes = spec.x_per_cell.clone().unwrap_or_else(|| spec.x.centres());
+    axes.extend(spec.y.centres());
+    let axes = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("downhill axes"),
+        contents: bytemuck::cast_slice(&axes),
+        usage: wgpu::BufferUsages::STORAGE,
+    });
+    (run, axes)
+}
+
 impl RunBindings {
     /// Uploads `spec`'s uniform and axes, sizes the chunk uniforms for `plan`, and binds them
     /// with the tile state of `tiles` and `trace` (or a small stand-in).
@@ -253,18 +271,7 @@ impl RunBindings {
         trace: Option<&wgpu::Buffer>,
     ) -> RunBindings {
         let device = &ctx.device;
-        let run = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("downhill run uniform"),
-            contents: bytemuck::bytes_of(&RunUniform::new(spec)),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
-        let mut axes = spec.x_per_cell.clone().unwrap_or_else(|| spec.x.centres());
-        axes.extend(spec.y.centres());
-        let axes = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("downhill axes"),
-            contents: bytemuck::cast_slice(&axes),
-            usage: wgpu::BufferUsages::STORAGE,
-        });
+        let (run, axes) = run_buffers(device, spec);
         let align = ctx.limits.min_uniform_buffer_offset_alignment.max(16) as u64;
         let chunk_buf = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("downhill chunk uniforms"),

@@ -75,9 +75,8 @@ pub use crate::spec::Precision;
 
 /// Whose conventions a trainability map follows: the network's readout, what happens at the
 /// loss-ratio cap, and how the initial-weight offset is applied.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "native", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Convention {
     /// This project's: readout `/ sqrt(width)` (every layer's scale the same form), a cell

@@ -10,10 +10,10 @@
 use std::collections::HashMap;
 
 use downhill::Error;
-use downhill::gpu::dispatch::{dispatch_size, pack_aligned};
-use downhill::gpu::layout::{ChunkUniform, RunUniform};
+use downhill::gpu::dispatch::{MappedRead, dispatch_size, pack_aligned};
+use downhill::gpu::layout::ChunkUniform;
 use downhill::gpu::pipeline::{PipelineKey, layout_entries};
-use downhill::gpu::runner::{Plan, TILE_TARGET_CELLS};
+use downhill::gpu::runner::{Plan, TILE_TARGET_CELLS, run_buffers};
 use downhill::outcome::TrajState;
 use downhill::shader;
 use downhill::spec::Spec;
@@ -157,18 +157,7 @@ impl Gpu {
             ));
         }
         let (_, state, staging) = self.buffers.as_ref().expect("allocated above");
-        let run = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("downhill lab run uniform"),
-            contents: bytemuck::bytes_of(&RunUniform::new(spec)),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
-        let mut axes = spec.x_per_cell.clone().unwrap_or_else(|| spec.x.centres());
-        axes.extend(spec.y.centres());
-        let axes = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("downhill lab axes"),
-            contents: bytemuck::cast_slice(&axes),
-            usage: wgpu::BufferUsages::STORAGE,
-        });
+        let (run, axes) = run_buffers(device, spec);
         // One dispatch per chunk of steps, each binding its own chunk uniform.
         let chunks: Vec<ChunkUniform> = (0..spec.steps.div_ceil(plan.chunk_steps).max(1))
             .map(|k| ChunkUniform {
@@ -247,21 +236,6 @@ impl Gpu {
 /// Maps the first `bytes` of a MAP_READ buffer, awaiting the browser, copies them out and
 /// unmaps it.
 async fn read<T: bytemuck::Pod>(buffer: &wgpu::Buffer, bytes: u64) -> Result<Vec<T>, Error> {
-    let slice = buffer.slice(..bytes);
-    let (sender, receiver) = futures_intrusive::channel::shared::oneshot_channel();
-    slice.map_async(wgpu::MapMode::Read, move |r| {
-        sender.send(r).ok();
-    });
-    receiver
-        .receive()
-        .await
-        .ok_or_else(|| Error::Gpu("the readback was dropped".into()))?
-        .map_err(|e| Error::Gpu(format!("mapping the readback buffer: {e}")))?;
-    let out = {
-        let view =
-            slice.get_mapped_range().map_err(|e| Error::Gpu(format!("reading the mapped buffer: {e}")))?;
-        bytemuck::cast_slice::<u8, T>(&view).to_vec()
-    };
-    buffer.unmap();
-    Ok(out)
+    let mapped = MappedRead::request(buffer, bytes);
+    mapped.finish(mapped.receiver.receive().await)
 }
