@@ -36,12 +36,17 @@ pub fn run_plan(backend: &mut Backend, plan: &Plan) -> Result<Report, Error> {
     plan.run(backend)
 }
 
-/// `results/README.md` for a rendered figure file: every figure's image (and loss curves for
-/// path figures), its caption, and the TOML entry that made it.
+/// `results/README.md` for a rendered figure file: every figure's image (and loss and
+/// sharpness curves for path figures), its caption, and the TOML entry that made it.
 pub fn readme(file: &FigureFile, file_path: &str) -> String {
+    let base = std::path::Path::new(file_path).file_name().map_or(file_path.into(), |n| n.to_string_lossy());
+    let how = if file_path == crate::gallery::PATH {
+        format!("`cargo run --release` (or `downhill render {file_path} -o results`)")
+    } else {
+        format!("`downhill render {file_path} -o DIR`")
+    };
     let mut s = format!(
-        "# Gallery\n\nRendered by `cargo run --release` (or `downhill render {file_path} -o results`) from \
-         [`gallery.toml`](gallery.toml). Every PNG also carries its entry, so \
+        "# Gallery\n\nRendered by {how} from [`{base}`]({base}). Every PNG also carries its entry, so \
          `downhill render FIGURE.png -o DIR` renders it again.\n"
     );
     for r in &file.figure {
@@ -53,6 +58,7 @@ pub fn readme(file: &FigureFile, file_path: &str) -> String {
         s.push_str(&format!("![{0}]({0}.{ext})\n", r.name));
         if r.kind == RecipeKind::Paths {
             s.push_str(&format!("\n![{0} loss]({0}.loss.{ext})\n", r.name));
+            s.push_str(&format!("\n![{0} sharpness]({0}.sharpness.{ext})\n", r.name));
         }
         let mut entry = Recipe { caption: None, ..r.clone() }.to_toml();
         if entry.ends_with('\n') {
