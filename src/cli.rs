@@ -116,6 +116,30 @@ pub struct RunArgs {
     pub show_wgsl: bool,
 }
 
+impl RunArgs {
+    /// The settings of a run that takes no landscape options (a trainability map, one
+    /// network): the defaults, with `steps`, `backend` and `precision`.
+    pub fn plain(
+        steps: Option<u32>,
+        backend: BackendArg,
+        precision: Option<downhill::spec::Precision>,
+    ) -> Self {
+        RunArgs {
+            steps,
+            threshold: downhill::recipe::defaults::THRESHOLD,
+            tol: downhill::recipe::defaults::TOL,
+            backend,
+            noise: 0.0,
+            seed: 0,
+            clip: 0.0,
+            l2: 0.0,
+            schedule: None,
+            show_wgsl: false,
+            precision,
+        }
+    }
+}
+
 /// Settings shared by every figure.
 #[derive(Args, Debug, Clone)]
 pub struct FigureArgs {

@@ -231,19 +231,7 @@ pub fn run(command: Command) -> Result<()> {
 
 /// `downhill trainability`.
 fn run_trainability(a: TrainabilityArgs) -> Result<()> {
-    let run = RunArgs {
-        steps: a.steps,
-        threshold: downhill::recipe::defaults::THRESHOLD,
-        tol: downhill::recipe::defaults::TOL,
-        backend: a.backend,
-        noise: 0.0,
-        seed: 0,
-        clip: 0.0,
-        l2: 0.0,
-        schedule: None,
-        show_wgsl: false,
-        precision: a.precision,
-    };
+    let run = RunArgs::plain(a.steps, a.backend, a.precision);
     // Coloured by class and speed: no --color.
     let mut r = map_recipe(
         RecipeKind::Trainability,
@@ -254,77 +242,26 @@ fn run_trainability(a: TrainabilityArgs) -> Result<()> {
     )?;
     r.activation = Some(downhill::nn::Activation::from_name(&a.net.activation)?);
     (r.dim, r.width, r.data, r.net_seed) = (a.net.dim, a.net.width, a.net.data, a.net.net_seed);
-    r.npz = match &a.net.npz {
-        None => None,
-        Some(p) => Some(
-            p.to_str()
-                .ok_or_else(|| {
-                    Error::input(
-                        "--npz",
-                        format!("`{}` is not valid UTF-8; it is recorded in the figure", p.to_string_lossy()),
-                    )
-                })?
-                .to_string(),
-        ),
-    };
+    r.npz = a.net.npz.as_ref().map(|p| utf8("--npz", p)).transpose()?;
     (r.x, r.y) = (a.x.clone(), a.y.clone());
     (r.lr0, r.lr1, r.offset, r.batch, r.batch_seed) = (a.lr0, a.lr1, a.offset, a.batch, a.batch_seed);
     (r.precision, r.layout, r.convention) = (a.precision, a.layout, a.convention);
     render_one(&r, &a.figure.out, &run)
 }
 
-/// `downhill train`: one network's loss and sharpness against step.
+/// `downhill train`: one network's loss and sharpness against step, through a `train` recipe.
 fn run_train(a: TrainArgs) -> Result<()> {
-    use downhill::nn::build::{Source, spec as nn_spec};
-    use downhill::recipe::defaults::NN_SIDE;
-    check_prefix("--out", &a.out)?;
     let net = &a.net;
-    let source = match &net.npz {
-        Some(p) => Source::Npz(p.clone()),
-        None => {
-            let (d, width) = (net.dim.unwrap_or(NN_SIDE), net.width.unwrap_or(NN_SIDE));
-            let n = net.data.unwrap_or(d * width + width);
-            Source::Seed(downhill::nn::Shape { d, width, n }, net.net_seed.unwrap_or(0))
-        }
-    };
-    for (flag, v) in [("--lr0", a.lr0), ("--lr1", a.lr1)] {
-        if !(v.is_finite() && v >= 0.0 && (v as f32).is_finite()) {
-            return Err(Error::input(flag, format!("{v} must be a finite learning rate >= 0")).into());
-        }
-    }
-    if a.size < 200 || a.size > 4096 {
-        return Err(Error::input("--size", format!("{} must be 200 to 4096 pixels", a.size)).into());
-    }
-    // The map's spec checks the network, steps, batch and learning rates; its axes (one cell
-    // each) are placeholders the single run does not read.
-    let placeholder =
-        |param: &str| spec::AxisText { param: param.into(), lo: 0.0, hi: 1.0, scale: spec::Scale::Lin };
-    let train = nn_spec(
-        &source,
-        downhill::nn::Activation::from_name(&net.activation)?,
-        &placeholder("offset"),
-        &placeholder("lr"),
-        (1, 1),
-        a.steps,
-        [a.lr0 as f32, a.lr1 as f32, 0.0],
-        (a.batch.unwrap_or(0), a.batch_seed.unwrap_or(0)),
-        a.precision.unwrap_or_default(),
-    )?;
-    let job = downhill::train_figure::TrainJob {
-        spec: train,
-        source,
-        lr: [a.lr0, a.lr1],
-        every: a.sharpness_every,
-        prefix: a.out.clone(),
-        command: command_line(),
-        size: a.size,
-    };
-    let targets = ["png", "csv", "json"].map(|e| downhill::output::with_ext(&a.out, e));
-    downhill::output::check_targets(targets.iter().map(PathBuf::as_path))?;
-    let done = downhill::train_figure::run(&job)?;
-    let names: Vec<String> = done.files.iter().map(|f| f.display().to_string()).collect();
-    eprintln!("downhill train on the cpu: {}\nwrote {}", done.summary, names.join(", "));
-    Ok(())
+    let mut r = Recipe { kind: RecipeKind::Train, ..Recipe::default() };
+    r.activation = Some(downhill::nn::Activation::from_name(&net.activation)?);
+    (r.dim, r.width, r.data, r.net_seed) = (net.dim, net.width, net.data, net.net_seed);
+    r.npz = net.npz.as_ref().map(|p| utf8("--npz", p)).transpose()?;
+    (r.lr0, r.lr1, r.steps, r.sharpness_every) =
+        (Some(a.lr0), Some(a.lr1), Some(a.steps), Some(a.sharpness_every));
+    (r.batch, r.batch_seed, r.precision, r.size) = (a.batch, a.batch_seed, a.precision, Some(a.size));
+    // One network trains on the CPU whatever the machine has.
+    let run = RunArgs::plain(Some(a.steps), BackendArg::Cpu, a.precision);
+    render_one(&r, &a.out, &run)
 }
 
 /// `downhill trace`: one trajectory's iterates as CSV, to a file or stdout.
@@ -614,12 +551,24 @@ fn render_one(r: &Recipe, out: &Path, run: &RunArgs) -> Result<()> {
         RecipeKind::Sweep => "sweep",
         RecipeKind::Paths => "paths",
         RecipeKind::Trainability => "trainability",
+        RecipeKind::Train => "train",
     };
     let on = plan.backend_line(&backend);
     eprintln!("downhill {what} on {on}: {}", report.summary);
     let files: Vec<String> = report.files.iter().map(|f| f.display().to_string()).collect();
     eprintln!("wrote {}", files.join(", "));
     Ok(())
+}
+
+/// A path given on the command line as the UTF-8 text a figure records, or an error naming
+/// `flag`.
+fn utf8(flag: &str, p: &Path) -> Result<String, Error> {
+    p.to_str().map(str::to_string).ok_or_else(|| {
+        Error::input(
+            flag,
+            format!("`{}` is not valid UTF-8; it is recorded in the figure", p.to_string_lossy()),
+        )
+    })
 }
 
 /// Prints the landscape's WGSL piece when `--show-wgsl` asks for it.

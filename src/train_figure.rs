@@ -28,6 +28,12 @@ use crate::render::frame::{AxisFrame, Framed};
 /// near a second per 1000 steps: a measurement is two Lanczos runs of about 20-40
 /// Hessian-vector products each.
 pub const DEFAULT_EVERY: u32 = 10;
+/// Default steps of a run.
+pub const DEFAULT_STEPS: u32 = 1000;
+/// Default width of each chart's plot, pixels.
+pub const DEFAULT_SIZE: u32 = 720;
+/// Chart widths a run accepts, pixels.
+pub const SIZES: std::ops::RangeInclusive<u32> = 200..=4096;
 
 /// A `downhill train` run.
 #[derive(Clone, Debug)]
@@ -46,6 +52,27 @@ pub struct TrainJob {
     pub command: String,
     /// Width of each chart's plot, pixels.
     pub size: u32,
+    /// The text chunks the PNG carries (its recipe, so `downhill render FIGURE.png` renders it
+    /// again).
+    pub png_text: crate::plan::PngText,
+}
+
+impl crate::plan::Figure for TrainJob {
+    fn backend_line(&self, _backend: &crate::runner::Backend) -> String {
+        describe_backend(self)
+    }
+
+    fn run(&self, _backend: &mut crate::runner::Backend) -> Result<crate::plan::Report, Error> {
+        let started = std::time::Instant::now();
+        let done = run(self)?;
+        let seconds = started.elapsed().as_secs_f64();
+        Ok(crate::plan::Report {
+            files: done.files,
+            run_seconds: seconds,
+            traj_steps_per_s: self.spec.steps as f64 / seconds.max(1e-9),
+            summary: done.summary,
+        })
+    }
 }
 
 /// What a finished run reports: the files written and a one-line summary.
@@ -114,7 +141,7 @@ pub fn run(job: &TrainJob) -> Result<Done, Error> {
     };
     let meta = serde_json::to_value(&meta).expect("plain JSON");
     let mut set = OutputSet::new();
-    image.stage(&mut set, &png, 1, &[])?;
+    image.stage(&mut set, &png, 1, &job.png_text)?;
     set.text(&with_ext(&job.prefix, "csv"), &csv(&out.rows))?;
     set.text(
         &with_ext(&job.prefix, "json"),
@@ -233,7 +260,7 @@ fn draw(job: &TrainJob, rows: &[Row], threshold: Option<f64>) -> (Image, bool) {
         ));
     }
     let (scene, fits) = eos::stack(&panels);
-    (Image::paint(std::slice::from_ref(&scene), Format::Png, &[]), fits)
+    (Image::paint(std::slice::from_ref(&scene), Format::Png, &job.png_text), fits)
 }
 
 /// The figure's title: what ran, e.g. `train: tanh network d=16, width=16, n=272 (seed 0), GD

@@ -203,6 +203,43 @@ fn train_writes_csv_png_and_json() {
 }
 
 #[test]
+fn a_figure_file_renders_a_train_figure_the_command_line_renders_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("eos.toml");
+    std::fs::write(
+        &file,
+        "[[figure]]\nname = \"eos\"\nkind = \"train\"\ndim = 4\nwidth = 4\nsteps = 30\n\
+         sharpness_every = 7\nlr0 = 0.5\nlr1 = 0.5\n",
+    )
+    .unwrap();
+    downhill().arg("render").arg(&file).arg("-o").arg(dir.path()).assert().success();
+    let cli = dir.path().join("cli");
+    downhill()
+        .args(["train", "--dim", "4", "--width", "4", "--steps", "30", "--sharpness-every", "7"])
+        .args(["--lr0", "0.5", "--lr1", "0.5", "-o"])
+        .arg(&cli)
+        .assert()
+        .success();
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap();
+    assert_eq!(read(&dir.path().join("eos.csv")), read(&cli.with_extension("csv")));
+    // The PNG carries its recipe: rendering it again gives the same run.
+    let again = dir.path().join("again");
+    downhill().arg("render").arg(dir.path().join("eos.png")).arg("-o").arg(&again).assert().success();
+    assert_eq!(read(&again.join("eos.csv")), read(&dir.path().join("eos.csv")));
+    // A map's field names its culprit and writes nothing.
+    std::fs::write(&file, "[[figure]]\nname = \"bad\"\nkind = \"train\"\nres = 64\n").unwrap();
+    downhill()
+        .arg("render")
+        .arg(&file)
+        .arg("-o")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("res: does not apply to a single network"));
+    assert!(!dir.path().join("bad.png").exists());
+}
+
+#[test]
 fn train_rejects_bad_input_with_one_line_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let prefix = dir.path().join("t");

@@ -50,6 +50,9 @@ pub enum RecipeKind {
     Paths,
     /// A tiny neural network trained by gradient descent per cell of a learning-rate grid.
     Trainability,
+    /// One trainability network trained at one `(lr0, lr1)`: its loss and sharpness against
+    /// step, with the stability line `2/lr` (the edge of stability).
+    Train,
 }
 
 /// A grid size: `N` (square) or `"COLSxROWS"`.
@@ -244,6 +247,10 @@ pub struct Recipe {
     /// every cell trained all steps, CDF colouring, the notebook's box count).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub convention: Option<crate::nn::train::Convention>,
+    /// Train: steps between sharpness measurements (default
+    /// [`crate::train_figure::DEFAULT_EVERY`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sharpness_every: Option<u32>,
     /// How a map runs (one shard, resumable, merged): from the command line only.
     #[serde(skip)]
     pub tiling: crate::tiles::Tiling,

@@ -116,7 +116,7 @@ impl Recipe {
                     options: OptionsText::default(),
                 }
             }
-            RecipeKind::Paths | RecipeKind::Trainability => {
+            RecipeKind::Paths | RecipeKind::Trainability | RecipeKind::Train => {
                 return Err(Error::input("kind", "only basins, stability and sweep figures are maps"));
             }
         };
@@ -293,6 +293,11 @@ impl Recipe {
             )?;
             return Ok(Box::new(self.paths_job(prefix, command)?));
         }
+        if self.kind == RecipeKind::Train {
+            let targets = [format.target(&prefix, ""), ext("csv"), ext("json")];
+            crate::output::check_targets(targets.iter().map(PathBuf::as_path))?;
+            return Ok(Box::new(self.single_train_job(prefix, command)?));
+        }
         if self.kind == RecipeKind::Trainability {
             if self.refine.is_some() || self.refine_steps.is_some() {
                 return Err(Error::input("--refine", "does not apply to a trainability map"));
@@ -453,6 +458,73 @@ impl Recipe {
             png_text: png_text(self, command),
             box_count,
         })
+    }
+}
+
+impl Recipe {
+    /// The single-network job of a `train` recipe: the network of a trainability map trained
+    /// at `lr0`, `lr1` (default 1 each) on the CPU, its sharpness every `sharpness_every` steps.
+    fn single_train_job(
+        &self,
+        prefix: PathBuf,
+        command: &str,
+    ) -> Result<crate::train_figure::TrainJob, Error> {
+        let map_only = [
+            ("landscape", self.landscape.is_some()),
+            ("optimizers", self.optimizers.is_some()),
+            ("x", self.x.is_some()),
+            ("y", self.y.is_some()),
+            ("res", self.res.is_some()),
+            ("zoom", self.zoom.is_some()),
+            ("refine", self.refine.is_some()),
+            ("box-count", self.box_count.is_some()),
+            ("animate", self.animate.is_some()),
+            ("offset", self.offset.is_some()),
+            ("layout", self.layout.is_some()),
+            ("convention", self.convention.is_some()),
+            ("title", self.title.is_some()),
+        ];
+        if let Some((what, _)) = map_only.iter().find(|(_, set)| *set) {
+            return Err(Error::input(format!("--{what}"), "does not apply to a single network (`train`)"));
+        }
+        let lr = [("--lr0", self.lr0), ("--lr1", self.lr1)].map(|(flag, v)| (flag, v.unwrap_or(1.0)));
+        for (flag, v) in lr {
+            if !(v.is_finite() && v >= 0.0 && (v as f32).is_finite()) {
+                return Err(Error::input(flag, format!("{v} must be a finite learning rate >= 0")));
+            }
+        }
+        let size = self.size.unwrap_or(crate::train_figure::DEFAULT_SIZE);
+        if !crate::train_figure::SIZES.contains(&size) {
+            let (lo, hi) = (crate::train_figure::SIZES.start(), crate::train_figure::SIZES.end());
+            return Err(Error::input("--size", format!("{size} must be {lo} to {hi} pixels")));
+        }
+        // The map's spec checks the network, steps, batch and learning rates; its axes (one
+        // cell each) are placeholders the single run does not read.
+        let placeholder = |param: &str| AxisText { param: param.into(), lo: 0.0, hi: 1.0, scale: Scale::Lin };
+        let source = self.nn_source();
+        let spec = crate::nn::job::spec(
+            &source,
+            self.activation.unwrap_or(crate::nn::Activation::Tanh),
+            &placeholder("offset"),
+            &placeholder("lr"),
+            (1, 1),
+            self.steps.unwrap_or(crate::train_figure::DEFAULT_STEPS),
+            [lr[0].1 as f32, lr[1].1 as f32, 0.0],
+            (self.batch.unwrap_or(0), self.batch_seed.unwrap_or(0)),
+            self.precision.unwrap_or_default(),
+        )?;
+        let job = crate::train_figure::TrainJob {
+            spec,
+            source,
+            lr: [lr[0].1, lr[1].1],
+            every: self.sharpness_every.unwrap_or(crate::train_figure::DEFAULT_EVERY),
+            prefix,
+            command: command.into(),
+            size,
+            png_text: png_text(self, command),
+        };
+        crate::train_figure::check(&job)?;
+        Ok(job)
     }
 }
 
