@@ -294,19 +294,9 @@ impl Recipe {
             return Ok(Box::new(self.paths_job(prefix, command)?));
         }
         if self.kind == RecipeKind::Train {
-            let targets = [format.target(&prefix, ""), ext("csv"), ext("json")];
-            crate::output::check_targets(targets.iter().map(PathBuf::as_path))?;
             return Ok(Box::new(self.single_train_job(prefix, command)?));
         }
         if self.kind == RecipeKind::Trainability {
-            if self.refine.is_some() || self.refine_steps.is_some() {
-                return Err(Error::input("--refine", "does not apply to a trainability map"));
-            }
-            let mut targets = vec![format.target(&prefix, ""), ext("json")];
-            if self.raw.unwrap_or(false) {
-                targets.push(ext("npz"));
-            }
-            crate::output::check_targets(targets.iter().map(PathBuf::as_path))?;
             return Ok(Box::new(self.train_job(prefix, command, progress)?));
         }
         let mut targets = vec![format.target(&prefix, ""), ext("json")];
@@ -393,6 +383,14 @@ impl Recipe {
 
     /// The trainability job of this recipe.
     fn train_job(&self, prefix: PathBuf, command: &str, progress: bool) -> Result<TrainJob, Error> {
+        if self.refine.is_some() || self.refine_steps.is_some() {
+            return Err(Error::input("--refine", "does not apply to a trainability map"));
+        }
+        let mut targets = vec![self.style().format.target(&prefix, ""), with_ext(&prefix, "json")];
+        if self.raw.unwrap_or(false) {
+            targets.push(with_ext(&prefix, "npz"));
+        }
+        crate::output::check_targets(targets.iter().map(PathBuf::as_path))?;
         let source = self.nn_source();
         let activation = self.activation.unwrap_or(crate::nn::Activation::Tanh);
         let (x, y) = self.nn_axes()?;
@@ -487,6 +485,11 @@ impl Recipe {
         if let Some((what, _)) = map_only.iter().find(|(_, set)| *set) {
             return Err(Error::input(format!("--{what}"), "does not apply to a single network (`train`)"));
         }
+        if self.style().format != crate::picture::Format::Png {
+            return Err(Error::input("--format", "a single network's figure is a PNG only"));
+        }
+        let targets = ["png", "csv", "json"].map(|e| with_ext(&prefix, e));
+        crate::output::check_targets(targets.iter().map(PathBuf::as_path))?;
         let lr = [("--lr0", self.lr0), ("--lr1", self.lr1)].map(|(flag, v)| (flag, v.unwrap_or(1.0)));
         for (flag, v) in lr {
             if !(v.is_finite() && v >= 0.0 && (v as f32).is_finite()) {
