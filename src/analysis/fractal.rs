@@ -127,6 +127,16 @@ pub fn boundary<T: PartialEq>(values: &[T], cols: u32, rows: u32) -> Vec<bool> {
 /// `(x + 1, y)`, `(x, y + 1)` and `(x + 1, y + 1)` are not all equal (Sohl-Dickstein 2024).
 /// Empty when the grid has a single row or column.
 pub fn block_edges<T: PartialEq + Sync>(values: &[T], cols: u32, rows: u32) -> Vec<bool> {
+    over_blocks(cols, rows, |[a, b, c, d]| {
+        let v = &values[a];
+        values[b] != *v || values[c] != *v || values[d] != *v
+    })
+}
+
+/// `set` of every 2x2 block of a row-major `cols` x `rows` grid, given the indices of its
+/// cells `(x, y)`, `(x + 1, y)`, `(x, y + 1)`, `(x + 1, y + 1)`: a row-major
+/// `(cols - 1) x (rows - 1)` grid, empty when the grid has a single row or column.
+fn over_blocks(cols: u32, rows: u32, set: impl Fn([usize; 4]) -> bool + Sync) -> Vec<bool> {
     let (c, r) = (cols as usize, rows as usize);
     if c < 2 || r < 2 {
         return Vec::new();
@@ -134,10 +144,8 @@ pub fn block_edges<T: PartialEq + Sync>(values: &[T], cols: u32, rows: u32) -> V
     (0..(c - 1) * (r - 1))
         .into_par_iter()
         .map(|i| {
-            let (x, y) = (i % (c - 1), i / (c - 1));
-            let j = y * c + x;
-            let v = &values[j];
-            values[j + 1] != *v || values[j + c] != *v || values[j + c + 1] != *v
+            let j = (i / (c - 1)) * c + i % (c - 1);
+            set([j, j + 1, j + c, j + c + 1])
         })
         .collect()
 }
@@ -199,24 +207,14 @@ pub fn box_counting(marked: &[bool], cols: u32, rows: u32, min_box: u32) -> Opti
 /// `sign(max * min) < 0` over the 2x2 block starting there. A NaN anywhere in the block makes
 /// `max` and `min` NaN, so such a block is never an edge, as in the notebook.
 pub fn sign_edges(values: &[f64], cols: u32, rows: u32) -> Vec<bool> {
-    let (c, r) = (cols as usize, rows as usize);
-    if c < 2 || r < 2 {
-        return Vec::new();
-    }
-    (0..(c - 1) * (r - 1))
-        .into_par_iter()
-        .map(|i| {
-            let (x, y) = (i % (c - 1), i / (c - 1));
-            let j = y * c + x;
-            let b = [values[j], values[j + 1], values[j + c], values[j + c + 1]];
-            if b.iter().any(|v| v.is_nan()) {
-                return false;
-            }
-            let (lo, hi) =
-                b.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
-            lo * hi < 0.0
-        })
-        .collect()
+    over_blocks(cols, rows, |cells| {
+        let b = cells.map(|j| values[j]);
+        if b.iter().any(|v| v.is_nan()) {
+            return false;
+        }
+        let (lo, hi) = b.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+        lo * hi < 0.0
+    })
 }
 
 /// The box sizes porespy's `boxcount(im, bins=10)` uses on a `cols` x `rows` image:

@@ -114,6 +114,34 @@ pub fn layout_entries() -> [wgpu::BindGroupLayoutEntry; 5] {
     ]
 }
 
+/// The bind group of [`layout_entries`]: the run uniform, the chunk uniforms (bound one chunk
+/// at a time at a dynamic offset), the axes, the state and the trace.
+pub fn kernel_bind_group(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    label: &str,
+    [run, chunks, axes, state, trace]: [&wgpu::Buffer; 5],
+) -> wgpu::BindGroup {
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some(label),
+        layout,
+        entries: &[
+            wgpu::BindGroupEntry { binding: 0, resource: run.as_entire_binding() },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: chunks,
+                    offset: 0,
+                    size: wgpu::BufferSize::new(size_of::<ChunkUniform>() as u64),
+                }),
+            },
+            wgpu::BindGroupEntry { binding: 2, resource: axes.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 3, resource: state.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 4, resource: trace.as_entire_binding() },
+        ],
+    })
+}
+
 impl Pipelines {
     /// Creates the shared layouts.
     pub fn new(ctx: &GpuContext) -> Self {

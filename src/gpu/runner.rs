@@ -15,7 +15,7 @@ use wgpu::util::DeviceExt;
 use super::context::GpuContext;
 use super::dispatch::{dispatch_size, pack_aligned, read_mapped, record_dispatches, submit_and_wait};
 use super::layout::{ChunkUniform, RunUniform};
-use super::pipeline::{PipelineKey, Pipelines, WORKGROUP_SIZE};
+use super::pipeline::{PipelineKey, Pipelines, WORKGROUP_SIZE, kernel_bind_group};
 use crate::error::Error;
 use crate::outcome::{Outcomes, TrajState};
 use crate::progress::Progress;
@@ -288,24 +288,12 @@ impl RunBindings {
             })
         });
         let trace_buf = trace.or(dummy_trace.as_ref()).expect("a trace or its stand-in");
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("downhill kernel bind group"),
+        let bind_group = kernel_bind_group(
+            device,
             layout,
-            entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: run.as_entire_binding() },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                        buffer: &chunk_buf,
-                        offset: 0,
-                        size: wgpu::BufferSize::new(size_of::<ChunkUniform>() as u64),
-                    }),
-                },
-                wgpu::BindGroupEntry { binding: 2, resource: axes.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 3, resource: tiles.state.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 4, resource: trace_buf.as_entire_binding() },
-            ],
-        });
+            "downhill kernel bind group",
+            [&run, &chunk_buf, &axes, &tiles.state, trace_buf],
+        );
         let _buffers = [Some(run), Some(axes), dummy_trace].into_iter().flatten().collect();
         RunBindings { _buffers, chunk_buf, align, bind_group }
     }

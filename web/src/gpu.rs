@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use downhill::Error;
 use downhill::gpu::dispatch::{MappedRead, dispatch_size, pack_aligned};
 use downhill::gpu::layout::ChunkUniform;
-use downhill::gpu::pipeline::{PipelineKey, layout_entries};
+use downhill::gpu::pipeline::{PipelineKey, kernel_bind_group, layout_entries};
 use downhill::gpu::runner::{Plan, TILE_TARGET_CELLS, run_buffers};
 use downhill::outcome::TrajState;
 use downhill::shader;
@@ -186,24 +186,12 @@ impl Gpu {
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("downhill lab bind group"),
-            layout: &self.bind_group_layout,
-            entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: run.as_entire_binding() },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                        buffer: &chunk_buf,
-                        offset: 0,
-                        size: wgpu::BufferSize::new(size_of::<ChunkUniform>() as u64),
-                    }),
-                },
-                wgpu::BindGroupEntry { binding: 2, resource: axes.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 3, resource: state.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 4, resource: trace_buf.as_entire_binding() },
-            ],
-        });
+        let bind_group = kernel_bind_group(
+            device,
+            &self.bind_group_layout,
+            "downhill lab bind group",
+            [&run, &chunk_buf, &axes, state, trace_buf],
+        );
         let mut encoder = device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("downhill lab run") });
         let (wx, wy) = dispatch_size(cells as u32, self.limits.max_compute_workgroups_per_dimension);
