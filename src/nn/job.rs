@@ -307,7 +307,8 @@ fn run_frame(
     let out = train(backend, spec, &progress)?;
     progress.finish();
     let run_seconds = started.elapsed().as_secs_f64();
-    // Rates count the steps run: a network stops when it diverges.
+    // Rates count the steps run: a network stops when it diverges (under the paper's
+    // convention, when its loss is no longer finite).
     let (steps_run, updates) = either!(&out, o => (o.steps_run(spec.steps), o.updates_run(spec.steps)));
     let (cols, rows) = either!(&out, o => (o.cols, o.rows));
     let rate = steps_run as f64 / run_seconds.max(1e-9);
@@ -325,13 +326,14 @@ fn run_frame(
     let net = job.source.describe();
     let (scene, plot, text_fits) = picture(job, spec, img, label, &net, trained);
     let mut summary = format!(
-        "{}x{} networks x {} steps in {:.2} s; {:.1}% of the steps run (diverged networks stop): \
+        "{}x{} networks x {} steps in {:.2} s; {:.1}% of the steps run ({}): \
          {:.3e} network-steps/s, {:.3e} FLOP/s counting steps run; trains {:.1}%",
         cols,
         rows,
         spec.steps,
         run_seconds,
         100.0 * steps_run as f64 / budget.max(1) as f64,
+        spec.convention.stop_rule(),
         rate,
         flops,
         100.0 * trained

@@ -90,6 +90,14 @@ pub enum Convention {
 }
 
 impl Convention {
+    /// Which networks stop before the last step, in words for the summary line.
+    pub fn stop_rule(self) -> &'static str {
+        match self {
+            Convention::Ours => "diverged networks stop",
+            Convention::Paper => "only networks whose loss is no longer finite stop",
+        }
+    }
+
     /// The name `--convention` takes.
     pub fn name(self) -> &'static str {
         match self {
