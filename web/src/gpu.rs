@@ -190,7 +190,7 @@ impl Gpu {
             device,
             &self.bind_group_layout,
             "downhill lab bind group",
-            [&run, &chunk_buf, &axes, state, trace_buf],
+            [&run, &chunk_buf, &axes, state, &trace_buf],
         );
         let mut encoder = device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("downhill lab run") });
