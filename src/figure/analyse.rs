@@ -7,7 +7,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::cells::Cells;
-use super::{Job, Kind, cluster_tol};
+use super::{Job, Kind};
 use crate::analysis::basins::{self, Attractor};
 use crate::analysis::fractality::{self, Fractality};
 use crate::analysis::{boundary, crossing, fractal, settle};
@@ -117,10 +117,7 @@ pub(super) fn run_map(
         (cells, started.elapsed().as_secs_f64())
     };
     let tally = Tally::of(&cells, spec.steps)?;
-    let params = spec.landscape_params64();
-    let known = spec.landscape.minima_in(params, spec.basin_domain());
-    let attractors =
-        basins::attractors(&cells, known, cluster_tol(&spec), |p| spec.landscape.loss64(p, params))?;
+    let attractors = super::map_attractors(&spec, &cells)?;
     let theory = if job.kind == Kind::Basins { None } else { boundary::analytic(&spec) };
     let rows = if job.kind == Kind::Basins {
         Vec::new()

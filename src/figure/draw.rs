@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::analyse::{Analysis, Map, analyse, first_map_theory};
-use super::{Frames, Job, Kind, Shared, reach};
+use super::{Frames, Job, Kind, Shared};
 use crate::analysis::{basins, boundary};
 use crate::error::Error;
 use crate::output::with_ext;
@@ -47,7 +47,7 @@ pub(super) fn paint_map(
 ) -> Result<Painted, Error> {
     let (style, zoom, ratio) = (&job.style, shared.zoom, shared.ratio);
     let attractors = &shared.attractors;
-    let labels = basins::label_cells(&m.cells, attractors, reach(&m.spec), m.spec.start_window())?;
+    let labels = super::map_labels(&m.spec, &m.cells, attractors)?;
     let (mut cells, key) = paint::colour(
         &m.spec,
         &m.cells,

@@ -152,6 +152,30 @@ fn colouring(job: &Job) -> ColorBy {
     }
 }
 
+/// The attractors one map's trajectories reach, as a figure finds them before merging its
+/// maps': the landscape's known minima in the map's window and clusters of converged end
+/// points ([`basins::attractors`]).
+pub fn map_attractors(spec: &Spec, cells: &dyn Bands) -> Result<Vec<Attractor>, Error> {
+    let params = spec.landscape_params64();
+    let known = spec.landscape.minima_in(params, spec.basin_domain());
+    basins::attractors(cells, known, cluster_tol(spec), |p| spec.landscape.loss64(p, params))
+}
+
+/// The attractors of a figure's maps (one list per map) merged into one, in the order that
+/// gives them their colours, with found ones named by their Hessian.
+pub fn figure_attractors(spec: &Spec, lists: &[Vec<Attractor>]) -> Vec<Attractor> {
+    let mut attractors = basins::merge(lists, cluster_tol(spec));
+    let params = spec.landscape_params64();
+    basins::name_found(&mut attractors, |p| spec.landscape.hess64(p, params));
+    attractors
+}
+
+/// Every cell's basin label as a figure draws it ([`basins::label_cells`] with the figure's
+/// reach and, on a map of start points, its window).
+pub fn map_labels(spec: &Spec, cells: &dyn Bands, attractors: &[Attractor]) -> Result<Vec<i32>, Error> {
+    basins::label_cells(cells, attractors, reach(spec), spec.start_window())
+}
+
 /// Cluster tolerance of a spec's attractor search (see [`basins::CLUSTER_TOL`]).
 pub(super) fn cluster_tol(spec: &Spec) -> f64 {
     basins::CLUSTER_TOL * window_side(spec)
@@ -366,9 +390,7 @@ pub(super) struct Shared {
 impl Shared {
     fn over(job: &Job, all: &[&Map]) -> Result<Shared, Error> {
         let lists: Vec<Vec<Attractor>> = all.iter().map(|m| m.attractors.clone()).collect();
-        let mut attractors = basins::merge(&lists, cluster_tol(&job.spec));
-        let params = job.spec.landscape_params64();
-        basins::name_found(&mut attractors, |p| job.spec.landscape.hess64(p, params));
+        let attractors = figure_attractors(&job.spec, &lists);
         let cells: Vec<&dyn Bands> = all.iter().map(|m| &m.cells as &dyn Bands).collect();
         let loss_scale = paint::LossScale::over(&cells, &attractors)?;
         let style = &job.style;

@@ -7,7 +7,8 @@
 //! It draws no frame, axes or text: the page lays those out around the pixels.
 
 use downhill::Error;
-use downhill::analysis::{basins, boundary};
+use downhill::analysis::boundary;
+use downhill::figure;
 use downhill::outcome::Outcomes;
 use downhill::paint::{self, ColorBy, LossScale};
 use downhill::param;
@@ -28,8 +29,8 @@ pub struct MapView {
     #[serde(skip)]
     pub rgba: Vec<u8>,
     /// Each cell's basin label (row-major from the low y row, as the `.npz` stores them):
-    /// an attractor's index, or [`basins::DIVERGED`], [`basins::UNLABELLED`],
-    /// [`basins::UNDEFINED`], [`basins::LEFT_WINDOW`].
+    /// an attractor's index, or [`downhill::analysis::basins::DIVERGED`], `UNLABELLED`,
+    /// `UNDEFINED` or `LEFT_WINDOW`.
     pub labels: Vec<i32>,
     /// The key: attractors and special cells, or a colour bar's stops.
     pub key: KeyView,
@@ -121,23 +122,11 @@ pub fn colouring(spec: &Spec) -> ColorBy {
     }
 }
 
-/// The larger side of the window whose minima label basins (`figure::window_side`).
-fn window_side(spec: &Spec) -> f64 {
-    let d = spec.basin_domain();
-    (d[1] - d[0]).max(d[3] - d[2])
-}
-
 /// Paints `out` (the outcomes of `spec`) the way the command line does with its defaults.
 pub fn paint_map(spec: &Spec, out: &Outcomes) -> Result<MapView, Error> {
-    let params = spec.landscape_params64();
-    let known = spec.landscape.minima_in(params, spec.basin_domain());
-    let side = window_side(spec);
-    let tol = basins::CLUSTER_TOL * side;
-    let found = basins::attractors(out, known, tol, |p| spec.landscape.loss64(p, params))?;
-    // Merged as a figure's panels are (`figure::Shared::over`): this orders them as the CLI does.
-    let mut attractors = basins::merge(&[found], tol);
-    basins::name_found(&mut attractors, |p| spec.landscape.hess64(p, params));
-    let labels = basins::label_cells(out, &attractors, basins::REACH * side, spec.start_window())?;
+    // As a figure of one map does (`figure::run_maps`): this orders and colours them as the CLI.
+    let attractors = figure::figure_attractors(spec, &[figure::map_attractors(spec, out)?]);
+    let labels = figure::map_labels(spec, out, &attractors)?;
     let scale = LossScale::over(&[out], &attractors)?;
     let by = colouring(spec);
     let (mut img, key) =
