@@ -96,10 +96,16 @@ pub fn threshold(spec: &Spec) -> Option<Threshold> {
         return None;
     }
     let b = h0[1] as f64;
+    // GD, heavy ball and Nesterov: the critical `lr k` of their linear stability on a
+    // quadratic ([`crate::analysis::boundary::edge_constant`]) over `lr`.
+    let linear = |formula| {
+        crate::analysis::boundary::edge_constant(spec.optimiser.name, b).map(|(c, _)| (c / lr, formula))
+    };
     let (value, formula) = match rule {
-        Rule::Gd | Rule::Rms => (2.0 / lr, "2/lr"),
-        Rule::HeavyBall => ((2.0 + 2.0 * b) / lr, "(2+2β)/lr"),
-        Rule::Nesterov => ((2.0 + 2.0 * b) / ((1.0 + 2.0 * b) * lr), "(2+2β)/((1+2β)lr)"),
+        Rule::Gd => linear("2/lr")?,
+        Rule::HeavyBall => linear("(2+2β)/lr")?,
+        Rule::Nesterov => linear("(2+2β)/((1+2β)lr)")?,
+        Rule::Rms => (2.0 / lr, "2/lr"),
         Rule::Adam => ((2.0 + 2.0 * b) / ((1.0 - b) * lr), "(2+2β1)/((1−β1)lr)"),
     };
     (value.is_finite()).then(|| Threshold {

@@ -99,7 +99,7 @@ pub fn settle(spec: &Spec, attractors: &[Attractor]) -> Option<Settle> {
         .filter(|a| !a.found)
         .map(|a| {
             let h = spec.landscape.hess64(a.at, params);
-            let curvature = 0.5 * (h[0] + h[2]) + (0.5 * (h[0] - h[2])).hypot(h[1]);
+            let curvature = crate::sharpness::top_eigenvalue(h);
             let edge_lr = c / curvature;
             MinimumEdge { at: a.at, curvature, edge_lr, stable: lr < edge_lr }
         })
