@@ -285,11 +285,24 @@ fn measure_boundary(
     )
 }
 
-/// The map's cells, `scale` pixels each, coloured as its convention colours them.
-fn paint(spec: &TrainSpec, out: &Outcomes, scale: u32, cmap: crate::render::colormap::Cmap) -> RgbImage {
+/// The map's cells, `scale` pixels each, coloured as its convention colours them; the paper's
+/// colouring reads the cells' `values` ([`map::values`]), ours does not and frees them first.
+fn paint(
+    spec: &TrainSpec,
+    out: &Outcomes,
+    values: Vec<f64>,
+    scale: u32,
+    cmap: crate::render::colormap::Cmap,
+) -> RgbImage {
     match spec.convention {
-        Convention::Ours => either!(out, o => map::paint(o, spec.steps, scale, cmap)),
-        Convention::Paper => either!(out, o => map::paint_paper(o, spec.steps, scale, cmap)),
+        Convention::Ours => {
+            drop(values);
+            either!(out, o => map::paint(o, spec.steps, scale, cmap))
+        }
+        Convention::Paper => {
+            let grid = either!(out, o => (o.cols, o.rows));
+            map::paint_paper(&values, grid, scale, cmap)
+        }
     }
 }
 
@@ -318,11 +331,10 @@ fn run_frame(
     let trained = trains.iter().filter(|&&t| t).count() as f64 / trains.len().max(1) as f64;
     let values = either!(&out, o => map::values(o, spec.steps));
     let (dimension, measures) = measure_boundary(job.box_count, &trains, &values, cols, rows);
-    drop(values);
     let style = &job.style;
     let ratio = style.ratio.max(1);
     let scale = heatmap::scale_for(cols, rows, style.size * ratio);
-    let img = paint(spec, &out, scale, style.cmap);
+    let img = paint(spec, &out, values, scale, style.cmap);
     let net = job.source.describe();
     let (scene, plot, text_fits) = picture(job, spec, img, label, &net, trained);
     let mut summary = format!(

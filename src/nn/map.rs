@@ -97,9 +97,10 @@ pub fn cdf_positions(values: &[f64]) -> Vec<f64> {
 /// NaN pixel (transparent) on a white figure.
 pub const NAN_COLOUR: Rgb = [255, 255, 255];
 
-/// Paints the map as Sohl-Dickstein's notebook does ([`cdf_positions`] on `cmap` read from 0
-/// to 1, Spectral by default), `scale` pixels per cell.
-pub fn paint_paper<S: CellOutcome>(out: &TrainOutcomes<S>, steps: u32, scale: u32, cmap: Cmap) -> RgbImage {
-    let pos = cdf_positions(&values(out, steps));
-    heatmap::paint(out.cols, out.rows, scale, |i| if pos[i].is_nan() { NAN_COLOUR } else { cmap.at(pos[i]) })
+/// Paints a `cols` x `rows` map of cell `values` ([`values`]) as Sohl-Dickstein's notebook
+/// does ([`cdf_positions`] on `cmap` read from 0 to 1, Spectral by default), `scale` pixels
+/// per cell.
+pub fn paint_paper(values: &[f64], (cols, rows): (u32, u32), scale: u32, cmap: Cmap) -> RgbImage {
+    let pos = cdf_positions(values);
+    heatmap::paint(cols, rows, scale, |i| if pos[i].is_nan() { NAN_COLOUR } else { cmap.at(pos[i]) })
 }
