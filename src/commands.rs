@@ -38,7 +38,10 @@ fn backend_choice(b: BackendArg) -> BackendChoice {
 }
 
 fn open_backend(b: BackendArg) -> Result<Backend, Error> {
-    Backend::open(backend_choice(b), &mut |note| eprintln!("downhill: {note}"))
+    downhill::timings::lap("start-up");
+    let backend = Backend::open(backend_choice(b), &mut |note| eprintln!("downhill: {note}"));
+    downhill::timings::lap("adapter");
+    backend
 }
 
 fn color(c: ColorArg) -> ColorBy {
@@ -115,10 +118,10 @@ fn run_merge(a: MergeArgs) -> Result<()> {
     let mut r = file.figure.remove(0);
     r.name = check_prefix("--out", &a.out)?;
     let dir = a.out.parent().map(PathBuf::from).unwrap_or_default();
-    // A single map of more than one tile goes through the run folder, one shard file at a
-    // time, and is never held whole; other figures are assembled in memory.
+    // A single map of more than one tile too large to hold goes through the run folder, one
+    // shard file at a time, and is never held whole; other figures are assembled in memory.
     let split = TilePlan { rows: meta.rows, rows_per_tile: meta.rows_per_tile };
-    r.tiling = if TilePlan::new(meta.cols, meta.rows, 1).streams(meta.maps as usize) {
+    r.tiling = if TilePlan::new(meta.cols, meta.rows, 1).streams(meta.cols, meta.maps as usize) {
         let folder = RunFolder::open(&dir.join(&r.name), &downhill::shard::spec_hash(&r.to_toml()), false)?;
         eprintln!(
             "downhill: merging {} shard files tile by tile through {}",

@@ -43,6 +43,7 @@ pub mod sharpness;
 pub mod simd;
 pub mod spec;
 pub mod tiles;
+pub mod timings;
 pub mod train_figure;
 
 pub use error::{Error, Result};

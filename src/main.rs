@@ -11,6 +11,7 @@ use clap::Parser;
 use downhill::error::{MAX_ECHO_CHARS, shorten_echoes};
 
 fn main() -> ExitCode {
+    downhill::timings::start();
     // Mesa's device-select layer probes Wayland and prints XDG_RUNTIME_DIR noise when the
     // instance enables window-system extensions; a compute-only tool has no use for it.
     // SAFETY: set before any other thread exists or any wgpu object is created.
@@ -31,7 +32,11 @@ fn main() -> ExitCode {
         out: "results".into(),
         backend: cli::BackendArg::Auto,
     }));
-    match commands::run(command) {
+    let result = commands::run(command);
+    if let Some(line) = downhill::timings::report("exit") {
+        eprintln!("downhill: {line}");
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("downhill: error: {}", message(&e));

@@ -31,7 +31,7 @@
 //! cells per pixel. Default basin maps at 100 steps on the CPU measured 3.39 GB at 8192² (a
 //! picture of 8192² pixels) and 4.59 GB at 12288² (6144² pixels); solved for both, a cell's
 //! data costs 24 B and a picture's pixel 26 B. Since then a figure's only map of more than one
-//! tile streams from its run folder, holding its labels (4 B a cell) rather than its outcomes,
+//! tile that would take more than half the memory available ([`streams`]) streams from its run folder, holding its labels (4 B a cell) rather than its outcomes,
 //! and contour lines are drawn a strip at a time: 1.04 GB at 8192² and 1.83 GB at 16384² (both
 //! with 8192² pixels), so such a map costs 4 B a cell and a pixel about 11 B. The constants
 //! below round the measurements up by a half or more, for allocator slack, `Vec` growth and
@@ -57,9 +57,9 @@ use crate::error::Error;
 /// Host bytes per cell of the first map a run holds, for its data: outcomes, labels, analysis
 /// and the raw outputs (measured 24, see the module docs).
 pub const FIRST_MAP_BYTES_PER_CELL: u64 = 40;
-/// Host bytes per cell of a map that streams from its run folder (a figure's only map, of
-/// more than one tile and more than one row): its basin labels and boundary measures
-/// (measured 4).
+/// Host bytes per cell of a map that streams from its run folder (a figure's only map, of more
+/// than one tile and more than one row, too large to hold whole: see [`streams`]): its basin
+/// labels and boundary measures (measured 4).
 pub const STREAMED_BYTES_PER_CELL: u64 = 8;
 /// Host bytes per heatmap pixel of the first map (measured 10 to 12): the picture, its frame
 /// and the PNG encoding. A grid with more than [`crate::render::heatmap::MAX_SIDE`] cells
@@ -76,22 +76,53 @@ pub const FALLBACK_BYTES: u64 = 8 << 30;
 
 const GIB: f64 = (1u64 << 30) as f64;
 
+/// Environment variable: a figure's only map of more cells than this streams from its run
+/// folder (see [`streams`]); unset, the memory available decides.
+pub const STREAM_CELLS_ENV: &str = "DOWNHILL_STREAM_CELLS";
+
 /// Host bytes needed to hold `maps` maps of `cols` x `rows` cells at once (saturating): every
-/// cell's data (little for a single map that streams from its run folder), and the first
-/// map's picture at one pixel per cell, or at most [`crate::render::heatmap::MAX_SIDE`]
-/// pixels a side.
+/// cell's data (little for a single map that streams from its run folder, see [`streams`]),
+/// and the first map's picture at one pixel per cell, or at most
+/// [`crate::render::heatmap::MAX_SIDE`] pixels a side.
 pub fn map_bytes(cols: u32, rows: u32, maps: u32) -> u64 {
+    map_bytes_with(cols, rows, maps, stream_cells())
+}
+
+/// [`map_bytes`] where a single map of more than `stream_cells` cells streams.
+fn map_bytes_with(cols: u32, rows: u32, maps: u32, stream_cells: u64) -> u64 {
     let cells = cols as u64 * rows as u64;
     let (w, h) = crate::render::heatmap::Zoom::for_grid(cols, rows, 1).pixels(cols, rows);
     let pixels = w as u64 * h as u64;
     // `tiles::TilePlan::streams`' rule, at the default tile size.
-    let per_cell = if maps == 1 && rows > 1 && cells > TILE_CELLS {
+    let per_cell = if maps == 1 && rows > 1 && cells > TILE_CELLS && cells > stream_cells {
         STREAMED_BYTES_PER_CELL
     } else {
         FIRST_MAP_BYTES_PER_CELL
             .saturating_add(EXTRA_MAP_BYTES_PER_CELL.saturating_mul(maps.saturating_sub(1) as u64))
     };
     cells.saturating_mul(per_cell).saturating_add(pixels.saturating_mul(IMAGE_BYTES_PER_PIXEL))
+}
+
+/// Whether a figure's only map (`maps == 1`) of `cols` x `rows` cells, more than one row,
+/// streams from its run folder (its analysis, picture and `.npz` reading it back a tile at a
+/// time, holding only its labels) instead of being held whole. It streams where holding it
+/// whole would take more than half the host memory available now ([`stream_cells`];
+/// [`STREAM_CELLS_ENV`] sets the cell count instead). Holding a map is much faster: W3 at
+/// 4096x4096 on the CPU took 6.7 s streamed and 2.2 s held, with the same outputs.
+pub fn streams(cols: u32, rows: u32, maps: u32) -> bool {
+    maps == 1 && rows > 1 && cols as u64 * rows as u64 > stream_cells()
+}
+
+/// Most cells a figure's only map may have and still be held whole: [`STREAM_CELLS_ENV`],
+/// else as many as [`FIRST_MAP_BYTES_PER_CELL`] each (with their picture, at most
+/// [`crate::render::heatmap::MAX_SIDE`] pixels a side) fit in half the memory available.
+pub fn stream_cells() -> u64 {
+    if let Some(cells) = std::env::var(STREAM_CELLS_ENV).ok().and_then(|v| v.trim().parse::<u64>().ok()) {
+        return cells;
+    }
+    let side = crate::render::heatmap::MAX_SIDE as u64;
+    let picture = side * side * IMAGE_BYTES_PER_PIXEL;
+    (available() / 2).saturating_sub(picture) / FIRST_MAP_BYTES_PER_CELL
 }
 
 /// Refuses `maps` maps of `cols` x `rows` cells that would not fit in the memory available
@@ -260,11 +291,19 @@ mod tests {
     #[test]
     fn large_single_maps_stream_and_their_picture_stops_growing() {
         let side = crate::render::heatmap::MAX_SIDE as u64;
-        let (big, bigger) = (map_bytes(16384, 16384, 1), map_bytes(32768, 32768, 1));
+        let (big, bigger) = (map_bytes_with(16384, 16384, 1, 0), map_bytes_with(32768, 32768, 1, 0));
         assert_eq!(big, 16384 * 16384 * STREAMED_BYTES_PER_CELL + side * side * IMAGE_BYTES_PER_PIXEL);
         assert_eq!(bigger - big, (32768 * 32768 - 16384 * 16384) * STREAMED_BYTES_PER_CELL);
+        // Held whole where the memory allows.
+        assert_eq!(
+            map_bytes_with(16384, 16384, 1, 1 << 30) - side * side * IMAGE_BYTES_PER_PIXEL,
+            16384 * 16384 * FIRST_MAP_BYTES_PER_CELL
+        );
         // Frames of an animation are held whole.
-        assert_eq!(map_bytes(16384, 16384, 2) - side * side * IMAGE_BYTES_PER_PIXEL, 16384 * 16384 * 68);
+        assert_eq!(
+            map_bytes_with(16384, 16384, 2, 0) - side * side * IMAGE_BYTES_PER_PIXEL,
+            16384 * 16384 * 68
+        );
     }
 
     #[test]

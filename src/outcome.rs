@@ -2,6 +2,7 @@
 //! grid of outcomes ([`Outcomes`]) that analysis, rendering and output consume.
 
 use bytemuck::{Pod, Zeroable};
+use std::ops::Range;
 
 /// One trajectory's state, as kept between dispatches and read back.
 ///
@@ -184,6 +185,21 @@ impl Outcomes {
         self.div_step[at..at + n].copy_from_slice(&band.div_step);
         self.conv_step[at..at + n].copy_from_slice(&band.conv_step);
         self.steps_computed = self.steps_computed.zip(band.steps_computed).map(|(a, b)| a + b);
+    }
+
+    /// A copy of the rows `rows` of this grid, with no count of computed steps.
+    pub fn band(&self, rows: Range<u32>) -> Outcomes {
+        let (at, end) = (rows.start as usize * self.cols as usize, rows.end as usize * self.cols as usize);
+        Outcomes {
+            cols: self.cols,
+            rows: rows.len() as u32,
+            x: self.x[at..end].to_vec(),
+            y: self.y[at..end].to_vec(),
+            loss: self.loss[at..end].to_vec(),
+            div_step: self.div_step[at..end].to_vec(),
+            conv_step: self.conv_step[at..end].to_vec(),
+            steps_computed: None,
+        }
     }
 
     /// Number of cells.

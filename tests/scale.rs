@@ -69,7 +69,8 @@ fn four_shards_by_flag_and_by_slurm_merge_into_the_single_run() {
     assert!(!shards.join("fig.png").exists(), "a shard writes only its shard file");
     downhill(&merged).arg("merge").args(&files).args(["-o", "fig"]).assert().success();
     assert_same_outputs(&single, &merged);
-    // A map of several tiles is merged through the run folder, never held whole.
+    // A map of several tiles too large to hold (here: of more than no cells) is merged
+    // through the run folder, never held whole.
     let streamed = root.path().join("streamed");
     std::fs::create_dir(&streamed).unwrap();
     downhill(&streamed)
@@ -77,6 +78,7 @@ fn four_shards_by_flag_and_by_slurm_merge_into_the_single_run() {
         .args(&files)
         .args(["-o", "fig"])
         .env("DOWNHILL_TILE_ROWS", "8")
+        .env("DOWNHILL_STREAM_CELLS", "0")
         .assert()
         .success()
         .stderr(contains("tile by tile through fig.run"));
@@ -91,7 +93,7 @@ fn a_killed_run_resumes_to_the_outputs_of_an_uninterrupted_one() {
     for d in [&whole, &killed] {
         std::fs::create_dir(d).unwrap();
     }
-    // 10 tiles of 4 rows.
+    // 10 tiles of 4 rows, held whole (and too quick to save any).
     downhill(&whole).args(map_args()).env("DOWNHILL_TILE_ROWS", "4").assert().success();
     assert!(!whole.join("fig.run").exists(), "the run folder goes once the outputs are written");
 
@@ -101,6 +103,7 @@ fn a_killed_run_resumes_to_the_outputs_of_an_uninterrupted_one() {
         .current_dir(&killed)
         .env("NODEVICE_SELECT", "1")
         .env("DOWNHILL_TILE_ROWS", "4")
+        .env("DOWNHILL_CHECKPOINT_AFTER_S", "0")
         .env("DOWNHILL_TEST_TILE_STALL_MS", "400")
         .stderr(Stdio::null())
         .spawn()
@@ -122,10 +125,12 @@ fn a_killed_run_resumes_to_the_outputs_of_an_uninterrupted_one() {
     let kept = tiles(&killed);
     assert!(kept < 10 && !killed.join("fig.png").exists(), "killed part way ({kept} tiles)");
 
+    // Resumed streaming from the run folder, which the killed run filled holding the map.
     downhill(&killed)
         .args(map_args())
         .args(["--resume"])
         .env("DOWNHILL_TILE_ROWS", "4")
+        .env("DOWNHILL_STREAM_CELLS", "0")
         .assert()
         .success()
         .stderr(contains(format!("resuming from {kept} of 10 tiles")));

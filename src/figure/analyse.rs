@@ -17,7 +17,7 @@ use crate::progress::Progress;
 use crate::refine;
 use crate::runner::Backend;
 use crate::spec::{Axis, Spec};
-use crate::tiles::{RunFolder, TilePlan};
+use crate::tiles::{Checkpoint, RunFolder, TilePlan};
 
 /// One map of a figure (a panel of one frame): its run and its analysis.
 pub(super) struct Map {
@@ -116,6 +116,7 @@ pub(super) fn run_map(
         progress.finish();
         (cells, started.elapsed().as_secs_f64())
     };
+    crate::timings::lap("run");
     let tally = Tally::of(&cells, spec.steps)?;
     let attractors = super::map_attractors(&spec, &cells)?;
     let theory = if job.kind == Kind::Basins { None } else { boundary::analytic(&spec) };
@@ -130,14 +131,15 @@ pub(super) fn run_map(
         }
         None => None,
     };
+    crate::timings::lap("analysis");
     Ok(Map { spec, cells, tally, run_seconds, attractors, theory, rows, refined })
 }
 
-/// Runs every cell of `spec`: in one go where the grid is one tile, else tile by tile with
-/// the finished tiles kept in the run folder beside the outputs (resumed from there with
-/// `--resume`; removed once the outputs are written). A map that streams (in a figure of
-/// `maps` maps) stays there to be read back a tile at a time; else its tiles are gathered into
-/// one grid.
+/// Runs every cell of `spec`: in one go where the grid is one tile, else tile by tile through
+/// the run folder beside the outputs (resumed from there with `--resume`; removed once the
+/// outputs are written). A map that streams (in a figure of `maps` maps) is saved there tile
+/// by tile, to be read back a tile at a time; else its tiles are gathered into one grid and
+/// saved there only once the run has gone on for a while ([`Checkpoint`]).
 fn run_tiled(
     backend: &mut Backend,
     job: &Job,
@@ -159,14 +161,25 @@ fn run_tiled(
         );
     }
     let all: Vec<u32> = (0..plan.tiles()).collect();
-    if plan.streams(maps) {
-        crate::tiles::run(backend, spec, (&plan, &all), Some(&folder), progress, &mut |_, _| ())?;
+    if plan.streams(spec.x.cells, maps) {
+        crate::tiles::run(
+            backend,
+            spec,
+            (&plan, &all),
+            Some(&folder),
+            progress,
+            &mut |rows, band, computed| {
+                if computed { folder.save(&rows, &band) } else { Ok(()) }
+            },
+        )?;
         return Ok(Cells::Tiles { folder, plan, cols: spec.x.cells });
     }
     let mut out = Outcomes::zeroed(spec.x.cells, spec.y.cells);
     out.steps_computed = Some(0);
-    crate::tiles::run(backend, spec, (&plan, &all), Some(&folder), progress, &mut |rows, band| {
-        out.put_rows(rows.start, &band)
+    let mut checkpoint = Checkpoint::new(&folder);
+    crate::tiles::run(backend, spec, (&plan, &all), Some(&folder), progress, &mut |rows, band, computed| {
+        out.put_rows(rows.start, &band);
+        if computed { checkpoint.finished(rows, band.steps_computed, &out) } else { Ok(()) }
     })?;
     Ok(Cells::Whole(out))
 }

@@ -48,6 +48,7 @@ pub(super) fn paint_map(
     let (style, zoom, ratio) = (&job.style, shared.zoom, shared.ratio);
     let attractors = &shared.attractors;
     let labels = super::map_labels(&m.spec, &m.cells, attractors)?;
+    crate::timings::lap("labels");
     let (mut cells, key) = paint::colour(
         &m.spec,
         &m.cells,
@@ -72,8 +73,10 @@ pub(super) fn paint_map(
     if job.kind == Kind::Basins && style.markers {
         paint::markers(&mut img, &m.spec, attractors, (9 * ratio).max(zoom.up[0].min(zoom.up[1])));
     }
+    crate::timings::lap("colour");
     let (analysis, summary, shares) =
         analyse((job.kind, job.box_count), m, &labels, attractors, frames == 1)?;
+    crate::timings::lap("analysis");
     // A one-row map on its own is drawn as a profile of the loss against x (see `profile`).
     let (img, key, y_axis) = if is_profile(&m.spec, frames, panels) {
         let notes = analysis.crossing_dimension.summary().into_iter().collect();

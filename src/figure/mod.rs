@@ -219,6 +219,7 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
     let maps = run_all(backend, jobs, specs)?;
     let all: Vec<&Map> = maps.iter().flatten().collect();
     let shared = Shared::over(job, &all)?;
+    crate::timings::lap("analysis");
     let mut painted: Vec<Vec<Painted>> = maps
         .iter()
         .enumerate()
@@ -230,19 +231,23 @@ pub fn run_maps(backend: &mut Backend, jobs: &[Job], animate: Option<&Frames>) -
                 .collect::<Result<Vec<_>, Error>>()
         })
         .collect::<Result<_, Error>>()?;
+    crate::timings::lap("colour");
     let key = with_overlays(painted[0][0].key.clone(), &maps);
     let title = draw::title(jobs, &maps[0][0].spec, slot);
     let (scenes, plots, text_fits) =
         frame_all(jobs, &maps, &mut painted, key, &shared, slot, animate, &title);
     crate::picture::check_animation(job.style.format, scenes.len() > 1)?;
+    crate::timings::lap("frame");
     let image = Image::paint(&scenes, job.style.format, &job.png_text);
     drop(scenes);
+    crate::timings::lap("encode");
 
     let speed = write::Speed::of(&all);
     let (run_seconds, rate) = (speed.run_seconds, speed.traj_steps_per_s);
     let analyses: Vec<&analyse::Analysis> = painted.iter().flatten().map(|p| &p.analysis).collect();
     let meta = metadata(backend, job, &analyses, title, &shared, (&image, &plots, text_fits), animate, speed);
     let files = write(job, &maps, &painted, &image, animate, &meta)?;
+    crate::timings::lap("write");
     if job.tiling.merged.is_none() {
         // The tiles of the run, or of a merge that streamed its shards.
         RunFolder::remove_under(&job.prefix);
@@ -317,8 +322,9 @@ fn run_shard(
     let mut done = Vec::new();
     for (m, plan, tiles) in &work {
         let (_, spec) = &specs[*m as usize];
-        crate::tiles::run(backend, spec, (plan, tiles), None, &progress, &mut |r, out| {
-            done.push((*m, r, out))
+        crate::tiles::run(backend, spec, (plan, tiles), None, &progress, &mut |r, out, _| {
+            done.push((*m, r, out));
+            Ok(())
         })?;
     }
     progress.finish();

@@ -159,6 +159,7 @@ pub(super) fn write(
     let mut set = OutputSet::new();
     let fps = animate.map_or(1, |a| a.fps);
     image.stage(&mut set, &image.format().target(&job.prefix, ""), fps, &job.png_text)?;
+    crate::timings::lap("png");
     for (frame, painted) in maps.iter().zip(painted) {
         for (m, p) in frame.iter().zip(painted) {
             if let Some(path) = &p.npz {
@@ -166,6 +167,7 @@ pub(super) fn write(
             }
         }
     }
+    crate::timings::lap("npz");
     for (path, text) in painted.iter().flatten().flat_map(|p| &p.tables) {
         set.text(path, text)?;
     }

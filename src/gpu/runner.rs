@@ -193,7 +193,9 @@ impl GpuRunner {
         let cells = rows.len() as u64 * cols;
         let plan = Plan::new(cells, spec.steps, &self.ctx.limits, self.tile_cap);
         let key = PipelineKey::new(spec, trace.is_some());
+        crate::timings::lap("run");
         self.pipelines.get(&self.ctx, spec, &key)?;
+        crate::timings::lap("pipeline");
         self.tile_buffers(plan.tile_cells);
         let tiles = self.tiles.as_ref().expect("allocated above");
         let bindings =
