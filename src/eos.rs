@@ -85,43 +85,23 @@ pub fn chart(
         .map(|c| Series { colour: c.colour, points: c.points.clone() })
         .collect();
     let mut plot = chart::lines(w, h, x, y, &solid, 2 * ratio);
+    let pixels: Vec<Vec<Option<(f64, f64)>>> =
+        curves.iter().map(|c| c.points.iter().map(|&p| chart::to_pixel(x, y, w, h, p)).collect()).collect();
+    let mut obstacles = Obstacles::new(&pixels);
     for c in curves.iter().filter(|c| c.dashed) {
         let points = c.points.iter().map(|&p| chart::to_pixel(x, y, w, h, p)).collect();
-        let dashes = Some(Dashes { dash: 5.0 * ratio as f64, stretches: vec![(0.0, f64::MAX)] });
+        let dashes = Some(Dashes::even(5.0 * ratio as f64, vec![(0.0, f64::MAX)]));
         plot.marks.push(Mark::Line(Line { points, colour: c.colour, width: 2 * ratio, dashes }));
     }
-    let font = 12.0 * ratio as f32;
     for l in lines {
         let Some((_, py)) = chart::to_pixel(x, y, w, h, (x.lo, l.value)) else { continue };
         if !(0.0..=h as f64).contains(&py) {
             continue;
         }
         let points = vec![Some((0.0, py)), Some((w as f64, py))];
-        let dashes = Some(Dashes { dash: 8.0 * ratio as f64, stretches: vec![(0.0, f64::MAX)] });
+        let dashes = Some(Dashes::even(8.0 * ratio as f64, vec![(0.0, f64::MAX)]));
         plot.marks.push(Mark::Line(Line { points, colour: l.colour, width: ratio, dashes }));
-        // Above the line, or below it where the line runs along the plot's top.
-        let above = py - 3.0 * ratio as f64 - font as f64;
-        let ty = if above > 0.0 { above } else { py + 3.0 * ratio as f64 };
-        // On a white patch at the plot's right end, so that curves under it do not hide it.
-        let tw = crate::render::text::width(&l.label, font);
-        let right = w as f32 - 6.0 * ratio as f32;
-        let pad = 2 * ratio as i64;
-        plot.rect(
-            (right - tw) as i64 - pad,
-            ty as i64 - pad,
-            tw as i64 + 2 * pad,
-            crate::render::text::line_height(font) as i64 + 2 * pad,
-            frame::PAPER,
-        );
-        plot.marks.push(Mark::Text(Text {
-            text: l.label.clone(),
-            x: right,
-            y: ty as f32,
-            size: font,
-            colour: l.colour,
-            align: Align::Right,
-            upwards: false,
-        }));
+        label_line(&mut plot, l, py, ratio, &mut obstacles);
     }
     let x = AxisFrame { title: text.x_title, ..x.clone() };
     let y = AxisFrame { title: text.y_title, ..y.clone() };
@@ -135,6 +115,83 @@ pub fn chart(
             ratio,
         },
     )
+}
+
+/// What a reference line's label must not cover: the labels already placed (their boxes:
+/// left, top, right, bottom) and the curves' ink (pixel samples one pixel apart).
+struct Obstacles {
+    boxes: Vec<[f64; 4]>,
+    ink: Vec<(f64, f64)>,
+}
+
+impl Obstacles {
+    /// The samples of `curves` (points in pixels) and no labels yet.
+    fn new(curves: &[Vec<Option<(f64, f64)>>]) -> Obstacles {
+        let mut ink = Vec::new();
+        for points in curves {
+            crate::render::scene::for_samples(points, |x, y, along| {
+                if along.is_some() {
+                    ink.push((x, y));
+                }
+            });
+        }
+        Obstacles { boxes: Vec::new(), ink }
+    }
+
+    /// Whether the box `b` covers no label, and with `ink`, no curve (`margin` pixels around).
+    fn clear(&self, b: &[f64; 4], ink: bool, margin: f64) -> bool {
+        let apart = |q: &[f64; 4]| b[2] <= q[0] || q[2] <= b[0] || b[3] <= q[1] || q[3] <= b[1];
+        let off = |&(x, y): &(f64, f64)| {
+            x < b[0] - margin || x > b[2] + margin || y < b[1] - margin || y > b[3] + margin
+        };
+        self.boxes.iter().all(apart) && (!ink || self.ink.iter().all(off))
+    }
+}
+
+/// Draws the label of the reference line `l` (at pixel row `py`) on a white patch, just above
+/// the line (below it where the line runs along the plot's top, or where above is taken), as
+/// far right as it covers neither another label nor a curve; where no such place exists, the
+/// rightmost that covers no label, else the plot's right end.
+fn label_line(
+    plot: &mut crate::render::scene::Scene,
+    l: &RefLine,
+    py: f64,
+    ratio: u32,
+    obstacles: &mut Obstacles,
+) {
+    let font = 12.0 * ratio as f32;
+    let r = ratio as f64;
+    let (tw, th) =
+        (crate::render::text::width(&l.label, font) as f64, crate::render::text::line_height(font) as f64);
+    let pad = 2.0 * r;
+    let above = py - 3.0 * r - font as f64;
+    let below = py + 3.0 * r;
+    let rows = if above > 0.0 { [above, below] } else { [below, above] };
+    let boxed = |right: f64, top: f64| [right - tw - pad, top - pad, right + pad, top + th + pad];
+    let rightmost = plot.width as f64 - 6.0 * r;
+    let candidates: Vec<(f64, f64)> = (0..)
+        .map(|k| rightmost - 8.0 * r * k as f64)
+        .take_while(|&right| right - tw >= 6.0 * r)
+        .flat_map(|right| rows.map(|top| (right, top)))
+        .collect();
+    let (right, top) = [true, false]
+        .into_iter()
+        .find_map(|ink| {
+            candidates.iter().copied().find(|&(x, t)| obstacles.clear(&boxed(x, t), ink, 2.0 * r))
+        })
+        .unwrap_or((rightmost, rows[0]));
+    let b = boxed(right, top);
+    obstacles.boxes.push(b);
+    plot.rect(b[0] as i64, b[1] as i64, (b[2] - b[0]) as i64, (b[3] - b[1]) as i64, frame::PAPER);
+    plot.marks.push(Mark::Text(Text {
+        text: l.label.clone(),
+        x: right as f32,
+        y: top as f32,
+        size: font,
+        colour: l.colour,
+        align: Align::Right,
+        upwards: false,
+    }));
 }
 
 /// `framed` figures stacked top to bottom on white, shifted right so that their plots' left
@@ -164,5 +221,28 @@ mod tests {
         assert!(!b.log && b.lo < -1.0 && b.hi > 3.0, "{b:?}");
         let c = value_axis("s", [4.0, 4.0].into_iter());
         assert!(!c.log && c.lo == 0.0 && c.hi > 4.0, "{c:?}");
+    }
+
+    #[test]
+    fn labels_of_nearby_lines_cover_neither_each_other_nor_a_curve() {
+        let mut plot = crate::render::scene::Scene::blank(500, 300, frame::PAPER);
+        // A curve along row 140 over the right half, where the first labels would go.
+        let curve = vec![Some((250.0, 140.0)), Some((500.0, 140.0))];
+        let mut obstacles = Obstacles::new(&[curve]);
+        let line = |v: f64| RefLine { colour: [0, 0, 0], value: v, label: format!("gd: bound 2/lr = {v}") };
+        for (i, py) in [150.0, 152.0, 154.0, 156.0].into_iter().enumerate() {
+            label_line(&mut plot, &line(i as f64), py, 1, &mut obstacles);
+        }
+        let placed = &obstacles.boxes;
+        assert_eq!(placed.len(), 4);
+        for (i, a) in placed.iter().enumerate() {
+            assert!(a[0] >= 0.0 && a[2] <= 500.0, "label {i} inside the plot: {a:?}");
+            let on_curve = a[0] <= 500.0 && a[2] >= 250.0 && a[1] <= 142.0 && a[3] >= 138.0;
+            assert!(!on_curve, "label {i} covers the curve: {a:?}");
+            for b in &placed[..i] {
+                let apart = a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1];
+                assert!(apart, "labels overlap: {a:?} and {b:?}");
+            }
+        }
     }
 }

@@ -33,26 +33,35 @@ pub struct Text {
     pub upwards: bool,
 }
 
-/// Where a line is dashed: every other `dash` pixels along each stretch `[from, to]` of its
-/// length (pixels from its start) is left out, starting with the second.
+/// Where a line is dashed: along each stretch `[from, to]` of its length (pixels from its
+/// start), cut into slots of `dash` pixels, only the first slot of every `period` is drawn (a
+/// period of 2: dashes and gaps of the same length).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dashes {
-    /// Length of a dash and of a gap, pixels.
+    /// Length of a dash, pixels.
     pub dash: f64,
     /// The dashed stretches, in order along the line.
     pub stretches: Vec<(f64, f64)>,
+    /// Slots per period, at least 2: a dash, then `period - 1` dashes' length of gap.
+    pub period: u32,
 }
 
 impl Dashes {
+    /// Evenly dashed stretches (dashes and gaps of `dash` pixels).
+    pub fn even(dash: f64, stretches: Vec<(f64, f64)>) -> Dashes {
+        Dashes { dash, stretches, period: 2 }
+    }
+
     /// Whether distance `d` along the line falls in a gap; `next` is the first stretch not
     /// yet passed (calls must come in increasing `d`).
     pub fn gap(&self, next: &mut usize, d: f64) -> bool {
         while *next < self.stretches.len() && self.stretches[*next].1 < d {
             *next += 1;
         }
+        let period = self.period.max(2) as u64;
         self.stretches
             .get(*next)
-            .is_some_and(|&(from, to)| d >= from && d <= to && ((d - from) / self.dash) as u64 % 2 == 1)
+            .is_some_and(|&(from, to)| d >= from && d <= to && ((d - from) / self.dash) as u64 % period != 0)
     }
 }
 

@@ -224,7 +224,11 @@ impl Writer {
                 let _ = write!(list, "{},{} ", num(*x), num(*y));
             }
             let dash = match (&line.dashes, dashed) {
-                (Some(d), true) => format!(" stroke-dasharray=\"{0} {0}\"", num(d.dash)),
+                (Some(d), true) => format!(
+                    " stroke-dasharray=\"{} {}\"",
+                    num(d.dash),
+                    num(d.dash * (d.period.max(2) - 1) as f64)
+                ),
                 _ => String::new(),
             };
             let _ = writeln!(self.out, "<polyline points=\"{}\" {style}{dash}/>", list.trim_end());
@@ -334,7 +338,7 @@ mod tests {
             points: vec![Some((0.0, 0.0)), Some((100.0, 0.0)), None, Some((0.0, 10.0)), Some((5.0, 10.0))],
             colour: [0; 3],
             width: 2,
-            dashes: Some(Dashes { dash: 6.0, stretches: vec![(20.0, 50.0)] }),
+            dashes: Some(Dashes::even(6.0, vec![(20.0, 50.0)])),
         };
         let p = pieces(&line);
         let kinds: Vec<bool> = p.iter().map(|(_, d)| *d).collect();
