@@ -59,9 +59,9 @@ impl Dashes {
             *next += 1;
         }
         let period = self.period.max(2) as u64;
-        self.stretches
-            .get(*next)
-            .is_some_and(|&(from, to)| d >= from && d <= to && ((d - from) / self.dash) as u64 % period != 0)
+        self.stretches.get(*next).is_some_and(|&(from, to)| {
+            d >= from && d <= to && !(((d - from) / self.dash) as u64).is_multiple_of(period)
+        })
     }
 }
 
