@@ -191,6 +191,9 @@ pub fn colour(
     }
 }
 
+/// Most entries of a basin map's table of shaded colours (one per basin and convergence step).
+const SHADE_TABLE_MAX: usize = 1 << 20;
+
 /// [`colour`] by basin: each cell in its attractor's colour (shaded by convergence time,
 /// pale where it did not converge), with a legend of the attractors present and of the
 /// cells that diverged, left the window, ended where the loss is NaN, or ended near no attractor.
@@ -202,13 +205,29 @@ fn colour_basins(
     zoom: heatmap::Zoom,
     loss: &LossScale,
 ) -> Result<(RgbImage, Key), Error> {
+    let shade = |l: usize, s: i32| colormap::shaded(colormap::category(l), loss.slowness(s));
+    // Every (basin, convergence step) colour worked out once where there are not too many:
+    // the same colours, without a logarithm and three roundings per cell.
+    let per_basin = spec.steps as usize + 1;
+    let table: Vec<Rgb> = if attractors.len().saturating_mul(per_basin) <= SHADE_TABLE_MAX {
+        (0..attractors.len() * per_basin).map(|k| shade(k / per_basin, (k % per_basin) as i32)).collect()
+    } else {
+        Vec::new()
+    };
     let img = heatmap::paint_bands(cells, zoom, |o, i, g| match labels[g] {
         basins::DIVERGED => colormap::DIVERGED,
         basins::UNDEFINED => colormap::UNDEFINED,
         basins::LEFT_WINDOW => colormap::LEFT_WINDOW,
         l if l < 0 => colormap::MISSING,
         l if o.conv_step[i] < 0 => colormap::faded(colormap::category(l as usize)),
-        l => colormap::shaded(colormap::category(l as usize), loss.slowness(o.conv_step[i])),
+        l => {
+            let (l, s) = (l as usize, o.conv_step[i]);
+            table
+                .get(l * per_basin + s as usize)
+                .copied()
+                .filter(|_| (s as usize) < per_basin)
+                .unwrap_or_else(|| shade(l, s))
+        }
     })?;
     let mut present = vec![false; attractors.len()];
     let (mut diverged, mut astray, mut undefined, mut left) = (false, false, false, false);

@@ -13,6 +13,9 @@ pub use classic::{
     six_hump_camel, styblinski_tang, three_hump_camel,
 };
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
 use rayon::prelude::*;
 
 use crate::error::{Error, did_you_mean};
@@ -232,8 +235,24 @@ impl Landscape {
     }
 
     /// [`Landscape::minima`] inside `d = [x_lo, x_hi, y_lo, y_hi]` instead of the default
-    /// domain (a basin map over another window labels the minima it can reach).
+    /// domain (a basin map over another window labels the minima it can reach). Remembered
+    /// for the process by landscape, parameters and window: the search takes milliseconds
+    /// (about 10 on bumpy's default window), and a figure asks for the same minima several
+    /// times (its floor, its attractors; every frame of an animation, every refinement round).
     pub fn minima_in(&self, c: [f64; 4], d: [f64; 4]) -> Vec<Minimum> {
+        type Memo = HashMap<(String, [u64; 4], [u64; 4]), Vec<Minimum>>;
+        static MEMO: LazyLock<Mutex<Memo>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+        let key = (self.piece.to_string() + "/" + self.name, c.map(f64::to_bits), d.map(f64::to_bits));
+        if let Some(found) = MEMO.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return found.clone();
+        }
+        let found = self.search_minima(c, d);
+        MEMO.lock().unwrap_or_else(|e| e.into_inner()).insert(key, found.clone());
+        found
+    }
+
+    /// The search behind [`Landscape::minima_in`].
+    fn search_minima(&self, c: [f64; 4], d: [f64; 4]) -> Vec<Minimum> {
         let span = (d[1] - d[0]).max(d[3] - d[2]);
         let inside = |p: [f64; 2]| {
             let m = 1e-9 * span;

@@ -16,9 +16,6 @@
 //! 0, on a quadratic it never changes a verdict: there `|g| = k |x|`, always above
 //! `FLOOR_ULPS * eps * k * |x|`.
 
-use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
-
 use super::{Axis, Precision};
 use crate::landscape::Landscape;
 use crate::param::{self, SLOTS};
@@ -86,28 +83,17 @@ fn parameter_sets(values: &[f32; SLOTS], x: &Axis, y: &Axis) -> Vec<[f64; 4]> {
     sets
 }
 
-/// Minima curvatures found so far, by landscape, parameters and window: the minima search
-/// behind them takes milliseconds, and animations and refinement rounds build many specs of
-/// one landscape.
-type Memo = HashMap<(String, [u64; 4], [u64; 4]), Vec<(f64, f64)>>;
-static MEMO: LazyLock<Mutex<Memo>> = LazyLock::new(|| Mutex::new(HashMap::new()));
-
 /// For every strict minimum of `landscape` with parameters `c` inside the window `w`: the
 /// spectral norm of the f64 Hessian there and `max(|x|, |y|)` of the minimum (minima whose
-/// curvature is not finite are left out).
+/// curvature is not finite are left out). The minima search is remembered by
+/// [`Landscape::minima_in`].
 fn minima_curvatures(landscape: &Landscape, c: [f64; 4], w: [f64; 4]) -> Vec<(f64, f64)> {
-    let key = (landscape.piece.to_string() + "/" + landscape.name, c.map(f64::to_bits), w.map(f64::to_bits));
-    if let Some(found) = MEMO.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        return found.clone();
-    }
-    let found: Vec<(f64, f64)> = landscape
+    landscape
         .minima_in(c, w)
         .iter()
         .map(|m| (spectral_norm(landscape.hess64(m.at, c)), m.at[0].abs().max(m.at[1].abs())))
         .filter(|(l, _)| l.is_finite())
-        .collect();
-    MEMO.lock().unwrap_or_else(|e| e.into_inner()).insert(key, found.clone());
-    found
+        .collect()
 }
 
 /// Spectral norm of the symmetric matrix `[[h[0], h[1]], [h[1], h[2]]]`: its largest
