@@ -76,6 +76,38 @@ pub fn write_le<T: bytemuck::Pod, const N: usize>(
     }
 }
 
+/// Writes an animated PNG to `w`: `frames` (all the size of the first) shown at `fps` frames
+/// per second and looped, one frame a plain PNG, with the text chunks `text`.
+pub fn write_apng(
+    w: impl Write,
+    frames: &[RgbImage],
+    fps: u32,
+    text: &[(&str, String)],
+) -> std::io::Result<()> {
+    let png_err = |e: png::EncodingError| match e {
+        png::EncodingError::IoError(source) => source,
+        other => std::io::Error::other(other),
+    };
+    let Some(first) = frames.first() else {
+        return Err(std::io::Error::other("a PNG needs at least one frame"));
+    };
+    let mut enc = png::Encoder::new(w, first.width(), first.height());
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    for (k, v) in text {
+        enc.add_itxt_chunk(k.to_string(), v.clone()).map_err(png_err)?;
+    }
+    if frames.len() > 1 {
+        enc.set_animated(frames.len() as u32, 0).map_err(png_err)?;
+        enc.set_frame_delay(1, fps.clamp(1, 100) as u16).map_err(png_err)?;
+    }
+    let mut writer = enc.write_header().map_err(png_err)?;
+    for f in frames {
+        writer.write_image_data(f.as_raw()).map_err(png_err)?;
+    }
+    writer.finish().map_err(png_err)
+}
+
 /// Temporaries of every set of this process not yet committed or dropped. Its lock is held
 /// while a temporary is created and through a commit's renames, so the signal handler (which
 /// takes it to remove them) never runs in between.
@@ -260,38 +292,27 @@ impl OutputSet {
         fps: u32,
         text: &[(&str, String)],
     ) -> Result<(), Error> {
-        let png_err = |e: png::EncodingError| match e {
-            png::EncodingError::IoError(source) => Error::Write { path: target.to_path_buf(), source },
-            other => Error::Write { path: target.to_path_buf(), source: std::io::Error::other(other) },
-        };
-        let Some(first) = frames.first() else {
-            return Err(Error::Write {
-                path: target.to_path_buf(),
-                source: std::io::Error::other("a PNG needs at least one frame"),
-            });
-        };
-        self.stage(target, |w| {
-            let mut enc = png::Encoder::new(w, first.width(), first.height());
-            enc.set_color(png::ColorType::Rgb);
-            enc.set_depth(png::BitDepth::Eight);
-            for (k, v) in text {
-                enc.add_itxt_chunk(k.to_string(), v.clone()).map_err(png_err)?;
-            }
-            if frames.len() > 1 {
-                enc.set_animated(frames.len() as u32, 0).map_err(png_err)?;
-                enc.set_frame_delay(1, fps.clamp(1, 100) as u16).map_err(png_err)?;
-            }
-            let mut writer = enc.write_header().map_err(png_err)?;
-            for f in frames {
-                writer.write_image_data(f.as_raw()).map_err(png_err)?;
-            }
-            writer.finish().map_err(png_err)
-        })
+        self.stage(target, |w| write_apng(w, frames, fps, text).map_err(write_err(target)))
+    }
+
+    /// Stages a file of the bytes `bytes` (e.g. a PNG encoded beforehand by [`write_apng`]).
+    pub fn bytes(&mut self, target: &Path, bytes: &[u8]) -> Result<(), Error> {
+        self.stage(target, |w| w.write_all(bytes).map_err(write_err(target)))
+    }
+
+    /// [`OutputSet::bytes`], listed (and renamed into place) before the files staged so far:
+    /// a figure's image, encoded while its other files were staged, still comes first.
+    pub fn bytes_first(&mut self, target: &Path, bytes: &[u8]) -> Result<(), Error> {
+        self.bytes(target, bytes)?;
+        if let Some(last) = self.staged.pop() {
+            self.staged.insert(0, last);
+        }
+        Ok(())
     }
 
     /// Stages a text file (JSON, CSV).
     pub fn text(&mut self, target: &Path, text: &str) -> Result<(), Error> {
-        self.stage(target, |w| w.write_all(text.as_bytes()).map_err(write_err(target)))
+        self.bytes(target, text.as_bytes())
     }
 
     /// Stages an uncompressed `.npz` archive readable by `numpy.load`.

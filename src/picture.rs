@@ -111,6 +111,20 @@ impl Image {
         }
     }
 
+    /// The image file's bytes: an animated PNG at `fps` where it has several frames, carrying
+    /// `text` (the PNG's text chunks), or the SVG document. Encoded apart from any output
+    /// set, so that it can run beside the staging of other files.
+    pub fn encoded(&self, fps: u32, text: &[(&str, String)]) -> std::io::Result<Vec<u8>> {
+        match self {
+            Image::Png(frames) => {
+                let mut bytes = Vec::new();
+                crate::output::write_apng(&mut bytes, frames, fps, text)?;
+                Ok(bytes)
+            }
+            Image::Svg { text, .. } => Ok(text.as_bytes().to_vec()),
+        }
+    }
+
     /// Stages the image as `target`, animated at `fps` where it has several frames, carrying
     /// `text` (the PNG's text chunks).
     pub fn stage(

@@ -158,16 +158,26 @@ pub(super) fn write(
 ) -> Result<Vec<PathBuf>, Error> {
     let mut set = OutputSet::new();
     let fps = animate.map_or(1, |a| a.fps);
-    image.stage(&mut set, &image.format().target(&job.prefix, ""), fps, &job.png_text)?;
-    crate::timings::lap("png");
-    for (frame, painted) in maps.iter().zip(painted) {
-        for (m, p) in frame.iter().zip(painted) {
-            if let Some(path) = &p.npz {
-                write_npz(&mut set, path, &m.spec, &m.cells, &p.labels)?;
+    let target = image.format().target(&job.prefix, "");
+    // The image is encoded on a thread of its own while the raw arrays are written: both run
+    // on one core each (a 4096x4096 map: 0.44 s of PNG, 0.9 s of .npz).
+    std::thread::scope(|scope| {
+        let encoding = scope.spawn(|| image.encoded(fps, &job.png_text));
+        for (frame, painted) in maps.iter().zip(painted) {
+            for (m, p) in frame.iter().zip(painted) {
+                if let Some(path) = &p.npz {
+                    write_npz(&mut set, path, &m.spec, &m.cells, &p.labels)?;
+                }
             }
         }
-    }
-    crate::timings::lap("npz");
+        crate::timings::lap("npz");
+        let bytes = encoding
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the image encoder panicked")))
+            .map_err(|source| Error::Write { path: target.clone(), source })?;
+        crate::timings::lap("png");
+        set.bytes_first(&target, &bytes)
+    })?;
     for (path, text) in painted.iter().flatten().flat_map(|p| &p.tables) {
         set.text(path, text)?;
     }
