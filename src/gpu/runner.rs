@@ -13,7 +13,9 @@ use bytemuck::Zeroable;
 use wgpu::util::DeviceExt;
 
 use super::context::GpuContext;
-use super::dispatch::{dispatch_size, pack_aligned, read_mapped, record_dispatches, submit_and_wait};
+use super::dispatch::{
+    dispatch_size, pack_aligned, read_mapped, read_mapped_with, record_dispatches, submit_and_wait,
+};
 use super::layout::{ChunkUniform, RunUniform};
 use super::pipeline::{PipelineKey, Pipelines, WORKGROUP_SIZE, kernel_bind_group};
 use crate::error::Error;
@@ -207,8 +209,7 @@ impl GpuRunner {
         let (mut first_cell, end) = (rows.start as u64 * cols, rows.end as u64 * cols);
         while first_cell < end {
             let tile = (end - first_cell).min(plan.tile_cells as u64) as u32;
-            let states = run.tile(first_cell as u32, tile, &mut done_work, progress)?;
-            sink(&states);
+            run.tile(first_cell as u32, tile, &mut done_work, progress, sink)?;
             first_cell += tile as u64;
         }
         Ok(())
@@ -315,14 +316,15 @@ struct TileRun<'a> {
 impl TileRun<'_> {
     /// Runs the `tile` cells from `first_cell` on for every step, a submit of chunks at a time
     /// (adding the trajectory-steps done to `done_work` and reporting it after each submit),
-    /// then reads their final states back.
+    /// then hands their final states to `sink` straight from the mapped readback.
     fn tile(
         &self,
         first_cell: u32,
         tile: u32,
         done_work: &mut u64,
         progress: &Progress,
-    ) -> Result<Vec<TrajState>, Error> {
+        sink: &mut dyn FnMut(&[TrajState]),
+    ) -> Result<(), Error> {
         let (spec, bindings) = (self.spec, self.bindings);
         let max_dim = self.ctx.limits.max_compute_workgroups_per_dimension;
         let workgroups = dispatch_size(tile, max_dim);
@@ -353,7 +355,7 @@ impl TileRun<'_> {
             *done_work += tile as u64 * (begin - group_begin) as u64;
             progress.set(*done_work);
         }
-        read_mapped(self.ctx, &self.tiles.staging, tile as u64 * STATE_BYTES)
+        read_mapped_with(self.ctx, &self.tiles.staging, tile as u64 * STATE_BYTES, sink)
     }
 
     /// The chunks of one submit for the `tile` cells from `first_cell` on: from step `*begin`
