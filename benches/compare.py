@@ -443,17 +443,24 @@ def cmd_gpu():
     gpu_name = os.environ.get("GPU_NAME", "unknown")
     work = os.environ["WORK_DIR"]
     workloads = os.environ.get("WORKLOADS", "W1,W2a,W3,train").split(",")
+    # The trainability row runs once per GPU kernel layout (`--layout`), so that one run
+    # compares them.
+    layouts = os.environ.get("LAYOUTS", "invocation,workgroup,unit").split(",")
+    runs = [(w, lay) for w in workloads for lay in (layouts if w == "train" else [None])]
     rows, commands, backends = [], [], set()
-    for w in workloads:
+    for w, lay in runs:
         res = nn_res if w == "train" else n
         steps = nn_steps if w == "train" else WORKLOADS[w]["steps"]
-        prefix = os.path.join(work, f"{w}_{res}")
+        prefix = os.path.join(work, f"{w}_{res}" + (f"_{lay}" if lay else ""))
         args = downhill_args(w, res, backend, prefix, nn_steps)
-        commands.append((w, shell_quote(["downhill"] + [a if a != prefix else "PREFIX" for a in args])))
-        log(f"== {w} {res}x{res}")
+        if lay:
+            args += ["--layout", lay]
+        name = f"{w} ({lay})" if lay else w
+        commands.append((name, shell_quote(["downhill"] + [a if a != prefix else "PREFIX" for a in args])))
+        log(f"== {name} {res}x{res}")
         d = run_downhill(binary, args, prefix, repeats, max_run_s, w)
         label = w if w != "train" else "trainability"
-        label += f" {res}x{res} x {steps}"
+        label += f" {res}x{res} x {steps}" + (f" --layout {lay}" if lay else "")
         if d is None:
             rows.append(f"| {label} | FAILED | - | - | - | - |")
             continue

@@ -69,6 +69,11 @@ pub enum Layout {
     /// and residuals in workgroup memory; for networks with at most 544 parameters and 512
     /// data points.
     Workgroup,
+    /// One invocation per hidden unit (`shaders/nn/train_unit.wgsl`), `ceil(64 / width)`
+    /// networks per workgroup, each unit's weights and gradient in registers for the whole
+    /// dispatch, the data in a uniform buffer (at most 64 KiB), one pipeline per network shape;
+    /// built for real GPUs.
+    Unit,
 }
 
 pub use crate::spec::Precision;

@@ -237,7 +237,7 @@ pub struct Recipe {
     /// Trainability: seed of the minibatch positions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch_seed: Option<u32>,
-    /// Trainability: the GPU kernel's layout, `invocation` (default) or `workgroup`.
+    /// Trainability: the GPU kernel's layout, `invocation` (default), `workgroup` or `unit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layout: Option<crate::nn::train::Layout>,
     /// Trainability: `f32` (default) or `f64` (on the CPU, for deep zooms).
