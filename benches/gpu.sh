@@ -17,7 +17,7 @@
 #                     upload, every dispatch, readback), i.e. the kernels' throughput in
 #                     trajectory-steps (trainability: network-steps) per second;
 #   GFLOP/s counted   run rate x counted FLOPs per step (W1 10, W2a 5, W3 36 as in the peers'
-#                     README; trainability: the tool's own flops_per_step from its JSON);
+#                     README; trainability: the tool's own flops_per_s / traj_steps_per_s from its JSON);
 #   fraction of peak  GFLOP/s counted over the GPU's FP32 peak.
 # The FP32 peak comes from PEAK_GFLOPS, else from the GPU's name (nvidia-smi) in the table
 # below; an unknown GPU without PEAK_GFLOPS gets no fraction.
