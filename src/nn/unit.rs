@@ -54,6 +54,12 @@ impl UnitSizes {
         Ok(sizes)
     }
 
+    /// Whether the unit layout takes a network of `shape` on every adapter (its data fit
+    /// [`UNIFORM_MAX`], which WebGPU guarantees as a uniform binding).
+    pub fn fits(shape: Shape) -> bool {
+        UnitSizes::new(shape, Activation::Identity, UNIFORM_MAX).is_ok()
+    }
+
     /// vec4s per X row, `ceil(d / 4)`.
     pub fn d4(&self) -> usize {
         self.shape.d.div_ceil(4)
@@ -156,6 +162,8 @@ mod tests {
         let odd = sizes(3, 24, 5);
         assert_eq!((odd.nets, odd.workgroup(), odd.chunk, odd.padded_n(), odd.d4()), (3, 72, 5, 5, 1));
         assert!(odd.header().contains("vec4<bool>(true, true, true, false)"));
+        assert!(UnitSizes::fits(Shape { d: 16, width: 16, n: 272 }));
+        assert!(!UnitSizes::fits(Shape { d: 64, width: 4, n: 300 }));
     }
 
     #[test]
