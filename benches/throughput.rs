@@ -96,8 +96,11 @@ fn trainability(backends: &mut [(&str, Backend)], quick: bool) {
     )
     .expect("the benchmark map is valid");
     for (label, backend) in backends.iter_mut() {
-        let layouts: &[Layout] =
-            if *label == "gpu" { &[Layout::Invocation, Layout::Workgroup, Layout::Unit] } else { &[Layout::Invocation] };
+        let layouts: &[Layout] = if *label == "gpu" {
+            &[Layout::Invocation, Layout::Workgroup, Layout::Unit]
+        } else {
+            &[Layout::Invocation]
+        };
         for &layout in layouts {
             let mut s = base.clone();
             s.layout = layout;

@@ -131,7 +131,7 @@ impl NnPipeline {
             Layout::Unit => Some(UnitSizes::new(
                 spec.data.shape,
                 spec.activation,
-                ctx.limits.max_uniform_buffer_binding_size as u64,
+                ctx.limits.max_uniform_buffer_binding_size,
             )?),
             _ => None,
         };
@@ -452,7 +452,16 @@ impl NnBuffers {
         );
         let state = [weights, resid];
         let bind_group = bind(device, layout, &inputs, unit_data.as_ref(), &phases, &state, &stats);
-        NnBuffers { _inputs: inputs, _unit_data: unit_data, phases, align, _state: state, stats, staging, bind_group }
+        NnBuffers {
+            _inputs: inputs,
+            _unit_data: unit_data,
+            phases,
+            align,
+            _state: state,
+            stats,
+            staging,
+            bind_group,
+        }
     }
 }
 
@@ -517,20 +526,20 @@ fn bind(
     stats: &wgpu::Buffer,
 ) -> wgpu::BindGroup {
     let mut entries = vec![
-            wgpu::BindGroupEntry { binding: 0, resource: net.as_entire_binding() },
-            wgpu::BindGroupEntry {
-                binding: 1,
-                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                    buffer: phases,
-                    offset: 0,
-                    size: wgpu::BufferSize::new(size_of::<PhaseUniform>() as u64),
-                }),
-            },
-            wgpu::BindGroupEntry { binding: 2, resource: data.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 3, resource: axes.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 4, resource: weights.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 5, resource: resid.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 6, resource: stats.as_entire_binding() },
+        wgpu::BindGroupEntry { binding: 0, resource: net.as_entire_binding() },
+        wgpu::BindGroupEntry {
+            binding: 1,
+            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: phases,
+                offset: 0,
+                size: wgpu::BufferSize::new(size_of::<PhaseUniform>() as u64),
+            }),
+        },
+        wgpu::BindGroupEntry { binding: 2, resource: data.as_entire_binding() },
+        wgpu::BindGroupEntry { binding: 3, resource: axes.as_entire_binding() },
+        wgpu::BindGroupEntry { binding: 4, resource: weights.as_entire_binding() },
+        wgpu::BindGroupEntry { binding: 5, resource: resid.as_entire_binding() },
+        wgpu::BindGroupEntry { binding: 6, resource: stats.as_entire_binding() },
     ];
     if let Some(u) = unit_data {
         entries.push(wgpu::BindGroupEntry { binding: 7, resource: u.as_entire_binding() });

@@ -32,12 +32,8 @@ impl UnitSizes {
     /// fit `max_uniform` bytes (at most [`UNIFORM_MAX`]). The shape's `d` and `width` are
     /// already within [`super::MAX_DIM`] (the data's check).
     pub fn new(shape: Shape, act: Activation, max_uniform: u64) -> Result<UnitSizes, Error> {
-        let sizes = UnitSizes {
-            shape,
-            act,
-            nets: GROUP_MIN.div_ceil(shape.width),
-            chunk: CHUNK.min(shape.n),
-        };
+        let sizes =
+            UnitSizes { shape, act, nets: GROUP_MIN.div_ceil(shape.width), chunk: CHUNK.min(shape.n) };
         let limit = max_uniform.min(UNIFORM_MAX);
         if sizes.uniform_bytes() > limit {
             return Err(Error::input(
