@@ -36,7 +36,7 @@ import zipfile
 # Workloads
 # ----------------------------------------------------------------------------------------
 # flops: counted FLOPs per trajectory step from the peers' README (add/sub/mul/div/sqrt = 1,
-# sin/cos not counted); for `train` the tool's own count (JSON `flops_per_step`) is used.
+# sin/cos not counted); for `train` the tool's own count (JSON `flops_per_s` over `traj_steps_per_s`) is used.
 WORKLOADS = {
     "W1": dict(steps=500, flops=10, goal=5.0),
     "W2a": dict(steps=1000, flops=5, goal=3.0),
@@ -67,6 +67,13 @@ def downhill_args(workload, n, backend, prefix, nn_steps=500, nn_axes="default")
         return ["trainability", "--dim", "16", "--width", "16", "--activation", "tanh",
                 "--steps", str(nn_steps)] + axes + common
     raise ValueError(workload)
+
+
+def train_flops(meta):
+    """Counted FLOPs per network-step of a trainability run: the JSON's flops_per_s over its
+    traj_steps_per_s (both count the steps run), or None."""
+    fps, rate = meta.get("flops_per_s"), meta.get("traj_steps_per_s")
+    return fps / rate if fps and rate else None
 
 
 def shell_quote(args):
@@ -335,7 +342,7 @@ def cmd_compare():
         meta = d["meta"]
         steps = nn_steps if w == "train" else spec["steps"]
         work_steps = res * res * steps
-        flops = meta.get("flops_per_step") if w == "train" else spec["flops"]
+        flops = train_flops(meta) if w == "train" else spec["flops"]
         whole_rate = work_steps / d["best_wall"]
         frac = whole_rate * flops / (peak * 1e9) if flops else None
         best = min(peer_results.items(), key=lambda kv: kv[1]["best_s"]) if peer_results else None
@@ -443,23 +450,30 @@ def cmd_gpu():
     gpu_name = os.environ.get("GPU_NAME", "unknown")
     work = os.environ["WORK_DIR"]
     workloads = os.environ.get("WORKLOADS", "W1,W2a,W3,train").split(",")
+    # The trainability row runs once per GPU kernel layout (`--layout`), so that one run
+    # compares them.
+    layouts = os.environ.get("LAYOUTS", "invocation,workgroup,unit").split(",")
+    runs = [(w, lay) for w in workloads for lay in (layouts if w == "train" else [None])]
     rows, commands, backends = [], [], set()
-    for w in workloads:
+    for w, lay in runs:
         res = nn_res if w == "train" else n
         steps = nn_steps if w == "train" else WORKLOADS[w]["steps"]
-        prefix = os.path.join(work, f"{w}_{res}")
+        prefix = os.path.join(work, f"{w}_{res}" + (f"_{lay}" if lay else ""))
         args = downhill_args(w, res, backend, prefix, nn_steps)
-        commands.append((w, shell_quote(["downhill"] + [a if a != prefix else "PREFIX" for a in args])))
-        log(f"== {w} {res}x{res}")
+        if lay:
+            args += ["--layout", lay]
+        name = f"{w} ({lay})" if lay else w
+        commands.append((name, shell_quote(["downhill"] + [a if a != prefix else "PREFIX" for a in args])))
+        log(f"== {name} {res}x{res}")
         d = run_downhill(binary, args, prefix, repeats, max_run_s, w)
         label = w if w != "train" else "trainability"
-        label += f" {res}x{res} x {steps}"
+        label += f" {res}x{res} x {steps}" + (f" --layout {lay}" if lay else "")
         if d is None:
             rows.append(f"| {label} | FAILED | - | - | - | - |")
             continue
         meta = d["meta"]
         backends.add(meta.get("backend"))
-        flops = meta.get("flops_per_step") if w == "train" else WORKLOADS[w]["flops"]
+        flops = train_flops(meta) if w == "train" else WORKLOADS[w]["flops"]
         rate = meta.get("traj_steps_per_s")
         gflops = rate * flops / 1e9 if rate and flops else None
         frac = gflops / peak if gflops and peak else None
@@ -480,7 +494,7 @@ def cmd_gpu():
           f"{repeats}; run s and run rate = the tool's own JSON run_seconds and traj_steps_per_s "
           "(upload, every dispatch, readback; frozen diverged cells count their skipped steps); "
           "GFLOP/s = run rate x counted FLOPs per step (W1 10 + 4 sin/cos not counted, W2a 5, "
-          "W3 36, trainability the tool's flops_per_step).\n")
+          "W3 36, trainability the tool's flops_per_s / traj_steps_per_s).\n")
     print("| workload | whole process s | run s | run rate (traj-steps/s) | FLOPs/step | "
           "GFLOP/s counted | fraction of FP32 peak |")
     print("|---|---:|---:|---:|---:|---:|---:|")

@@ -2,7 +2,7 @@
 # downhill on a machine with a real GPU: W1, W2a and W3 (the peers' workloads, see
 # ../shared/bench/peers/README.md and benches/compare.py for the exact command lines) at
 # N x N = 4096 x 4096 trajectories, and the default trainability map (16x16 tanh network,
-# 500 GD steps) at 512 x 512 cells, all with --backend gpu.
+# 500 GD steps) at 512 x 512 cells in each GPU kernel layout, all with --backend gpu.
 #
 # Run from the repository root, with a release binary already built (this script never calls
 # cargo; the machine needs only bash, Python 3's standard library and the GPU driver):
@@ -17,14 +17,15 @@
 #                     upload, every dispatch, readback), i.e. the kernels' throughput in
 #                     trajectory-steps (trainability: network-steps) per second;
 #   GFLOP/s counted   run rate x counted FLOPs per step (W1 10, W2a 5, W3 36 as in the peers'
-#                     README; trainability: the tool's own flops_per_step from its JSON);
+#                     README; trainability: the tool's own flops_per_s / traj_steps_per_s from its JSON);
 #   fraction of peak  GFLOP/s counted over the GPU's FP32 peak.
 # The FP32 peak comes from PEAK_GFLOPS, else from the GPU's name (nvidia-smi) in the table
 # below; an unknown GPU without PEAK_GFLOPS gets no fraction.
 #
 # Settings (environment): N=4096, NN_RES=512, NN_STEPS=500, DOWNHILL=target/release/downhill,
 # BACKEND=gpu, REPEATS=3, MAX_RUN_S=120 (a run longer than this is not repeated),
-# WORKLOADS=W1,W2a,W3,train, PEAK_GFLOPS, PYTHON=python3, KEEP=1 keeps the outputs' temp dir.
+# WORKLOADS=W1,W2a,W3,train, LAYOUTS=invocation,workgroup,unit (the trainability row runs once
+# per GPU kernel layout, --layout), PEAK_GFLOPS, PYTHON=python3, KEEP=1 keeps the outputs' temp dir.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -36,6 +37,7 @@ export BACKEND="${BACKEND:-gpu}"
 export REPEATS="${REPEATS:-3}"
 export MAX_RUN_S="${MAX_RUN_S:-120}"
 export WORKLOADS="${WORKLOADS:-W1,W2a,W3,train}"
+export LAYOUTS="${LAYOUTS:-invocation,workgroup,unit}"
 PYTHON="${PYTHON:-python3}"
 DOWNHILL="${DOWNHILL:-target/release/downhill}"
 

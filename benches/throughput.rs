@@ -4,7 +4,7 @@
 //! - `basins` on bumpy with gd:lr=0.1, 500 steps, 1024x1024 start points;
 //! - `sweep` of adam:lr=0.01 on rosenbrock:b=100, 2000 steps, 1024x1024 start points;
 //! - a trainability map of the default 16x16 tanh network (272 data points), 64x64 cells x 20
-//!   steps, in network-steps per second and FLOP/s, with both GPU layouts.
+//!   steps, in network-steps per second and FLOP/s, with every GPU layout.
 //!
 //! Each GPU figure, maps and trainability alike, is the median of 5 timed runs after one
 //! warm-up (which pays for pipeline creation and the driver's JIT; 1 run with `--quick`); the
@@ -96,8 +96,11 @@ fn trainability(backends: &mut [(&str, Backend)], quick: bool) {
     )
     .expect("the benchmark map is valid");
     for (label, backend) in backends.iter_mut() {
-        let layouts: &[Layout] =
-            if *label == "gpu" { &[Layout::Invocation, Layout::Workgroup] } else { &[Layout::Invocation] };
+        let layouts: &[Layout] = if *label == "gpu" {
+            &[Layout::Invocation, Layout::Workgroup, Layout::Unit]
+        } else {
+            &[Layout::Invocation]
+        };
         for &layout in layouts {
             let mut s = base.clone();
             s.layout = layout;

@@ -479,8 +479,10 @@ pub struct TrainabilityArgs {
     /// Gradient-descent steps per cell [default: 500].
     #[arg(long)]
     pub steps: Option<u32>,
-    /// GPU kernel layout: invocation (one invocation per network, the default) or workgroup
-    /// (one workgroup of 64 per network; at most 544 parameters and 512 data points).
+    /// GPU kernel layout: invocation (one invocation per network), workgroup (one workgroup
+    /// of 64 per network; at most 544 parameters and 512 data points) or unit (one invocation
+    /// per hidden unit, weights in registers, compiled per network shape; the data, padded,
+    /// at most 64 KiB). Default: unit where the data fit it, else invocation.
     #[arg(long, value_enum)]
     pub layout: Option<downhill::nn::train::Layout>,
     /// Arithmetic: f32 (default, GPU or CPU) or f64 (CPU only; learning rates, weights and

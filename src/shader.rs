@@ -20,6 +20,7 @@ pub static SOURCES: &[(&str, &str)] = &[
     ("nn/common", include_str!("../shaders/nn/common.wgsl")),
     ("nn/train", include_str!("../shaders/nn/train.wgsl")),
     ("nn/train_workgroup", include_str!("../shaders/nn/train_workgroup.wgsl")),
+    ("nn/train_unit", include_str!("../shaders/nn/train_unit.wgsl")),
     ("common/moments", include_str!("../shaders/common/moments.wgsl")),
     ("common/state", include_str!("../shaders/common/state.wgsl")),
     ("landscapes/quadratic", include_str!("../shaders/landscapes/quadratic.wgsl")),

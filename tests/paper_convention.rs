@@ -166,7 +166,7 @@ fn under_the_paper_convention_the_gpu_agrees_with_the_twin() {
     let Some(mut gpu) = common::gpu() else { return };
     use downhill::nn::train::Layout;
     let log = |p: &str| axis(p, 0.01, 1000.0, Scale::Log);
-    for layout in [Layout::Invocation, Layout::Workgroup] {
+    for layout in [Layout::Invocation, Layout::Workgroup, Layout::Unit] {
         let mut s = paper_map(Activation::Tanh, log("lr0"), log("lr1"), 16, 60, Precision::F32);
         s.layout = layout;
         let c = cpu::run(&s, &Progress::hidden());

@@ -50,4 +50,8 @@ fn the_trainability_kernels_compose_and_validate() {
         let source = shader::resolve(file, &shader::source).unwrap();
         shader::validate(&source).unwrap_or_else(|e| panic!("{file}: {e}"));
     }
+    // The unit layout's kernel is compiled per shape: the default network's.
+    let shape = downhill::nn::Shape { d: 16, width: 16, n: 272 };
+    let sizes = downhill::nn::unit::UnitSizes::new(shape, downhill::nn::Activation::Tanh, 1 << 16).unwrap();
+    shader::validate(&sizes.source().unwrap()).unwrap_or_else(|e| panic!("nn/train_unit: {e}"));
 }

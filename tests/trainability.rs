@@ -190,6 +190,9 @@ fn the_gpu_agrees_with_the_twin() {
         (Activation::Tanh, (6, 9), Layout::Invocation),
         (Activation::Tanh, (0, 0), Layout::Workgroup),
         (Activation::Relu, (6, 9), Layout::Workgroup),
+        (Activation::Tanh, (0, 0), Layout::Unit),
+        (Activation::Relu, (0, 0), Layout::Unit),
+        (Activation::Tanh, (6, 9), Layout::Unit),
     ];
     for (act, batch, layout) in cases {
         let mut s = small_map(act, 16, 60, batch);
@@ -231,6 +234,68 @@ fn the_workgroup_layout_refuses_networks_too_big_for_workgroup_memory() {
     s.layout = downhill::nn::train::Layout::Workgroup;
     let err = gpu.train(&s, &Progress::hidden()).unwrap_err().to_string();
     assert!(err.contains("--layout") && err.contains("544 parameters"), "{err}");
+}
+
+#[test]
+fn the_unit_layout_agrees_with_the_twin_on_a_ragged_shape_and_tile() {
+    // d = 3 pads the last vec4 of each W0 column, width 24 puts 3 networks in a workgroup of 72,
+    // 21 points make a ragged last chunk, and 7 x 5 cells leave the last workgroup part-empty;
+    // under both conventions (the paper's adds the offset again at every step).
+    use downhill::nn::train::{Convention, Layout};
+    let Some(mut gpu) = common::gpu() else { return };
+    let base = spec(
+        &Source::Seed(Shape { d: 3, width: 24, n: 21 }, 5),
+        Activation::Tanh,
+        &axis("lr0", 0.01, 100.0),
+        &AxisText { param: "offset".into(), lo: -1.0, hi: 1.0, scale: downhill::spec::Scale::Lin },
+        (7, 5),
+        30,
+        [1.0, 1.0, 0.0],
+        (0, 0),
+        Default::default(),
+    )
+    .unwrap();
+    for convention in [Convention::Ours, Convention::Paper] {
+        let mut s = base.clone().in_convention(convention);
+        s.layout = Layout::Unit;
+        let c = cpu::run(&s, &Progress::hidden());
+        let g = gpu.train(&s, &Progress::hidden()).unwrap();
+        // Sums in another order: rounding, which the largest learning rates amplify over 30
+        // steps (the workgroup layout's last losses differ as much, up to 2e-2, on the same cells).
+        let mut close = 0;
+        for (i, (a, b)) in c.stats.iter().zip(&g.stats).enumerate() {
+            let what = format!("{convention:?} cell {i}: {a:?} vs {b:?}");
+            assert!((a.loss0 / b.loss0 - 1.0).abs() < 1e-5, "{what}");
+            assert_eq!(a.div_step, b.div_step, "{what}");
+            if a.div_step < 0 {
+                let err = (a.last_loss / b.last_loss - 1.0).abs();
+                assert!(err < 5e-2, "{what}");
+                close += (err < 1e-5) as usize;
+            }
+        }
+        let trained = c.stats.iter().filter(|s| s.div_step < 0).count();
+        assert!(close * 10 >= trained * 8, "{convention:?}: {close} of {trained} within 1e-5");
+    }
+}
+
+#[test]
+fn the_unit_layout_refuses_data_beyond_its_uniform_buffer() {
+    let Some(mut gpu) = common::gpu() else { return };
+    let mut s = spec(
+        &Source::Seed(Shape { d: 64, width: 4, n: 300 }, 0),
+        Activation::Tanh,
+        &axis("lr0", 0.01, 1.0),
+        &axis("lr1", 0.01, 1.0),
+        (2, 2),
+        5,
+        [1.0, 1.0, 0.0],
+        (0, 0),
+        Default::default(),
+    )
+    .unwrap();
+    s.layout = downhill::nn::train::Layout::Unit;
+    let err = gpu.train(&s, &Progress::hidden()).unwrap_err().to_string();
+    assert!(err.contains("--layout") && err.contains("uniform buffer"), "{err}");
 }
 
 #[test]
@@ -377,7 +442,7 @@ fn the_command_writes_the_map_and_refuses_bad_input() {
         (vec!["--data", "70000"], "--data", "1 to 65536"),
         (vec!["--y", "lr0:0.1:1:log"], "--y", "already the x axis"),
         (vec!["--color", "loss"], "--color", "unexpected argument"),
-        (vec!["--layout", "warp"], "--layout", "possible values: invocation, workgroup"),
+        (vec!["--layout", "warp"], "--layout", "possible values: invocation, workgroup, unit"),
     ] {
         let mut all = args.clone();
         all.extend(["--res", "4", "--steps", "5", "--backend", "cpu"]);

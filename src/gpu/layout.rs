@@ -75,6 +75,10 @@ mod tests {
         let source = if file == "kernel" {
             let (l, o) = (&crate::landscape::LANDSCAPES[0], &crate::optimiser::OPTIMISERS[0]);
             crate::shader::compose(l, o).expect("kernel composes")
+        } else if file == "nn/train_unit" {
+            let shape = crate::nn::Shape { d: 16, width: 16, n: 272 };
+            let sizes = crate::nn::unit::UnitSizes::new(shape, crate::nn::Activation::Tanh, 1 << 16);
+            sizes.and_then(|s| s.source()).expect("unit kernel composes")
         } else {
             crate::shader::resolve(file, &crate::shader::source).expect("shader resolves")
         };
@@ -148,7 +152,7 @@ mod tests {
         );
         // The trainability kernels: `Stats` is read back as `CellStats`. (`Net` and `Phase`
         // twin `NetUniform` and `PhaseUniform`, private to `nn::gpu`, and are checked there.)
-        for file in ["nn/train", "nn/train_workgroup"] {
+        for file in ["nn/train", "nn/train_workgroup", "nn/train_unit"] {
             assert_layout(
                 &module(file),
                 "Stats",

@@ -97,16 +97,17 @@ impl GpuRunner {
         self.tile_cap = cells;
     }
 
-    /// Trains every cell of a trainability map (the pipeline is compiled on first use).
+    /// Trains every cell of a trainability map (each layout's pipeline, and the unit layout's
+    /// per network shape and activation, is compiled on first use).
     pub fn train(
         &mut self,
         spec: &crate::nn::train::TrainSpec,
         progress: &Progress,
     ) -> Result<crate::nn::train::TrainOutcomes, Error> {
-        if !self.nn.iter().any(|p| p.kind() == spec.layout) {
-            self.nn.push(crate::nn::gpu::NnPipeline::new(&self.ctx, spec.layout)?);
+        if !self.nn.iter().any(|p| p.matches(spec)) {
+            self.nn.push(crate::nn::gpu::NnPipeline::new(&self.ctx, spec)?);
         }
-        let pipeline = self.nn.iter().find(|p| p.kind() == spec.layout).expect("just compiled");
+        let pipeline = self.nn.iter().find(|p| p.matches(spec)).expect("just compiled");
         pipeline.run(&self.ctx, spec, progress)
     }
 

@@ -1,13 +1,17 @@
-//! The trainability kernel on the GPU (`shaders/nn/train.wgsl`): one invocation per cell, the
-//! data set in one read-only storage buffer shared by all, each cell's weights and residuals
-//! in storage. The grid is cut into tiles that fit the binding limits, and each tile's steps
-//! into dispatches of bounded work (state stays on the GPU between them).
+//! The trainability kernels on the GPU, in three layouts (`shaders/nn/train.wgsl`, one
+//! invocation per cell; `train_workgroup.wgsl`, one workgroup per cell; `train_unit.wgsl`, one
+//! invocation per hidden unit, compiled per network shape, see `super::unit`): the data set in
+//! one read-only storage buffer shared by all (and, for the unit layout, in a uniform buffer),
+//! each cell's weights (and residuals) in storage. The grid is cut into tiles that fit the
+//! binding limits, and each tile's steps into dispatches of bounded work (state stays on the
+//! GPU between them).
 
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
 
 use super::Shape;
 use super::train::{CellStats, Layout, TrainOutcomes, TrainSpec, WORKGROUP_MAX};
+use super::unit::UnitSizes;
 use crate::error::Error;
 use crate::gpu::context::GpuContext;
 use crate::gpu::dispatch::{dispatch_size, pack_aligned, read_mapped, record_dispatches, submit_and_wait};
@@ -79,6 +83,8 @@ pub struct NnPipeline {
     layout: wgpu::BindGroupLayout,
     pipeline: wgpu::ComputePipeline,
     kind: Layout,
+    /// The constants the unit layout's kernel was compiled with (its networks' shape).
+    unit: Option<UnitSizes>,
 }
 
 fn entry(binding: u32, ty: wgpu::BufferBindingType) -> wgpu::BindGroupLayoutEntry {
@@ -109,32 +115,38 @@ impl NnPipeline {
         self.kind
     }
 
-    /// Composes, validates and compiles the kernel of `kind`.
-    pub fn new(ctx: &GpuContext, kind: Layout) -> Result<NnPipeline, Error> {
-        let file = match kind {
-            Layout::Invocation => "nn/train",
-            Layout::Workgroup => "nn/train_workgroup",
+    /// Whether this pipeline trains `spec`: its layout, and for the unit layout, its
+    /// network's shape and activation (compiled in).
+    pub fn matches(&self, spec: &TrainSpec) -> bool {
+        self.kind == spec.layout
+            && self.unit.is_none_or(|u| u.shape == spec.data.shape && u.act == spec.activation)
+    }
+
+    /// Composes, validates and compiles the kernel of `spec`'s layout (for the unit layout,
+    /// specialised to its network's shape and activation, which it refuses, naming
+    /// `--layout`, if their data do not fit the uniform buffer).
+    pub fn new(ctx: &GpuContext, spec: &TrainSpec) -> Result<NnPipeline, Error> {
+        let kind = spec.layout;
+        let unit = match kind {
+            Layout::Unit => Some(UnitSizes::new(
+                spec.data.shape,
+                spec.activation,
+                ctx.limits.max_uniform_buffer_binding_size,
+            )?),
+            _ => None,
         };
-        let source = crate::shader::resolve(file, &crate::shader::source)?;
+        let source = match (kind, &unit) {
+            (Layout::Invocation, _) => crate::shader::resolve("nn/train", &crate::shader::source)?,
+            (Layout::Workgroup, _) => crate::shader::resolve("nn/train_workgroup", &crate::shader::source)?,
+            (Layout::Unit, u) => u.as_ref().expect("the unit layout's sizes").source()?,
+        };
         crate::shader::validate(&source)?;
         let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("downhill trainability kernel"),
             source: wgpu::ShaderSource::Wgsl(source.into()),
         });
-        use wgpu::BufferBindingType::{Storage, Uniform};
-        let layout = ctx.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("downhill trainability bindings"),
-            entries: &[
-                entry(0, Uniform),
-                entry_dynamic(1),
-                entry(2, Storage { read_only: true }),
-                entry(3, Storage { read_only: true }),
-                entry(4, Storage { read_only: false }),
-                entry(5, Storage { read_only: false }),
-                entry(6, Storage { read_only: false }),
-            ],
-        });
+        let layout = bind_group_layout(&ctx.device, unit.is_some());
         let pipeline_layout = ctx.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("downhill trainability layout"),
             bind_group_layouts: &[Some(&layout)],
@@ -154,7 +166,7 @@ impl NnPipeline {
         if let Some(e) = pollster::block_on(scope.pop()) {
             return Err(Error::Gpu(format!("compiling the trainability kernel: {e}")));
         }
-        Ok(NnPipeline { layout, pipeline, kind })
+        Ok(NnPipeline { layout, pipeline, kind, unit })
     }
 
     /// Trains every cell of `spec` with this pipeline's layout.
@@ -165,8 +177,8 @@ impl NnPipeline {
         progress: &Progress,
     ) -> Result<TrainOutcomes, Error> {
         self.check_fits(spec.data.shape)?;
-        let plan = NnPlan::new(ctx, spec);
-        let buffers = NnBuffers::new(ctx, &self.layout, spec, &plan, self.kind == Layout::Invocation);
+        let plan = NnPlan::new(ctx, spec, self.unit.as_ref());
+        let buffers = NnBuffers::new(ctx, &self.layout, spec, &plan, self.kind, self.unit.as_ref());
         let max_dim = ctx.limits.max_compute_workgroups_per_dimension;
         let cells = spec.cells() as u64;
         let mut out = Vec::with_capacity(cells as usize);
@@ -181,8 +193,16 @@ impl NnPipeline {
     }
 
     /// Refuses a network too large for this layout (the workgroup layout's shared arrays),
-    /// naming `--layout`.
+    /// or one this unit-layout pipeline was not compiled for, naming `--layout`.
     fn check_fits(&self, shape: Shape) -> Result<(), Error> {
+        if let Some(u) = self.unit
+            && u.shape != shape
+        {
+            return Err(Error::input(
+                "--layout",
+                format!("this unit-layout kernel was compiled for {:?}, not {shape:?}", u.shape),
+            ));
+        }
         let (max_p, max_n) = WORKGROUP_MAX;
         if self.kind == Layout::Workgroup && (shape.params() > max_p || shape.n > max_n) {
             return Err(Error::input(
@@ -199,8 +219,8 @@ impl NnPipeline {
 
     /// Every dispatch of the `tile` cells from `first` on, in order, each with the last step it
     /// completes, and the workgroup counts `(x, y)` of each dispatch. The invocation layout
-    /// cuts each step into phases over ranges (see the kernel); the workgroup layout runs whole
-    /// steps, as many per dispatch as the loop budget allows.
+    /// cuts each step into phases over ranges (see the kernel); the workgroup and unit layouts
+    /// run whole steps, as many per dispatch as the loop budget allows.
     fn dispatches(
         &self,
         spec: &TrainSpec,
@@ -232,9 +252,10 @@ impl NnPipeline {
                 list.push(phase(end - 1, 0, (t, end)));
                 t = end;
             }
-            // One workgroup per cell.
-            let wy = tile.div_ceil(max_dim);
-            (list, (tile.div_ceil(wy), wy))
+            // One workgroup per cell, or per `nets` cells (unit layout).
+            let groups = tile.div_ceil(self.unit.map_or(1, |u| u.nets as u32));
+            let wy = groups.div_ceil(max_dim);
+            (list, (groups.div_ceil(wy), wy))
         }
     }
 
@@ -294,13 +315,14 @@ struct NnPlan {
     pass1: Vec<(u32, u32)>,
     /// The ranges of batch points of one step's pass 2 (gradient) dispatches.
     pass2: Vec<(u32, u32)>,
-    /// Steps per dispatch of the workgroup layout.
+    /// Steps per dispatch of the workgroup and unit layouts.
     steps_per_dispatch: u32,
 }
 
 impl NnPlan {
-    /// The plan for `spec` under `ctx`'s limits and loop budget.
-    fn new(ctx: &GpuContext, spec: &TrainSpec) -> NnPlan {
+    /// The plan for `spec` under `ctx`'s limits and loop budget (`unit`: the unit layout's
+    /// sizes, which set its steps per dispatch).
+    fn new(ctx: &GpuContext, spec: &TrainSpec, unit: Option<&UnitSizes>) -> NnPlan {
         let shape = spec.data.shape;
         let params = shape.params() as u64;
         let (n, d, w) = (shape.n as u64, shape.d as u64, shape.width as u64);
@@ -320,7 +342,10 @@ impl NnPlan {
             + batch.div_ceil(block) * (w * (d + 1) + share(params) * block + 1)
             + 3 * share(params)
             + 16;
-        let steps_per_dispatch = (budget / per_step).clamp(1, spec.steps.max(1) as u64) as u32;
+        let steps_per_dispatch = match unit {
+            Some(u) => u.steps_per_dispatch(budget, spec.steps),
+            None => (budget / per_step).clamp(1, spec.steps.max(1) as u64) as u32,
+        };
         NnPlan { params, n, tile_max, pass1, pass2, steps_per_dispatch }
     }
 }
@@ -359,6 +384,8 @@ impl NetUniform {
 struct NnBuffers {
     /// The net uniform, the data and the axes, kept alive with the bind group that reads them.
     _inputs: [wgpu::Buffer; 3],
+    /// The unit layout's data uniform (X and Y, padded: [`UnitSizes::uniform_data`]).
+    _unit_data: Option<wgpu::Buffer>,
     /// One [`PhaseUniform`] per dispatch of a submit, [`NnBuffers::align`] bytes apart.
     phases: wgpu::Buffer,
     /// The dynamic offset between consecutive phase uniforms.
@@ -372,32 +399,21 @@ struct NnBuffers {
 }
 
 impl NnBuffers {
-    /// Uploads `spec`'s uniform, data and axes and allocates the rest for `plan`; `invocation`
-    /// keeps gradients and residuals in storage too (the workgroup layout keeps only the
-    /// weights there between dispatches).
+    /// Uploads `spec`'s uniform, data and axes and allocates the rest for `plan`; the
+    /// invocation layout (`kind`) keeps gradients and residuals in storage too (the others
+    /// keep only the weights there between dispatches); the unit layout (`unit`) reads its
+    /// data from a uniform buffer as well.
     fn new(
         ctx: &GpuContext,
         layout: &wgpu::BindGroupLayout,
         spec: &TrainSpec,
         plan: &NnPlan,
-        invocation: bool,
+        kind: Layout,
+        unit: Option<&UnitSizes>,
     ) -> NnBuffers {
         let device = &ctx.device;
-        let init = |label: &str, contents: &[u8], usage| {
-            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents,
-                usage,
-            })
-        };
-        let uniform = NetUniform::new(spec);
-        let net = init("downhill net uniform", bytemuck::bytes_of(&uniform), wgpu::BufferUsages::UNIFORM);
-        let data = &spec.data;
-        let all: Vec<f32> = data.x.iter().chain(&data.y).chain(&data.w0).chain(&data.w1).copied().collect();
-        let data_buf = init("downhill net data", bytemuck::cast_slice(&all), wgpu::BufferUsages::STORAGE);
-        let mut axes = spec.x.centres();
-        axes.extend(spec.y.centres());
-        let axes_buf = init("downhill net axes", bytemuck::cast_slice(&axes), wgpu::BufferUsages::STORAGE);
+        let invocation = kind == Layout::Invocation;
+        let (inputs, unit_data) = upload_inputs(device, spec, unit);
         let make = |label: &str, size: u64, usage| {
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
@@ -434,41 +450,103 @@ impl NnBuffers {
             stats_bytes,
             wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         );
-        let inputs = [net, data_buf, axes_buf];
         let state = [weights, resid];
-        let bind_group = bind(device, layout, &inputs, &phases, &state, &stats);
-        NnBuffers { _inputs: inputs, phases, align, _state: state, stats, staging, bind_group }
+        let bind_group = bind(device, layout, &inputs, unit_data.as_ref(), &phases, &state, &stats);
+        NnBuffers {
+            _inputs: inputs,
+            _unit_data: unit_data,
+            phases,
+            align,
+            _state: state,
+            stats,
+            staging,
+            bind_group,
+        }
     }
 }
 
+/// Uploads `spec`'s net uniform, data (X, Y, W0, W1) and axes, and for the unit layout its
+/// data uniform.
+fn upload_inputs(
+    device: &wgpu::Device,
+    spec: &TrainSpec,
+    unit: Option<&UnitSizes>,
+) -> ([wgpu::Buffer; 3], Option<wgpu::Buffer>) {
+    let init = |label: &str, contents: &[u8], usage| {
+        device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents, usage })
+    };
+    let uniform = NetUniform::new(spec);
+    let net = init("downhill net uniform", bytemuck::bytes_of(&uniform), wgpu::BufferUsages::UNIFORM);
+    let data = &spec.data;
+    let all: Vec<f32> = data.x.iter().chain(&data.y).chain(&data.w0).chain(&data.w1).copied().collect();
+    let data_buf = init("downhill net data", bytemuck::cast_slice(&all), wgpu::BufferUsages::STORAGE);
+    let mut axes = spec.x.centres();
+    axes.extend(spec.y.centres());
+    let axes_buf = init("downhill net axes", bytemuck::cast_slice(&axes), wgpu::BufferUsages::STORAGE);
+    let unit_data = unit.map(|u| {
+        let contents = u.uniform_data(data);
+        init("downhill net unit data", bytemuck::cast_slice(&contents), wgpu::BufferUsages::UNIFORM)
+    });
+    ([net, data_buf, axes_buf], unit_data)
+}
+
+/// The kernels' bind group layout: the net uniform, the phase uniforms (dynamic offset), the
+/// data and axes, the weights, residuals and statistics, and with `unit` the unit layout's data
+/// uniform (binding 7).
+fn bind_group_layout(device: &wgpu::Device, unit: bool) -> wgpu::BindGroupLayout {
+    use wgpu::BufferBindingType::{Storage, Uniform};
+    let mut entries = vec![
+        entry(0, Uniform),
+        entry_dynamic(1),
+        entry(2, Storage { read_only: true }),
+        entry(3, Storage { read_only: true }),
+        entry(4, Storage { read_only: false }),
+        entry(5, Storage { read_only: false }),
+        entry(6, Storage { read_only: false }),
+    ];
+    if unit {
+        entries.push(entry(7, Uniform));
+    }
+    device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some("downhill trainability bindings"),
+        entries: &entries,
+    })
+}
+
 /// The kernel's bind group: the net uniform, the phase uniforms (one at a time, through a
-/// dynamic offset), the data and axes, the weights, the residuals and the statistics.
+/// dynamic offset), the data and axes, the weights, the residuals and the statistics, and the
+/// unit layout's data uniform where there is one.
 fn bind(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
     [net, data, axes]: &[wgpu::Buffer; 3],
+    unit_data: Option<&wgpu::Buffer>,
     phases: &wgpu::Buffer,
     [weights, resid]: &[wgpu::Buffer; 2],
     stats: &wgpu::Buffer,
 ) -> wgpu::BindGroup {
+    let mut entries = vec![
+        wgpu::BindGroupEntry { binding: 0, resource: net.as_entire_binding() },
+        wgpu::BindGroupEntry {
+            binding: 1,
+            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: phases,
+                offset: 0,
+                size: wgpu::BufferSize::new(size_of::<PhaseUniform>() as u64),
+            }),
+        },
+        wgpu::BindGroupEntry { binding: 2, resource: data.as_entire_binding() },
+        wgpu::BindGroupEntry { binding: 3, resource: axes.as_entire_binding() },
+        wgpu::BindGroupEntry { binding: 4, resource: weights.as_entire_binding() },
+        wgpu::BindGroupEntry { binding: 5, resource: resid.as_entire_binding() },
+        wgpu::BindGroupEntry { binding: 6, resource: stats.as_entire_binding() },
+    ];
+    if let Some(u) = unit_data {
+        entries.push(wgpu::BindGroupEntry { binding: 7, resource: u.as_entire_binding() });
+    }
     device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some("downhill trainability bind group"),
         layout,
-        entries: &[
-            wgpu::BindGroupEntry { binding: 0, resource: net.as_entire_binding() },
-            wgpu::BindGroupEntry {
-                binding: 1,
-                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                    buffer: phases,
-                    offset: 0,
-                    size: wgpu::BufferSize::new(size_of::<PhaseUniform>() as u64),
-                }),
-            },
-            wgpu::BindGroupEntry { binding: 2, resource: data.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 3, resource: axes.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 4, resource: weights.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 5, resource: resid.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 6, resource: stats.as_entire_binding() },
-        ],
+        entries: &entries,
     })
 }

@@ -20,6 +20,7 @@ pub mod scalar;
 pub mod sharpness;
 pub mod single;
 pub mod train;
+pub mod unit;
 
 use std::io::Read;
 use std::path::Path;

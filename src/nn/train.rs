@@ -69,6 +69,20 @@ pub enum Layout {
     /// and residuals in workgroup memory; for networks with at most 544 parameters and 512
     /// data points.
     Workgroup,
+    /// One invocation per hidden unit (`shaders/nn/train_unit.wgsl`), `ceil(64 / width)`
+    /// networks per workgroup, each unit's weights and gradient in registers for the whole
+    /// dispatch, the data in a uniform buffer (at most 64 KiB), one pipeline per network shape;
+    /// built for real GPUs.
+    Unit,
+}
+
+impl Layout {
+    /// The layout a command uses where none is given: [`Layout::Unit`] for a network whose
+    /// data fit its uniform buffer (it ran 3x faster than [`Layout::Invocation`] on lavapipe),
+    /// else [`Layout::Invocation`] (the type's default, bit for bit the CPU twin's).
+    pub fn default_for(shape: super::Shape) -> Layout {
+        if super::unit::UnitSizes::fits(shape) { Layout::Unit } else { Layout::Invocation }
+    }
 }
 
 pub use crate::spec::Precision;

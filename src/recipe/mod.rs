@@ -237,7 +237,8 @@ pub struct Recipe {
     /// Trainability: seed of the minibatch positions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch_seed: Option<u32>,
-    /// Trainability: the GPU kernel's layout, `invocation` (default) or `workgroup`.
+    /// Trainability: the GPU kernel's layout, `invocation`, `workgroup` or `unit` (default:
+    /// `unit` where the network's data fit it, else `invocation`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layout: Option<crate::nn::train::Layout>,
     /// Trainability: `f32` (default) or `f64` (on the CPU, for deep zooms).

@@ -414,7 +414,7 @@ impl Recipe {
                 self.precision.unwrap_or_default(),
             )
             .map(|mut s| {
-                s.layout = self.layout.unwrap_or_default();
+                s.layout = self.layout.unwrap_or_else(|| crate::nn::train::Layout::default_for(s.data.shape));
                 s.in_convention(convention)
             })
         };
