@@ -101,7 +101,8 @@ def run_downhill(binary, args, prefix, repeats, max_run_s, label):
         pre = f"{prefix}_r{r}"
         cmd = [binary] + [pre if a == prefix else a for a in args]
         t0 = time.perf_counter()
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env = dict(os.environ, DOWNHILL_TIMINGS="1")
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         wall = time.perf_counter() - t0
         if p.returncode != 0:
             log(f"FAILED ({p.returncode}): {shell_quote(cmd)}\n{p.stderr[-3000:]}")
@@ -112,14 +113,15 @@ def run_downhill(binary, args, prefix, repeats, max_run_s, label):
         log(f"  downhill {label} run {r + 1}: whole process {wall:.3f} s; tool's run "
             f"{meta.get('run_seconds', float('nan')):.3f} s = {rate:.3e} traj-steps/s (JSON); "
             f"backend: {meta.get('backend')}")
-        runs.append(dict(wall=wall, meta=meta, cmd=cmd, prefix=pre))
+        timings = [line.split("timings: ", 1)[1] for line in p.stderr.splitlines() if "timings: " in line]
+        runs.append(dict(wall=wall, meta=meta, cmd=cmd, prefix=pre, timings=(timings or [""])[-1]))
         if max_run_s and wall > max_run_s:
             if r + 1 < repeats:
                 log(f"  (run took longer than MAX_RUN_S={max_run_s:g} s: no more repeats)")
             break
     best = min(runs, key=lambda x: x["wall"])
     return dict(walls=[x["wall"] for x in runs], best_wall=best["wall"], meta=best["meta"],
-                cmd=best["cmd"], prefix=best["prefix"])
+                cmd=best["cmd"], prefix=best["prefix"], timings=best["timings"])
 
 
 # ----------------------------------------------------------------------------------------
@@ -454,7 +456,10 @@ def cmd_gpu():
     # compares them.
     layouts = os.environ.get("LAYOUTS", "invocation,workgroup,unit").split(",")
     runs = [(w, lay) for w in workloads for lay in (layouts if w == "train" else [None])]
-    rows, commands, backends = [], [], set()
+    # The kernels' own rate: the 2-D workloads once more with MARGIN times the steps; the
+    # steps added over the run time added (fixed costs cancel).
+    margin = env_int("MARGIN", 10)
+    rows, commands, backends, spent, marginal = [], [], set(), [], []
     for w, lay in runs:
         res = nn_res if w == "train" else n
         steps = nn_steps if w == "train" else WORKLOADS[w]["steps"]
@@ -480,6 +485,9 @@ def cmd_gpu():
         runs_note = "" if len(d["walls"]) == repeats else f" ({len(d['walls'])} run)"
         rows.append(f"| {label} | {d['best_wall']:.3f}{runs_note} | {meta.get('run_seconds', float('nan')):.3f} | "
                     f"{sci(rate)} | {sci(flops)} | {sci(gflops)} | {pct(frac)} |")
+        spent.append(f"- {label}: {d['timings'] or 'not reported'}")
+        if w != "train" and margin > 1:
+            marginal.append(marginal_row(binary, args, prefix, w, label, steps, margin, meta, peak, max_run_s))
         # clean up the big outputs as we go (4096x4096 maps are hundreds of MB)
         for r in range(repeats):
             for ext in ("png", "npz", "json", "basins.csv"):
@@ -499,9 +507,42 @@ def cmd_gpu():
           "GFLOP/s counted | fraction of FP32 peak |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
+    if marginal:
+        print(f"\nThe kernels' own rate: each 2-D workload again with {margin}x the steps; the steps "
+              "added (steps_run, up to divergence) over the run time added, so start-up, upload and "
+              "readback cancel.\n")
+        print("| workload | steps | run s | marginal rate (traj-steps/s) | GFLOP/s counted | "
+              "fraction of FP32 peak |")
+        print("|---|---:|---:|---:|---:|---:|")
+        print("\n".join(marginal))
+    print("\nWhere the whole process's time went (best run, `DOWNHILL_TIMINGS=1`):\n")
+    print("\n".join(spent))
     print("\nCommands (PREFIX = a temp dir's file prefix):\n")
     for w, c in commands:
         print(f"- {w}: `{c}`")
+
+
+def marginal_row(binary, args, prefix, w, label, steps, margin, meta, peak, max_run_s):
+    """One row of the marginal-rate table: `args` run once with `margin` times the steps."""
+    long_args = [prefix + "_long" if a == prefix else a for a in args]
+    long_args[long_args.index("--steps") + 1] = str(steps * margin)
+    log(f"== {w} with {steps * margin} steps (marginal rate)")
+    d = run_downhill(binary, long_args, prefix + "_long", 1, max_run_s, w)
+    if d is None:
+        return f"| {label} | {steps * margin} | FAILED | - | - | - |"
+    long = d["meta"]
+    for ext in ("png", "npz", "json", "basins.csv", "crossing.csv"):
+        try:
+            os.remove(f"{d['prefix']}.{ext}")
+        except FileNotFoundError:
+            pass
+    added_steps = long.get("steps_run", 0) - meta.get("steps_run", 0)
+    added_s = long.get("run_seconds", 0.0) - meta.get("run_seconds", 0.0)
+    rate = added_steps / added_s if added_s > 0 and added_steps > 0 else None
+    gflops = rate * WORKLOADS[w]["flops"] / 1e9 if rate else None
+    frac = gflops / peak if gflops and peak else None
+    return (f"| {label} | {steps * margin} | {long.get('run_seconds', float('nan')):.3f} | {sci(rate)} | "
+            f"{sci(gflops)} | {pct(frac)} |")
 
 
 def with_work_dir(mode, run):

@@ -19,11 +19,14 @@
 #   GFLOP/s counted   run rate x counted FLOPs per step (W1 10, W2a 5, W3 36 as in the peers'
 #                     README; trainability: the tool's own flops_per_s / traj_steps_per_s from its JSON);
 #   fraction of peak  GFLOP/s counted over the GPU's FP32 peak.
+# A second table gives the kernels' own rate: W1, W2a and W3 run once more with MARGIN times
+# the steps, and the steps added over the run time added (fixed costs cancel). A list after
+# it says where each whole process's time went, phase by phase (DOWNHILL_TIMINGS=1).
 # The FP32 peak comes from PEAK_GFLOPS, else from the GPU's name (nvidia-smi) in the table
 # below; an unknown GPU without PEAK_GFLOPS gets no fraction.
 #
 # Settings (environment): N=4096, NN_RES=512, NN_STEPS=500, DOWNHILL=target/release/downhill,
-# BACKEND=gpu, REPEATS=3, MAX_RUN_S=120 (a run longer than this is not repeated),
+# BACKEND=gpu, REPEATS=3, MAX_RUN_S=30 (a run longer than this is not repeated), MARGIN=10,
 # WORKLOADS=W1,W2a,W3,train, LAYOUTS=invocation,workgroup,unit (the trainability row runs once
 # per GPU kernel layout, --layout), PEAK_GFLOPS, PYTHON=python3, KEEP=1 keeps the outputs' temp dir.
 set -euo pipefail
@@ -35,7 +38,8 @@ export NN_RES="${NN_RES:-512}"
 export NN_STEPS="${NN_STEPS:-500}"
 export BACKEND="${BACKEND:-gpu}"
 export REPEATS="${REPEATS:-3}"
-export MAX_RUN_S="${MAX_RUN_S:-120}"
+export MAX_RUN_S="${MAX_RUN_S:-30}"
+export MARGIN="${MARGIN:-10}"
 export WORKLOADS="${WORKLOADS:-W1,W2a,W3,train}"
 export LAYOUTS="${LAYOUTS:-invocation,workgroup,unit}"
 PYTHON="${PYTHON:-python3}"

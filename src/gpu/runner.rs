@@ -105,7 +105,9 @@ impl GpuRunner {
         progress: &Progress,
     ) -> Result<crate::nn::train::TrainOutcomes, Error> {
         if !self.nn.iter().any(|p| p.matches(spec)) {
+            crate::timings::lap("run");
             self.nn.push(crate::nn::gpu::NnPipeline::new(&self.ctx, spec)?);
+            crate::timings::lap("pipeline");
         }
         let pipeline = self.nn.iter().find(|p| p.matches(spec)).expect("just compiled");
         pipeline.run(&self.ctx, spec, progress)

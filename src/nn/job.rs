@@ -320,6 +320,7 @@ fn run_frame(
     let out = train(backend, spec, &progress)?;
     progress.finish();
     let run_seconds = started.elapsed().as_secs_f64();
+    crate::timings::lap("run");
     // Rates count the steps run: a network stops when it diverges (under the paper's
     // convention, when its loss is no longer finite).
     let (steps_run, updates) = either!(&out, o => (o.steps_run(spec.steps), o.updates_run(spec.steps)));
@@ -529,11 +530,13 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
     for (label, spec) in &job.frames {
         frames.push(run_frame(backend, job, spec, label)?);
     }
+    crate::timings::lap("analysis and colour");
     crate::picture::check_animation(job.style.format, frames.len() > 1)?;
     let scenes: Vec<Scene> =
         frames.iter_mut().map(|f| std::mem::replace(&mut f.scene, Scene::blank(0, 0, [0; 3]))).collect();
     let image = Image::paint(&scenes, job.style.format, &job.png_text);
     drop(scenes);
+    crate::timings::lap("frame");
     let target = job.style.format.target(&job.prefix, "");
     let (width, height) = image.size();
     let first = &frames[0];
@@ -573,6 +576,7 @@ pub fn run_train(backend: &mut Backend, job: &TrainJob) -> Result<Report, Error>
     let text = serde_json::to_string_pretty(&meta).expect("metadata is plain JSON");
     set.text(&with_ext(&job.prefix, "json"), &(text + "\n"))?;
     let files = set.commit()?;
+    crate::timings::lap("write");
     let run_seconds: f64 = frames.iter().map(|f| f.run_seconds).sum();
     let work: f64 = frames.iter().map(|f| f.steps_run as f64).sum();
     let summary = if frames.len() == 1 {
