@@ -4,6 +4,7 @@
 //! ([`RunFolder`]), and every N-th band run by one of N shards of an array job ([`Shard`]).
 
 use std::fs;
+use std::io::{Read, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -315,15 +316,28 @@ impl RunFolder {
     /// The saved outcomes of the tile covering `rows` of a grid with `cols` columns, if that
     /// tile finished (a damaged file counts as not finished).
     pub fn load(&self, rows: &Range<u32>, cols: u32) -> Option<Outcomes> {
-        let bytes = fs::read(self.tile_path(rows)).ok()?;
-        decode_tile(&bytes, cols, rows.len() as u32)
+        let mut band = Outcomes::default();
+        self.load_into(rows, cols, &mut band).then_some(band)
+    }
+
+    /// [`RunFolder::load`] into `band`, reusing its buffers (a pass over a streamed map reads
+    /// every tile; a fresh buffer per tile costs its pages anew): whether the tile was whole.
+    pub fn load_into(&self, rows: &Range<u32>, cols: u32, band: &mut Outcomes) -> bool {
+        let Ok(file) = fs::File::open(self.tile_path(rows)) else { return false };
+        let len = file.metadata().map_or(0, |m| m.len());
+        read_tile(std::io::BufReader::with_capacity(1 << 16, file), len, (cols, rows.len() as u32), band)
     }
 
     /// Saves a finished tile's outcomes (atomically: written beside, then renamed).
     pub fn save(&self, rows: &Range<u32>, out: &Outcomes) -> Result<(), Error> {
         let path = self.tile_path(rows);
         let tmp = path.with_extension(format!("{}.part", std::process::id()));
-        fs::write(&tmp, encode_tile(out))
+        fs::File::create(&tmp)
+            .and_then(|f| {
+                let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+                write_tile(&mut w, out)?;
+                w.flush()
+            })
             .and_then(|()| fs::rename(&tmp, &path))
             .map_err(|e| Error::Write { path: path.clone(), source: e })?;
         if let Some(ms) = std::env::var(TILE_STALL_ENV).ok().and_then(|v| v.parse().ok()) {
@@ -355,48 +369,51 @@ impl RunFolder {
     }
 }
 
-/// A tile's outcomes as bytes: magic, columns, rows, steps computed (`u64::MAX` where not
+/// Writes a tile's outcomes: magic, columns, rows, steps computed (`u64::MAX` where not
 /// counted), then x, y, loss (f32) and div_step, conv_step (i32), little-endian.
-fn encode_tile(out: &Outcomes) -> Vec<u8> {
-    let mut b = Vec::with_capacity(24 + 20 * out.len());
-    b.extend_from_slice(TILE_MAGIC);
-    b.extend_from_slice(&out.cols.to_le_bytes());
-    b.extend_from_slice(&out.rows.to_le_bytes());
-    b.extend_from_slice(&out.steps_computed.unwrap_or(u64::MAX).to_le_bytes());
+fn write_tile(w: &mut dyn Write, out: &Outcomes) -> std::io::Result<()> {
+    w.write_all(TILE_MAGIC)?;
+    w.write_all(&out.cols.to_le_bytes())?;
+    w.write_all(&out.rows.to_le_bytes())?;
+    w.write_all(&out.steps_computed.unwrap_or(u64::MAX).to_le_bytes())?;
     for v in [&out.x, &out.y, &out.loss] {
-        v.iter().for_each(|f| b.extend_from_slice(&f.to_le_bytes()));
+        crate::output::write_le(w, v, f32::to_le_bytes)?;
     }
     for v in [&out.div_step, &out.conv_step] {
-        v.iter().for_each(|i| b.extend_from_slice(&i.to_le_bytes()));
+        crate::output::write_le(w, v, i32::to_le_bytes)?;
     }
-    b
+    Ok(())
 }
 
-/// [`encode_tile`] backwards; `None` unless the bytes are a whole tile of `cols x rows`.
-fn decode_tile(b: &[u8], cols: u32, rows: u32) -> Option<Outcomes> {
+/// [`write_tile`] backwards, from `r` holding `len` bytes, into `band`'s buffers; false
+/// unless they are a whole tile of `cols x rows`.
+fn read_tile(mut r: impl Read, len: u64, (cols, rows): (u32, u32), band: &mut Outcomes) -> bool {
     let n = cols as usize * rows as usize;
-    if b.len() != 24 + 20 * n || &b[..8] != TILE_MAGIC {
-        return None;
+    let mut head = [0u8; 24];
+    if len != 24 + 20 * n as u64 || r.read_exact(&mut head).is_err() || &head[..8] != TILE_MAGIC {
+        return false;
     }
-    let word = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"));
+    let word = |at: usize| u32::from_le_bytes(head[at..at + 4].try_into().expect("4 bytes"));
     if word(8) != cols || word(12) != rows {
-        return None;
+        return false;
     }
-    let computed = u64::from_le_bytes(b[16..24].try_into().expect("8 bytes"));
-    let column = |k: usize| &b[24 + 4 * n * k..24 + 4 * n * (k + 1)];
-    let floats =
-        |k| column(k).chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4"))).collect();
-    let ints = |k| column(k).chunks_exact(4).map(|c| i32::from_le_bytes(c.try_into().expect("4"))).collect();
-    Some(Outcomes {
-        cols,
-        rows,
-        x: floats(0),
-        y: floats(1),
-        loss: floats(2),
-        div_step: ints(3),
-        conv_step: ints(4),
-        steps_computed: (computed != u64::MAX).then_some(computed),
-    })
+    let computed = u64::from_le_bytes(head[16..24].try_into().expect("8 bytes"));
+    (band.cols, band.rows) = (cols, rows);
+    band.steps_computed = (computed != u64::MAX).then_some(computed);
+    // Straight into the buffers, then (on big-endian hosts only) each word from little-endian.
+    let mut read = |words: &mut [u32]| {
+        r.read_exact(bytemuck::cast_slice_mut(words)).map(|()| words.iter_mut().for_each(|w| *w = u32::from_le(*w)))
+    };
+    let mut ok = true;
+    for v in [&mut band.x, &mut band.y, &mut band.loss] {
+        v.resize(n, 0.0);
+        ok = ok && read(bytemuck::cast_slice_mut(v)).is_ok();
+    }
+    for v in [&mut band.div_step, &mut band.conv_step] {
+        v.resize(n, 0);
+        ok = ok && read(bytemuck::cast_slice_mut(v)).is_ok();
+    }
+    ok
 }
 
 #[cfg(test)]
@@ -483,15 +500,20 @@ mod tests {
             conv_step: vec![4, -1],
             steps_computed: Some(99),
         };
-        let b = encode_tile(&out);
-        let back = decode_tile(&b, 2, 1).unwrap();
+        let mut b = Vec::new();
+        write_tile(&mut b, &out).unwrap();
+        let decode = |b: &[u8], cols, rows| {
+            let mut band = Outcomes::default();
+            read_tile(b, b.len() as u64, (cols, rows), &mut band).then_some(band)
+        };
+        let back = decode(&b, 2, 1).unwrap();
         assert_eq!(back.x[0], 1.0);
         assert!(back.x[1].is_nan());
         assert_eq!(
             (back.div_step, back.conv_step, back.steps_computed),
             (out.div_step, out.conv_step, Some(99))
         );
-        assert!(decode_tile(&b[..b.len() - 1], 2, 1).is_none());
-        assert!(decode_tile(&b, 1, 2).is_none());
+        assert!(decode(&b[..b.len() - 1], 2, 1).is_none());
+        assert!(decode(&b, 1, 2).is_none());
     }
 }

@@ -50,16 +50,18 @@ impl Bands for Cells {
         match self {
             Cells::Whole(out) => out.each(f),
             Cells::Tiles { folder, plan, cols } => {
+                // One band's buffers for the whole pass.
+                let mut band = Outcomes::default();
                 for t in 0..plan.tiles() {
                     let rows = plan.rows_of(t);
-                    let band = folder.load(&rows, *cols).ok_or_else(|| {
-                        Error::System(format!(
+                    if !folder.load_into(&rows, *cols, &mut band) {
+                        return Err(Error::System(format!(
                             "the finished tile of rows {}..{} in {} could not be read back",
                             rows.start,
                             rows.end,
                             folder.dir().display()
-                        ))
-                    })?;
+                        )));
+                    }
                     f(rows.start, &band);
                 }
                 Ok(())
