@@ -31,7 +31,7 @@
 //! cells per pixel. Default basin maps at 100 steps on the CPU measured 3.39 GB at 8192² (a
 //! picture of 8192² pixels) and 4.59 GB at 12288² (6144² pixels); solved for both, a cell's
 //! data costs 24 B and a picture's pixel 26 B. Since then a figure's only map of more than one
-//! tile that would take more than half the memory available ([`streams`]) streams from its run folder, holding its labels (4 B a cell) rather than its outcomes,
+//! tile that would take more than a quarter of the memory available ([`streams`]) streams from its run folder, holding its labels (4 B a cell) rather than its outcomes,
 //! and contour lines are drawn a strip at a time: 1.04 GB at 8192² and 1.83 GB at 16384² (both
 //! with 8192² pixels), so such a map costs 4 B a cell and a pixel about 11 B. The constants
 //! below round the measurements up by a half or more, for allocator slack, `Vec` growth and
@@ -106,23 +106,26 @@ fn map_bytes_with(cols: u32, rows: u32, maps: u32, stream_cells: u64) -> u64 {
 /// Whether a figure's only map (`maps == 1`) of `cols` x `rows` cells, more than one row,
 /// streams from its run folder (its analysis, picture and `.npz` reading it back a tile at a
 /// time, holding only its labels) instead of being held whole. It streams where holding it
-/// whole would take more than half the host memory available now ([`stream_cells`];
-/// [`STREAM_CELLS_ENV`] sets the cell count instead). Holding a map is much faster: W3 at
-/// 4096x4096 on the CPU took 6.7 s streamed and 2.2 s held, with the same outputs.
+/// whole would take more than a quarter of the host memory available now ([`stream_cells`];
+/// [`STREAM_CELLS_ENV`] sets the cell count instead). Holding a map is somewhat faster where
+/// it fits comfortably (a 8192x8192 basin map, 100 steps: 14.3 s held in 2.4 GB, 16.6 s
+/// streamed in 1.1 GB); beyond that streaming costs little time and much less memory
+/// (16384x16384: 62 s in 1.8 GB streamed, 67 s in 7.3 GB held).
 pub fn streams(cols: u32, rows: u32, maps: u32) -> bool {
     maps == 1 && rows > 1 && cols as u64 * rows as u64 > stream_cells()
 }
 
 /// Most cells a figure's only map may have and still be held whole: [`STREAM_CELLS_ENV`],
 /// else as many as [`FIRST_MAP_BYTES_PER_CELL`] each (with their picture, at most
-/// [`crate::render::heatmap::MAX_SIDE`] pixels a side) fit in half the memory available.
+/// [`crate::render::heatmap::MAX_SIDE`] pixels a side) fit in a quarter of the memory
+/// available.
 pub fn stream_cells() -> u64 {
     if let Some(cells) = std::env::var(STREAM_CELLS_ENV).ok().and_then(|v| v.trim().parse::<u64>().ok()) {
         return cells;
     }
     let side = crate::render::heatmap::MAX_SIDE as u64;
     let picture = side * side * IMAGE_BYTES_PER_PIXEL;
-    (available() / 2).saturating_sub(picture) / FIRST_MAP_BYTES_PER_CELL
+    (available() / 4).saturating_sub(picture) / FIRST_MAP_BYTES_PER_CELL
 }
 
 /// Refuses `maps` maps of `cols` x `rows` cells that would not fit in the memory available

@@ -402,7 +402,8 @@ fn read_tile(mut r: impl Read, len: u64, (cols, rows): (u32, u32), band: &mut Ou
     band.steps_computed = (computed != u64::MAX).then_some(computed);
     // Straight into the buffers, then (on big-endian hosts only) each word from little-endian.
     let mut read = |words: &mut [u32]| {
-        r.read_exact(bytemuck::cast_slice_mut(words)).map(|()| words.iter_mut().for_each(|w| *w = u32::from_le(*w)))
+        r.read_exact(bytemuck::cast_slice_mut(words))
+            .map(|()| words.iter_mut().for_each(|w| *w = u32::from_le(*w)))
     };
     let mut ok = true;
     for v in [&mut band.x, &mut band.y, &mut band.loss] {
