@@ -216,11 +216,11 @@ fn the_gpu_agrees_with_the_twin() {
     }
 }
 
-#[test]
-fn the_workgroup_layout_refuses_networks_too_big_for_workgroup_memory() {
-    let Some(mut gpu) = common::gpu() else { return };
+/// The GPU's refusal of a 2x2 map of a network of `shape` in `layout`, or `None` without a GPU.
+fn refusal(shape: Shape, layout: downhill::nn::train::Layout) -> Option<String> {
+    let mut gpu = common::gpu()?;
     let mut s = spec(
-        &Source::Seed(Shape { d: 32, width: 32, n: 40 }, 0),
+        &Source::Seed(shape, 0),
         Activation::Tanh,
         &axis("lr0", 0.01, 1.0),
         &axis("lr1", 0.01, 1.0),
@@ -231,8 +231,14 @@ fn the_workgroup_layout_refuses_networks_too_big_for_workgroup_memory() {
         Default::default(),
     )
     .unwrap();
-    s.layout = downhill::nn::train::Layout::Workgroup;
-    let err = gpu.train(&s, &Progress::hidden()).unwrap_err().to_string();
+    s.layout = layout;
+    Some(gpu.train(&s, &Progress::hidden()).unwrap_err().to_string())
+}
+
+#[test]
+fn the_workgroup_layout_refuses_networks_too_big_for_workgroup_memory() {
+    let shape = Shape { d: 32, width: 32, n: 40 };
+    let Some(err) = refusal(shape, downhill::nn::train::Layout::Workgroup) else { return };
     assert!(err.contains("--layout") && err.contains("544 parameters"), "{err}");
 }
 
@@ -280,21 +286,8 @@ fn the_unit_layout_agrees_with_the_twin_on_a_ragged_shape_and_tile() {
 
 #[test]
 fn the_unit_layout_refuses_data_beyond_its_uniform_buffer() {
-    let Some(mut gpu) = common::gpu() else { return };
-    let mut s = spec(
-        &Source::Seed(Shape { d: 64, width: 4, n: 300 }, 0),
-        Activation::Tanh,
-        &axis("lr0", 0.01, 1.0),
-        &axis("lr1", 0.01, 1.0),
-        (2, 2),
-        5,
-        [1.0, 1.0, 0.0],
-        (0, 0),
-        Default::default(),
-    )
-    .unwrap();
-    s.layout = downhill::nn::train::Layout::Unit;
-    let err = gpu.train(&s, &Progress::hidden()).unwrap_err().to_string();
+    let shape = Shape { d: 64, width: 4, n: 300 };
+    let Some(err) = refusal(shape, downhill::nn::train::Layout::Unit) else { return };
     assert!(err.contains("--layout") && err.contains("uniform buffer"), "{err}");
 }
 
