@@ -436,13 +436,16 @@ fn draw_adam(job: &TrainJob, a: &AdamSpec, rows: &[Row]) -> (Image, bool) {
         ],
         &lines,
         ChartText {
-            title: format!("sharpness and preconditioned sharpness, {}", adam_legend(a)),
+            title: "sharpness λmax(H) and preconditioned sharpness λmax(P⁻¹H)".into(),
             x_title: "step".into(),
             y_title: axis.title.clone(),
-            entries: vec![(blue, "adam".into()), (red, "(2+2β1)/((1−β1)lr)".into())]
-                .into_iter()
-                .take(1 + lines.len())
-                .collect(),
+            entries: vec![
+                (blue, format!("Adam lr={}, β1={}", num(a.lr), num(a.beta1))),
+                (red, "(2+2β1)/((1−β1)lr)".into()),
+            ]
+            .into_iter()
+            .take(1 + lines.len())
+            .collect(),
             notes,
         },
         1,

@@ -215,7 +215,10 @@ fn fill(
 /// The values of the parameters `defs` of the component `c`: each its default, or the
 /// override `c` gives it, checked against its domain and for fitting in f32 (in f64, as typed).
 fn component_values(defs: &[ParamDef], c: &Component, flag: &str) -> Result<Vec<f64>, Error> {
-    let mut values: Vec<f64> = defs.iter().map(|d| d.default as f64).collect();
+    // Each default as written (0.9, not f32's 0.8999999761581421): its shortest f32 text,
+    // which rounds back to the same f32.
+    let mut values: Vec<f64> =
+        defs.iter().map(|d| d.default.to_string().parse::<f64>().unwrap_or(d.default as f64)).collect();
     for (k, v) in &c.overrides {
         let Some(i) = defs.iter().position(|d| d.name == k) else {
             let names: Vec<&str> = defs.iter().map(|d| d.name).collect();
