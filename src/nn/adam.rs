@@ -110,7 +110,7 @@ impl<T: Real> Adam<T> {
 
 impl<T: Real> Update<T> for Adam<T> {
     fn begin(&mut self, t: u32) {
-        self.keeping = t % self.every == 0;
+        self.keeping = t.is_multiple_of(self.every);
         if self.keeping {
             self.kept.push((t, vec![f64::NAN; self.states.len()]));
         }

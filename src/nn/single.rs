@@ -82,7 +82,7 @@ fn run_in<T: Real>(spec: &TrainSpec, opt: &Optimizer, every: u32) -> Run {
     let mut record = |t: u32, w0: &[T], w1: &[T], loss: T| {
         rows.push(Row { step: t, loss: loss.to_f64().unwrap_or(f64::NAN), sharpness: None, scaled: None });
         let w: Vec<f64> = wide(w0).into_iter().chain(wide(w1)).collect();
-        if t % every == 0 {
+        if t.is_multiple_of(every) {
             path.strided.push((t, w.clone()));
         }
         path.last = Some((t, w));
@@ -122,7 +122,7 @@ fn run_in<T: Real>(spec: &TrainSpec, opt: &Optimizer, every: u32) -> Run {
     }
     // The last step run, measured too where the stride skipped it (and the weights are finite).
     if let Some((t, w)) = &path.last
-        && t % every != 0
+        && !t.is_multiple_of(every)
         && w.iter().all(|v| v.is_finite())
     {
         measure(*t, w);
