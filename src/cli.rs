@@ -506,17 +506,23 @@ pub struct TrainabilityArgs {
     pub figure: FigureArgs,
 }
 
-/// `downhill train`. Gradient descent only: the network code has no other optimiser.
+/// `downhill train`: gradient descent with per-layer rates, or Adam.
 #[derive(Args, Debug)]
 pub struct TrainArgs {
     #[command(flatten)]
     pub net: NetworkArgs,
-    /// Input-layer learning rate.
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-    pub lr0: f64,
-    /// Output-layer learning rate.
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-    pub lr1: f64,
+    /// The optimiser: gd (default; its rates are --lr0 and --lr1) or
+    /// adam:lr=..,beta1=..,beta2=..,eps=..,bias_correction=.. (Adam's defaults as everywhere:
+    /// lr 0.01, beta1 0.9, beta2 0.999, eps 1e-8, bias correction on). With Adam the chart
+    /// adds the preconditioned sharpness against (2 + 2 beta1) / ((1 - beta1) lr).
+    #[arg(long)]
+    pub optimizer: Option<String>,
+    /// Input-layer learning rate of gd [default: 1].
+    #[arg(long, allow_negative_numbers = true)]
+    pub lr0: Option<f64>,
+    /// Output-layer learning rate of gd [default: 1].
+    #[arg(long, allow_negative_numbers = true)]
+    pub lr1: Option<f64>,
     /// Minibatch size of the gradient (default: the full batch; the loss and the sharpness are
     /// always of the full batch).
     #[arg(long)]
@@ -524,7 +530,7 @@ pub struct TrainArgs {
     /// Seed of the minibatch positions.
     #[arg(long)]
     pub batch_seed: Option<u32>,
-    /// Gradient-descent steps.
+    /// Training steps.
     #[arg(long, default_value_t = 1000)]
     pub steps: u32,
     /// Steps between sharpness measurements (each is two Lanczos runs on exact Hessian-vector

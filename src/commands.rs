@@ -259,8 +259,13 @@ fn run_train(a: TrainArgs) -> Result<()> {
     r.activation = Some(downhill::nn::Activation::from_name(&net.activation)?);
     (r.dim, r.width, r.data, r.net_seed) = (net.dim, net.width, net.data, net.net_seed);
     r.npz = net.npz.as_ref().map(|p| utf8("--npz", p)).transpose()?;
-    (r.lr0, r.lr1, r.steps, r.sharpness_every) =
-        (Some(a.lr0), Some(a.lr1), Some(a.steps), Some(a.sharpness_every));
+    // Gradient descent records its rates (default 1 each) in the figure's recipe; Adam takes
+    // its own, and the recipe refuses --lr0/--lr1 given beside it.
+    let gd = a.optimizer.as_deref().is_none_or(|o| o.trim() == "gd");
+    let rate = |v: Option<f64>| if gd { Some(v.unwrap_or(1.0)) } else { v };
+    let optimizer = if gd { None } else { a.optimizer.clone() };
+    (r.optimizer, r.lr0, r.lr1) = (optimizer, rate(a.lr0), rate(a.lr1));
+    (r.steps, r.sharpness_every) = (Some(a.steps), Some(a.sharpness_every));
     (r.batch, r.batch_seed, r.precision, r.size) = (a.batch, a.batch_seed, a.precision, Some(a.size));
     // One network trains on the CPU whatever the machine has.
     let run = RunArgs::plain(Some(a.steps), BackendArg::Cpu, a.precision);

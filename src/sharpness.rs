@@ -89,18 +89,21 @@ pub struct Threshold {
 /// changes are not followed), or `None` where the papers give none (nadam, lion, newton) or
 /// the learning rate is 0.
 pub fn threshold(spec: &Spec) -> Option<Threshold> {
-    let rule = Rule::of(spec.optimiser.name)?;
     let h0 = &spec.values[crate::param::OPTIMISER_BASE..crate::param::OPTIMISER_BASE + 4];
-    let lr = h0[0] as f64;
+    threshold_of(spec.optimiser.name, h0[0] as f64, h0[1] as f64)
+}
+
+/// The stability threshold of the optimiser named `name` at learning rate `lr` and first
+/// hyperparameter after it `b` (`beta` or `beta1`; unused by GD, RMSProp and Adagrad), or
+/// `None` where the papers give none or `lr` is not positive.
+pub fn threshold_of(name: &str, lr: f64, b: f64) -> Option<Threshold> {
+    let rule = Rule::of(name)?;
     if lr <= 0.0 {
         return None;
     }
-    let b = h0[1] as f64;
     // GD, heavy ball and Nesterov: the critical `lr k` of their linear stability on a
     // quadratic ([`crate::analysis::boundary::edge_constant`]) over `lr`.
-    let linear = |formula| {
-        crate::analysis::boundary::edge_constant(spec.optimiser.name, b).map(|(c, _)| (c / lr, formula))
-    };
+    let linear = |formula| crate::analysis::boundary::edge_constant(name, b).map(|(c, _)| (c / lr, formula));
     let (value, formula) = match rule {
         Rule::Gd => linear("2/lr")?,
         Rule::HeavyBall => linear("(2+2β)/lr")?,
@@ -126,7 +129,7 @@ pub struct Sharpness {
 
 /// The diagonal preconditioner `P` of the step that `s` (the state after the moment update)
 /// takes, for the optimisers that have one (see the module's documentation).
-fn preconditioner(name: &str, s: &OptState<f64>, h0: [f64; 4], h1: [f64; 4]) -> Option<[f64; 2]> {
+pub(crate) fn preconditioner(name: &str, s: &OptState<f64>, h0: [f64; 4], h1: [f64; 4]) -> Option<[f64; 2]> {
     let adam = |v: [f64; 2]| {
         let (b1t, b2t) = (s.c[0], s.c[1]);
         if h1[0] != 0.0 {

@@ -3,10 +3,17 @@
 //! picture of Cohen et al. (2021): the sharpness rises (progressive sharpening) until it
 //! reaches `2 / lr`, then hovers there while the loss keeps falling, unevenly.
 //!
-//! Writes `PREFIX.csv` (`step,loss,sharpness,lr_scaled_sharpness`, the sharpness columns
-//! empty on the steps not measured), `PREFIX.png` (loss above sharpness; with per-layer
-//! learning rates that differ, a third panel of the learning-rate-scaled sharpness against 2)
-//! and `PREFIX.json` (the spec and the final values), atomically.
+//! With Adam (Cohen et al. 2022, "Adaptive gradient methods at the edge of stability") the
+//! quantity that meets a threshold is the preconditioned sharpness `lambda_max(P^-1 H)`, `P`
+//! Adam's diagonal preconditioner, against `(2 + 2 beta1) / ((1 - beta1) lr)`
+//! ([`crate::sharpness::threshold_of`]).
+//!
+//! Writes `PREFIX.csv` (`step,loss,sharpness,lr_scaled_sharpness`, or for Adam
+//! `step,loss,sharpness,preconditioned_sharpness`, the sharpness columns empty on the steps
+//! not measured), `PREFIX.png` (loss above sharpness; with per-layer learning rates that
+//! differ, a third panel of the learning-rate-scaled sharpness against 2; with Adam the
+//! preconditioned sharpness dashed on the sharpness panel, against its threshold) and
+//! `PREFIX.json` (the spec and the final values), atomically.
 
 use std::path::PathBuf;
 
@@ -15,8 +22,9 @@ use serde::Serialize;
 use crate::eos::{self, ChartText, Curve, RefLine};
 use crate::error::Error;
 use crate::fmt::num;
+use crate::nn::adam::AdamSpec;
 use crate::nn::build::Source;
-use crate::nn::single::{self, Row};
+use crate::nn::single::{self, Optimizer, Row};
 use crate::nn::train::TrainSpec;
 use crate::output::{OutputSet, with_ext};
 use crate::picture::{Format, Image};
@@ -42,8 +50,8 @@ pub struct TrainJob {
     pub spec: TrainSpec,
     /// Where the network came from.
     pub source: Source,
-    /// `(lr0, lr1)`.
-    pub lr: [f64; 2],
+    /// Gradient descent at `(lr0, lr1)`, or Adam.
+    pub optimizer: Optimizer,
     /// Steps between sharpness measurements.
     pub every: u32,
     /// Output prefix.
@@ -95,19 +103,125 @@ pub fn check(job: &TrainJob) -> Result<(), Error> {
 pub fn run(job: &TrainJob) -> Result<Done, Error> {
     check(job)?;
     let started = std::time::Instant::now();
-    let out = single::run(&job.spec, job.lr, job.every);
+    let out = single::run(&job.spec, &job.optimizer, job.every);
     let seconds = started.elapsed().as_secs_f64();
-    let same = job.lr[0] == job.lr[1];
-    let threshold = (same && job.lr[0] > 0.0).then(|| 2.0 / job.lr[0]);
-    let (image, text_fits) = draw(job, &out.rows, threshold);
-    let last = out.rows.last();
-    let measured: Vec<&Row> = out.rows.iter().filter(|r| r.sharpness.is_some()).collect();
-    let final_sharp = measured.last().and_then(|r| r.sharpness);
-    let final_scaled = measured.last().and_then(|r| r.scaled);
-    let max_sharp = measured.iter().filter_map(|r| r.sharpness).fold(f64::NAN, f64::max);
-    let shape = job.spec.data.shape;
+    let threshold = gd_threshold(job);
+    let (image, text_fits) = match &job.optimizer {
+        Optimizer::Gd(_) => draw(job, &out.rows, threshold),
+        Optimizer::Adam(a) => draw_adam(job, a, &out.rows),
+    };
     let png = Format::Png.target(&job.prefix, "");
-    let meta = Meta {
+    let finals = Finals::of(&out.rows);
+    let meta = meta(
+        job,
+        &out,
+        &finals,
+        seconds,
+        ImageMeta { file: crate::picture::FileMeta::of(&png, Format::Png).file, text_fits },
+    );
+    let meta = serde_json::to_value(&meta).expect("plain JSON");
+    let mut set = OutputSet::new();
+    image.stage(&mut set, &png, 1, &job.png_text)?;
+    set.text(&with_ext(&job.prefix, "csv"), &csv(&job.optimizer, &out.rows))?;
+    set.text(
+        &with_ext(&job.prefix, "json"),
+        &(serde_json::to_string_pretty(&meta).expect("plain JSON") + "\n"),
+    )?;
+    let files = set.commit()?;
+    let g = |v: Option<f64>| v.map_or("-".to_string(), |v| crate::paint::sig3(v as f32));
+    let scaled = match &job.optimizer {
+        Optimizer::Gd(_) => {
+            let against = match threshold {
+                Some(t) => format!(" (2/lr = {})", crate::paint::sig3(t as f32)),
+                None => String::new(),
+            };
+            format!(
+                "sharpness {}{against}, lr-scaled sharpness {} (bound 2)",
+                g(finals.sharpness),
+                g(finals.scaled)
+            )
+        }
+        Optimizer::Adam(a) => format!(
+            "sharpness {}, preconditioned sharpness {} ({}; max {})",
+            g(finals.sharpness),
+            g(finals.scaled),
+            adam_threshold(a).map_or("no threshold".into(), |t| t.formula),
+            g(finals.max_scaled),
+        ),
+    };
+    let summary = format!(
+        "{} steps in {seconds:.2} s; final loss {}, {scaled}{}{}",
+        out.rows.len(),
+        g(finals.loss),
+        out.div_step.map_or(String::new(), |t| format!("; the loss ran away at step {t}")),
+        crate::render::frame::clipped_warning(text_fits),
+    );
+    Ok(Done { files, summary })
+}
+
+/// `2 / lr` where gradient descent's two layers share a positive `lr`.
+fn gd_threshold(job: &TrainJob) -> Option<f64> {
+    match job.optimizer {
+        Optimizer::Gd(lr) => (lr[0] == lr[1] && lr[0] > 0.0).then(|| 2.0 / lr[0]),
+        Optimizer::Adam(_) => None,
+    }
+}
+
+/// Adam's threshold on the preconditioned sharpness, `(2 + 2 beta1) / ((1 - beta1) lr)`.
+fn adam_threshold(a: &AdamSpec) -> Option<crate::sharpness::Threshold> {
+    crate::sharpness::threshold_of("adam", a.lr, a.beta1)
+}
+
+/// A run's last values: loss, last measured sharpness and scaled (or preconditioned)
+/// sharpness, and their largest.
+struct Finals {
+    loss: Option<f64>,
+    sharpness: Option<f64>,
+    scaled: Option<f64>,
+    max_sharpness: Option<f64>,
+    max_scaled: Option<f64>,
+}
+
+impl Finals {
+    fn of(rows: &[Row]) -> Finals {
+        let measured: Vec<&Row> = rows.iter().filter(|r| r.sharpness.is_some()).collect();
+        let max = |f: fn(&Row) -> Option<f64>| {
+            let m = measured.iter().filter_map(|r| f(r)).fold(f64::NAN, f64::max);
+            m.is_finite().then_some(m)
+        };
+        Finals {
+            loss: rows.last().map(|r| r.loss),
+            sharpness: measured.last().and_then(|r| r.sharpness),
+            scaled: measured.last().and_then(|r| r.scaled),
+            max_sharpness: max(|r| r.sharpness),
+            max_scaled: max(|r| r.scaled),
+        }
+    }
+}
+
+/// GD's conventions, in the metadata.
+const GD_CONVENTION: &str = "sharpness: largest eigenvalue of the full-batch loss's Hessian (f64, Lanczos on \
+                     exact Hessian-vector products); lr_scaled_sharpness: largest eigenvalue of \
+                     D^1/2 H D^1/2 with D = lr0 on the input layer's weights and lr1 on the output \
+                     layer's, stable below 2";
+
+/// Adam's conventions, in the metadata.
+const ADAM_CONVENTION: &str = "sharpness: largest eigenvalue of the full-batch loss's Hessian (f64, Lanczos on \
+    exact Hessian-vector products); preconditioned_sharpness: largest eigenvalue of P^-1 H (Lanczos on \
+    P^-1/2 H P^-1/2), P = (1 - beta1^t) diag(sqrt(v_hat) + eps) (diag(sqrt(v) + eps) without bias \
+    correction) the preconditioner of the step taken from the weights measured (on a last row, which \
+    takes no step, that of the last step taken), against (2 + 2 beta1) / ((1 - beta1) lr) \
+    (Cohen et al. 2022)";
+
+/// The metadata of a finished run.
+fn meta<'a>(job: &'a TrainJob, out: &single::Run, f: &Finals, seconds: f64, image: ImageMeta) -> Meta<'a> {
+    let shape = job.spec.data.shape;
+    let (gd, adam) = match &job.optimizer {
+        Optimizer::Gd(lr) => (Some(*lr), None),
+        Optimizer::Adam(a) => (None, Some(a)),
+    };
+    let adam_t = adam.and_then(adam_threshold);
+    Meta {
         provenance: Provenance::new(&job.command, "train", describe_backend(job)),
         network: NetworkMeta {
             activation: job.spec.activation.name(),
@@ -117,52 +231,29 @@ pub fn run(job: &TrainJob) -> Result<Done, Error> {
             params: shape.params(),
             source: job.source.describe(),
         },
-        optimizer: "gd",
-        lr0: job.lr[0],
-        lr1: job.lr[1],
+        optimizer: adam.map_or("gd".into(), AdamSpec::text),
+        lr0: gd.map(|lr| lr[0]),
+        lr1: gd.map(|lr| lr[1]),
         steps: job.spec.steps,
         batch: job.spec.batch_points(),
         precision: job.spec.precision,
         sharpness_every: job.every,
-        convention: "sharpness: largest eigenvalue of the full-batch loss's Hessian (f64, Lanczos on \
-                     exact Hessian-vector products); lr_scaled_sharpness: largest eigenvalue of \
-                     D^1/2 H D^1/2 with D = lr0 on the input layer's weights and lr1 on the output \
-                     layer's, stable below 2",
-        threshold_sharpness: threshold,
-        threshold_lr_scaled: 2.0,
+        convention: if gd.is_some() { GD_CONVENTION } else { ADAM_CONVENTION },
+        threshold_sharpness: gd_threshold(job),
+        threshold_lr_scaled: gd.map(|_| 2.0),
+        threshold_preconditioned: adam_t.as_ref().map(|t| t.value),
+        threshold_formula: adam_t.map(|t| t.formula),
         steps_run: out.rows.len(),
         diverged_at: out.div_step,
-        final_loss: last.map(|r| r.loss),
-        final_sharpness: final_sharp,
-        final_lr_scaled_sharpness: final_scaled,
-        max_sharpness: max_sharp.is_finite().then_some(max_sharp),
+        final_loss: f.loss,
+        final_sharpness: f.sharpness,
+        final_lr_scaled_sharpness: gd.map(|_| f.scaled),
+        final_preconditioned_sharpness: adam.map(|_| f.scaled),
+        max_sharpness: f.max_sharpness,
+        max_preconditioned_sharpness: adam.map(|_| f.max_scaled),
         seconds,
-        image: ImageMeta { file: crate::picture::FileMeta::of(&png, Format::Png).file, text_fits },
-    };
-    let meta = serde_json::to_value(&meta).expect("plain JSON");
-    let mut set = OutputSet::new();
-    image.stage(&mut set, &png, 1, &job.png_text)?;
-    set.text(&with_ext(&job.prefix, "csv"), &csv(&out.rows))?;
-    set.text(
-        &with_ext(&job.prefix, "json"),
-        &(serde_json::to_string_pretty(&meta).expect("plain JSON") + "\n"),
-    )?;
-    let files = set.commit()?;
-    let g = |v: Option<f64>| v.map_or("-".to_string(), |v| crate::paint::sig3(v as f32));
-    let against = match threshold {
-        Some(t) => format!(" (2/lr = {})", crate::paint::sig3(t as f32)),
-        None => String::new(),
-    };
-    let summary = format!(
-        "{} steps in {seconds:.2} s; final loss {}, sharpness {}{against}, lr-scaled sharpness {} (bound 2){}{}",
-        out.rows.len(),
-        g(last.map(|r| r.loss)),
-        g(final_sharp),
-        g(final_scaled),
-        out.div_step.map_or(String::new(), |t| format!("; the loss ran away at step {t}")),
-        crate::render::frame::clipped_warning(text_fits),
-    );
-    Ok(Done { files, summary })
+        image,
+    }
 }
 
 /// Where it ran, in words.
@@ -173,9 +264,14 @@ fn describe_backend(job: &TrainJob) -> String {
     }
 }
 
-/// `step,loss,sharpness,lr_scaled_sharpness`, one row per step run.
-fn csv(rows: &[Row]) -> String {
-    let mut s = String::from("step,loss,sharpness,lr_scaled_sharpness\n");
+/// `step,loss,sharpness,lr_scaled_sharpness` (Adam: `preconditioned_sharpness` last), one row
+/// per step run.
+fn csv(opt: &Optimizer, rows: &[Row]) -> String {
+    let last = match opt {
+        Optimizer::Gd(_) => "lr_scaled_sharpness",
+        Optimizer::Adam(_) => "preconditioned_sharpness",
+    };
+    let mut s = format!("step,loss,sharpness,{last}\n");
     let opt = |v: Option<f64>| v.map(num).unwrap_or_default();
     for r in rows {
         s.push_str(&format!("{},{},{},{}\n", r.step, num(r.loss), opt(r.sharpness), opt(r.scaled)));
@@ -192,23 +288,7 @@ fn draw(job: &TrainJob, rows: &[Row], threshold: Option<f64>) -> (Image, bool) {
     let steps = AxisFrame { title: "step".into(), lo: 0.0, hi: job.spec.steps.max(1) as f64, log: false };
     let blue = colormap::category(0);
     let red = colormap::category(1);
-    let loss: Vec<(f64, f64)> = rows.iter().map(|r| (r.step as f64, r.loss)).collect();
-    let loss_axis = eos::value_axis("loss", loss.iter().map(|p| p.1).filter(|v| *v > 0.0));
-    let mut panels: Vec<Framed> = vec![eos::chart(
-        (w, h),
-        &steps,
-        &loss_axis,
-        &[Curve { colour: blue, points: loss, dashed: false }],
-        &[],
-        ChartText {
-            title: title(job),
-            x_title: "step".into(),
-            y_title: "full-batch loss".into(),
-            entries: vec![(blue, "loss".into())],
-            notes: vec![],
-        },
-        ratio,
-    )];
+    let mut panels: Vec<Framed> = vec![loss_panel(job, rows, (w, h), &steps)];
     let pick = |f: fn(&Row) -> Option<f64>| -> Vec<(f64, f64)> {
         rows.iter().filter_map(|r| f(r).map(|v| (r.step as f64, v))).collect()
     };
@@ -263,6 +343,28 @@ fn draw(job: &TrainJob, rows: &[Row], threshold: Option<f64>) -> (Image, bool) {
     (Image::paint(std::slice::from_ref(&scene), Format::Png, &job.png_text), fits)
 }
 
+/// The loss against step, the figure's title above it.
+fn loss_panel(job: &TrainJob, rows: &[Row], size: (u32, u32), steps: &AxisFrame) -> Framed {
+    let blue = colormap::category(0);
+    let loss: Vec<(f64, f64)> = rows.iter().map(|r| (r.step as f64, r.loss)).collect();
+    let loss_axis = eos::value_axis("loss", loss.iter().map(|p| p.1).filter(|v| *v > 0.0));
+    eos::chart(
+        size,
+        steps,
+        &loss_axis,
+        &[Curve { colour: blue, points: loss, dashed: false }],
+        &[],
+        ChartText {
+            title: title(job),
+            x_title: "step".into(),
+            y_title: "full-batch loss".into(),
+            entries: vec![(blue, "loss".into())],
+            notes: vec![],
+        },
+        1,
+    )
+}
+
 /// The figure's title: what ran, e.g. `train: tanh network d=16, width=16, n=272 (seed 0), GD
 /// lr=3, f32`.
 fn title(job: &TrainJob) -> String {
@@ -274,10 +376,10 @@ fn title(job: &TrainJob) -> String {
     } else {
         String::new()
     };
-    let rates = if job.lr[0] == job.lr[1] {
-        format!("GD lr={}", num(job.lr[0]))
-    } else {
-        format!("GD lr0={}, lr1={}", num(job.lr[0]), num(job.lr[1]))
+    let rates = match &job.optimizer {
+        Optimizer::Gd(lr) if lr[0] == lr[1] => format!("GD lr={}", num(lr[0])),
+        Optimizer::Gd(lr) => format!("GD lr0={}, lr1={}", num(lr[0]), num(lr[1])),
+        Optimizer::Adam(a) => adam_legend(a),
     };
     let precision = match job.spec.precision {
         crate::spec::Precision::F32 => "f32",
@@ -286,29 +388,109 @@ fn title(job: &TrainJob) -> String {
     format!("train: {net}, {rates}{batch}, {precision}")
 }
 
-/// `PREFIX.json` of a train run.
+/// Adam and its hyperparameters in words, e.g. `Adam lr=0.01, β1=0.9, β2=0.999, eps=1e-08`
+/// (`, no bias correction` where it is off).
+fn adam_legend(a: &AdamSpec) -> String {
+    let bias = if a.bias_correction { "" } else { ", no bias correction" };
+    format!("Adam lr={}, β1={}, β2={}, eps={}{bias}", num(a.lr), num(a.beta1), num(a.beta2), num(a.eps))
+}
+
+/// Adam's figure: loss, then the sharpness (solid) and the preconditioned sharpness
+/// `lambda_max(P^-1 H)` (dashed) against Adam's threshold `(2 + 2 beta1) / ((1 - beta1) lr)`,
+/// labelled as the paths figure labels it.
+fn draw_adam(job: &TrainJob, a: &AdamSpec, rows: &[Row]) -> (Image, bool) {
+    let w = job.size;
+    let h = (w as f64 * 0.45) as u32;
+    let steps = AxisFrame { title: "step".into(), lo: 0.0, hi: job.spec.steps.max(1) as f64, log: false };
+    let (blue, red) = (colormap::category(0), colormap::category(1));
+    let mut panels = vec![loss_panel(job, rows, (w, h), &steps)];
+    let pick = |f: fn(&Row) -> Option<f64>| -> Vec<(f64, f64)> {
+        rows.iter().filter_map(|r| f(r).map(|v| (r.step as f64, v))).collect()
+    };
+    let (raw, pre) = (pick(|r| r.sharpness), pick(|r| r.scaled));
+    let lines: Vec<RefLine> = adam_threshold(a)
+        .map(|t| RefLine {
+            colour: red,
+            value: t.value,
+            label: format!("adam: preconditioned bound {}", t.formula),
+        })
+        .into_iter()
+        .collect();
+    let values = raw.iter().chain(&pre).map(|p| p.1).chain(lines.iter().map(|l| l.value));
+    let axis = eos::value_axis("sharpness λmax", values);
+    let mut notes = vec![
+        format!("measured every {} steps", job.every),
+        "solid: sharpness λmax(H)".to_string(),
+        "dashed: preconditioned λmax(P⁻¹H)".to_string(),
+    ];
+    if !lines.is_empty() {
+        notes.push("thin dashed: stability threshold".to_string());
+    }
+    panels.push(eos::chart(
+        (w, h),
+        &steps,
+        &axis,
+        &[
+            Curve { colour: blue, points: raw, dashed: false },
+            Curve { colour: blue, points: pre, dashed: true },
+        ],
+        &lines,
+        ChartText {
+            title: "sharpness λmax(H) and preconditioned sharpness λmax(P⁻¹H)".into(),
+            x_title: "step".into(),
+            y_title: axis.title.clone(),
+            entries: vec![
+                (blue, format!("Adam lr={}, β1={}", num(a.lr), num(a.beta1))),
+                (red, "(2+2β1)/((1−β1)lr)".into()),
+            ]
+            .into_iter()
+            .take(1 + lines.len())
+            .collect(),
+            notes,
+        },
+        1,
+    ));
+    let (scene, fits) = eos::stack(&panels);
+    (Image::paint(std::slice::from_ref(&scene), Format::Png, &job.png_text), fits)
+}
+
+/// `PREFIX.json` of a train run (GD's fields, or Adam's, the others left out).
 #[derive(Serialize)]
 struct Meta<'a> {
     #[serde(flatten)]
     provenance: Provenance<'a>,
     network: NetworkMeta,
-    optimizer: &'static str,
-    lr0: f64,
-    lr1: f64,
+    /// `gd`, or Adam's spec with every hyperparameter.
+    optimizer: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lr0: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lr1: Option<f64>,
     steps: u32,
     batch: usize,
     precision: crate::spec::Precision,
     sharpness_every: u32,
     convention: &'static str,
-    /// `2 / lr` where both layers share `lr`.
+    /// `2 / lr` where both layers share `lr` (GD; null otherwise).
     threshold_sharpness: Option<f64>,
-    threshold_lr_scaled: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    threshold_lr_scaled: Option<f64>,
+    /// Adam: `(2 + 2 beta1) / ((1 - beta1) lr)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    threshold_preconditioned: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    threshold_formula: Option<String>,
     steps_run: usize,
     diverged_at: Option<u32>,
     final_loss: Option<f64>,
     final_sharpness: Option<f64>,
-    final_lr_scaled_sharpness: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    final_lr_scaled_sharpness: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    final_preconditioned_sharpness: Option<Option<f64>>,
     max_sharpness: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_preconditioned_sharpness: Option<Option<f64>>,
     seconds: f64,
     image: ImageMeta,
 }

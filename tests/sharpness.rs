@@ -162,7 +162,7 @@ fn network_sharpness_is_the_top_eigenvalue_of_the_fd_hessian_and_scales_with_the
     assert!((lanczos - power).abs() < 1e-5 * power.abs(), "{lanczos} vs {power}");
     // Equal rates: the scaled sharpness is lr times the sharpness.
     let mut scratch = vec![0.0; p];
-    let scaled = Scaled { net: &net, lr: [0.3, 0.3] };
+    let scaled = Scaled::per_layer(&net, [0.3, 0.3]);
     let s = top_eigenvalue(p, |v, out| scaled.apply(&w, v, out, &mut scratch));
     assert!((s - 0.3 * lanczos).abs() < 1e-9 * lanczos, "{s} vs {}", 0.3 * lanczos);
 }

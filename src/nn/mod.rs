@@ -10,6 +10,7 @@
 //! `.npz` file with arrays `X`, `Y`, `W0`, `W1` ([`NetData::from_npz`]). They are kept both as
 //! read (f64, what the f64 path trains) and rounded to f32 (what the f32 path and the GPU train).
 
+pub mod adam;
 pub mod build;
 pub mod cpu;
 pub mod gpu;

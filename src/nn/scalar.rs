@@ -39,10 +39,73 @@ pub fn train_cell_visit<T: Real>(
     train::<T>(spec, &spec.data.arrays(), params, visit)
 }
 
+/// How a trainer changes one hidden unit's weights once their gradient is known: gradient
+/// descent ([`Gd`], the kernels' rule) or another optimiser's elementwise rule (Adam,
+/// [`super::adam`]). The per-cell trainer's forward and backward passes call it unit by unit.
+pub trait Update<T: Real> {
+    /// Called once per update, before its first unit, with the step `t` (from 0).
+    fn begin(&mut self, t: u32);
+
+    /// Updates hidden unit `j`: `col` holds its input weights `W0[:, j]` and `g` their
+    /// gradient, `g1` the gradient of its output weight `w1[j]`; the new values go into `w0`
+    /// (`d x width`, row-major) and `w1`.
+    fn unit(&mut self, j: usize, col: &[T], g: &[T], g1: T, w0: &mut [T], w1: &mut [T]);
+}
+
+/// Gradient descent with per-layer learning rates, the kernels' update (the paper's
+/// convention adds `offset` back to each input weight after its step, `drift`).
+pub struct Gd<T> {
+    /// `(lr0, lr1)`.
+    pub lr: [T; 2],
+    /// Added to every input weight after its step where `drift` is on.
+    pub offset: T,
+    /// The paper's convention (the notebook's `train_step`).
+    pub drift: bool,
+}
+
+impl<T: Real> Update<T> for Gd<T> {
+    #[inline(always)]
+    fn begin(&mut self, _t: u32) {}
+
+    #[inline(always)]
+    fn unit(&mut self, j: usize, col: &[T], g: &[T], g1: T, w0: &mut [T], w1: &mut [T]) {
+        let w = w1.len();
+        w1[j] = w1[j] - self.lr[1] * g1;
+        for k in 0..col.len() {
+            let stepped = col[k] - self.lr[0] * g[k];
+            w0[k * w + j] = if self.drift { stepped + self.offset } else { stepped };
+        }
+    }
+}
+
+/// [`train_cell_visit`] with the update `update` in place of gradient descent, from the
+/// initial weights plus `offset` (the per-cell trainer's forward and backward passes, in `T`).
+pub fn train_with<T: Real>(
+    spec: &TrainSpec,
+    offset: T,
+    update: &mut impl Update<T>,
+    visit: impl FnMut(u32, &[T], &[T], T),
+) -> Tally<T> {
+    train_by::<T>(spec, &spec.data.arrays(), offset, update, visit)
+}
+
 fn train<T: Real>(
     spec: &TrainSpec,
     data: &Arrays<T>,
     [lr0, lr1, offset]: [T; 3],
+    visit: impl FnMut(u32, &[T], &[T], T),
+) -> Tally<T> {
+    // The paper's convention adds the offset again before every step (the notebook's
+    // `train_step`); ours only to the initial weights.
+    let drift = spec.convention == Convention::Paper;
+    train_by(spec, data, offset, &mut Gd { lr: [lr0, lr1], offset, drift }, visit)
+}
+
+fn train_by<T: Real>(
+    spec: &TrainSpec,
+    data: &Arrays<T>,
+    offset: T,
+    update: &mut impl Update<T>,
     mut visit: impl FnMut(u32, &[T], &[T], T),
 ) -> Tally<T> {
     let shape = spec.data.shape;
@@ -51,9 +114,6 @@ fn train<T: Real>(
     let inv_sqrt_d = T::one() / f(d).sqrt();
     let inv_sqrt_w = T::one() / f(w).sqrt();
     let act = spec.activation;
-    // The paper's convention adds the offset again before every step (the notebook's
-    // `train_step`); ours only to the initial weights.
-    let drift = spec.convention == Convention::Paper;
     let mut w0: Vec<T> = data.w0.iter().map(|&v| v + offset).collect();
     let mut w1 = data.w1.clone();
     let mut r = vec![T::zero(); n];
@@ -86,6 +146,7 @@ fn train<T: Real>(
         }
         // Pass 2: each hidden unit's gradient over the (mini)batch, then its update.
         let start = if batch == n { 0 } else { spec.batch_start(t) as usize };
+        update.begin(t);
         for j in 0..w {
             for k in 0..d {
                 col[k] = w0[k * w + j];
@@ -107,11 +168,7 @@ fn train<T: Real>(
                     g[k] = g[k] + xi[k] * dz;
                 }
             }
-            w1[j] = w1[j] - lr1 * g1;
-            for k in 0..d {
-                let stepped = col[k] - lr0 * g[k];
-                w0[k * w + j] = if drift { stepped + offset } else { stepped };
-            }
+            update.unit(j, &col, &g, g1, &mut w0, &mut w1);
         }
     }
     stats

@@ -8,7 +8,9 @@
 //! Lanczos. With per-layer learning rates `D = diag(lr0 ... lr0, lr1 ... lr1)`, gradient descent
 //! is stable along a direction when the eigenvalue of `D H` there is below 2; the
 //! learning-rate-scaled sharpness is the largest eigenvalue of the symmetric
-//! `D^1/2 H D^1/2` (the same spectrum as `D H`), measured against 2 ([`Scaled`]).
+//! `D^1/2 H D^1/2` (the same spectrum as `D H`), measured against 2 ([`Scaled`]). For Adam,
+//! with `D = P^-1` (its diagonal preconditioner), the same operator gives the preconditioned
+//! sharpness `lambda_max(P^-1 H)` of Cohen et al. (2022).
 
 use super::{Activation, Arrays, Shape};
 
@@ -88,26 +90,41 @@ impl Net<'_> {
     }
 }
 
-/// The learning-rate-scaled operator `D^1/2 H D^1/2` at weights `w`, with `D` holding `lr0`
-/// for the `d * width` input-layer weights and `lr1` for the output layer's.
+/// The diagonally scaled operator `D^1/2 H D^1/2` at weights `w`, for a positive diagonal
+/// `D`: per layer, `lr0` on the `d * width` input-layer weights and `lr1` on the output
+/// layer's (GD's learning-rate-scaled sharpness, [`Scaled::per_layer`]), or per weight, `P^-1`
+/// for Adam's preconditioner `P` (the preconditioned sharpness, [`Scaled::diagonal`]). Its
+/// spectrum is that of `D H`.
 pub struct Scaled<'a> {
     /// The network.
     pub net: &'a Net<'a>,
-    /// `(lr0, lr1)`.
-    pub lr: [f64; 2],
+    /// `D^1/2`, one entry per weight.
+    roots: Vec<f64>,
 }
 
-impl Scaled<'_> {
+impl<'a> Scaled<'a> {
+    /// `D = diag(lr0 ... lr0, lr1 ... lr1)`: `lr0` for the input layer, `lr1` for the output
+    /// layer.
+    pub fn per_layer(net: &'a Net<'a>, lr: [f64; 2]) -> Scaled<'a> {
+        let first = net.shape.d * net.shape.width;
+        let roots = (0..net.params()).map(|i| if i < first { lr[0].sqrt() } else { lr[1].sqrt() }).collect();
+        Scaled { net, roots }
+    }
+
+    /// `D = diag(d)`, one entry per weight (`W0` then `W1`), each positive.
+    pub fn diagonal(net: &'a Net<'a>, d: &[f64]) -> Scaled<'a> {
+        debug_assert_eq!(d.len(), net.params(), "one entry per weight");
+        Scaled { net, roots: d.iter().map(|v| v.sqrt()).collect() }
+    }
+
     /// `D^1/2 H D^1/2 v` into `out`, using `scratch` (all of the network's length).
     pub fn apply(&self, w: &[f64], v: &[f64], out: &mut [f64], scratch: &mut [f64]) {
-        let first = self.net.shape.d * self.net.shape.width;
-        let root = |i: usize| if i < first { self.lr[0].sqrt() } else { self.lr[1].sqrt() };
-        for (i, s) in scratch.iter_mut().enumerate() {
-            *s = root(i) * v[i];
+        for ((s, r), x) in scratch.iter_mut().zip(&self.roots).zip(v) {
+            *s = r * x;
         }
         self.net.hvp(w, scratch, out);
-        for (i, o) in out.iter_mut().enumerate() {
-            *o *= root(i);
+        for (o, r) in out.iter_mut().zip(&self.roots) {
+            *o *= r;
         }
     }
 }

@@ -99,7 +99,7 @@ pub struct Recipe {
     /// stability maps, which fix it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub landscape: Option<String>,
-    /// Optimiser, `NAME[:key=value,...]` (default `gd`).
+    /// Optimiser, `NAME[:key=value,...]` (default `gd`; `train` takes `gd` or `adam:...`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub optimizer: Option<String>,
     /// Several optimisers: side-by-side panels sharing axes and colour scale (map kinds), or

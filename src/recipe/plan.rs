@@ -490,12 +490,11 @@ impl Recipe {
         }
         let targets = ["png", "csv", "json"].map(|e| with_ext(&prefix, e));
         crate::output::check_targets(targets.iter().map(PathBuf::as_path))?;
-        let lr = [("--lr0", self.lr0), ("--lr1", self.lr1)].map(|(flag, v)| (flag, v.unwrap_or(1.0)));
-        for (flag, v) in lr {
-            if !(v.is_finite() && v >= 0.0 && (v as f32).is_finite()) {
-                return Err(Error::input(flag, format!("{v} must be a finite learning rate >= 0")));
-            }
-        }
+        let optimizer = self.single_optimizer()?;
+        let lr = match optimizer {
+            crate::nn::single::Optimizer::Gd(lr) => lr,
+            crate::nn::single::Optimizer::Adam(_) => [0.0; 2],
+        };
         let size = self.size.unwrap_or(crate::train_figure::DEFAULT_SIZE);
         if !crate::train_figure::SIZES.contains(&size) {
             let (lo, hi) = (crate::train_figure::SIZES.start(), crate::train_figure::SIZES.end());
@@ -512,14 +511,14 @@ impl Recipe {
             &placeholder("lr"),
             (1, 1),
             self.steps.unwrap_or(crate::train_figure::DEFAULT_STEPS),
-            [lr[0].1 as f32, lr[1].1 as f32, 0.0],
+            [lr[0] as f32, lr[1] as f32, 0.0],
             (self.batch.unwrap_or(0), self.batch_seed.unwrap_or(0)),
             self.precision.unwrap_or_default(),
         )?;
         let job = crate::train_figure::TrainJob {
             spec,
             source,
-            lr: [lr[0].1, lr[1].1],
+            optimizer,
             every: self.sharpness_every.unwrap_or(crate::train_figure::DEFAULT_EVERY),
             prefix,
             command: command.into(),
@@ -528,6 +527,49 @@ impl Recipe {
         };
         crate::train_figure::check(&job)?;
         Ok(job)
+    }
+}
+
+impl Recipe {
+    /// How a `train` recipe's network trains: gradient descent at `lr0`, `lr1` (default 1
+    /// each; `optimizer` unset or `gd`), or Adam (`optimizer = "adam:..."`, its rate its own
+    /// `lr`, so `lr0` and `lr1` are refused). Any other optimiser is refused.
+    fn single_optimizer(&self) -> Result<crate::nn::single::Optimizer, Error> {
+        use crate::nn::single::Optimizer;
+        const TAKES: &str = "`train` takes `gd` (rates from --lr0/--lr1) or `adam:lr=..,beta1=..,beta2=..,eps=..,bias_correction=..`";
+        let text = self.optimizer.as_deref().map(str::trim).unwrap_or("gd");
+        let (o, values) = crate::spec::parse_optimiser("--optimizer", text)?;
+        match o.name {
+            "gd" if text.contains(':') => Err(Error::input(
+                "--optimizer",
+                format!("`{text}`: gd's rates are --lr0 and --lr1; give `gd` alone"),
+            )),
+            "gd" => {
+                let lr = [("--lr0", self.lr0), ("--lr1", self.lr1)].map(|(flag, v)| (flag, v.unwrap_or(1.0)));
+                for (flag, v) in lr {
+                    if !(v.is_finite() && v >= 0.0 && (v as f32).is_finite()) {
+                        return Err(Error::input(flag, format!("{v} must be a finite learning rate >= 0")));
+                    }
+                }
+                Ok(Optimizer::Gd([lr[0].1, lr[1].1]))
+            }
+            "adam" => {
+                if let Some(flag) =
+                    [("--lr0", self.lr0), ("--lr1", self.lr1)].iter().find_map(|(f, v)| v.and(Some(*f)))
+                {
+                    return Err(Error::input(
+                        flag,
+                        format!(
+                            "does not apply with `--optimizer {text}`: Adam's learning rate is its `lr` (adam:lr=..)"
+                        ),
+                    ));
+                }
+                Ok(Optimizer::Adam(crate::nn::adam::AdamSpec::from_values(&values)))
+            }
+            other => {
+                Err(Error::input("--optimizer", format!("`{other}` cannot train a single network; {TAKES}")))
+            }
+        }
     }
 }
 

@@ -206,9 +206,19 @@ fn fill(
     c: &Component,
     flag: &str,
 ) -> Result<(), Error> {
-    for (i, d) in defs.iter().enumerate() {
-        values[base + i] = d.default;
+    for (i, v) in component_values(defs, c, flag)?.into_iter().enumerate() {
+        values[base + i] = v as f32;
     }
+    Ok(())
+}
+
+/// The values of the parameters `defs` of the component `c`: each its default, or the
+/// override `c` gives it, checked against its domain and for fitting in f32 (in f64, as typed).
+fn component_values(defs: &[ParamDef], c: &Component, flag: &str) -> Result<Vec<f64>, Error> {
+    // Each default as written (0.9, not f32's 0.8999999761581421): its shortest f32 text,
+    // which rounds back to the same f32.
+    let mut values: Vec<f64> =
+        defs.iter().map(|d| d.default.to_string().parse::<f64>().unwrap_or(d.default as f64)).collect();
     for (k, v) in &c.overrides {
         let Some(i) = defs.iter().position(|d| d.name == k) else {
             let names: Vec<&str> = defs.iter().map(|d| d.name).collect();
@@ -227,9 +237,19 @@ fn fill(
             ));
         };
         check_domain(flag, &defs[i], *v)?;
-        values[base + i] = to_f32(flag, k, *v)?;
+        to_f32(flag, k, *v)?;
+        values[i] = *v;
     }
-    Ok(())
+    Ok(values)
+}
+
+/// An optimiser spec `name:key=value,...` (`flag` names the culprit) looked up, with its
+/// hyperparameters in [`Optimiser::params`] order: defaults, or the values typed (checked as
+/// every command checks them, kept in f64).
+pub fn parse_optimiser(flag: &str, text: &str) -> Result<(&'static Optimiser, Vec<f64>), Error> {
+    let c = parse_component(flag, text)?;
+    let o = optimiser::find(&c.name, flag)?;
+    Ok((o, component_values(o.params, &c, flag)?))
 }
 
 /// Writes the options' values into their slots; returns the schedule.

@@ -20,7 +20,7 @@ pub mod floor;
 pub mod text;
 
 use crate::param::{self, SLOTS};
-pub use builder::{OptionsText, SpecBuilder};
+pub use builder::{OptionsText, SpecBuilder, parse_optimiser};
 pub use check::{
     MIN_CELL_ULPS, check_memory, check_resolution, check_resolution_f64, check_values, check_window,
 };
