@@ -94,7 +94,7 @@ fn map_bytes_with(cols: u32, rows: u32, maps: u32, stream_cells: u64) -> u64 {
     let (w, h) = crate::render::heatmap::Zoom::for_grid(cols, rows, 1).pixels(cols, rows);
     let pixels = w as u64 * h as u64;
     // `tiles::TilePlan::streams`' rule, at the default tile size.
-    let per_cell = if maps == 1 && rows > 1 && cells > TILE_CELLS && cells > stream_cells {
+    let per_cell = if cells > TILE_CELLS && streams_with(cols, rows, maps, stream_cells) {
         STREAMED_BYTES_PER_CELL
     } else {
         FIRST_MAP_BYTES_PER_CELL
@@ -112,7 +112,12 @@ fn map_bytes_with(cols: u32, rows: u32, maps: u32, stream_cells: u64) -> u64 {
 /// streamed in 1.1 GB); beyond that streaming costs little time and much less memory
 /// (16384x16384: 62 s in 1.8 GB streamed, 67 s in 7.3 GB held).
 pub fn streams(cols: u32, rows: u32, maps: u32) -> bool {
-    maps == 1 && rows > 1 && cols as u64 * rows as u64 > stream_cells()
+    streams_with(cols, rows, maps, stream_cells())
+}
+
+/// [`streams`] where a single map of more than `stream_cells` cells streams.
+fn streams_with(cols: u32, rows: u32, maps: u32, stream_cells: u64) -> bool {
+    maps == 1 && rows > 1 && cols as u64 * rows as u64 > stream_cells
 }
 
 /// Most cells a figure's only map may have and still be held whole: [`STREAM_CELLS_ENV`],

@@ -351,7 +351,7 @@ impl RunFolder {
     pub fn finished(&self, plan: &TilePlan, cols: u32) -> usize {
         let whole = |t: u32| {
             let rows = plan.rows_of(t);
-            let bytes = 24 + 20 * cols as u64 * rows.len() as u64;
+            let bytes = tile_bytes(cols as u64 * rows.len() as u64);
             fs::metadata(self.tile_path(&rows)).is_ok_and(|m| m.len() == bytes)
         };
         (0..plan.tiles()).filter(|&t| whole(t)).count()
@@ -367,6 +367,11 @@ impl RunFolder {
     pub fn remove_under(prefix: &Path) {
         let _ = fs::remove_dir_all(RunFolder::path(prefix));
     }
+}
+
+/// Bytes of a tile file of `cells` cells ([`write_tile`]): a 24-byte header, then 20 bytes a cell.
+fn tile_bytes(cells: u64) -> u64 {
+    24 + 20 * cells
 }
 
 /// Writes a tile's outcomes: magic, columns, rows, steps computed (`u64::MAX` where not
@@ -390,7 +395,7 @@ fn write_tile(w: &mut dyn Write, out: &Outcomes) -> std::io::Result<()> {
 fn read_tile(mut r: impl Read, len: u64, (cols, rows): (u32, u32), band: &mut Outcomes) -> bool {
     let n = cols as usize * rows as usize;
     let mut head = [0u8; 24];
-    if len != 24 + 20 * n as u64 || r.read_exact(&mut head).is_err() || &head[..8] != TILE_MAGIC {
+    if len != tile_bytes(n as u64) || r.read_exact(&mut head).is_err() || &head[..8] != TILE_MAGIC {
         return false;
     }
     let word = |at: usize| u32::from_le_bytes(head[at..at + 4].try_into().expect("4 bytes"));

@@ -162,7 +162,10 @@ pub fn run(job: &TrainJob) -> Result<Done, Error> {
 /// `2 / lr` where gradient descent's two layers share a positive `lr`.
 fn gd_threshold(job: &TrainJob) -> Option<f64> {
     match job.optimizer {
-        Optimizer::Gd(lr) => (lr[0] == lr[1] && lr[0] > 0.0).then(|| 2.0 / lr[0]),
+        Optimizer::Gd(lr) if lr[0] == lr[1] => {
+            crate::sharpness::threshold_of("gd", lr[0], 0.0).map(|t| t.value)
+        }
+        Optimizer::Gd(_) => None,
         Optimizer::Adam(_) => None,
     }
 }

@@ -62,13 +62,7 @@ pub fn read_mapped<T: bytemuck::Pod>(
     buffer: &wgpu::Buffer,
     bytes: u64,
 ) -> Result<Vec<T>, Error> {
-    let mapped = MappedRead::request(buffer, bytes);
-    ctx.device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| Error::Gpu(format!("waiting for the readback: {e}")))?;
-    let out = mapped.finish(pollster::block_on(mapped.receiver.receive()))?;
-    ctx.take_error()?;
-    Ok(out)
+    read_mapped_with(ctx, buffer, bytes, <[T]>::to_vec)
 }
 
 /// [`read_mapped`] handing the mapped `T`s to `use_them` in place, without copying them out
